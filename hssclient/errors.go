@@ -1,0 +1,106 @@
+package hssclient
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// APIError is an error answer of the HSS API or its gateway.
+// Its message never holds request headers, so no secret reaches it.
+type APIError struct {
+	Operation  string
+	StatusCode int
+	Code       string // error_code, e.g. HSS.0001, APIG.0308
+	Message    string // error_msg, truncated to a sane length
+	RequestID  string // request_id from the body or X-Request-Id
+}
+
+func (e *APIError) Error() string {
+	s := fmt.Sprintf("%s: HTTP %d", e.Operation, e.StatusCode)
+	if e.Code != "" {
+		s += " " + e.Code
+	}
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	if e.RequestID != "" {
+		s += " (request_id " + e.RequestID + ")"
+	}
+	return s
+}
+
+// Class tells what kind of failure an error is.
+type Class int
+
+// Failure classes, so callers can tell throttling, auth, bad requests and
+// server errors apart.
+const (
+	ClassOther Class = iota
+	ClassThrottled
+	ClassAuth
+	ClassBadRequest
+	ClassServer
+	ClassNetwork
+)
+
+func (c Class) String() string {
+	switch c {
+	case ClassThrottled:
+		return "throttled"
+	case ClassAuth:
+		return "auth"
+	case ClassBadRequest:
+		return "bad_request"
+	case ClassServer:
+		return "server_error"
+	case ClassNetwork:
+		return "network"
+	}
+	return "other"
+}
+
+// Classify returns the class of err.
+func Classify(err error) Class {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		switch {
+		case apiErr.StatusCode == http.StatusTooManyRequests:
+			return ClassThrottled
+		case apiErr.StatusCode == http.StatusUnauthorized || apiErr.StatusCode == http.StatusForbidden:
+			return ClassAuth
+		case apiErr.StatusCode >= 500:
+			return ClassServer
+		case apiErr.StatusCode >= 400:
+			return ClassBadRequest
+		}
+		return ClassOther
+	}
+	var netErr *NetworkError
+	if errors.As(err, &netErr) {
+		return ClassNetwork
+	}
+	return ClassOther
+}
+
+// IsThrottled reports whether err is a 429 answer.
+func IsThrottled(err error) bool { return Classify(err) == ClassThrottled }
+
+// IsAuth reports whether err is an authentication or permission failure.
+func IsAuth(err error) bool { return Classify(err) == ClassAuth }
+
+// IsBadRequest reports whether err is a 4xx other than 401, 403 and 429.
+func IsBadRequest(err error) bool { return Classify(err) == ClassBadRequest }
+
+// IsServerError reports whether err is a 5xx answer.
+func IsServerError(err error) bool { return Classify(err) == ClassServer }
+
+// NetworkError wraps a transport failure (reset, timeout, refused).
+type NetworkError struct {
+	Operation string
+	Err       error
+}
+
+func (e *NetworkError) Error() string { return e.Operation + ": " + e.Err.Error() }
+
+func (e *NetworkError) Unwrap() error { return e.Err }

@@ -1,0 +1,28 @@
+package hssclient
+
+import "time"
+
+// Observer receives a report of every HTTP attempt the client makes. It lets
+// the collector turn client activity into metrics without this package
+// importing Prometheus. Implementations must be safe for concurrent use.
+type Observer interface {
+	// RequestDone reports one attempt: code is the HTTP status, or 0 when
+	// the attempt failed before a status arrived (reset, timeout).
+	RequestDone(operation string, code int, duration time.Duration)
+	// Retry reports that an attempt is retried and why: "throttled",
+	// "server_error", "network", "auth_refresh" or "page_size".
+	Retry(operation, reason string)
+}
+
+// Operation names, as reported to an Observer.
+const (
+	OpListContainers = "ListLocalImageContainers"
+	OpListImages     = "ListImageLocal"
+	OpIAMToken       = "KeystoneCreateUserTokenByPassword"
+	OpMetadata       = "MetadataSecurityKey"
+)
+
+type nopObserver struct{}
+
+func (nopObserver) RequestDone(string, int, time.Duration) {}
+func (nopObserver) Retry(string, string)                   {}
