@@ -1,0 +1,259 @@
+package hssclient
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// MetadataConfig configures temporary credentials from the ECS metadata
+// service.
+type MetadataConfig struct {
+	Endpoint   string // default DefaultMetadataEndpoint; overridable for tests
+	HTTPClient *http.Client
+	Observer   Observer
+}
+
+// Metadata credential rules: renew when less than max(10m, a third of the
+// lifetime) remains, well before expiry as Huawei asks, and well within the
+// window in which ECS already hands out the next key.
+const (
+	metadataMinRefreshMargin = 10 * time.Minute
+	metadataMaxBodyBytes     = 64 << 10
+)
+
+func metadataRefreshMargin(lifetime time.Duration) time.Duration {
+	return max(metadataMinRefreshMargin, lifetime/3)
+}
+
+// tempCredentials is a temporary AK/SK with its security token.
+type tempCredentials struct {
+	access, secret, token string
+}
+
+// metadataAuth signs requests with temporary keys from the metadata service.
+type metadataAuth struct {
+	cfg   MetadataConfig
+	url   string
+	now   func() time.Time
+	cache *credCache[tempCredentials]
+}
+
+// NewMetadataAuth returns an Authenticator that signs requests with the
+// temporary AK/SK and security token of the VM's IAM agency, read from
+// {Endpoint}/openstack/latest/securitykey. They are cached, renewed when
+// less than max(10m, 1/3 of their lifetime) remains, fetched once at a time
+// however many callers wait, and dropped by Invalidate.
+func NewMetadataAuth(cfg MetadataConfig) Authenticator {
+	if cfg.Endpoint == "" {
+		cfg.Endpoint = DefaultMetadataEndpoint
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = DefaultHTTPClient()
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = nopObserver{}
+	}
+	a := &metadataAuth{
+		cfg: cfg,
+		url: strings.TrimRight(cfg.Endpoint, "/") + "/openstack/latest/securitykey",
+		now: time.Now,
+	}
+	// No failure cooldown: the metadata service has no lockout to protect.
+	a.cache = newCredCache(OpMetadata, a.fetch, metadataRefreshMargin, 0)
+	return a
+}
+
+// Authorize signs req with the current temporary credentials, the security
+// token among the signed headers.
+func (a *metadataAuth) Authorize(ctx context.Context, req *http.Request, body []byte) error {
+	cred, err := a.cache.get(ctx)
+	if err != nil {
+		return err
+	}
+	return signWith(req, body, cred.access, cred.secret, cred.token, a.now())
+}
+
+// Invalidate drops the cached credentials; the next call reads new ones.
+func (a *metadataAuth) Invalidate() bool { return a.cache.invalidate() }
+
+func (a *metadataAuth) String() string { return "ECS metadata(" + a.cfg.Endpoint + ")" }
+
+// GoString keeps %#v from dumping cached keys.
+func (a *metadataAuth) GoString() string { return a.String() }
+
+// Format prints String for every verb.
+func (a *metadataAuth) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(a.String())) }
+
+func (a *metadataAuth) fetch(ctx context.Context) (tempCredentials, time.Time, error) {
+	var none tempCredentials
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.url, nil)
+	if err != nil {
+		return none, time.Time{}, fmt.Errorf("%s: building request: %w", OpMetadata, stripURL(err))
+	}
+	resp, data, err := doBounded(a.cfg.HTTPClient, req, OpMetadata, a.cfg.Observer, metadataMaxBodyBytes)
+	if err != nil {
+		return none, time.Time{}, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		// The body is not quoted: a misbehaving proxy could echo keys in it.
+		return none, time.Time{}, &APIError{Operation: OpMetadata, StatusCode: resp.StatusCode}
+	}
+	var answer struct {
+		Credential struct {
+			Access        string `json:"access"`
+			Secret        string `json:"secret"`
+			SecurityToken string `json:"securitytoken"`
+			ExpiresAt     string `json:"expires_at"`
+		} `json:"credential"`
+	}
+	if err := json.Unmarshal(data, &answer); err != nil {
+		return none, time.Time{}, &DecodeError{Operation: OpMetadata, Err: safeJSONError(err)}
+	}
+	c := answer.Credential
+	if c.Access == "" || c.Secret == "" || c.SecurityToken == "" {
+		return none, time.Time{}, &DecodeError{Operation: OpMetadata,
+			Err: errors.New("credential.access, credential.secret or credential.securitytoken is missing")}
+	}
+	expires, err := parseExpiry(OpMetadata, "credential.expires_at", c.ExpiresAt)
+	return tempCredentials{access: c.Access, secret: c.Secret, token: c.SecurityToken}, expires, err
+}
+
+// credRetryAfterFailure is how long a still-valid credential is used after a
+// failed renewal before renewal is tried again, so an IAM or metadata outage
+// costs one attempt a minute rather than one per API call.
+const credRetryAfterFailure = time.Minute
+
+// credCache holds one expiring credential. Concurrent callers share a single
+// fetch; while a renewal runs, the others keep using the old credential if it
+// has not expired.
+type credCache[T any] struct {
+	op       string
+	fetch    func(ctx context.Context) (T, time.Time, error)
+	margin   func(lifetime time.Duration) time.Duration
+	cooldown time.Duration // how long a rejected (4xx) fetch is remembered; 0 = never
+	now      func() time.Time
+
+	mu        sync.Mutex
+	val       T
+	have      bool
+	refreshAt time.Time
+	expiresAt time.Time
+	failErr   error
+	failUntil time.Time
+	inflight  *credFlight[T]
+}
+
+// credFlight is one fetch in progress; done closes when it ends.
+type credFlight[T any] struct {
+	done chan struct{}
+	val  T
+	err  error
+	// abandoned: the fetch failed because its caller's context ended, so a
+	// waiter with a live context should try again rather than take the error.
+	abandoned bool
+}
+
+func newCredCache[T any](op string, fetch func(context.Context) (T, time.Time, error),
+	margin func(time.Duration) time.Duration, cooldown time.Duration) *credCache[T] {
+	return &credCache[T]{op: op, fetch: fetch, margin: margin, cooldown: cooldown, now: time.Now}
+}
+
+// get returns the cached credential, fetching it when absent or due.
+func (c *credCache[T]) get(ctx context.Context) (T, error) {
+	var zero T
+	for {
+		c.mu.Lock()
+		now := c.now()
+		if c.have && now.Before(c.refreshAt) {
+			defer c.mu.Unlock()
+			return c.val, nil
+		}
+		if c.failErr != nil && now.Before(c.failUntil) {
+			defer c.mu.Unlock()
+			return zero, c.failErr
+		}
+		f := c.inflight
+		if f == nil {
+			f = &credFlight[T]{done: make(chan struct{})}
+			c.inflight = f
+			c.mu.Unlock()
+			return c.lead(ctx, f)
+		}
+		if c.have && now.Before(c.expiresAt) {
+			defer c.mu.Unlock()
+			return c.val, nil // renewal under way; the old one still works
+		}
+		c.mu.Unlock()
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return zero, ctx.Err()
+		}
+		if f.abandoned && ctx.Err() == nil {
+			continue
+		}
+		return f.val, f.err
+	}
+}
+
+// lead runs the fetch of flight f and stores its outcome.
+func (c *credCache[T]) lead(ctx context.Context, f *credFlight[T]) (T, error) {
+	val, expires, err := c.fetch(ctx)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.now()
+	if err == nil && !expires.After(now) {
+		err = fmt.Errorf("%s: credentials expired at %s on arrival (clock skew?)", c.op, expires.UTC().Format(time.RFC3339))
+	}
+	switch {
+	case err == nil:
+		lifetime := expires.Sub(now)
+		c.val, c.have, c.expiresAt, c.failErr = val, true, expires, nil
+		// Never renew in the first half of the lifetime, so a short-lived
+		// credential is not fetched on every call.
+		c.refreshAt = expires.Add(-min(c.margin(lifetime), lifetime/2))
+	case c.have && now.Before(c.expiresAt):
+		val, err = c.val, nil
+		c.refreshAt = minTime(now.Add(credRetryAfterFailure), c.expiresAt)
+	case c.cooldown > 0 && rejected(err):
+		c.failErr, c.failUntil = err, now.Add(c.cooldown)
+	}
+	c.inflight = nil
+	f.val, f.err = val, err
+	f.abandoned = err != nil && ctx.Err() != nil
+	close(f.done)
+	return val, err
+}
+
+// invalidate drops the credential. It reports whether a new one may be
+// fetched: not while a rejection is being remembered.
+func (c *credCache[T]) invalidate() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var zero T
+	c.val, c.have = zero, false
+	return c.failErr == nil || !c.now().Before(c.failUntil)
+}
+
+// rejected reports whether err is a 4xx answer other than 429: the
+// credentials themselves were refused, and asking again will not help.
+func rejected(err error) bool {
+	switch Classify(err) {
+	case ClassAuth, ClassBadRequest:
+		return true
+	}
+	return false
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
