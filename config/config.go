@@ -2,6 +2,9 @@
 package config
 
 import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
 	"regexp"
 	"time"
 )
@@ -55,6 +58,10 @@ type Auth struct {
 	IAM               *IAM   `yaml:"iam"`
 	Metadata          bool   `yaml:"metadata"`
 	MetadataEndpoint  string `yaml:"metadata_endpoint"` // default http://169.254.169.254
+
+	// FromEnv is true when the file has no auth block and the access key
+	// came from HUAWEICLOUD_SDK_AK/SK (worth a log line at start).
+	FromEnv bool `yaml:"-"`
 }
 
 // IAM is password authentication for an IAM token.
@@ -97,3 +104,90 @@ func (s Secret) String() string {
 
 // MarshalYAML hides the value.
 func (s Secret) MarshalYAML() (interface{}, error) { return s.String(), nil }
+
+// Defaults and limits applied by Load.
+const (
+	DefaultRefreshInterval   = 5 * time.Minute
+	DefaultRequestTimeout    = 30 * time.Second
+	DefaultPageSize          = 200
+	DefaultMaxConcurrency    = 4
+	DefaultRequestsPerSecond = 5.0
+	DefaultMaxStaleness      = 30 * time.Minute
+	DefaultMetadataEndpoint  = "http://169.254.169.254"
+
+	// MinRefreshInterval keeps a misconfigured exporter from hammering
+	// the HSS API (which rate-limits per account).
+	MinRefreshInterval = 10 * time.Second
+	// MinPageSize and MaxPageSize are the limit range the HSS API accepts.
+	MinPageSize = 10
+	MaxPageSize = 200
+	// MaxConcurrencyLimit caps max_concurrency: more in-flight requests
+	// per target only earns 429s.
+	MaxConcurrencyLimit = 64
+)
+
+// The environment variables Huawei Cloud's SDKs read, used when a target
+// has no auth block (credentials) or no project_id.
+const (
+	EnvAccessKey     = "HUAWEICLOUD_SDK_AK"
+	EnvSecretKey     = "HUAWEICLOUD_SDK_SK"
+	EnvSecurityToken = "HUAWEICLOUD_SDK_SECURITY_TOKEN"
+	EnvProjectID     = "HUAWEICLOUD_SDK_PROJECT_ID"
+)
+
+// Authentication methods, as returned by Auth.Method.
+const (
+	MethodAKSK     = "aksk"
+	MethodIAM      = "iam"
+	MethodMetadata = "metadata"
+)
+
+// Method names the authentication method after Load: "aksk" (from the
+// file or the environment), "iam" or "metadata"; "" for an Auth that did
+// not come from Load.
+func (a Auth) Method() string {
+	switch {
+	case a.IAM != nil:
+		return MethodIAM
+	case a.Metadata:
+		return MethodMetadata
+	case a.AccessKey != "":
+		return MethodAKSK
+	}
+	return ""
+}
+
+// Selects reports whether a discovered image is listed: it matches one
+// of the include patterns (all images when there are none) and none of
+// the exclude patterns. Patterns match anywhere in the name unless the
+// user anchors them with ^ and $. It uses the patterns compiled by Load.
+func (im Images) Selects(name string) bool {
+	included := len(im.IncludeRE) == 0
+	for _, re := range im.IncludeRE {
+		if re.MatchString(name) {
+			included = true
+			break
+		}
+	}
+	if !included {
+		return false
+	}
+	for _, re := range im.ExcludeRE {
+		if re.MatchString(name) {
+			return false
+		}
+	}
+	return true
+}
+
+// GoString hides the value from %#v.
+func (s Secret) GoString() string { return fmt.Sprintf("config.Secret(%q)", s.String()) }
+
+// MarshalJSON hides the value.
+func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
+
+// MarshalText hides the value from encoders that use it (logfmt, slog).
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// LogValue hides the value from slog.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }

@@ -1,0 +1,168 @@
+package config
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// maxSecretSize guards against a *_file that points at the wrong file
+// (a log, a device): real keys and tokens are far smaller.
+const maxSecretSize = 64 << 10
+
+// auth checks that the target has exactly one authentication method and
+// resolves its secrets. With none in the file it falls back to the
+// environment variables Huawei's SDKs read.
+func (v *validator) auth(t *Target, path string) {
+	a, p := &t.Auth, path+".auth"
+	node := v.at[p]
+	if node == nil {
+		node = v.at[path]
+	}
+	var methods []string
+	if v.anySet(p, "access_key", "secret_key", "secret_key_file", "security_token", "security_token_file") {
+		methods = append(methods, "access_key")
+	}
+	if a.IAM != nil {
+		methods = append(methods, "iam")
+	}
+	if a.Metadata {
+		methods = append(methods, "metadata")
+	}
+	if v.set(p+".metadata_endpoint") && !a.Metadata {
+		v.errorf(v.at[p+".metadata_endpoint"], p+".metadata_endpoint", "only applies with metadata: true")
+	}
+	switch {
+	case len(methods) > 1:
+		v.errorf(node, p, "set exactly one authentication method, found %s", strings.Join(methods, " and "))
+	case a.IAM != nil:
+		v.iam(a.IAM, t.Region, p+".iam")
+	case a.Metadata:
+		a.MetadataEndpoint = DefaultMetadataEndpoint
+		if v.set(p + ".metadata_endpoint") {
+			a.MetadataEndpoint = v.url(v.at[p+".metadata_endpoint"].Value, p+".metadata_endpoint", DefaultMetadataEndpoint)
+		}
+	case len(methods) == 1:
+		if a.AccessKey == "" && !v.bad[p+".access_key"] {
+			v.errorf(node, p, "access_key is required with secret_key or secret_key_file")
+		}
+		a.SecretKey = v.secret(p, "secret_key", a.SecretKey, a.SecretKeyFile, true)
+		a.SecurityToken = v.secret(p, "security_token", a.SecurityToken, a.SecurityTokenFile, false)
+	case !v.bad[p]:
+		v.fromEnv(a, p, node)
+	}
+}
+
+func (v *validator) anySet(prefix string, keys ...string) bool {
+	for _, k := range keys {
+		if v.set(prefix+"."+k) || v.bad[prefix+"."+k] {
+			return true
+		}
+	}
+	return false
+}
+
+func (v *validator) iam(i *IAM, region, p string) {
+	node := v.at[p]
+	if i.Domain == "" && !v.bad[p+".domain"] {
+		v.errorf(node, p, "domain is required (the account name the IAM user belongs to)")
+	}
+	if i.Username == "" && !v.bad[p+".username"] {
+		v.errorf(node, p, "username is required")
+	}
+	i.Password = v.secret(p, "password", i.Password, i.PasswordFile, true)
+	switch {
+	case v.set(p + ".endpoint"):
+		i.Endpoint = v.url(i.Endpoint, p+".endpoint", "https://iam.cn-north-4.myhuaweicloud.com")
+	case region != "":
+		i.Endpoint = "https://iam." + region + ".myhuaweicloud.com"
+	}
+}
+
+// fromEnv takes static credentials from the environment. Their values are
+// never part of a message, only the variable names.
+func (v *validator) fromEnv(a *Auth, p string, node *yaml.Node) {
+	ak, sk := v.getenv(EnvAccessKey), v.getenv(EnvSecretKey)
+	switch {
+	case ak == "" && sk == "":
+		v.errorf(node, p, "no authentication: set access_key with secret_key_file, iam, or metadata: true, "+
+			"or the environment variables %s and %s", EnvAccessKey, EnvSecretKey)
+	case ak == "":
+		v.errorf(node, p, "%s is set but %s is empty", EnvSecretKey, EnvAccessKey)
+	case sk == "":
+		v.errorf(node, p, "%s is set but %s is empty", EnvAccessKey, EnvSecretKey)
+	default:
+		a.AccessKey, a.SecretKey = ak, Secret(sk)
+		a.SecurityToken = Secret(v.getenv(EnvSecurityToken))
+		a.FromEnv = true
+	}
+}
+
+// secret resolves a secret given inline under key or in the file named
+// under key_file; exactly one of the two when required, at most one
+// otherwise.
+func (v *validator) secret(p, key string, inline Secret, file string, required bool) Secret {
+	ip, fp := p+"."+key, p+"."+key+"_file"
+	switch {
+	case v.set(ip) && v.set(fp):
+		v.errorf(v.at[fp], fp, "set %s or %s_file, not both", key, key)
+	case v.set(fp):
+		return v.readSecret(fp, file)
+	case v.set(ip) && inline == "":
+		v.errorf(v.at[ip], ip, "is empty")
+	case !v.set(ip) && required && !v.bad[ip] && !v.bad[fp]:
+		v.errorf(v.at[p], p, "%s_file (or %s) is required", key, key)
+	}
+	return inline
+}
+
+// readSecret reads a secret file, dropping the trailing newline editors
+// and `echo` add. Messages name the file, never its content.
+func (v *validator) readSecret(path, file string) Secret {
+	n := v.at[path]
+	if file == "" {
+		v.errorf(n, path, "is empty; give the path of a file holding the secret")
+		return ""
+	}
+	full := file
+	if !filepath.IsAbs(full) {
+		full = filepath.Join(v.baseDir, full)
+	}
+	b, err := readLimited(full)
+	switch {
+	case err != nil:
+		v.errorf(n, path, "cannot read %s: %s", quote(full), reason(err))
+		return ""
+	case len(b) > maxSecretSize:
+		v.errorf(n, path, "%s is larger than %d KiB; is it the right file?", quote(full), maxSecretSize>>10)
+		return ""
+	}
+	s := strings.TrimRight(string(b), "\r\n")
+	if s == "" {
+		v.errorf(n, path, "%s is empty", quote(full))
+	}
+	return Secret(s)
+}
+
+func readLimited(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, maxSecretSize+1))
+}
+
+// reason strips the path os errors repeat ("open /x: permission denied").
+func reason(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}

@@ -1,0 +1,26 @@
+package config
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// The documented example must stay valid: the README sends newcomers to it.
+func TestExampleIsValid(t *testing.T) {
+	noEnv(t)
+	cfg, err := Parse([]byte(Example()), t.TempDir())
+	require.NoError(t, err)
+	require.Len(t, cfg.Targets, 1)
+	tg := cfg.Targets[0]
+	require.Equal(t, "demo-cn-north-4", tg.Name)
+	require.Equal(t, "0b1c2d3e4f5a60718293a4b5c6d7e8f9", tg.ProjectID)
+	require.Equal(t, MethodAKSK, tg.Auth.Method())
+	require.Equal(t, "HSSDEMOACCESSKEY0001", tg.Auth.AccessKey)
+	require.Equal(t, Secret("hss-demo-secret-key-0001"), tg.Auth.SecretKey)
+	require.Equal(t, 5*time.Minute, tg.RefreshInterval)
+	require.True(t, tg.Images.Selects("swr.cn-north-4.myhuaweicloud.com/team/api"))
+	require.False(t, tg.Images.Selects("swr.cn-north-4.myhuaweicloud.com/team/api-debug"))
+	require.False(t, tg.Images.Selects("docker.io/nginx"))
+}

@@ -1,0 +1,236 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Load reads, validates and resolves the configuration file at path.
+// Relative *_file paths are taken from the file's directory. A problem
+// with the content is reported as *Errors listing every problem with its
+// line; a file that cannot be read gives the plain os error.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return parse(data, filepath.Dir(path), path)
+}
+
+// Parse validates and resolves a configuration held in memory. Relative
+// *_file paths are taken from baseDir. Problems are reported as *Errors,
+// located by line and column only (there is no file name).
+func Parse(data []byte, baseDir string) (*Config, error) {
+	return parse(data, baseDir, "")
+}
+
+func parse(data []byte, baseDir, file string) (cfg *Config, err error) {
+	errs := &Errors{}
+	defer func() {
+		// Defence in depth: a panic deep in the YAML library must not take
+		// the exporter down with a stack trace that may quote the file.
+		// The value is not printed for the same reason.
+		if r := recover(); r != nil {
+			errs.add(file, 0, 0, "", "the file could not be parsed (internal error in the YAML parser)")
+			cfg, err = nil, errs
+		}
+	}()
+	d := &decoder{file: file, errs: errs, budget: nodeBudget,
+		at: map[string]*yaml.Node{}, bad: map[string]bool{}}
+	cfg = &Config{}
+	root := d.document(data)
+	if root != nil {
+		d.at[""] = root
+		d.mapping(root, "", rootFields(cfg))
+	}
+	switch {
+	case d.budget < 0:
+		errs.add(file, 0, 0, "", "the document is too large, or its aliases expand too much")
+	case root != nil:
+		// Validate even after decoding problems, so one run lists them all.
+		v := &validator{decoder: d, baseDir: baseDir, getenv: os.Getenv}
+		v.config(cfg)
+	}
+	if len(errs.List) > 0 {
+		errs.sort()
+		return nil, errs
+	}
+	return cfg, nil
+}
+
+var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// document parses exactly one YAML document and returns its root node,
+// or nil (with an error recorded) when there is nothing to walk.
+func (d *decoder) document(data []byte) *yaml.Node {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			d.errorf(nil, "", "the file is empty; at least one target is required")
+		} else {
+			d.syntaxError(err)
+		}
+		return nil
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == nil:
+		d.errorf(&next, "", "only one YAML document is allowed (found a second one)")
+		return nil
+	case !errors.Is(err, io.EOF):
+		d.syntaxError(err)
+		return nil
+	}
+	if len(doc.Content) == 0 {
+		d.errorf(nil, "", "the file is empty; at least one target is required")
+		return nil
+	}
+	root := d.resolve(doc.Content[0])
+	if root == nil {
+		d.errorf(nil, "", "the file is empty; at least one target is required")
+	}
+	return root
+}
+
+// syntaxError turns yaml.v3's "yaml: line N: msg" into a located Error.
+// These messages describe the syntax, never quote a value.
+func (d *decoder) syntaxError(err error) {
+	msg := err.Error()
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		d.errs.add(d.file, line, 0, "", "YAML syntax: %s", m[2])
+		return
+	}
+	d.errs.add(d.file, 0, 0, "", "YAML syntax: %s", strings.TrimPrefix(msg, "yaml: "))
+}
+
+// mapField is a key whose value is a nested mapping.
+func mapField(key string, fields func() []field) field {
+	return field{key, func(d *decoder, n *yaml.Node, path string) {
+		d.at[path] = n
+		d.mapping(n, path, fields())
+	}}
+}
+
+func rootFields(c *Config) []field {
+	return []field{
+		mapField("global", func() []field {
+			g := &c.Global
+			return settingsFields(&g.RefreshInterval, &g.RequestTimeout, &g.PageSize,
+				&g.MaxConcurrency, &g.RequestsPerSecond, &g.MaxStaleness)
+		}),
+		{"targets", func(d *decoder, n *yaml.Node, path string) {
+			d.seq(n, path, func(item *yaml.Node, p string) {
+				c.Targets = append(c.Targets, Target{})
+				t := &c.Targets[len(c.Targets)-1]
+				d.at[p], d.targetPaths = item, append(d.targetPaths, p)
+				d.mapping(item, p, targetFields(t))
+			})
+		}},
+	}
+}
+
+// settingsFields are the keys shared by global and every target.
+func settingsFields(refresh, timeout *time.Duration, pageSize, maxConc *int,
+	rps *float64, staleness *time.Duration) []field {
+	return []field{
+		durField("refresh_interval", refresh),
+		durField("request_timeout", timeout),
+		intField("page_size", pageSize),
+		intField("max_concurrency", maxConc),
+		floatField("requests_per_second", rps),
+		durField("max_staleness", staleness),
+	}
+}
+
+func targetFields(t *Target) []field {
+	fields := []field{
+		strField("name", &t.Name),
+		strField("region", &t.Region),
+		strField("project_id", &t.ProjectID),
+		strField("endpoint", &t.Endpoint),
+		strField("enterprise_project_id", &t.EnterpriseProjectID),
+		mapField("auth", func() []field { return authFields(&t.Auth) }),
+		mapField("images", func() []field { return imagesFields(&t.Images) }),
+		boolField("container_info", &t.ContainerInfo),
+	}
+	return append(fields, settingsFields(&t.RefreshInterval, &t.RequestTimeout, &t.PageSize,
+		&t.MaxConcurrency, &t.RequestsPerSecond, &t.MaxStaleness)...)
+}
+
+func authFields(a *Auth) []field {
+	return []field{
+		strField("access_key", &a.AccessKey),
+		secretField("secret_key", &a.SecretKey),
+		strField("secret_key_file", &a.SecretKeyFile),
+		secretField("security_token", &a.SecurityToken),
+		strField("security_token_file", &a.SecurityTokenFile),
+		mapField("iam", func() []field {
+			a.IAM = &IAM{}
+			return iamFields(a.IAM)
+		}),
+		boolField("metadata", &a.Metadata),
+		strField("metadata_endpoint", &a.MetadataEndpoint),
+	}
+}
+
+func iamFields(i *IAM) []field {
+	return []field{
+		strField("endpoint", &i.Endpoint),
+		strField("domain", &i.Domain),
+		strField("username", &i.Username),
+		secretField("password", &i.Password),
+		strField("password_file", &i.PasswordFile),
+	}
+}
+
+func imagesFields(im *Images) []field {
+	return []field{
+		boolField("discover", &im.Discover),
+		regexpsField("include", &im.Include, &im.IncludeRE),
+		regexpsField("exclude", &im.Exclude, &im.ExcludeRE),
+		{"static", func(d *decoder, n *yaml.Node, path string) {
+			seen := map[string]*yaml.Node{}
+			d.seq(n, path, func(item *yaml.Node, p string) {
+				im.Static = append(im.Static, StaticImage{})
+				s := &im.Static[len(im.Static)-1]
+				d.at[p] = item
+				d.mapping(item, p, []field{
+					strField("name", &s.Name),
+					strField("version", &s.Version),
+					strField("digest", &s.Digest),
+				})
+				d.staticImage(*s, p, seen)
+			})
+		}},
+	}
+}
+
+// regexpsField compiles each pattern where it is read, so a bad one is
+// reported at its own line.
+func regexpsField(key string, src *[]string, dst *[]*regexp.Regexp) field {
+	return field{key, func(d *decoder, n *yaml.Node, path string) {
+		d.seq(n, path, func(item *yaml.Node, p string) {
+			if !d.scalar(item, p, "a regular expression") {
+				return
+			}
+			re, err := regexp.Compile(item.Value)
+			if err != nil {
+				msg := strings.TrimPrefix(err.Error(), "error parsing regexp: ")
+				d.errorf(item, p, "invalid regular expression (RE2 syntax): %s", msg)
+				return
+			}
+			*src, *dst, d.at[p] = append(*src, item.Value), append(*dst, re), item
+		})
+	}}
+}
