@@ -1,0 +1,217 @@
+// Package collector refreshes each target's HSS container-image inventory in
+// the background, keeps the last good snapshot in memory and exposes it, with
+// the exporter's own health, as Prometheus metrics. A scrape never calls HSS.
+package collector
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-kit/log"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hss-exporter/hss_exporter/config"
+	"github.com/hss-exporter/hss_exporter/hssclient"
+)
+
+// API is what the collector needs from hssclient.Client.
+type API interface {
+	EachImage(ctx context.Context, req hssclient.ListImagesRequest, fn func(hssclient.LocalImage) error) error
+	EachContainer(ctx context.Context, req hssclient.ListContainersRequest, fn func(hssclient.Container) error) error
+}
+
+var _ API = (*hssclient.Client)(nil)
+
+// Target is one configured target and the client that reads it.
+type Target struct {
+	Config config.Target
+	API    API
+}
+
+// Options tune an Exporter; zero values take the defaults.
+type Options struct {
+	// Now is the clock for data age and staleness; default time.Now.
+	Now func() time.Time
+	// Jitter spreads refreshes by ± this fraction of refresh_interval, so
+	// targets and replicas do not call HSS in lockstep. Default 0.05;
+	// negative means none.
+	Jitter float64
+	// RefreshTimeout bounds one refresh; default the target's
+	// max_staleness, since data older than that would be dropped anyway.
+	RefreshTimeout time.Duration
+}
+
+// Refresh results, the values of the result label.
+const (
+	resultSuccess = "success"
+	resultPartial = "partial"
+	resultFailure = "failure"
+)
+
+var results = [...]string{resultSuccess, resultPartial, resultFailure}
+
+// Exporter is the prometheus.Collector for every target. Register it once.
+type Exporter struct {
+	logger  log.Logger
+	targets []*target
+	byName  map[string]*target
+	stats   *APIStats
+	opts    Options
+}
+
+var _ prometheus.Collector = (*Exporter)(nil)
+
+// target is the state of one target: the snapshot served, and the status
+// of its refreshes.
+type target struct {
+	name   string
+	cfg    config.Target
+	api    API
+	logger log.Logger
+	now    func() time.Time
+	calls  *targetCalls
+
+	snap    atomic.Pointer[snapshot]
+	running atomic.Bool
+
+	mu sync.Mutex // guards st; held only to copy, never while writing a response
+	st targetStatus
+}
+
+// targetStatus is a target's refresh history, copied out under target.mu.
+type targetStatus struct {
+	lastStart    time.Time
+	lastDuration time.Duration
+	lastResult   string
+	lastErr      string
+	landed       time.Time // last refresh whose data landed (success or partial)
+	up           bool
+	imagesFailed int
+	refreshes    [len(results)]uint64
+	skipped      uint64
+	sanitized    uint64
+	requests     uint64 // in the last refresh
+	retries      uint64 // in the last refresh
+}
+
+// NewExporter returns an Exporter for targets. stats may be nil when no
+// client reports to it.
+func NewExporter(logger log.Logger, targets []Target, stats *APIStats, opts Options) *Exporter {
+	if logger == nil {
+		logger = log.NewNopLogger()
+	}
+	if stats == nil {
+		stats = NewAPIStats()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Jitter == 0 {
+		opts.Jitter = 0.05
+	}
+	e := &Exporter{logger: logger, stats: stats, opts: opts, byName: map[string]*target{}}
+	for _, tg := range targets {
+		t := &target{
+			name: tg.Config.Name, cfg: tg.Config, api: tg.API, now: opts.Now,
+			logger: log.With(logger, "target", tg.Config.Name),
+			calls:  stats.callsFor(tg.Config.Name),
+		}
+		e.targets = append(e.targets, t)
+		e.byName[t.name] = t
+	}
+	return e
+}
+
+// expired reports whether data from at is older than max_staleness
+// (never, when max_staleness is not set).
+func (t *target) expired(at, now time.Time) bool {
+	return t.cfg.MaxStaleness > 0 && now.Sub(at) > t.cfg.MaxStaleness
+}
+
+func (t *target) status() targetStatus {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.st
+}
+
+// serving returns the snapshot a scrape may show, or nil once it expired.
+func (t *target) serving(now time.Time) *snapshot {
+	s := t.snap.Load()
+	if s == nil || t.expired(s.landed, now) {
+		return nil
+	}
+	return s
+}
+
+// Describe implements prometheus.Collector.
+func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range allDescs {
+		ch <- d
+	}
+	e.stats.describe(ch)
+}
+
+// Collect implements prometheus.Collector. It only copies: the inventory's
+// metrics were built when the snapshot was.
+func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
+	e.stats.collect(ch)
+	now := e.opts.Now()
+	for _, t := range e.targets {
+		st := t.status()
+		for _, g := range selfGauges {
+			ch <- constMetric(g.desc, g.valueType, g.value(&st), t.name)
+		}
+		for i, r := range results {
+			ch <- constMetric(refreshesDesc, prometheus.CounterValue, float64(st.refreshes[i]), t.name, r)
+		}
+		if s := t.serving(now); s != nil {
+			for _, m := range s.metrics {
+				ch <- m
+			}
+		}
+	}
+}
+
+func constMetric(desc *prometheus.Desc, vt prometheus.ValueType, v float64, labels ...string) prometheus.Metric {
+	m, err := prometheus.NewConstMetric(desc, vt, v, labels...)
+	if err != nil {
+		return prometheus.NewInvalidMetric(desc, err)
+	}
+	return m
+}
+
+// Ready reports whether every target has had a good refresh and none
+// serves data older than max_staleness; reasons name each target that is
+// not ready, and why. It never calls the API.
+func (e *Exporter) Ready() (ready bool, reasons []string) {
+	now := e.opts.Now()
+	for _, t := range e.targets {
+		st := t.status()
+		var reason string
+		switch {
+		case st.landed.IsZero() && st.lastErr != "":
+			reason = fmt.Sprintf("target %s: no good refresh yet; last error: %s", t.name, st.lastErr)
+		case st.landed.IsZero():
+			reason = fmt.Sprintf("target %s: no good refresh yet (first refresh pending)", t.name)
+		case t.expired(st.landed, now):
+			reason = fmt.Sprintf("target %s: data is %s old, older than max_staleness %s; last error: %s",
+				t.name, now.Sub(st.landed).Round(time.Second), t.cfg.MaxStaleness, st.lastErr)
+		}
+		if reason != "" {
+			reasons = append(reasons, reason)
+		}
+	}
+	return len(reasons) == 0, reasons
+}
+
+// jitterFactor returns a random factor in [1-Jitter, 1+Jitter].
+func (e *Exporter) jitterFactor() float64 {
+	if e.opts.Jitter <= 0 {
+		return 1
+	}
+	return 1 + e.opts.Jitter*(2*rand.Float64()-1)
+}

@@ -1,0 +1,160 @@
+package collector
+
+import (
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hss-exporter/hss_exporter/hssclient"
+)
+
+const namespace = "hss"
+
+// cached is appended to every inventory HELP text, so nobody mistakes a
+// cached value for a live one.
+const cached = " Cached: refreshed every refresh_interval."
+
+var (
+	imageLabels     = []string{"target", "image_name", "image_version", "image_digest"}
+	imageInfoLabels = []string{"target", "image_name", "image_version", "image_digest",
+		"image_id", "image_type", "scan_status", "severity_level"}
+	containerInfoLabels = []string{"target", "container_id", "container_name", "image_name",
+		"image_version", "host_id", "host_name", "pod_id", "pod_name", "private_ip", "public_ip", "agent_id"}
+	targetLabel = []string{"target"}
+)
+
+// Inventory descriptors: the series of the last good snapshot.
+var (
+	imageContainersDesc = prometheus.NewDesc(prometheus.BuildFQName(namespace, "image", "containers"),
+		"Containers running the image, as listed by ListLocalImageContainers."+cached, imageLabels, nil)
+	imagePublicContainersDesc = prometheus.NewDesc(prometheus.BuildFQName(namespace, "image", "public_containers"),
+		"Containers running the image that have a public (elastic) IP."+cached, imageLabels, nil)
+	hostContainersDesc = prometheus.NewDesc(prometheus.BuildFQName(namespace, "host", "containers"),
+		"Distinct containers listed on the host."+cached, []string{"target", "host_id", "host_name"}, nil)
+	podContainersDesc = prometheus.NewDesc(prometheus.BuildFQName(namespace, "pod", "containers"),
+		"Distinct containers listed in the pod."+cached, []string{"target", "pod_id", "pod_name"}, nil)
+	imageInfoDesc = prometheus.NewDesc(prometheus.BuildFQName(namespace, "image", "info"),
+		"Local image known to HSS, with its metadata; value is always 1."+cached, imageInfoLabels, nil)
+	imageVulnerabilitiesDesc = prometheus.NewDesc(prometheus.BuildFQName(namespace, "image", "vulnerabilities"),
+		"Vulnerabilities HSS found in the image (vul_num)."+cached, imageLabels, nil)
+	imageUnsafeSettingsDesc = prometheus.NewDesc(prometheus.BuildFQName(namespace, "image", "unsafe_settings"),
+		"Unsafe settings HSS found in the image (unsafe_setting_num)."+cached, imageLabels, nil)
+	imageMaliciousFilesDesc = prometheus.NewDesc(prometheus.BuildFQName(namespace, "image", "malicious_files"),
+		"Malicious files HSS found in the image (malicious_file_num)."+cached, imageLabels, nil)
+	imageHostsDesc = prometheus.NewDesc(prometheus.BuildFQName(namespace, "image", "hosts"),
+		"Hosts holding the image, as HSS reports it (host_num)."+cached, imageLabels, nil)
+	imageSizeDesc = prometheus.NewDesc(prometheus.BuildFQName(namespace, "image", "size_bytes"),
+		"Size of the image in bytes (image_size)."+cached, imageLabels, nil)
+	imageLastScanDesc = prometheus.NewDesc(prometheus.BuildFQName(namespace, "image", "last_scan_timestamp_seconds"),
+		"Unix time of the image's latest HSS scan; absent when never scanned."+cached, imageLabels, nil)
+	imageReportedContainersDesc = prometheus.NewDesc(prometheus.BuildFQName(namespace, "image", "reported_containers"),
+		"Containers HSS reports for the image in its image list (container_num), to compare with hss_image_containers."+cached, imageLabels, nil)
+	containerInfoDesc = prometheus.NewDesc(prometheus.BuildFQName(namespace, "container", "info"),
+		"Container listed by HSS, with the image it runs and where; value is always 1 (opt-in: container_info)."+cached, containerInfoLabels, nil)
+)
+
+// Self-metric descriptors: the health of the exporter, always present.
+var (
+	upDesc = prometheus.NewDesc(prometheus.BuildFQName(namespace, "", "up"),
+		"1 when the target's last refresh fully succeeded, 0 after a partial or failed refresh or before the first.", targetLabel, nil)
+	lastSuccessDesc = prometheus.NewDesc(prometheus.BuildFQName(namespace, "exporter", "last_refresh_success_timestamp_seconds"),
+		"Unix time of the last refresh whose data landed (result success or partial); 0 before the first.", targetLabel, nil)
+	refreshDurationDesc = prometheus.NewDesc(prometheus.BuildFQName(namespace, "exporter", "refresh_duration_seconds"),
+		"Duration of the target's last completed refresh.", targetLabel, nil)
+	refreshesDesc = prometheus.NewDesc(prometheus.BuildFQName(namespace, "exporter", "refreshes_total"),
+		"Completed refreshes by result: success, partial (some images failed, their last good rows kept) or failure (nothing landed).", []string{"target", "result"}, nil)
+	refreshesSkippedDesc = prometheus.NewDesc(prometheus.BuildFQName(namespace, "exporter", "refreshes_skipped_total"),
+		"Refreshes skipped because the previous refresh of the target was still running.", targetLabel, nil)
+	imagesFailedDesc = prometheus.NewDesc(prometheus.BuildFQName(namespace, "exporter", "images_failed"),
+		"Images whose container listing failed in the target's last refresh.", targetLabel, nil)
+	labelsSanitizedDesc = prometheus.NewDesc(prometheus.BuildFQName(namespace, "exporter", "label_values_sanitized_total"),
+		"Label values from the API that were changed to be valid: invalid UTF-8 replaced, control characters removed, or cut to 1024 bytes.", targetLabel, nil)
+)
+
+// imageGauges are the per-image values taken from discovery (ImageLocalInfo).
+// Adding a metric is adding a row; ok=false leaves the series out.
+var imageGauges = []struct {
+	desc  *prometheus.Desc
+	value func(*hssclient.LocalImage) (v float64, ok bool)
+}{
+	{imageVulnerabilitiesDesc, func(i *hssclient.LocalImage) (float64, bool) { return float64(i.VulNum), true }},
+	{imageUnsafeSettingsDesc, func(i *hssclient.LocalImage) (float64, bool) { return float64(i.UnsafeSettingNum), true }},
+	{imageMaliciousFilesDesc, func(i *hssclient.LocalImage) (float64, bool) { return float64(i.MaliciousFileNum), true }},
+	{imageHostsDesc, func(i *hssclient.LocalImage) (float64, bool) { return float64(i.HostNum), true }},
+	{imageSizeDesc, func(i *hssclient.LocalImage) (float64, bool) { return float64(i.ImageSize), true }},
+	{imageReportedContainersDesc, func(i *hssclient.LocalImage) (float64, bool) { return float64(i.ContainerNum), true }},
+	{imageLastScanDesc, func(i *hssclient.LocalImage) (float64, bool) {
+		// HSS gives Unix milliseconds, 0 when the image was never scanned.
+		return float64(i.LatestScanTime) / 1000, i.LatestScanTime > 0
+	}},
+}
+
+// selfGauges are the per-target health values; adding one is adding a row.
+var selfGauges = []struct {
+	desc      *prometheus.Desc
+	valueType prometheus.ValueType
+	value     func(*targetStatus) float64
+}{
+	{upDesc, prometheus.GaugeValue, func(s *targetStatus) float64 { return boolValue(s.up) }},
+	{lastSuccessDesc, prometheus.GaugeValue, func(s *targetStatus) float64 {
+		if s.landed.IsZero() {
+			return 0
+		}
+		return float64(s.landed.UnixNano()) / 1e9
+	}},
+	{refreshDurationDesc, prometheus.GaugeValue, func(s *targetStatus) float64 { return s.lastDuration.Seconds() }},
+	{refreshesSkippedDesc, prometheus.CounterValue, func(s *targetStatus) float64 { return float64(s.skipped) }},
+	{imagesFailedDesc, prometheus.GaugeValue, func(s *targetStatus) float64 { return float64(s.imagesFailed) }},
+	{labelsSanitizedDesc, prometheus.CounterValue, func(s *targetStatus) float64 { return float64(s.sanitized) }},
+}
+
+// allDescs lists every descriptor the Exporter owns, for Describe.
+var allDescs = []*prometheus.Desc{
+	imageContainersDesc, imagePublicContainersDesc, hostContainersDesc, podContainersDesc,
+	imageInfoDesc, imageVulnerabilitiesDesc, imageUnsafeSettingsDesc, imageMaliciousFilesDesc,
+	imageHostsDesc, imageSizeDesc, imageLastScanDesc, imageReportedContainersDesc, containerInfoDesc,
+	upDesc, lastSuccessDesc, refreshDurationDesc, refreshesDesc, refreshesSkippedDesc,
+	imagesFailedDesc, labelsSanitizedDesc,
+}
+
+func boolValue(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// metricSet accumulates const metrics and drops a second series with the
+// same name and labels: sanitising or odd upstream data can make two rows
+// collide, and one duplicate would fail the whole scrape.
+type metricSet struct {
+	seen    map[*prometheus.Desc]map[string]struct{}
+	metrics []prometheus.Metric
+	dropped int
+}
+
+func newMetricSet() *metricSet {
+	return &metricSet{seen: map[*prometheus.Desc]map[string]struct{}{}}
+}
+
+// add appends one series. Label values must already be sanitised; should
+// NewConstMetric still refuse them, an invalid metric reports it at scrape
+// time instead of a panic.
+func (m *metricSet) add(desc *prometheus.Desc, vt prometheus.ValueType, v float64, labels ...string) {
+	key := strings.Join(labels, "\xff")
+	seen := m.seen[desc]
+	if seen == nil {
+		seen = map[string]struct{}{}
+		m.seen[desc] = seen
+	}
+	if _, dup := seen[key]; dup {
+		m.dropped++
+		return
+	}
+	seen[key] = struct{}{}
+	metric, err := prometheus.NewConstMetric(desc, vt, v, labels...)
+	if err != nil {
+		metric = prometheus.NewInvalidMetric(desc, err)
+	}
+	m.metrics = append(m.metrics, metric)
+}

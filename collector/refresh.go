@@ -1,0 +1,200 @@
+package collector
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/go-kit/log/level"
+
+	"github.com/hss-exporter/hss_exporter/config"
+	"github.com/hss-exporter/hss_exporter/hssclient"
+)
+
+// imageRef is one image a refresh covers: discovered, configured, or both.
+type imageRef struct {
+	key                   string // stable across refreshes, for keeping last good rows
+	name, version, digest string // raw upstream values: queries must use them unchanged
+	info                  *hssclient.LocalImage
+	query                 hssclient.ListContainersRequest
+	call                  bool // false: no container call (container_num 0, or no usable identity)
+}
+
+func newRef(name, version, digest string, info *hssclient.LocalImage) imageRef {
+	return imageRef{key: name + "\x00" + version + "\x00" + digest, name: name, version: version, digest: digest, info: info}
+}
+
+// selects reports whether the target's include/exclude rules keep an image
+// name: it must match some include (or there are none) and no exclude.
+func selects(im config.Images, name string) bool {
+	ok := len(im.IncludeRE) == 0
+	for _, re := range im.IncludeRE {
+		if re.MatchString(name) {
+			ok = true
+			break
+		}
+	}
+	for _, re := range im.ExcludeRE {
+		if re.MatchString(name) {
+			return false
+		}
+	}
+	return ok
+}
+
+// discover returns the images this refresh covers, in a stable order:
+// selected discovered images, then configured ones that discovery did not
+// already select. Discovered images the rules leave out get no series.
+func (t *target) discover(ctx context.Context) ([]imageRef, error) {
+	var found []hssclient.LocalImage
+	if t.cfg.Images.Discover {
+		req := hssclient.ListImagesRequest{EnterpriseProjectID: t.cfg.EnterpriseProjectID}
+		err := t.api.EachImage(ctx, req, func(img hssclient.LocalImage) error {
+			found = append(found, img)
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("discovering images: %w", err)
+		}
+	}
+	var refs []imageRef
+	taken := make([]bool, len(found))
+	for i := range found {
+		if selects(t.cfg.Images, found[i].ImageName) {
+			taken[i] = true
+			refs = append(refs, newRef(found[i].ImageName, found[i].ImageVersion, found[i].ImageDigest, &found[i]))
+		}
+	}
+	for _, st := range t.cfg.Images.Static {
+		matched := false
+		for i := range found {
+			if matchesStatic(st, &found[i]) {
+				matched = true
+				if !taken[i] {
+					taken[i] = true
+					refs = append(refs, newRef(found[i].ImageName, found[i].ImageVersion, found[i].ImageDigest, &found[i]))
+				}
+			}
+		}
+		if !matched {
+			refs = append(refs, newRef(st.Name, st.Version, st.Digest, nil))
+		}
+	}
+	t.planQueries(refs)
+	return refs, nil
+}
+
+// matchesStatic reports whether a configured image names a discovered one:
+// by digest when the configuration gives one, else by name and version.
+func matchesStatic(st config.StaticImage, img *hssclient.LocalImage) bool {
+	if st.Digest != "" {
+		return st.Digest == img.ImageDigest
+	}
+	return st.Name != "" && st.Name == img.ImageName && st.Version == img.ImageVersion
+}
+
+// planQueries decides each image's container query. Name and version is the
+// normal key; when two covered images share it (one tag, two digests) the
+// digest tells them apart, and with only a digest the digest is used. An
+// image HSS reports with container_num 0 costs no call. An image with no
+// usable identity is not queried: an empty filter would list every
+// container of the project.
+func (t *target) planQueries(refs []imageRef) {
+	tags := map[[2]string]int{}
+	for _, r := range refs {
+		tags[[2]string{r.name, r.version}]++
+	}
+	for i := range refs {
+		r := &refs[i]
+		r.query = hssclient.ListContainersRequest{EnterpriseProjectID: t.cfg.EnterpriseProjectID}
+		switch {
+		case r.info != nil && r.info.ContainerNum == 0:
+			continue
+		case r.name != "" && r.version != "" && (tags[[2]string{r.name, r.version}] == 1 || r.digest == ""):
+			r.query.ImageName, r.query.ImageVersion = r.name, r.version
+		case r.digest != "":
+			r.query.ImageDigest = r.digest
+		default:
+			level.Debug(t.logger).Log("msg", "image has neither name and version nor digest; not listing its containers", "image_name", r.name)
+			continue
+		}
+		r.call = true
+	}
+}
+
+// listAll lists the containers of every image that needs a call, at most
+// MaxConcurrency at once (the client adds its own cap and rate limit).
+// Results are stored by index, so their order does not depend on timing.
+func (t *target) listAll(ctx context.Context, refs []imageRef) (results []imageResult, calls, failed int) {
+	results = make([]imageResult, len(refs))
+	limit := t.cfg.MaxConcurrency
+	if limit <= 0 {
+		limit = 1
+	}
+	sem := make(chan struct{}, limit)
+	var wg sync.WaitGroup
+	for i := range refs {
+		r := &refs[i]
+		if !r.call {
+			// Zero containers per HSS is a known count; no identity is unknown.
+			results[i] = imageResult{listed: r.info != nil && r.info.ContainerNum == 0, listedAt: t.now()}
+			continue
+		}
+		calls++
+		if ctx.Err() != nil {
+			results[i] = imageResult{err: ctx.Err()}
+			continue
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			results[i] = imageResult{err: ctx.Err()}
+			continue
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			results[i] = t.list(ctx, r)
+		})
+	}
+	wg.Wait()
+	for i := range results {
+		if results[i].err != nil {
+			failed++
+		}
+	}
+	return results, calls, failed
+}
+
+// list fetches one image's containers.
+func (t *target) list(ctx context.Context, r *imageRef) imageResult {
+	var rows []hssclient.Container
+	err := t.api.EachContainer(ctx, r.query, func(c hssclient.Container) error {
+		c.EntryPoint = "" // may hold secrets; never kept
+		rows = append(rows, c)
+		return nil
+	})
+	if err != nil {
+		level.Debug(t.logger).Log("msg", "listing containers failed", "image_name", r.name,
+			"image_version", r.version, "image_digest", r.digest, "err", err)
+		return imageResult{err: fmt.Errorf("listing containers of %s:%s %s: %w", r.name, r.version, r.digest, err)}
+	}
+	return imageResult{rows: rows, listed: true, listedAt: t.now()}
+}
+
+// retain fills in each failed image's rows from the previous snapshot when
+// they are younger than max_staleness, so a partial failure loses nothing.
+func (t *target) retain(prev *snapshot, refs []imageRef, results []imageResult) {
+	if prev == nil {
+		return
+	}
+	now := t.now()
+	for i := range results {
+		if results[i].err == nil {
+			continue
+		}
+		old, ok := prev.rows[refs[i].key]
+		if ok && !t.expired(old.listedAt, now) {
+			results[i].rows, results[i].listedAt, results[i].listed = old.rows, old.listedAt, true
+		}
+	}
+}

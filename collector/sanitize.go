@@ -1,0 +1,92 @@
+package collector
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/hss-exporter/hss_exporter/hssclient"
+)
+
+// MaxLabelValueBytes is the longest label value the exporter emits.
+//
+// Label values come straight from the HSS API, so they are sanitised by one
+// rule before they reach a series:
+//  1. invalid UTF-8 byte sequences are replaced by U+FFFD;
+//  2. control characters (Unicode category Cc: C0, DEL, C1, including
+//     newline and tab) are removed;
+//  3. the result is cut to at most MaxLabelValueBytes bytes, at a rune
+//     boundary, so it stays valid UTF-8.
+//
+// Every value changed by the rule is counted in
+// hss_exporter_label_values_sanitized_total{target}.
+const MaxLabelValueBytes = 1024
+
+// sanitizer applies the label rule and counts the values it changed. One
+// sanitizer serves one refresh, so it needs no locking.
+type sanitizer struct {
+	changed uint64
+}
+
+// clean returns s under the label rule.
+func (z *sanitizer) clean(s string) string {
+	if isCleanLabel(s) {
+		return s
+	}
+	z.changed++
+	s = strings.ToValidUTF8(s, string(utf8.RuneError))
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+	if len(s) > MaxLabelValueBytes {
+		cut := MaxLabelValueBytes
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
+	}
+	return s
+}
+
+// isCleanLabel is the fast path: almost every upstream value is short,
+// printable ASCII or valid UTF-8 without control characters.
+func isCleanLabel(s string) bool {
+	if len(s) > MaxLabelValueBytes {
+		return false
+	}
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == 0x7f {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || unicode.IsControl(r) {
+			return false
+		}
+		i += size
+	}
+	return true
+}
+
+// container returns the row with every exported field sanitised.
+// EntryPoint is dropped: it can carry secrets and is never a label.
+func (z *sanitizer) container(c hssclient.Container) hssclient.Container {
+	return hssclient.Container{
+		AgentID:       z.clean(c.AgentID),
+		ContainerName: z.clean(c.ContainerName),
+		ContainerID:   z.clean(c.ContainerID),
+		HostID:        z.clean(c.HostID),
+		HostName:      z.clean(c.HostName),
+		PodID:         z.clean(c.PodID),
+		PodName:       z.clean(c.PodName),
+		PrivateIP:     z.clean(c.PrivateIP),
+		PublicIP:      z.clean(c.PublicIP),
+	}
+}
