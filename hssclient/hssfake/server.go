@@ -1,0 +1,256 @@
+// Package hssfake is a stand-in for the Huawei Cloud HSS v5 image APIs, the
+// IAM token endpoint and the ECS metadata security-key endpoint, all served by
+// one HTTP server. It verifies SDK-HMAC-SHA256 signatures with its own code
+// (it deliberately does not import hssclient, so a client bug cannot hide in
+// shared code), serves a Fleet, counts requests and injects faults.
+package hssfake
+
+import (
+	"context"
+	"errors"
+	"math/rand"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/go-kit/log"
+)
+
+// Operation names used by Requests and Fault.Operation, as the official SDK
+// names them.
+const (
+	OpListLocalImageContainers = "ListLocalImageContainers"
+	OpListImageLocal           = "ListImageLocal"
+	OpCreateToken              = "KeystoneCreateUserTokenByPassword"
+	OpMetadataSecurityKey      = "MetadataSecurityKey"
+	// OpUnknown counts requests to paths the server does not serve.
+	OpUnknown = "Unknown"
+)
+
+// Demo credentials of `hss_exporter --demo`, documented in the README so people
+// can point curl or Huawei's SDK at the demo server. They guard nothing.
+const (
+	DemoProjectID   = "0b1c2d3e4f5a60718293a4b5c6d7e8f9"
+	DemoRegion      = "cn-north-4"
+	DemoAccessKey   = "HSSDEMOACCESSKEY0001"
+	DemoSecretKey   = "hss-demo-secret-key-0001"
+	DemoIAMUser     = "demo"
+	DemoIAMPassword = "demo-password"
+	DemoIAMDomain   = "demo"
+)
+
+// Options configures a Server. Zero durations take the documented defaults.
+type Options struct {
+	ListenAddress string // Start only; default 127.0.0.1:0
+	ProjectID     string
+	Region        string
+	AccessKey     string // permanent AK; empty disables permanent AK/SK
+	SecretKey     string
+	IAMUser       string // empty disables the IAM token endpoint's success path
+	IAMPassword   string
+	IAMDomain     string
+	TokenTTL      time.Duration // IAM token lifetime; default 24h
+	MetadataTTL   time.Duration // temporary credential lifetime; default 1h
+	MaxSkew       time.Duration // allowed X-Sdk-Date skew; default 15m
+	// GrantedEnterpriseProjects limits the caller to these enterprise
+	// projects ("0" is the default one); nil grants all.
+	GrantedEnterpriseProjects []string
+	Fleet                     *Fleet           // default: an empty fleet
+	Now                       func() time.Time // default time.Now
+	Logger                    log.Logger       // default: no logging
+}
+
+// DemoOptions returns Options with the demo credentials, serving fleet.
+func DemoOptions(fleet *Fleet) Options {
+	return Options{
+		ProjectID: DemoProjectID, Region: DemoRegion,
+		AccessKey: DemoAccessKey, SecretKey: DemoSecretKey,
+		IAMUser: DemoIAMUser, IAMPassword: DemoIAMPassword, IAMDomain: DemoIAMDomain,
+		Fleet: fleet,
+	}
+}
+
+// Server is the stand-in HSS server. It is an http.Handler; Start also gives
+// it a listener. All methods are safe for concurrent use.
+type Server struct {
+	// URL is the base URL, e.g. http://127.0.0.1:41234, set by Start.
+	URL string
+
+	opts    Options
+	logger  log.Logger
+	handler http.Handler
+
+	fleetMu sync.RWMutex
+	fleet   *Fleet
+
+	stats  stats
+	creds  credStore
+	faults faultState
+
+	httpSrv   *http.Server
+	done      chan struct{}
+	closeOnce sync.Once
+}
+
+// New returns a Server for opts without listening; use it as an http.Handler
+// (for example with httptest.NewServer).
+func New(opts Options) *Server {
+	if opts.TokenTTL <= 0 {
+		opts.TokenTTL = 24 * time.Hour
+	}
+	if opts.MetadataTTL <= 0 {
+		opts.MetadataTTL = time.Hour
+	}
+	if opts.MaxSkew <= 0 {
+		opts.MaxSkew = 15 * time.Minute
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Fleet == nil {
+		opts.Fleet = NewFleet(nil, nil)
+	}
+	s := &Server{opts: opts, logger: opts.Logger, fleet: opts.Fleet, done: make(chan struct{})}
+	if s.logger == nil {
+		s.logger = log.NewNopLogger()
+	}
+	s.creds.init()
+	s.handler = s.routes()
+	return s
+}
+
+// Start returns a Server listening on opts.ListenAddress (default
+// 127.0.0.1:0); s.URL holds its address. Close it when done.
+func Start(opts Options) (*Server, error) {
+	addr := opts.ListenAddress
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	s := New(opts)
+	s.URL = "http://" + ln.Addr().String()
+	s.httpSrv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := s.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			_ = s.logger.Log("msg", "stand-in HSS server stopped", "err", err)
+		}
+	}()
+	return s, nil
+}
+
+// Close stops the listener (if Start made one), drops open connections and
+// releases requests held by a FaultHang.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.done) })
+	if s.httpSrv != nil {
+		_ = s.httpSrv.Close()
+	}
+}
+
+// Shutdown stops the listener gracefully, waiting for answers in flight
+// until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.closeOnce.Do(func() { close(s.done) })
+	if s.httpSrv == nil {
+		return nil
+	}
+	return s.httpSrv.Shutdown(ctx)
+}
+
+// Handler returns the server's http.Handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// ServeHTTP serves one request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Fleet returns the fleet being served.
+func (s *Server) Fleet() *Fleet {
+	s.fleetMu.RLock()
+	defer s.fleetMu.RUnlock()
+	return s.fleet
+}
+
+// SetFleet replaces the fleet being served; requests in flight finish on the
+// old one.
+func (s *Server) SetFleet(f *Fleet) {
+	if f == nil {
+		f = NewFleet(nil, nil)
+	}
+	s.fleetMu.Lock()
+	s.fleet = f
+	s.fleetMu.Unlock()
+}
+
+// Churn makes n changes to the served fleet (see Fleet.Churn).
+func (s *Server) Churn(rng *rand.Rand, n int) (added, removed int) {
+	return s.Fleet().Churn(rng, n)
+}
+
+func (s *Server) now() time.Time { return s.opts.Now() }
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/v5/{project_id}/image/local/containers", s.wrap(OpListLocalImageContainers, http.MethodGet, s.handleContainers))
+	mux.Handle("/v5/{project_id}/image/local-repositories", s.wrap(OpListImageLocal, http.MethodGet, s.handleImages))
+	mux.Handle("/v3/auth/tokens", s.wrap(OpCreateToken, http.MethodPost, s.handleCreateToken))
+	mux.Handle("/openstack/latest/securitykey", s.wrap(OpMetadataSecurityKey, http.MethodGet, s.handleSecurityKey))
+	mux.Handle("/", s.wrap(OpUnknown, "", nil))
+	return mux
+}
+
+// wrap adds what every answer shares: a request id, counting, logging, the
+// method check and fault injection.
+func (s *Server) wrap(op, method string, h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := s.stats.nextRequestID()
+		rec := &recorder{ResponseWriter: w}
+		rec.Header().Set("X-Request-Id", id)
+		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
+		defer func() {
+			s.stats.count(op, rec.status)
+			_ = s.logger.Log("msg", "request", "operation", op, "method", r.Method,
+				"code", rec.status, "duration", time.Since(start), "request_id", id)
+		}()
+		if h == nil || r.Method != method {
+			writeGatewayError(rec, r, http.StatusNotFound, "APIG.0101",
+				"The API does not exist or has not been published in the environment")
+			return
+		}
+		s.serveWithFaults(op, rec, r, h)
+	})
+}
+
+type requestIDKey struct{}
+
+func requestID(r *http.Request) string {
+	id, _ := r.Context().Value(requestIDKey{}).(string)
+	return id
+}
+
+// recorder remembers the status written, so requests can be counted by code.
+// A hijacked or never-answered request keeps status 0.
+type recorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
