@@ -80,8 +80,18 @@ func (v *validator) iam(i *IAM, region, p string) {
 	case v.set(p + ".endpoint"):
 		i.Endpoint = v.url(i.Endpoint, p+".endpoint", "https://iam.cn-north-4.myhuaweicloud.com")
 	case region != "":
-		i.Endpoint = "https://iam." + region + ".myhuaweicloud.com"
+		i.Endpoint = defaultIAMEndpoint(region)
 	}
+}
+
+// defaultIAMEndpoint mirrors hssclient.DefaultIAMEndpoint (not imported,
+// to keep config free of the client): the European sovereign region has
+// its own domain.
+func defaultIAMEndpoint(region string) string {
+	if region == "eu-west-101" {
+		return "https://iam.eu-west-101.myhuaweicloud.eu"
+	}
+	return "https://iam." + region + ".myhuaweicloud.com"
 }
 
 // fromEnv takes static credentials from the environment. Their values are

@@ -189,6 +189,16 @@ func kindName(n *yaml.Node) string {
 	case yaml.SequenceNode:
 		return "a list"
 	case yaml.ScalarNode:
+		switch n.ShortTag() {
+		case "!!str":
+			return "a string"
+		case "!!int":
+			return "an integer"
+		case "!!float":
+			return "a number"
+		case "!!bool":
+			return "true or false"
+		}
 		return "a " + strings.TrimPrefix(n.ShortTag(), "!!") + " value"
 	}
 	return "something else"

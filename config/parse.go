@@ -57,7 +57,7 @@ func parse(data []byte, baseDir, file string) (cfg *Config, err error) {
 		errs.add(file, 0, 0, "", "the document is too large, or its aliases expand too much")
 	case root != nil:
 		// Validate even after decoding problems, so one run lists them all.
-		v := &validator{decoder: d, baseDir: baseDir, getenv: os.Getenv}
+		v := &validator{decoder: d, baseDir: baseDir, getenv: getenv}
 		v.config(cfg)
 	}
 	if len(errs.List) > 0 {
@@ -66,6 +66,10 @@ func parse(data []byte, baseDir, file string) (cfg *Config, err error) {
 	}
 	return cfg, nil
 }
+
+// getenv drops surrounding whitespace, as hssclient.CredentialsFromEnv
+// does: a value pasted from a file often ends in a newline.
+func getenv(name string) string { return strings.TrimSpace(os.Getenv(name)) }
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
