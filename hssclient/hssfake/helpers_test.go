@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -148,3 +149,5 @@ const (
 	containersPath = "/v5/" + DemoProjectID + "/image/local/containers"
 	imagesPath     = "/v5/" + DemoProjectID + "/image/local-repositories"
 )
+
+func itoa(i int) string { return strconv.Itoa(i) }
