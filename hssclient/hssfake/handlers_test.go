@@ -171,10 +171,10 @@ func TestContainersPagingAndFilters(t *testing.T) {
 
 	img := s.Fleet().Images()[0]
 	for q, n := range map[string]int64{
-		rawQuery("image_digest", img.Digest):                        25,
+		rawQuery("image_digest", img.Digest):                         25,
 		rawQuery("image_name", "team a/app", "image_version", "old"): 0,
-		rawQuery("container_id", "c07"):                             1,
-		rawQuery("agent_id", "ag1"):                                 12,
+		rawQuery("container_id", "c07"):                              1,
+		rawQuery("agent_id", "ag1"):                                  12,
 	} {
 		var page containerPage
 		get(t, s, clock, containersPath, q).decode(t, &page)
