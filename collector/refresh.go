@@ -24,24 +24,6 @@ func newRef(name, version, digest string, info *hssclient.LocalImage) imageRef {
 	return imageRef{key: name + "\x00" + version + "\x00" + digest, name: name, version: version, digest: digest, info: info}
 }
 
-// selects reports whether the target's include/exclude rules keep an image
-// name: it must match some include (or there are none) and no exclude.
-func selects(im config.Images, name string) bool {
-	ok := len(im.IncludeRE) == 0
-	for _, re := range im.IncludeRE {
-		if re.MatchString(name) {
-			ok = true
-			break
-		}
-	}
-	for _, re := range im.ExcludeRE {
-		if re.MatchString(name) {
-			return false
-		}
-	}
-	return ok
-}
-
 // discover returns the images this refresh covers, in a stable order:
 // selected discovered images, then configured ones that discovery did not
 // already select. Discovered images the rules leave out get no series.
@@ -60,7 +42,7 @@ func (t *target) discover(ctx context.Context) ([]imageRef, error) {
 	var refs []imageRef
 	taken := make([]bool, len(found))
 	for i := range found {
-		if selects(t.cfg.Images, found[i].ImageName) {
+		if t.cfg.Images.Selects(found[i].ImageName) {
 			taken[i] = true
 			refs = append(refs, newRef(found[i].ImageName, found[i].ImageVersion, found[i].ImageDigest, &found[i]))
 		}
