@@ -76,7 +76,7 @@ func Generate(opts GenerateOptions) *Fleet {
 	// The images that run containers, in a shuffled popularity order so the
 	// busiest image is not always the first one listed.
 	used := rng.Perm(len(images))[:max(1, len(images)-max(1, len(images)/7))]
-	zipf := rand.NewZipf(rng, 1.3, 2, uint64(len(used)-1))
+	zipf := rand.NewZipf(rng, 1.4, 1, uint64(len(used)-1))
 	var dockerHosts []int
 	for i, h := range hosts {
 		if h.docker {
@@ -108,8 +108,9 @@ func genHosts(rng *rand.Rand, n int) []genHost {
 	for i := range hosts {
 		h := genHost{id: uuid(rng), agent: randHex(rng, 64),
 			ip: "192.168." + strconv.Itoa(i/250) + "." + strconv.Itoa(i%250+2)}
-		// 30% of hosts run plain Docker; with one host it does both.
-		h.docker = i%10 < 3 || n == 1
+		// 30% of hosts run plain Docker, the last one always Kubernetes; with
+		// one host it does both.
+		h.docker = (i%10 < 3 && i != n-1) || n == 1
 		h.name = "ecs-k8s-node-" + strconv.Itoa(i)
 		if h.docker {
 			h.name = "ecs-docker-" + strconv.Itoa(i)

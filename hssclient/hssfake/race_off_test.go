@@ -1,0 +1,5 @@
+//go:build !race
+
+package hssfake
+
+const raceEnabled = false
