@@ -1,0 +1,200 @@
+package collector
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/hss-exporter/hss_exporter/hssclient"
+)
+
+var errBoom = &hssclient.APIError{Operation: hssclient.OpListContainers, StatusCode: 500, Code: "HSS.0004", Message: "boom"}
+
+func TestPartialFailureKeepsLastRows(t *testing.T) {
+	api := testFleet()
+	cfg := testTarget()
+	cfg.ContainerInfo = true
+	e, clock := newTestExporter(api, cfg)
+	ctx := context.Background()
+	require.NoError(t, e.RefreshNow(ctx, "prod"))
+
+	// app fails; nginx changes: the change lands, app's rows stay.
+	api.set(func(f *fakeAPI) {
+		f.errs[nameKey("app", "1.0")] = errBoom
+		k := nameKey("nginx", "1.25.3")
+		f.containers[k] = f.containers[k][:2] // c3 gone
+	})
+	clock.Advance(time.Minute)
+	err := e.RefreshNow(ctx, "prod")
+	require.ErrorIs(t, err, ErrPartialRefresh)
+	require.ErrorContains(t, err, "HSS.0004")
+
+	appSeries := `hss_image_containers{image_digest="sha256:ccc",image_name="app",image_version="1.0",target="prod"}`
+	require.Contains(t, seriesWith(t, e, "hss_image_containers"), appSeries+" 2",
+		"app keeps its last good rows, and c3, no longer under nginx, now counts under app")
+	require.Len(t, seriesWith(t, e, "hss_container_info", `container_id="c4"`), 1)
+	require.Equal(t, []string{`hss_up{target="prod"} 0`}, seriesWith(t, e, "hss_up"))
+	require.Equal(t, []string{`hss_exporter_images_failed{target="prod"} 1`}, seriesWith(t, e, "hss_exporter_images_failed"))
+	require.Len(t, seriesWith(t, e, "hss_exporter_refreshes_total", `result="partial"`, "} 1"), 1)
+	ready, _ := e.Ready()
+	require.True(t, ready, "a partial refresh still lands data")
+
+	// A failing image that never listed has no containers series at all:
+	// unknown is not zero.
+	api.set(func(f *fakeAPI) {
+		f.images = append(f.images, hssclient.LocalImage{ImageName: "new", ImageVersion: "1", ContainerNum: 5})
+		f.errs[nameKey("new", "1")] = errBoom
+	})
+	require.ErrorIs(t, e.RefreshNow(ctx, "prod"), ErrPartialRefresh)
+	require.Empty(t, seriesWith(t, e, "hss_image_containers", `image_name="new"`))
+	require.Len(t, seriesWith(t, e, "hss_image_reported_containers", `image_name="new"`, "} 5"), 1)
+
+	// Kept rows expire like everything else: after max_staleness without a
+	// good listing, app's containers are gone while the rest is fresh.
+	clock.Advance(31 * time.Minute)
+	require.ErrorIs(t, e.RefreshNow(ctx, "prod"), ErrPartialRefresh)
+	require.Empty(t, seriesWith(t, e, "hss_image_containers", `image_name="app"`))
+	require.Empty(t, seriesWith(t, e, "hss_container_info", `container_id="c4"`))
+	requireLintClean(t, e)
+}
+
+func TestWholeFailureThenStalenessExpiry(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		breakFleet func(f *fakeAPI)
+	}{
+		{"discovery fails", func(f *fakeAPI) { f.imagesErr = errBoom }},
+		{"every listing fails", func(f *fakeAPI) {
+			for k := range f.containers {
+				f.errs[k] = errBoom
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			api := testFleet()
+			e, clock := newTestExporter(api, testTarget())
+			ctx := context.Background()
+			require.NoError(t, e.RefreshNow(ctx, "prod"))
+			good := exposition(t, e, "hss_image_containers", "hss_host_containers", "hss_image_info")
+
+			api.set(tc.breakFleet)
+			clock.Advance(10 * time.Minute)
+			require.Error(t, e.RefreshNow(ctx, "prod"))
+			require.Equal(t, good, exposition(t, e, "hss_image_containers", "hss_host_containers", "hss_image_info"),
+				"the last good snapshot is served until max_staleness")
+			require.Equal(t, []string{`hss_up{target="prod"} 0`}, seriesWith(t, e, "hss_up"))
+			require.Len(t, seriesWith(t, e, "hss_exporter_refreshes_total", `result="failure"`, "} 1"), 1)
+			require.Len(t, seriesWith(t, e, "hss_exporter_last_refresh_success_timestamp_seconds", "1.7040672e+09"), 1)
+
+			// Past max_staleness after the last success, inventory goes;
+			// self-metrics stay.
+			clock.Advance(21 * time.Minute)
+			require.Empty(t, seriesWith(t, e, "hss_image_containers"), "expired even before the next refresh")
+			require.Error(t, e.RefreshNow(ctx, "prod"))
+			for _, name := range []string{"hss_image_containers", "hss_host_containers", "hss_pod_containers", "hss_image_info"} {
+				require.Empty(t, seriesWith(t, e, name), name)
+			}
+			require.Len(t, seriesWith(t, e, "hss_exporter_refreshes_total", `result="failure"`, "} 2"), 1)
+			require.Len(t, seriesWith(t, e, "hss_up"), 1)
+			require.Zero(t, e.Status()[0].Containers)
+			require.True(t, e.Status()[0].Stale)
+
+			// Back: the first good refresh restores everything.
+			api.set(func(f *fakeAPI) { f.imagesErr, f.errs = nil, map[string]error{} })
+			require.NoError(t, e.RefreshNow(ctx, "prod"))
+			require.Equal(t, good, exposition(t, e, "hss_image_containers", "hss_host_containers", "hss_image_info"))
+			requireLintClean(t, e)
+		})
+	}
+}
+
+func TestReadinessTransitions(t *testing.T) {
+	api := testFleet()
+	other := testFleet()
+	clock := newFakeClock()
+	cfgB := testTarget()
+	cfgB.Name = "staging"
+	e := NewExporter(nil, []Target{{Config: testTarget(), API: api}, {Config: cfgB, API: other}}, nil,
+		Options{Now: clock.Now, Jitter: -1})
+	ctx := context.Background()
+
+	steps := []struct {
+		name    string
+		act     func()
+		ready   bool
+		reasons []string // substrings, one per expected reason
+	}{
+		{"before any refresh", func() {}, false,
+			[]string{"target prod: no good refresh yet", "target staging: no good refresh yet"}},
+		{"one target failed its first refresh", func() {
+			require.NoError(t, e.RefreshNow(ctx, "prod"))
+			other.set(func(f *fakeAPI) { f.imagesErr = errBoom })
+			require.Error(t, e.RefreshNow(ctx, "staging"))
+		}, false, []string{"target staging: no good refresh yet; last error: discovering images: ListLocalImageContainers: HTTP 500 HSS.0004: boom"}},
+		{"both good", func() {
+			other.set(func(f *fakeAPI) { f.imagesErr = nil })
+			require.NoError(t, e.RefreshNow(ctx, "staging"))
+		}, true, nil},
+		{"staging failing but within max_staleness", func() {
+			clock.Advance(20 * time.Minute)
+			require.NoError(t, e.RefreshNow(ctx, "prod"))
+			other.set(func(f *fakeAPI) { f.imagesErr = errBoom })
+			require.Error(t, e.RefreshNow(ctx, "staging"))
+		}, true, nil},
+		{"staging data older than max_staleness", func() {
+			clock.Advance(11 * time.Minute)
+			require.NoError(t, e.RefreshNow(ctx, "prod"))
+		}, false, []string{"target staging: data is 31m0s old, older than max_staleness 30m0s; last error: discovering images"}},
+		{"staging recovered", func() {
+			other.set(func(f *fakeAPI) { f.imagesErr = nil })
+			require.NoError(t, e.RefreshNow(ctx, "staging"))
+		}, true, nil},
+	}
+	for _, s := range steps {
+		s.act()
+		ready, reasons := e.Ready()
+		require.Equal(t, s.ready, ready, s.name)
+		require.Len(t, reasons, len(s.reasons), s.name)
+		for i, want := range s.reasons {
+			require.True(t, strings.HasPrefix(reasons[i], want), "%s: reason %q does not start with %q", s.name, reasons[i], want)
+		}
+	}
+}
+
+func TestChurnRemovedContainerLeavesEverySeries(t *testing.T) {
+	api := testFleet()
+	cfg := testTarget()
+	cfg.ContainerInfo = true
+	e, clock := newTestExporter(api, cfg)
+	ctx := context.Background()
+	require.NoError(t, e.RefreshNow(ctx, "prod"))
+	require.Len(t, seriesWith(t, e, "hss_pod_containers", `pod_id="p1"`), 1)
+
+	// c1 was the only container of pod p1 and the only public one.
+	api.set(func(f *fakeAPI) {
+		k := nameKey("nginx", "1.25.3")
+		f.containers[k] = f.containers[k][1:]
+		f.images[0].ContainerNum = 2
+	})
+	clock.Advance(time.Minute)
+	require.NoError(t, e.RefreshNow(ctx, "prod"))
+
+	require.Empty(t, seriesWith(t, e, "hss_container_info", `container_id="c1"`))
+	require.Empty(t, seriesWith(t, e, "hss_pod_containers", `pod_id="p1"`))
+	require.Len(t, seriesWith(t, e, "hss_image_containers", `image_name="nginx"`, "} 2"), 1)
+	require.Len(t, seriesWith(t, e, "hss_image_public_containers", `image_name="nginx"`, "} 0"), 1)
+	require.Len(t, seriesWith(t, e, "hss_host_containers", `host_id="h1"`, "} 1"), 1)
+	require.NotContains(t, exposition(t, e), "203.0.113.1")
+	require.Equal(t, 4, e.Status()[0].Containers)
+}
+
+func TestRefreshNowUnknownTarget(t *testing.T) {
+	e, _ := newTestExporter(testFleet(), testTarget())
+	err := e.RefreshNow(context.Background(), "nope")
+	require.Error(t, err)
+	require.False(t, errors.Is(err, ErrRefreshRunning))
+}
