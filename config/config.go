@@ -4,6 +4,7 @@ package config
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"regexp"
 	"time"
@@ -180,8 +181,20 @@ func (im Images) Selects(name string) bool {
 	return true
 }
 
-// GoString hides the value from %#v.
-func (s Secret) GoString() string { return fmt.Sprintf("config.Secret(%q)", s.String()) }
+// Format prints String for every verb, so %x, %d or %#v cannot show the
+// value either.
+func (s Secret) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, s.String()) }
+
+// String shows the IAM settings with the password hidden.
+func (i IAM) String() string {
+	return fmt.Sprintf("{Endpoint:%s Domain:%s Username:%s Password:%s PasswordFile:%s}",
+		i.Endpoint, i.Domain, i.Username, i.Password, i.PasswordFile)
+}
+
+// Format prints String for every verb. Without it, a *IAM nested in a
+// Config printed with %s or %d goes through fmt's bad-verb path, which
+// skips Stringers and would dump the password.
+func (i IAM) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, i.String()) }
 
 // MarshalJSON hides the value.
 func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }

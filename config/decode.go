@@ -140,11 +140,11 @@ func (d *decoder) pairs(n *yaml.Node, path string, depth int) []kv {
 // list of them, earlier ones winning.
 func (d *decoder) merge(v *yaml.Node, path string, depth int) []kv {
 	v = d.resolve(v)
-	if v == nil {
+	if v == nil || d.budget < 0 {
 		return nil
 	}
 	if depth >= maxMergeDepth {
-		d.errorf(v, path, "merge keys (<<) nested too deeply")
+		d.errorf(v, path, "merge keys (<<) nested too deeply, or an anchor merges itself")
 		return nil
 	}
 	switch v.Kind {
@@ -153,6 +153,9 @@ func (d *decoder) merge(v *yaml.Node, path string, depth int) []kv {
 	case yaml.SequenceNode:
 		var out []kv
 		for _, item := range v.Content {
+			if d.budget < 0 {
+				return nil
+			}
 			if m := d.resolve(item); m != nil && m.Kind == yaml.MappingNode {
 				out = append(out, d.pairs(m, path, depth+1)...)
 				continue

@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -82,7 +83,7 @@ func (d *decoder) document(data []byte) *yaml.Node {
 		if errors.Is(err, io.EOF) {
 			d.errorf(nil, "", "the file is empty; at least one target is required")
 		} else {
-			d.syntaxError(err)
+			d.syntaxError(data, err)
 		}
 		return nil
 	}
@@ -92,7 +93,7 @@ func (d *decoder) document(data []byte) *yaml.Node {
 		d.errorf(&next, "", "only one YAML document is allowed (found a second one)")
 		return nil
 	case !errors.Is(err, io.EOF):
-		d.syntaxError(err)
+		d.syntaxError(data, err)
 		return nil
 	}
 	if len(doc.Content) == 0 {
@@ -108,14 +109,43 @@ func (d *decoder) document(data []byte) *yaml.Node {
 
 // syntaxError turns yaml.v3's "yaml: line N: msg" into a located Error.
 // These messages describe the syntax, never quote a value.
-func (d *decoder) syntaxError(err error) {
+func (d *decoder) syntaxError(data []byte, err error) {
 	msg := err.Error()
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		d.errs.add(d.file, line, 0, "", "YAML syntax: %s", m[2])
+	m := yamlLineRE.FindStringSubmatch(msg)
+	if m == nil {
+		d.errs.add(d.file, 0, 0, "", "YAML syntax: %s", strings.TrimPrefix(msg, "yaml: "))
 		return
 	}
-	d.errs.add(d.file, 0, 0, "", "YAML syntax: %s", strings.TrimPrefix(msg, "yaml: "))
+	line, _ := strconv.Atoi(m[1])
+	d.errs.add(d.file, syntaxLine(data, line, m[2]), 0, "", "YAML syntax: %s", m[2])
+}
+
+// maxScanLines bounds the search in syntaxLine to small files.
+const maxScanLines = 2000
+
+// syntaxLine finds the line a syntax error is on. For parser errors
+// yaml.v3 reports where the enclosing block starts, counted from 0, which
+// points at the line before the block rather than at the mistake. The
+// first prefix of the file that fails with the same message ends on the
+// offending line. Falls back to yaml.v3's number.
+func syntaxLine(data []byte, reported int, msg string) int {
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	if len(lines) > maxScanLines {
+		return reported
+	}
+	end := 0
+	for i := 0; i < reported-1 && i < len(lines); i++ {
+		end += len(lines[i])
+	}
+	for i := max(reported-1, 0); i < len(lines); i++ {
+		end += len(lines[i])
+		var n yaml.Node
+		err := yaml.Unmarshal(data[:end], &n)
+		if m := yamlLineRE.FindStringSubmatch(fmt.Sprint(err)); m != nil && m[2] == msg {
+			return i + 1
+		}
+	}
+	return reported
 }
 
 // mapField is a key whose value is a nested mapping.
@@ -135,6 +165,11 @@ func rootFields(c *Config) []field {
 		}),
 		{"targets", func(d *decoder, n *yaml.Node, path string) {
 			d.seq(n, path, func(item *yaml.Node, p string) {
+				if item.Kind != yaml.MappingNode {
+					// Reported once here, rather than as every missing key.
+					d.errorf(item, p, "expected a mapping of keys, got %s", kindName(item))
+					return
+				}
 				c.Targets = append(c.Targets, Target{})
 				t := &c.Targets[len(c.Targets)-1]
 				d.at[p], d.targetPaths = item, append(d.targetPaths, p)
@@ -209,14 +244,18 @@ func imagesFields(im *Images) []field {
 				im.Static = append(im.Static, StaticImage{})
 				s := &im.Static[len(im.Static)-1]
 				d.at[p] = item
-				d.mapping(item, p, []field{
-					strField("name", &s.Name),
-					strField("version", &s.Version),
-					strField("digest", &s.Digest),
-				})
+				d.mapping(item, p, staticFields(s))
 				d.staticImage(*s, p, seen)
 			})
 		}},
+	}
+}
+
+func staticFields(s *StaticImage) []field {
+	return []field{
+		strField("name", &s.Name),
+		strField("version", &s.Version),
+		strField("digest", &s.Digest),
 	}
 }
 

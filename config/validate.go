@@ -42,7 +42,8 @@ func (v *validator) config(c *Config) {
 	if v.globalOK {
 		v.crossCheck("global", g, true)
 	}
-	if len(c.Targets) == 0 && !v.bad["targets"] && v.at[""].Kind == yaml.MappingNode {
+	if len(c.Targets) == 0 && !v.bad["targets"] && v.at[""].Kind == yaml.MappingNode &&
+		(v.at["targets"] == nil || len(v.at["targets"].Content) == 0) {
 		n := v.at["targets"]
 		if n == nil {
 			n = v.at[""]
