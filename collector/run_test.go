@@ -1,0 +1,105 @@
+package collector
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// startRun runs e.Run in the background; the returned stop cancels it and
+// fails the test unless Run returns promptly.
+func startRun(t *testing.T, e *Exporter) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		e.Run(ctx)
+		close(done)
+	}()
+	return func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatal("Run did not return after its context was cancelled")
+		}
+	}
+}
+
+func TestSkippedTicksAreCounted(t *testing.T) {
+	api := testFleet()
+	api.gate, api.entered = make(chan struct{}), make(chan struct{}, 100)
+	cfg := testTarget()
+	cfg.RefreshInterval = 2 * time.Millisecond
+	e, _ := newTestExporter(api, cfg)
+	stop := startRun(t, e)
+	defer stop()
+
+	<-api.entered // the first refresh is running and held
+	require.Eventually(t, func() bool { return e.Status()[0].Skipped >= 3 }, 5*time.Second, time.Millisecond)
+	require.True(t, e.Status()[0].Running)
+	require.ErrorIs(t, e.RefreshNow(context.Background(), "prod"), ErrRefreshRunning)
+	require.Len(t, seriesWith(t, e, "hss_exporter_refreshes_skipped_total"), 1)
+	require.NotContains(t, seriesWith(t, e, "hss_exporter_refreshes_skipped_total")[0], "} 0")
+	require.Equal(t, 1, api.callCount("images"), "skipped ticks start no second refresh")
+
+	close(api.gate)
+	require.Eventually(t, func() bool {
+		ready, _ := e.Ready()
+		return ready && api.callCount("images") >= 2
+	}, 5*time.Second, time.Millisecond, "after the slow refresh, ticks refresh again")
+}
+
+func TestRunStopsMidRefresh(t *testing.T) {
+	api := testFleet()
+	api.gate, api.entered = make(chan struct{}), make(chan struct{}, 1)
+	cfg := testTarget()
+	other := cfg
+	other.Name = "staging"
+	clock := newFakeClock()
+	e := NewExporter(nil, []Target{{Config: cfg, API: api}, {Config: other, API: testFleet()}}, nil,
+		Options{Now: clock.Now})
+	stop := startRun(t, e)
+	<-api.entered
+	require.Eventually(t, func() bool { return e.Status()[1].LastResult == "success" }, 5*time.Second, time.Millisecond,
+		"a refresh at start, for every target")
+	stop() // the held refresh is cancelled; goleak in TestMain checks nothing is left
+	st := e.Status()[0]
+	require.Equal(t, "failure", st.LastResult)
+	require.False(t, st.Running)
+}
+
+func TestRefreshTimeoutBoundsARefresh(t *testing.T) {
+	api := testFleet()
+	api.gate = make(chan struct{}) // never opened
+	clock := newFakeClock()
+	e := NewExporter(nil, []Target{{Config: testTarget(), API: api}}, nil,
+		Options{Now: clock.Now, RefreshTimeout: 20 * time.Millisecond})
+	err := e.RefreshNow(context.Background(), "prod")
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+}
+
+func TestJitter(t *testing.T) {
+	for _, tc := range []struct {
+		jitter   float64
+		min, max float64
+	}{
+		{0, 0.95, 1.05}, // default 5%
+		{0.2, 0.8, 1.2},
+		{-1, 1, 1},
+	} {
+		e := NewExporter(nil, nil, nil, Options{Jitter: tc.jitter})
+		seen := map[bool]bool{}
+		for range 200 {
+			f := e.jitterFactor()
+			require.GreaterOrEqual(t, f, tc.min)
+			require.LessOrEqual(t, f, tc.max)
+			seen[f < 1] = true
+		}
+		if tc.jitter >= 0 {
+			require.Len(t, seen, 2, "jitter spreads both ways")
+		}
+	}
+}

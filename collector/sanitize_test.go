@@ -1,0 +1,79 @@
+package collector
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hss-exporter/hss_exporter/hssclient"
+)
+
+func TestSanitizerRule(t *testing.T) {
+	long := strings.Repeat("é", 600) // 1200 bytes, two per rune
+	for _, tc := range []struct {
+		name, in, want string
+		changed        bool
+	}{
+		{"plain", "nginx", "nginx", false},
+		{"quotes and backslashes are valid, escaped by the exposition", `a"b\c`, `a"b\c`, false},
+		{"non-ASCII", "日本-ü", "日本-ü", false},
+		{"newline and tab removed", "a\nb\tc\r", "abc", true},
+		{"DEL and C1 removed", "a\x7fb\u0085c", "abc", true},
+		{"invalid UTF-8 replaced", "bad\xffbyte", "bad\uFFFDbyte", true},
+		{"cut at a rune boundary", long, strings.Repeat("é", 512), true},
+		{"exactly the limit", strings.Repeat("x", MaxLabelValueBytes), strings.Repeat("x", MaxLabelValueBytes), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			z := &sanitizer{}
+			got := z.clean(tc.in)
+			require.Equal(t, tc.want, got)
+			require.True(t, utf8.ValidString(got))
+			require.LessOrEqual(t, len(got), MaxLabelValueBytes)
+			require.Equal(t, tc.changed, z.changed == 1)
+			require.Equal(t, got, (&sanitizer{}).clean(got), "the rule is idempotent")
+		})
+	}
+}
+
+func TestHostileLabelValuesKeepTheExpositionValid(t *testing.T) {
+	api := testFleet()
+	hostile := []hssclient.Container{
+		{ContainerID: "x1", ContainerName: strings.Repeat("n", 10000), HostID: "h9", HostName: "evil\nhost\xff",
+			PodName: `pod "quoted" \ back`, AgentID: "a\x00gent"},
+		// The same host once the control character is gone: one host series.
+		{ContainerID: "x2", HostID: "h9", HostName: "evil\nhost\xff"},
+		// Rows without container_id cannot be de-duplicated: both count,
+		// but identical info series must not be emitted twice.
+		{ContainerName: "anon"},
+		{ContainerName: "anon"},
+	}
+	api.set(func(f *fakeAPI) {
+		f.images = append(f.images, hssclient.LocalImage{ImageName: "bad\x1bname", ImageVersion: "1", ContainerNum: 4})
+		f.containers[nameKey("bad\x1bname", "1")] = hostile
+	})
+	cfg := testTarget()
+	cfg.ContainerInfo = true
+	e, _ := newTestExporter(api, cfg)
+	require.NoError(t, e.RefreshNow(context.Background(), "prod"))
+
+	text := exposition(t, e)
+	parser := expfmt.NewTextParser(model.LegacyValidation)
+	_, err := parser.TextToMetricFamilies(strings.NewReader(text))
+	require.NoError(t, err)
+	requireLintClean(t, e)
+
+	require.Equal(t, api.callCount(nameKey("bad\x1bname", "1")), 1, "queries use the raw upstream value")
+	require.Len(t, seriesWith(t, e, "hss_image_containers", `image_name="badname"`, "} 4"), 1)
+	require.Len(t, seriesWith(t, e, "hss_host_containers", `host_name="evilhost`+"\uFFFD"+`"`, "} 2"), 1)
+	require.Len(t, seriesWith(t, e, "hss_pod_containers", `pod_name="pod \"quoted\" \\ back"`), 1)
+	require.Len(t, seriesWith(t, e, "hss_container_info", `container_name="anon"`), 1)
+	require.Len(t, seriesWith(t, e, "hss_container_info", `container_name="`+strings.Repeat("n", MaxLabelValueBytes)+`"`), 1)
+	// Changed: the image name, x1's container name, host name and agent
+	// id, x2's host name.
+	require.Len(t, seriesWith(t, e, "hss_exporter_label_values_sanitized_total", "} 5"), 1)
+}
