@@ -53,9 +53,10 @@ type Faults struct {
 	// TotalDrift is added to total_num once per page (offset/limit times), so
 	// total_num changes between pages of one listing.
 	TotalDrift int64
-	// DuplicateRows makes every page after the first start that many rows
-	// early and report that many more rows, as if rows had been inserted in
-	// front between requests: rows repeat across pages, none is lost.
+	// DuplicateRows acts as if that many rows were inserted in front before
+	// each page after the first: every page boundary repeats DuplicateRows
+	// rows, total_num grows to match, and no row is lost (keep it below the
+	// page size).
 	DuplicateRows int
 	// MaxLimit, when set, rejects a limit above it with 400 HSS.0001, like an
 	// endpoint with a smaller page size than documented.
@@ -132,7 +133,7 @@ func (s *Server) serveWithFaults(op string, w http.ResponseWriter, r *http.Reque
 		switch f.Kind {
 		case FaultLatency:
 			if !s.wait(r, f.Delay) {
-				return
+				panic(http.ErrAbortHandler) // drop the connection, answer nothing
 			}
 		case FaultStatus:
 			writeFaultStatus(w, r, f)
@@ -142,7 +143,7 @@ func (s *Server) serveWithFaults(op string, w http.ResponseWriter, r *http.Reque
 			return
 		case FaultHang:
 			s.wait(r, -1)
-			return
+			panic(http.ErrAbortHandler)
 		case FaultMalformedJSON, FaultCutJSON, FaultTruncatedBody:
 			serveCorrupted(w, r, h, f.Kind)
 			return

@@ -41,6 +41,16 @@ func resetConn(w http.ResponseWriter) {
 	if tcp, ok := conn.(*net.TCPConn); ok {
 		_ = tcp.SetLinger(0)
 	}
+	closeAfterCount(w, conn)
+}
+
+// closeAfterCount closes a hijacked connection once the request has been
+// counted (at once when w is not the server's own recorder).
+func closeAfterCount(w http.ResponseWriter, conn net.Conn) {
+	if rec, ok := w.(*recorder); ok {
+		rec.closeLater(conn)
+		return
+	}
 	_ = conn.Close()
 }
 
@@ -103,7 +113,7 @@ func sendTruncated(w http.ResponseWriter, body []byte) {
 	if err != nil {
 		return
 	}
-	defer conn.Close()
+	defer closeAfterCount(w, conn)
 	header.Set("Content-Length", strconv.Itoa(len(body)))
 	writeRawResponse(rw.Writer, header, body[:len(body)/2])
 }

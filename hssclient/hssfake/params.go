@@ -123,18 +123,17 @@ func (s *Server) epVisible(req listRequest, ep string) bool {
 }
 
 // pageBounds cuts [offset, offset+limit) out of total rows and returns the
-// total_num to report, applying the paging faults: DuplicateRows starts
-// every page after the first that many rows early and reports as many extra
-// rows (as if rows were inserted in front), TotalDrift adds TotalDrift per
-// page to total_num.
+// total_num to report, applying the paging faults. DuplicateRows acts as if
+// that many rows were inserted in front before each later page: page k
+// (offset/limit) starts k*DuplicateRows rows early and total_num grows by as
+// much, so rows repeat at every page boundary and none is lost. TotalDrift
+// adds TotalDrift per page to total_num.
 func (s *Server) pageBounds(total int, req listRequest) (start, end int, reported int64) {
 	f := s.currentFaults()
-	start, reported = req.offset, int64(total)
-	if req.offset > 0 && f.DuplicateRows > 0 {
-		start = max(0, req.offset-f.DuplicateRows)
-		reported += int64(f.DuplicateRows)
-	}
-	reported += f.TotalDrift * int64(req.offset/req.limit)
+	pageIndex := req.offset / req.limit
+	shift := pageIndex * max(f.DuplicateRows, 0)
+	start = max(0, req.offset-shift)
+	reported = int64(total) + int64(shift) + f.TotalDrift*int64(pageIndex)
 	reported = max(reported, 0)
 	start = min(start, total)
 	end = min(total, start+req.limit)

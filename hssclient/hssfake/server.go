@@ -8,13 +8,16 @@ package hssfake
 import (
 	"context"
 	"errors"
+	"io"
 	"math/rand"
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
 )
 
 // Operation names used by Requests and Fault.Operation, as the official SDK
@@ -84,9 +87,10 @@ type Server struct {
 	fleetMu sync.RWMutex
 	fleet   *Fleet
 
-	stats  stats
-	creds  credStore
-	faults faultState
+	stats    stats
+	inFlight atomic.Int64
+	creds    credStore
+	faults   faultState
 
 	httpSrv   *http.Server
 	done      chan struct{}
@@ -136,7 +140,7 @@ func Start(opts Options) (*Server, error) {
 	s.httpSrv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := s.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			_ = s.logger.Log("msg", "stand-in HSS server stopped", "err", err)
+			_ = level.Error(s.logger).Log("msg", "stand-in HSS server stopped", "err", err)
 		}
 	}()
 	return s, nil
@@ -160,6 +164,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	return s.httpSrv.Shutdown(ctx)
 }
+
+// InFlight returns how many requests are being served right now, for
+// example held by a FaultHang.
+func (s *Server) InFlight() int { return int(s.inFlight.Load()) }
 
 // Handler returns the server's http.Handler.
 func (s *Server) Handler() http.Handler { return s.handler }
@@ -207,14 +215,17 @@ func (s *Server) routes() http.Handler {
 func (s *Server) wrap(op, method string, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		s.inFlight.Add(1)
+		defer s.inFlight.Add(-1)
 		id := s.stats.nextRequestID()
 		rec := &recorder{ResponseWriter: w}
 		rec.Header().Set("X-Request-Id", id)
 		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
 		defer func() {
 			s.stats.count(op, rec.status)
-			_ = s.logger.Log("msg", "request", "operation", op, "method", r.Method,
+			_ = level.Debug(s.logger).Log("msg", "request", "operation", op, "method", r.Method,
 				"code", rec.status, "duration", time.Since(start), "request_id", id)
+			rec.closeHijacked()
 		}()
 		if h == nil || r.Method != method {
 			writeGatewayError(rec, r, http.StatusNotFound, "APIG.0101",
@@ -236,7 +247,19 @@ func requestID(r *http.Request) string {
 // A hijacked or never-answered request keeps status 0.
 type recorder struct {
 	http.ResponseWriter
-	status int
+	status   int
+	hijacked []io.Closer
+}
+
+// closeLater closes a hijacked connection only after the request is
+// counted, so a client that sees the connection drop can already read the
+// count.
+func (r *recorder) closeLater(c io.Closer) { r.hijacked = append(r.hijacked, c) }
+
+func (r *recorder) closeHijacked() {
+	for _, c := range r.hijacked {
+		_ = c.Close()
+	}
 }
 
 func (r *recorder) WriteHeader(code int) {
