@@ -9,7 +9,7 @@ import (
 
 var (
 	registries = []string{"swr.cn-north-4.myhuaweicloud.com/shop/", "swr.cn-north-4.myhuaweicloud.com/platform/",
-		"swr.ap-southeast-1.myhuaweicloud.com/data team/", "", "library/", "docker.io/bitnami/", "quay.io/prometheus/"}
+		"swr.ap-southeast-1.myhuaweicloud.com/data-team/", "", "library/", "docker.io/bitnami/", "quay.io/prometheus/"}
 	apps = []string{"nginx", "redis", "postgresql", "order-service", "payment-api", "node-exporter",
 		"kafka", "zookeeper", "mysql", "frontend", "cart", "search", "etcd", "coredns", "fluent-bit"}
 	podApps   = []string{"web", "api", "worker", "cache", "ingress", "monitor", "batch"}
