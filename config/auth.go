@@ -15,6 +15,8 @@ import (
 // (a log, a device): real keys and tokens are far smaller.
 const maxSecretSize = 64 << 10
 
+var errNotRegular = errors.New("not a regular file")
+
 // auth checks that the target has exactly one authentication method and
 // resolves its secrets. With none in the file it falls back to the
 // environment variables Huawei's SDKs read.
@@ -160,6 +162,13 @@ func (v *validator) readSecret(path, file string) Secret {
 }
 
 func readLimited(name string) ([]byte, error) {
+	// Stat first: opening a FIFO (or /dev/stdin) would block the start.
+	// Stat follows symlinks, so Kubernetes-mounted secrets pass.
+	if fi, err := os.Stat(name); err != nil {
+		return nil, err
+	} else if !fi.Mode().IsRegular() {
+		return nil, errNotRegular
+	}
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, err
