@@ -3,8 +3,15 @@ package hssclient
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // Config configures a Client. Zero values take the documented defaults.
@@ -14,50 +21,198 @@ type Config struct {
 	Endpoint  string // default DefaultEndpoint(Region)
 	Auth      Authenticator
 
-	HTTPClient *http.Client // default: a client with sane transport timeouts
-	UserAgent  string       // default "hss_exporter/<unknown>"
+	HTTPClient *http.Client // default: a client with transport timeouts and no redirects
+	UserAgent  string       // default "hss_exporter"
 
 	PageSize          int           // default 200; stepped down to 100, then 10, on a 400
 	RequestsPerSecond float64       // token bucket rate; 0 = unlimited
-	Burst             int           // default max(1, ceil(RequestsPerSecond))
+	Burst             int           // default max(1, RequestsPerSecond)
 	MaxConcurrency    int           // in-flight requests; 0 = unlimited
-	MaxRetries        int           // retries per request; default 4; -1 = none
+	MaxRetries        int           // retries per request; default 4; negative = none
 	RequestTimeout    time.Duration // per attempt; default 30s
 	MaxPages          int           // cap on pages per listing; default 10000
 	MaxBodyBytes      int64         // cap on a response body; default 64 MiB
+
+	RetryBaseDelay    time.Duration // first backoff step for 5xx and network errors; default 500ms
+	ThrottleBaseDelay time.Duration // first backoff step for 429 without Retry-After; default 2s
+	MaxRetryDelay     time.Duration // cap on one backoff sleep; default 30s
 	Observer          Observer
 }
 
 // Client talks to the HSS v5 image APIs of one project in one region.
 // It is safe for concurrent use.
 type Client struct {
-	cfg Config
+	cfg      Config
+	base     *url.URL
+	limiter  *rate.Limiter
+	slots    chan struct{}
+	pageSize atomic.Int64
+	sleep    func(ctx context.Context, d time.Duration) error
 }
 
-// New returns a client for cfg.
+// Default values of Config.
+const (
+	DefaultPageSize       = 200
+	DefaultMaxRetries     = 4
+	DefaultRequestTimeout = 30 * time.Second
+	DefaultMaxPages       = 10000
+	DefaultMaxBodyBytes   = 64 << 20
+)
+
+// New returns a client for cfg, or an error naming what is missing.
 func New(cfg Config) (*Client, error) {
-	return nil, errors.New("not implemented")
+	if cfg.Region == "" || cfg.ProjectID == "" {
+		return nil, errors.New("hssclient: region and project_id are required")
+	}
+	if cfg.Auth == nil {
+		return nil, errors.New("hssclient: no authentication configured")
+	}
+	if cfg.Endpoint == "" {
+		cfg.Endpoint = DefaultEndpoint(cfg.Region)
+	}
+	base, err := url.Parse(strings.TrimRight(cfg.Endpoint, "/"))
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return nil, fmt.Errorf("hssclient: endpoint %q is not an absolute http(s) URL", cfg.Endpoint)
+	}
+	applyDefaults(&cfg)
+	c := &Client{cfg: cfg, base: base, limiter: rate.NewLimiter(rate.Inf, 0), sleep: sleepContext}
+	if cfg.RequestsPerSecond > 0 {
+		c.limiter = rate.NewLimiter(rate.Limit(cfg.RequestsPerSecond), cfg.Burst)
+	}
+	if cfg.MaxConcurrency > 0 {
+		c.slots = make(chan struct{}, cfg.MaxConcurrency)
+	}
+	c.pageSize.Store(int64(cfg.PageSize))
+	return c, nil
 }
+
+func applyDefaults(cfg *Config) {
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = DefaultHTTPClient()
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "hss_exporter"
+	}
+	if cfg.PageSize <= 0 {
+		cfg.PageSize = DefaultPageSize
+	}
+	if cfg.Burst <= 0 {
+		cfg.Burst = max(1, int(cfg.RequestsPerSecond))
+	}
+	if cfg.MaxRetries == 0 {
+		cfg.MaxRetries = DefaultMaxRetries
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	if cfg.MaxPages <= 0 {
+		cfg.MaxPages = DefaultMaxPages
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.RetryBaseDelay <= 0 {
+		cfg.RetryBaseDelay = 500 * time.Millisecond
+	}
+	if cfg.ThrottleBaseDelay <= 0 {
+		cfg.ThrottleBaseDelay = 2 * time.Second
+	}
+	if cfg.MaxRetryDelay <= 0 {
+		cfg.MaxRetryDelay = 30 * time.Second
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = nopObserver{}
+	}
+}
+
+// DefaultHTTPClient returns the HTTP client used when Config gives none:
+// bounded dial, TLS and header waits, proxies from the environment, and no
+// redirects, because a redirect would carry X-Auth-Token to another host.
+func DefaultHTTPClient() *http.Client {
+	transport := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: DefaultRequestTimeout,
+		IdleConnTimeout:       90 * time.Second,
+		MaxIdleConnsPerHost:   16,
+		ForceAttemptHTTP2:     true,
+	}
+	return &http.Client{
+		Transport: transport,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+}
+
+// PageSize is the page size in use, after any step-down.
+func (c *Client) PageSize() int { return int(c.pageSize.Load()) }
 
 // ListLocalImageContainers fetches one page of containers.
 func (c *Client) ListLocalImageContainers(ctx context.Context, req ListContainersRequest) (*ContainerPage, error) {
-	return nil, errors.New("not implemented")
+	q := url.Values{}
+	setIfNotEmpty(q, "enterprise_project_id", req.EnterpriseProjectID)
+	setIfNotEmpty(q, "image_digest", req.ImageDigest)
+	setIfNotEmpty(q, "image_name", req.ImageName)
+	setIfNotEmpty(q, "image_version", req.ImageVersion)
+	setIfNotEmpty(q, "container_id", req.ContainerID)
+	setIfNotEmpty(q, "agent_id", req.AgentID)
+	setPaging(q, req.Offset, req.Limit)
+	var page ContainerPage
+	if err := c.get(ctx, OpListContainers, "image/local/containers", q, &page); err != nil {
+		return nil, err
+	}
+	return &page, nil
 }
 
 // ListImageLocal fetches one page of local images.
 func (c *Client) ListImageLocal(ctx context.Context, req ListImagesRequest) (*ImagePage, error) {
-	return nil, errors.New("not implemented")
+	q := url.Values{}
+	setIfNotEmpty(q, "enterprise_project_id", req.EnterpriseProjectID)
+	setIfNotEmpty(q, "image_name", req.ImageName)
+	setIfNotEmpty(q, "image_version", req.ImageVersion)
+	setIfNotEmpty(q, "scan_status", req.ScanStatus)
+	setIfNotEmpty(q, "local_image_type", req.LocalImageType)
+	setIfNotEmpty(q, "host_name", req.HostName)
+	setIfNotEmpty(q, "host_id", req.HostID)
+	setIfNotEmpty(q, "container_id", req.ContainerID)
+	setBool(q, "has_vul", req.HasVul)
+	setBool(q, "has_container", req.HasContainer)
+	setPaging(q, req.Offset, req.Limit)
+	var page ImagePage
+	if err := c.get(ctx, OpListImages, "image/local-repositories", q, &page); err != nil {
+		return nil, err
+	}
+	return &page, nil
 }
 
-// EachContainer walks every page of containers matching req (Offset and
-// Limit are managed by the pager) and calls fn once per distinct
-// container_id. It returns the first error of the API or of fn.
-func (c *Client) EachContainer(ctx context.Context, req ListContainersRequest, fn func(Container) error) error {
-	return errors.New("not implemented")
+func setIfNotEmpty(q url.Values, key, value string) {
+	if value != "" {
+		q.Set(key, value)
+	}
 }
 
-// EachImage walks every page of local images matching req and calls fn once
-// per distinct image.
-func (c *Client) EachImage(ctx context.Context, req ListImagesRequest, fn func(LocalImage) error) error {
-	return errors.New("not implemented")
+func setBool(q url.Values, key string, value *bool) {
+	if value != nil {
+		q.Set(key, fmt.Sprint(*value))
+	}
+}
+
+func setPaging(q url.Values, offset int64, limit int) {
+	q.Set("offset", fmt.Sprint(offset))
+	if limit > 0 {
+		q.Set("limit", fmt.Sprint(limit))
+	}
+}
+
+func sleepContext(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

@@ -1,0 +1,267 @@
+package hssclient
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// maxErrorMessage bounds error_msg text taken into an APIError, so a hostile
+// or broken gateway cannot flood logs through it.
+const maxErrorMessage = 256
+
+// get performs one logical GET with retries and decodes a 200 answer into out.
+func (c *Client) get(ctx context.Context, op, resource string, q url.Values, out any) error {
+	u := *c.base
+	u.Path = strings.TrimRight(u.Path, "/") + "/v5/" + url.PathEscape(c.cfg.ProjectID) + "/" + resource
+	u.RawPath = ""
+	u.RawQuery = EncodeQuery(q)
+	refreshedAuth := false
+	for attempt := 0; ; attempt++ {
+		body, retryAfter, err := c.attempt(ctx, op, &u)
+		if err == nil {
+			return decodeJSON(op, body, out)
+		}
+		reason, retryable := retryReason(err)
+		if reason == "auth_refresh" {
+			// One token refresh at most: an AK/SK pair is locked after five
+			// failures, so auth errors must never loop.
+			if refreshedAuth || !c.cfg.Auth.Invalidate() {
+				return err
+			}
+			refreshedAuth = true
+			c.cfg.Observer.Retry(op, reason)
+			continue
+		}
+		if !retryable || attempt >= c.cfg.MaxRetries || c.cfg.MaxRetries < 0 {
+			return err
+		}
+		delay := c.backoff(reason, attempt, retryAfter)
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < delay {
+			return err // the wait would outlive the caller: give the error now
+		}
+		c.cfg.Observer.Retry(op, reason)
+		if sleepErr := c.sleep(ctx, delay); sleepErr != nil {
+			return err
+		}
+	}
+}
+
+// retryReason names why err may be retried. A 401 is reported as
+// "auth_refresh" and is handled apart from the other classes.
+func retryReason(err error) (reason string, retryable bool) {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized {
+		return "auth_refresh", false
+	}
+	switch Classify(err) {
+	case ClassThrottled:
+		return "throttled", true
+	case ClassServer:
+		return "server_error", true
+	case ClassNetwork:
+		return "network", true
+	}
+	return "", false
+}
+
+// backoff returns the sleep before retry number attempt+1: Retry-After when
+// the server sent one, else exponential backoff with full jitter. Throttling
+// starts from a higher base, as the gateway asks for seconds, not millis.
+func (c *Client) backoff(reason string, attempt int, retryAfter time.Duration) time.Duration {
+	if retryAfter > 0 {
+		return min(retryAfter, c.cfg.MaxRetryDelay)
+	}
+	base := c.cfg.RetryBaseDelay
+	if reason == "throttled" {
+		base = c.cfg.ThrottleBaseDelay
+	}
+	ceiling := min(base<<min(attempt, 16), c.cfg.MaxRetryDelay)
+	// Full jitter, but never below a tenth of the step, so a throttled
+	// client does not come straight back.
+	return ceiling/10 + rand.N(ceiling-ceiling/10+1)
+}
+
+// attempt sends one HTTP request and returns the body of a 200 answer.
+func (c *Client) attempt(ctx context.Context, op string, u *url.URL) ([]byte, time.Duration, error) {
+	if err := c.acquire(ctx); err != nil {
+		return nil, 0, &NetworkError{Operation: op, Err: err}
+	}
+	defer c.release()
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%s: building request: %w", op, err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", c.cfg.UserAgent)
+	req.Header.Set("X-Project-Id", c.cfg.ProjectID)
+	req.Header.Set("region", c.cfg.Region)
+	if err := c.cfg.Auth.Authorize(ctx, req, nil); err != nil {
+		return nil, 0, err
+	}
+	start := time.Now()
+	resp, err := c.cfg.HTTPClient.Do(req)
+	if err != nil {
+		c.cfg.Observer.RequestDone(op, 0, time.Since(start))
+		return nil, 0, &NetworkError{Operation: op, Err: stripURL(err)}
+	}
+	defer resp.Body.Close()
+	body, err := readBounded(resp.Body, c.cfg.MaxBodyBytes)
+	c.cfg.Observer.RequestDone(op, resp.StatusCode, time.Since(start))
+	if err != nil {
+		return nil, 0, &NetworkError{Operation: op, Err: err}
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, parseRetryAfter(resp.Header.Get("Retry-After")), newAPIError(op, resp, body, req)
+	}
+	return body, 0, nil
+}
+
+func (c *Client) acquire(ctx context.Context) error {
+	if c.slots != nil {
+		select {
+		case c.slots <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if err := c.limiter.Wait(ctx); err != nil {
+		c.release()
+		return err
+	}
+	return nil
+}
+
+func (c *Client) release() {
+	if c.slots != nil {
+		<-c.slots
+	}
+}
+
+// stripURL drops the URL from a transport error: it adds nothing to the
+// cause and keeps query values out of logs.
+func stripURL(err error) error {
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		return urlErr.Err
+	}
+	return err
+}
+
+// readBounded reads at most limit bytes and fails clearly beyond that.
+func readBounded(r io.Reader, limit int64) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading response body: %w", err)
+	}
+	if int64(len(body)) > limit {
+		return nil, fmt.Errorf("response body larger than %d bytes", limit)
+	}
+	return body, nil
+}
+
+func decodeJSON(op string, body []byte, out any) error {
+	if err := json.Unmarshal(body, out); err != nil {
+		return &DecodeError{Operation: op, Err: err}
+	}
+	return nil
+}
+
+// DecodeError reports a 200 answer whose body is not the expected JSON.
+type DecodeError struct {
+	Operation string
+	Err       error
+}
+
+func (e *DecodeError) Error() string {
+	return e.Operation + ": malformed response: " + e.Err.Error()
+}
+
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// parseRetryAfter reads delay-seconds or an HTTP date; 0 when absent or bad.
+func parseRetryAfter(v string) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && secs >= 0 {
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0)
+	}
+	return 0
+}
+
+type errorBody struct {
+	ErrorCode string `json:"error_code"`
+	ErrorMsg  string `json:"error_msg"`
+	RequestID string `json:"request_id"`
+}
+
+// newAPIError builds the typed error of a non-200 answer. Whatever the body
+// says, the request's own credentials are cut out of it.
+func newAPIError(op string, resp *http.Response, body []byte, req *http.Request) *APIError {
+	var eb errorBody
+	_ = json.Unmarshal(body, &eb) // a gateway may answer HTML; the status still tells
+	e := &APIError{
+		Operation:  op,
+		StatusCode: resp.StatusCode,
+		Code:       cleanText(eb.ErrorCode, 64),
+		Message:    cleanText(redactCredentials(eb.ErrorMsg, req), maxErrorMessage),
+		RequestID:  cleanText(eb.RequestID, 128),
+	}
+	if e.RequestID == "" {
+		e.RequestID = cleanText(resp.Header.Get("X-Request-Id"), 128)
+	}
+	return e
+}
+
+// cleanText makes upstream text safe for one log line: valid UTF-8, no
+// control characters, at most limit bytes.
+func cleanText(s string, limit int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	if len(s) > limit {
+		cut := limit
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
+}
+
+// redactCredentials removes the values of the request's credential headers,
+// and the signature inside Authorization, from text a server sent back.
+func redactCredentials(text string, req *http.Request) string {
+	for _, name := range []string{"Authorization", "X-Auth-Token", "X-Security-Token"} {
+		v := req.Header.Get(name)
+		if v == "" {
+			continue
+		}
+		text = strings.ReplaceAll(text, v, "[REDACTED]")
+		if i := strings.Index(v, "Signature="); i >= 0 {
+			if sig := v[i+len("Signature="):]; len(sig) >= 16 {
+				text = strings.ReplaceAll(text, sig, "[REDACTED]")
+			}
+		}
+	}
+	return text
+}
