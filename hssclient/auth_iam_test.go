@@ -49,6 +49,18 @@ type iamServer struct {
 	respond func(n int32, w http.ResponseWriter)
 }
 
+// holdAnswers makes answers wait until the returned release is called. It is
+// also called at cleanup, before the server closes, so a failing test ends
+// instead of hanging on a held handler.
+func holdAnswers(t *testing.T, hold *chan struct{}) (release func()) {
+	ch := make(chan struct{})
+	*hold = ch
+	var once sync.Once
+	release = func() { once.Do(func() { close(ch) }) }
+	t.Cleanup(release)
+	return release
+}
+
 // setRespond replaces the answer function between requests.
 func (s *iamServer) setRespond(f func(n int32, w http.ResponseWriter)) {
 	s.mu.Lock()
@@ -155,7 +167,7 @@ func TestIAMAuthRefetchesAfterInvalidate(t *testing.T) {
 
 func TestIAMAuthSingleFlight(t *testing.T) {
 	srv := newIAMServer(t, newFakeClock())
-	srv.hold = make(chan struct{})
+	release := holdAnswers(t, &srv.hold)
 	a := newTestIAMAuth(srv, nil)
 	const callers = 50
 	tokens := make(chan string, callers)
@@ -176,7 +188,7 @@ func TestIAMAuthSingleFlight(t *testing.T) {
 	}
 	started.Wait()
 	time.Sleep(50 * time.Millisecond) // let the callers pile up behind the held fetch
-	close(srv.hold)
+	release()
 	done.Wait()
 	close(tokens)
 	for tok := range tokens {
@@ -319,7 +331,7 @@ func TestIAMAuthNetworkError(t *testing.T) {
 // rather than failing with someone else's cancellation.
 func TestIAMAuthWaiterOutlivesCancelledLeader(t *testing.T) {
 	srv := newIAMServer(t, newFakeClock())
-	srv.hold = make(chan struct{})
+	release := holdAnswers(t, &srv.hold)
 	a := newTestIAMAuth(srv, nil)
 	leaderCtx, cancel := context.WithCancel(context.Background())
 	leaderErr := make(chan error, 1)
@@ -332,6 +344,6 @@ func TestIAMAuthWaiterOutlivesCancelledLeader(t *testing.T) {
 	cancel()
 	require.True(t, errors.Is(<-leaderErr, context.Canceled))
 	require.Eventually(t, func() bool { return srv.fetches.Load() == 2 }, 5*time.Second, time.Millisecond)
-	close(srv.hold)
+	release()
 	require.Equal(t, "token-2", <-waiterTok)
 }

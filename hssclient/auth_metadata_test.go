@@ -113,7 +113,7 @@ func TestMetadataAuthShortLifetime(t *testing.T) {
 
 func TestMetadataAuthSingleFlight(t *testing.T) {
 	srv := newMetadataServer(t, newFakeClock())
-	srv.hold = make(chan struct{})
+	release := holdAnswers(t, &srv.hold)
 	a := newTestMetadataAuth(srv, nil)
 	var wg sync.WaitGroup
 	errs := make(chan error, 50)
@@ -126,7 +126,7 @@ func TestMetadataAuthSingleFlight(t *testing.T) {
 		}()
 	}
 	time.Sleep(50 * time.Millisecond)
-	close(srv.hold)
+	release()
 	wg.Wait()
 	close(errs)
 	for err := range errs {
