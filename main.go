@@ -1,3 +1,172 @@
+// Command hss_exporter exports the container-image inventory of Huawei Cloud
+// Host Security Service (HSS) as Prometheus metrics.
 package main
 
-func main() {}
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+	"github.com/prometheus/common/version"
+	"github.com/prometheus/exporter-toolkit/web"
+	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
+
+	"github.com/hss-exporter/hss_exporter/config"
+)
+
+// defaultListenAddress is the exporter's default port. 9100-9999 of the
+// Prometheus default-port registry is full; 10867 is in the range where new
+// exporters are allocated now, and was unclaimed when chosen.
+const defaultListenAddress = ":10867"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// flags holds the parsed command line.
+type flags struct {
+	configFile   string
+	configCheck  bool
+	demo         bool
+	demoListen   string
+	telemetry    string
+	logLevel     string
+	logFormat    string
+	maxRequests  int
+	shutdownWait time.Duration
+	web          *web.FlagConfig
+}
+
+func newApp(f *flags) *kingpin.Application {
+	app := kingpin.New("hss_exporter", "Prometheus exporter for the container-image inventory of Huawei Cloud Host Security Service (HSS).")
+	app.Flag("config.file", "Path to the configuration file.").Default("hss.yml").StringVar(&f.configFile)
+	app.Flag("config.check", "Validate the configuration file, print every problem, and exit (0 when valid).").BoolVar(&f.configCheck)
+	app.Flag("demo", "Run against a built-in stand-in HSS API with a generated fleet; needs no cloud account.").BoolVar(&f.demo)
+	app.Flag("demo.listen-address", "With --demo, where the stand-in HSS API listens (default: a free loopback port, logged at start).").Default("127.0.0.1:0").StringVar(&f.demoListen)
+	app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&f.telemetry)
+	app.Flag("web.max-requests", "Maximum number of parallel scrapes; excess scrapes get 503 (0 = no limit).").Default("40").IntVar(&f.maxRequests)
+	app.Flag("log.level", "Only log messages with the given severity or above: debug, info, warn, error.").Default("info").EnumVar(&f.logLevel, "debug", "info", "warn", "error")
+	app.Flag("log.format", "Output format of log messages: logfmt or json.").Default("logfmt").EnumVar(&f.logFormat, "logfmt", "json")
+	app.Flag("shutdown.timeout", "How long to let in-flight responses finish on SIGTERM.").Default("5s").DurationVar(&f.shutdownWait)
+	f.web = kingpinflag.AddFlags(app, defaultListenAddress)
+	app.Version(version.Print("hss_exporter"))
+	app.HelpFlag.Short('h')
+	// Every flag can also come from the environment: HSS_EXPORTER_CONFIG_FILE,
+	// HSS_EXPORTER_WEB_LISTEN_ADDRESS, and so on.
+	app.DefaultEnvars()
+	return app
+}
+
+// run is main without os.Exit, so deferred work runs and tests can call it.
+// It serves until ctx ends (SIGTERM or interrupt in main).
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var f flags
+	app := newApp(&f)
+	app.UsageWriter(stdout)
+	app.ErrorWriter(stderr)
+	exitCode := -1 // set when --help or --version asks to exit
+	app.Terminate(func(code int) {
+		if exitCode < 0 {
+			exitCode = code
+		}
+	})
+	_, err := app.Parse(args)
+	switch {
+	case exitCode >= 0:
+		return exitCode
+	case err != nil:
+		fmt.Fprintf(stderr, "hss_exporter: %v\n", err)
+		return 2
+	}
+	if f.configCheck {
+		return checkConfig(f.configFile, stdout, stderr)
+	}
+	logger, slogger, err := newLogger(stderr, f.logLevel, f.logFormat)
+	if err != nil {
+		fmt.Fprintf(stderr, "hss_exporter: %v\n", err)
+		return 2
+	}
+	if err := serve(ctx, f, logger, slogger); err != nil {
+		level.Error(logger).Log("msg", "exporter stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// checkConfig implements --config.check.
+func checkConfig(path string, stdout, stderr io.Writer) int {
+	cfg, err := config.Load(path)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: OK, %d target(s)\n", path, len(cfg.Targets))
+	return 0
+}
+
+// serve loads the configuration (or starts the demo), starts the refreshers
+// and serves HTTP until ctx ends.
+func serve(ctx context.Context, f flags, logger log.Logger, slogger *slog.Logger) error {
+	cfg, cleanup, err := loadOrDemo(ctx, f, logger)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	exp, reg, err := buildExporter(cfg, logger)
+	if err != nil {
+		return err
+	}
+	runCtx, cancelRun := context.WithCancel(ctx)
+	refreshDone := make(chan struct{})
+	go func() {
+		defer close(refreshDone)
+		exp.Run(runCtx)
+	}()
+	defer func() { cancelRun(); <-refreshDone }()
+
+	mux, err := newMux(f, exp, reg)
+	if err != nil {
+		return err
+	}
+	server := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- web.ListenAndServe(server, f.web, slogger) }()
+	select {
+	case err := <-serveErr:
+		return err
+	case <-ctx.Done():
+	}
+	level.Info(logger).Log("msg", "shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), f.shutdownWait)
+	defer cancel()
+	if err := server.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return nil
+}
+
+// loadOrDemo returns the configuration to run, and what to stop at exit.
+func loadOrDemo(ctx context.Context, f flags, logger log.Logger) (*config.Config, func(), error) {
+	if f.demo {
+		return startDemo(ctx, f.demoListen, logger)
+	}
+	cfg, err := config.Load(f.configFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, func() {}, nil
+}
+

@@ -22,7 +22,7 @@ const maxErrorMessage = 256
 // get performs one logical GET with retries and decodes a 200 answer into out.
 func (c *Client) get(ctx context.Context, op, resource string, q url.Values, out any) error {
 	u := *c.base
-	u.Path = strings.TrimRight(u.Path, "/") + "/v5/" + url.PathEscape(c.cfg.ProjectID) + "/" + resource
+	u.Path = strings.TrimRight(u.Path, "/") + "/v5/" + c.cfg.ProjectID + "/" + resource
 	u.RawPath = ""
 	u.RawQuery = EncodeQuery(q)
 	refreshedAuth := false

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestBinaryExitsCleanlyOnSIGTERM runs the built binary as an operator
+// would, and stops it the way Kubernetes and systemd do.
+func TestBinaryExitsCleanlyOnSIGTERM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "hss_exporter")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	require.NoError(t, build.Run())
+
+	addr := freeAddress(t)
+	logs := &syncBuffer{}
+	cmd := exec.Command(bin, "--demo", "--web.listen-address="+addr)
+	cmd.Stdout, cmd.Stderr = logs, logs
+	require.NoError(t, cmd.Start())
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+
+	waitFor(t, http.DefaultClient, "http://"+addr+"/readyz", http.StatusOK)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	select {
+	case err := <-exited:
+		require.NoError(t, err, "exit status after SIGTERM; logs:\n%s", logs.String())
+	case <-time.After(5 * time.Second):
+		t.Fatalf("still running 5s after SIGTERM; logs:\n%s", logs.String())
+	}
+	require.Contains(t, logs.String(), "shutting down")
+}

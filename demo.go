@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"time"
+
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+
+	"github.com/hss-exporter/hss_exporter/config"
+	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+)
+
+// Demo fleet and pace: big enough to look real, small enough to refresh in
+// well under a second, and changing often enough to see churn in a graph.
+const (
+	demoContainers    = 1000
+	demoChurnInterval = 10 * time.Second
+	demoChurnPerTick  = 15
+)
+
+// demoConfig is the configuration --demo runs with; %s is the stand-in
+// server's URL. It goes through the same loader as a user's file.
+const demoConfig = `
+global:
+  refresh_interval: 15s
+  request_timeout: 10s
+  max_staleness: 2m
+  requests_per_second: 50
+targets:
+  - name: demo
+    region: %s
+    project_id: %s
+    endpoint: %s
+    enterprise_project_id: all_granted_eps
+    auth:
+      access_key: %s
+      secret_key: %s
+    images:
+      discover: true
+    container_info: true
+`
+
+// startDemo starts the stand-in HSS API with a generated fleet that churns
+// until ctx ends, and returns a configuration pointing at it.
+func startDemo(ctx context.Context, listen string, logger log.Logger) (*config.Config, func(), error) {
+	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: time.Now().UnixNano(), Containers: demoContainers})
+	opts := hssfake.DemoOptions(fleet)
+	opts.ListenAddress = listen
+	srv, err := hssfake.Start(opts)
+	if err != nil {
+		return nil, nil, fmt.Errorf("starting the demo HSS API on %s: %w", listen, err)
+	}
+	level.Info(logger).Log("msg", "demo: stand-in HSS API started; its credentials are in the README",
+		"url", srv.URL, "project_id", hssfake.DemoProjectID, "region", hssfake.DemoRegion, "containers", demoContainers)
+	text := fmt.Sprintf(demoConfig, hssfake.DemoRegion, hssfake.DemoProjectID, srv.URL,
+		hssfake.DemoAccessKey, hssfake.DemoSecretKey)
+	cfg, err := config.Parse([]byte(text), ".")
+	if err != nil {
+		srv.Close()
+		return nil, nil, fmt.Errorf("demo configuration: %w", err)
+	}
+	churnCtx, stopChurn := context.WithCancel(ctx)
+	churnDone := make(chan struct{})
+	go func() {
+		defer close(churnDone)
+		churn(churnCtx, srv)
+	}()
+	return cfg, func() { stopChurn(); <-churnDone; srv.Close() }, nil
+}
+
+// churn makes containers appear and disappear, as in a real estate.
+func churn(ctx context.Context, srv *hssfake.Server) {
+	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
+	ticker := time.NewTicker(demoChurnInterval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+			srv.Churn(rng, demoChurnPerTick)
+		}
+	}
+}
