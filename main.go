@@ -169,4 +169,3 @@ func loadOrDemo(ctx context.Context, f flags, logger log.Logger) (*config.Config
 	}
 	return cfg, func() {}, nil
 }
-
