@@ -1,0 +1,174 @@
+package collector
+
+import (
+	"context"
+	"math/rand"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hss-exporter/hss_exporter/config"
+	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+)
+
+// startFake serves fleet with the demo credentials and returns an Exporter
+// reading it through the real client as target "demo".
+func startFake(t *testing.T, fleet *hssfake.Fleet, cfg config.Target) (*Exporter, *hssfake.Server) {
+	t.Helper()
+	srv, err := hssfake.Start(hssfake.DemoOptions(fleet))
+	require.NoError(t, err)
+	transport := &http.Transport{}
+	t.Cleanup(func() {
+		srv.Close()
+		transport.CloseIdleConnections()
+	})
+	cfg.Name = "demo"
+	stats := NewAPIStats()
+	client, err := hssclient.New(hssclient.Config{
+		Region: hssfake.DemoRegion, ProjectID: hssfake.DemoProjectID, Endpoint: srv.URL,
+		Auth:       hssclient.NewAKSKAuth(hssfake.DemoAccessKey, hssfake.DemoSecretKey, ""),
+		HTTPClient: &http.Client{Transport: transport, Timeout: 10 * time.Second},
+		PageSize:   cfg.PageSize, MaxConcurrency: cfg.MaxConcurrency, MaxRetries: -1,
+		Observer: stats.Observer(cfg.Name),
+	})
+	require.NoError(t, err)
+	clock := newFakeClock()
+	e := NewExporter(nil, []Target{{Config: cfg, API: client}}, stats, Options{Now: clock.Now, Jitter: -1})
+	return e, srv
+}
+
+// handFleet has an SWR image in pods (one with a public IP), an image run
+// by plain Docker containers only, and an image without containers.
+func handFleet() *hssfake.Fleet {
+	web := hssfake.Image{Name: "swr.cn-north-4.myhuaweicloud.com/shop/web", Version: "2.1", ScanStatus: "success",
+		SeverityLevel: "High", VulNum: 7, UnsafeSettingNum: 1, Size: 52428800, LatestScanTime: time.Unix(1767225600, 0)}
+	busybox := hssfake.Image{Name: "busybox", Version: "1.36", ScanStatus: "failed", Size: 4400000}
+	redis := hssfake.Image{Name: "redis", Version: "7.2", Size: 1000}
+	f := hssfake.NewFleet([]hssfake.Image{web, busybox, redis}, nil)
+	ids := map[string]string{}
+	for _, img := range f.Images() {
+		ids[img.Name] = img.ID
+	}
+	for _, c := range []hssfake.Container{
+		{ImageID: ids[web.Name], ID: "w1", Name: "/k8s_web_web-0", HostID: "h1", HostName: "ecs-1", PodID: "p1", PodName: "web-0",
+			PrivateIP: "192.168.0.11", PublicIP: "203.0.113.7", AgentID: "a1", EntryPoint: "web --db-password=s3cr3t"},
+		{ImageID: ids[web.Name], ID: "w2", Name: "/k8s_web_web-1", HostID: "h2", HostName: "ecs-2", PodID: "p2", PodName: "web-1",
+			PrivateIP: "192.168.0.12", AgentID: "a2"},
+		{ImageID: ids[busybox.Name], ID: "d1", Name: "/sleepy", HostID: "h1", HostName: "ecs-1", PrivateIP: "192.168.0.13", AgentID: "a1"},
+		{ImageID: ids[busybox.Name], ID: "d2", Name: "/edge", HostID: "h2", HostName: "ecs-2", PublicIP: "203.0.113.8", AgentID: "a2"},
+	} {
+		f.AddContainer(c)
+	}
+	return f
+}
+
+func TestGoldenAgainstStandInServer(t *testing.T) {
+	cfg := config.Target{Images: config.Images{Discover: true}, ContainerInfo: true,
+		PageSize: 200, MaxConcurrency: 2, RefreshInterval: time.Minute, MaxStaleness: 30 * time.Minute}
+	fleet := handFleet()
+	e, srv := startFake(t, fleet, cfg)
+	require.NoError(t, e.RefreshNow(context.Background(), "demo"))
+	requireTruth(t, e, fleet.Truth(""))
+
+	names := append([]string{"hss_exporter_api_requests_total", "hss_exporter_api_retries_total"}, goldenNames...)
+	const file = "testdata/hssfake_fleet.prom"
+	if *update {
+		require.NoError(t, os.WriteFile(file, []byte(exposition(t, e, names...)), 0o644))
+	}
+	f, err := os.Open(file)
+	require.NoError(t, err)
+	defer f.Close()
+	require.NoError(t, testutil.CollectAndCompare(e, f, names...))
+	requireLintClean(t, e)
+	require.NotContains(t, exposition(t, e), "s3cr3t")
+	require.Equal(t, 1, srv.RequestsFor(hssfake.OpListImageLocal))
+	require.Equal(t, 2, srv.RequestsFor(hssfake.OpListLocalImageContainers), "redis has no containers: no call")
+	require.Equal(t, uint64(3), e.Status()[0].Requests)
+}
+
+func TestCountsEqualGeneratedFleetTruth(t *testing.T) {
+	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 7, Containers: 600})
+	cfg := config.Target{EnterpriseProjectID: hssfake.AllEnterpriseProjects, Images: config.Images{Discover: true},
+		PageSize: 10, MaxConcurrency: 4, RefreshInterval: time.Minute, MaxStaleness: 30 * time.Minute}
+	e, srv := startFake(t, fleet, cfg)
+	rng := rand.New(rand.NewSource(1))
+	for round := range 3 {
+		srv.ResetCounts()
+		require.NoError(t, e.RefreshNow(context.Background(), "demo"), "round %d", round)
+		truth := fleet.Truth(hssfake.AllEnterpriseProjects)
+		requireTruth(t, e, truth)
+
+		// API calls: the discovery pages, then ceil(n/page) pages per image
+		// with containers (a full last page may cost one empty page more).
+		minCalls, maxCalls := 0, 0
+		for _, n := range truth.Images {
+			if n > 0 {
+				minCalls += (n + 9) / 10
+				maxCalls += n/10 + 1
+			}
+		}
+		calls := srv.RequestsFor(hssfake.OpListLocalImageContainers)
+		require.GreaterOrEqual(t, calls, minCalls)
+		require.LessOrEqual(t, calls, maxCalls)
+
+		added, removed := fleet.Churn(rng, 40)
+		require.Positive(t, added+removed)
+	}
+}
+
+// requireTruth compares the per-image, per-host and per-pod series with the
+// fleet's truth, images without containers and public IPs included.
+func requireTruth(t *testing.T, e *Exporter, truth hssfake.Truth) {
+	t.Helper()
+	reg := prometheus.NewPedanticRegistry()
+	require.NoError(t, reg.Register(e))
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	images, public := map[string]int{}, map[string]int{}
+	for k, n := range truth.Images {
+		images[strings.Join([]string{k.Name, k.Version, k.Digest}, "|")] = n
+		public[strings.Join([]string{k.Name, k.Version, k.Digest}, "|")] = truth.PublicImages[k]
+	}
+	hosts, pods := map[string]int{}, map[string]int{}
+	for k, n := range truth.Hosts {
+		hosts[k.ID+"|"+k.Name] = n
+	}
+	for k, n := range truth.Pods {
+		pods[k.ID+"|"+k.Name] = n
+	}
+	require.Equal(t, images, seriesValues(mfs, "hss_image_containers", "image_name", "image_version", "image_digest"))
+	require.Equal(t, public, seriesValues(mfs, "hss_image_public_containers", "image_name", "image_version", "image_digest"))
+	require.Equal(t, hosts, seriesValues(mfs, "hss_host_containers", "host_id", "host_name"))
+	require.Equal(t, pods, seriesValues(mfs, "hss_pod_containers", "pod_id", "pod_name"))
+	require.Equal(t, truth.Containers, e.Status()[0].Containers)
+}
+
+// seriesValues maps the joined values of labels to each series' value.
+func seriesValues(mfs []*dto.MetricFamily, name string, labels ...string) map[string]int {
+	out := map[string]int{}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			values := map[string]string{}
+			for _, lp := range m.GetLabel() {
+				values[lp.GetName()] = lp.GetValue()
+			}
+			key := make([]string, len(labels))
+			for i, l := range labels {
+				key[i] = values[l]
+			}
+			out[strings.Join(key, "|")] = int(m.GetGauge().GetValue())
+		}
+	}
+	return out
+}
