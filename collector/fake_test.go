@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/prometheus/common/expfmt"
 	"github.com/stretchr/testify/require"
@@ -182,9 +183,23 @@ func newTestExporter(api API, cfg config.Target) (*Exporter, *fakeClock) {
 // none are named), failing the test on a gather error.
 func exposition(t *testing.T, e *Exporter, names ...string) string {
 	t.Helper()
-	b, err := testutil.CollectAndFormat(e, expfmt.TypeTextPlain, names...)
+	if len(names) > 0 {
+		b, err := testutil.CollectAndFormat(e, expfmt.TypeTextPlain, names...)
+		require.NoError(t, err)
+		return string(b)
+	}
+	// CollectAndFormat without names returns nothing, so gather it all here.
+	reg := prometheus.NewPedanticRegistry()
+	require.NoError(t, reg.Register(e))
+	mfs, err := reg.Gather()
 	require.NoError(t, err)
-	return string(b)
+	var buf strings.Builder
+	enc := expfmt.NewEncoder(&buf, expfmt.NewFormat(expfmt.TypeTextPlain))
+	for _, mf := range mfs {
+		require.NoError(t, enc.Encode(mf))
+	}
+	require.NotEmpty(t, buf.String())
+	return buf.String()
 }
 
 // seriesWith returns the exposition lines of family name that contain

@@ -172,3 +172,24 @@ func seriesValues(mfs []*dto.MetricFamily, name string, labels ...string) map[st
 	}
 	return out
 }
+
+func TestPartialFailureAgainstStandInServer(t *testing.T) {
+	cfg := config.Target{Images: config.Images{Discover: true},
+		PageSize: 200, MaxConcurrency: 1, RefreshInterval: time.Minute, MaxStaleness: 30 * time.Minute}
+	fleet := handFleet()
+	e, srv := startFake(t, fleet, cfg)
+	ctx := context.Background()
+	require.NoError(t, e.RefreshNow(ctx, "demo"))
+
+	// The next container listing answers 500 (the client retries nothing
+	// here): that image keeps its last good rows, the rest lands.
+	srv.AddFault(hssfake.Fault{Operation: hssfake.OpListLocalImageContainers, Kind: hssfake.FaultStatus, Status: 500, Times: 1})
+	require.ErrorIs(t, e.RefreshNow(ctx, "demo"), ErrPartialRefresh)
+	requireTruth(t, e, fleet.Truth(""))
+	st := e.Status()[0]
+	require.Equal(t, "partial", st.LastResult)
+	require.Equal(t, 1, st.ImagesFailed)
+	require.Len(t, seriesWith(t, e, "hss_exporter_api_requests_total", `code="500"`, `operation="ListLocalImageContainers"`, "} 1"), 1)
+	require.Len(t, seriesWith(t, e, "hss_up", "} 0"), 1)
+	requireLintClean(t, e)
+}

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/hss-exporter/hss_exporter/hssclient"
 )
 
 // startRun runs e.Run in the background; the returned stop cancels it and
@@ -102,4 +104,24 @@ func TestJitter(t *testing.T) {
 			require.Len(t, seen, 2, "jitter spreads both ways")
 		}
 	}
+}
+
+func TestAPIStatsFromObserver(t *testing.T) {
+	stats := NewAPIStats()
+	obs := stats.Observer("prod")
+	obs.RequestDone(hssclient.OpListContainers, 200, 40*time.Millisecond)
+	obs.RequestDone(hssclient.OpListContainers, 0, 3*time.Second) // no answer: reset or timeout
+	obs.Retry(hssclient.OpListContainers, "network")
+	e := NewExporter(nil, nil, stats, Options{})
+	for _, want := range []struct{ name, line string }{
+		{"hss_exporter_api_requests_total", `hss_exporter_api_requests_total{code="0",operation="ListLocalImageContainers",target="prod"} 1`},
+		{"hss_exporter_api_requests_total", `hss_exporter_api_requests_total{code="200",operation="ListLocalImageContainers",target="prod"} 1`},
+		{"hss_exporter_api_retries_total", `hss_exporter_api_retries_total{operation="ListLocalImageContainers",reason="network",target="prod"} 1`},
+		{"hss_exporter_api_request_duration_seconds_count", `hss_exporter_api_request_duration_seconds_count{operation="ListLocalImageContainers"} 2`},
+	} {
+		require.Contains(t, exposition(t, e), want.line)
+	}
+	requireLintClean(t, e)
+	require.Equal(t, uint64(2), stats.callsFor("prod").requests.Load())
+	require.Equal(t, uint64(1), stats.callsFor("prod").retries.Load())
 }
