@@ -166,6 +166,9 @@ func (t *target) recordLanded(out outcome, snap *snapshot, sanitized uint64) {
 	if sanitized > 0 {
 		kv = append(kv, "label_values_sanitized", sanitized)
 	}
+	if snap.duplicates > 0 {
+		kv = append(kv, "duplicate_series_dropped", snap.duplicates)
+	}
 	if out.failed > 0 {
 		level.Warn(t.logger).Log(append([]any{"msg", "refresh partly failed; kept the last good rows of the failed images",
 			"images_failed", out.failed, "err", out.err}, kv...)...)

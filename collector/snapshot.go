@@ -17,6 +17,7 @@ type snapshot struct {
 	metrics []prometheus.Metric
 
 	images, containers, hosts, pods int
+	duplicates                      int // series dropped as duplicates of an earlier one
 }
 
 // imageRows are one image's sanitised container rows and when they were
@@ -82,7 +83,7 @@ func buildSnapshot(target string, containerInfo bool, refs []imageRef, results [
 	for k, n := range b.pods {
 		b.set.add(podContainersDesc, prometheus.GaugeValue, float64(n), target, k.id, k.name)
 	}
-	s.metrics = b.set.metrics
+	s.metrics, s.duplicates = b.set.metrics, b.set.dropped
 	s.containers, s.hosts, s.pods = b.count, len(b.hosts), len(b.pods)
 	return s
 }
