@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
 
@@ -17,11 +16,7 @@ import (
 // API: probes and scrapes read what the refreshers left in memory.
 func newMux(f flags, exp *collector.Exporter, reg *prometheus.Registry) (*http.ServeMux, error) {
 	mux := http.NewServeMux()
-	mux.Handle(f.telemetry, promhttp.HandlerFor(reg, promhttp.HandlerOpts{
-		EnableOpenMetrics:   true,
-		MaxRequestsInFlight: f.maxRequests,
-		ErrorHandling:       promhttp.ContinueOnError,
-	}))
+	mux.Handle(f.telemetry, newMetricsHandler(f, reg))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "OK")
@@ -54,5 +49,6 @@ func newMux(f flags, exp *collector.Exporter, reg *prometheus.Registry) (*http.S
 		return nil, err
 	}
 	mux.Handle("/", landing)
+	addStatusRoutes(mux, f, exp)
 	return mux, nil
 }
