@@ -1,0 +1,171 @@
+package deploy
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+
+	"github.com/hss-exporter/hss_exporter/config"
+)
+
+var update = flag.Bool("update", false, "regenerate kubernetes/prometheusrule.yaml from prometheus/alerts.yml")
+
+const prometheusRulePath = "kubernetes/prometheusrule.yaml"
+
+// generatePrometheusRule wraps the groups of alerts.yml, comments and all,
+// in a PrometheusRule.
+func generatePrometheusRule(t *testing.T) []byte {
+	t.Helper()
+	data, err := os.ReadFile("prometheus/alerts.yml")
+	require.NoError(t, err)
+	var doc yaml.Node
+	require.NoError(t, yaml.Unmarshal(data, &doc))
+	root := doc.Content[0]
+	var groups *yaml.Node
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "groups" {
+			groups = root.Content[i+1]
+		}
+	}
+	require.NotNil(t, groups, "alerts.yml has no groups")
+	head := `# Generated from deploy/prometheus/alerts.yml, the one source of the rules.
+# Do not edit: edit alerts.yml, then run
+#   go test ./deploy -run TestPrometheusRule -update
+apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata:
+  name: hss-exporter
+  labels:
+    app.kubernetes.io/name: hss-exporter
+spec:
+  groups: []
+`
+	var out yaml.Node
+	require.NoError(t, yaml.Unmarshal([]byte(head), &out))
+	spec := out.Content[0].Content[len(out.Content[0].Content)-1]
+	spec.Content[1] = groups
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	require.NoError(t, enc.Encode(&out))
+	require.NoError(t, enc.Close())
+	return buf.Bytes()
+}
+
+// TestPrometheusRule keeps the Operator's copy of the rules equal to
+// alerts.yml, so the rules promtool tests are the rules Kubernetes runs.
+func TestPrometheusRule(t *testing.T) {
+	if *update {
+		require.NoError(t, os.WriteFile(prometheusRulePath, generatePrometheusRule(t), 0o644))
+	}
+	rule := readYAML(t, prometheusRulePath)
+	alerts := readYAML(t, "prometheus/alerts.yml")
+	require.Equal(t, "monitoring.coreos.com/v1", rule["apiVersion"])
+	require.Equal(t, "PrometheusRule", rule["kind"])
+	spec, ok := rule["spec"].(map[string]any)
+	require.True(t, ok, "spec")
+	require.Equal(t, alerts["groups"], spec["groups"],
+		"%s differs from prometheus/alerts.yml: run go test ./deploy -run TestPrometheusRule -update", prometheusRulePath)
+}
+
+// TestKustomization checks that every resource listed exists and every
+// manifest in the directory is listed.
+func TestKustomization(t *testing.T) {
+	k := readYAML(t, "kubernetes/kustomization.yaml")
+	var listed []string
+	for _, r := range k["resources"].([]any) {
+		listed = append(listed, r.(string))
+		require.FileExists(t, filepath.Join("kubernetes", r.(string)))
+	}
+	files, err := filepath.Glob("kubernetes/*.yaml")
+	require.NoError(t, err)
+	for _, f := range files {
+		if base := filepath.Base(f); base != "kustomization.yaml" {
+			require.Contains(t, listed, base, "manifest not in kustomization.yaml")
+		}
+	}
+}
+
+// dig walks nested maps and lists: a string step is a key, an int an index.
+func dig(t *testing.T, v any, path ...any) any {
+	t.Helper()
+	for _, step := range path {
+		switch s := step.(type) {
+		case string:
+			m, ok := v.(map[string]any)
+			require.True(t, ok, "at %v: not a map", step)
+			v = m[s]
+		case int:
+			l, ok := v.([]any)
+			require.True(t, ok && s < len(l), "at %v: not a list long enough", step)
+			v = l[s]
+		}
+	}
+	return v
+}
+
+func TestDeployment(t *testing.T) {
+	d := readYAML(t, "kubernetes/deployment.yaml")
+	pod := dig(t, d, "spec", "template", "spec")
+	c := dig(t, pod, "containers", 0)
+	require.Equal(t, true, dig(t, pod, "securityContext", "runAsNonRoot"))
+	require.NotEqual(t, 0, dig(t, pod, "securityContext", "runAsUser"))
+	require.Equal(t, true, dig(t, c, "securityContext", "readOnlyRootFilesystem"))
+	require.Equal(t, false, dig(t, c, "securityContext", "allowPrivilegeEscalation"))
+	for _, kind := range []string{"requests", "limits"} {
+		for _, res := range []string{"cpu", "memory"} {
+			require.NotEmpty(t, dig(t, c, "resources", kind, res), "resources.%s.%s", kind, res)
+		}
+	}
+	require.Equal(t, "/healthz", dig(t, c, "livenessProbe", "httpGet", "path"))
+	require.Equal(t, "/readyz", dig(t, c, "readinessProbe", "httpGet", "path"))
+	require.Equal(t, "http-metrics", dig(t, c, "ports", 0, "name"))
+	require.Equal(t, 10867, dig(t, c, "ports", 0, "containerPort"))
+	require.Equal(t, "http-metrics", dig(t, c, "livenessProbe", "httpGet", "port"))
+
+	// The Service and ServiceMonitor reach the pod by its labels and port.
+	podLabels := dig(t, d, "spec", "template", "metadata", "labels")
+	svc := readYAML(t, "kubernetes/service.yaml")
+	require.Equal(t, podLabels, dig(t, svc, "spec", "selector"))
+	require.Equal(t, "http-metrics", dig(t, svc, "spec", "ports", 0, "targetPort"))
+	sm := readYAML(t, "kubernetes/servicemonitor.yaml")
+	require.Equal(t, dig(t, svc, "metadata", "labels"), dig(t, sm, "spec", "selector", "matchLabels"))
+	require.Equal(t, "http-metrics", dig(t, sm, "spec", "endpoints", 0, "port"))
+	require.Equal(t, "hss_exporter", dig(t, sm, "spec", "endpoints", 0, "relabelings", 0, "replacement"),
+		"the alert rules select job=hss_exporter")
+}
+
+// TestConfigMapConfigValid loads the ConfigMap's configuration with the
+// exporter's own loader, with the example Secret's keys as the mounted
+// files: the example validates, and names only files the Secret provides.
+func TestConfigMapConfigValid(t *testing.T) {
+	cm := readYAML(t, "kubernetes/configmap.yaml")
+	secret := readYAML(t, "kubernetes/secret.example.yaml")
+	dir := t.TempDir()
+	for key, value := range dig(t, secret, "stringData").(map[string]any) {
+		require.Contains(t, value, "REPLACE_WITH_", "the example Secret must hold placeholders only")
+		require.NoError(t, os.WriteFile(filepath.Join(dir, key), []byte(value.(string)), 0o600))
+	}
+	require.Nil(t, secret["data"], "the example Secret must use stringData placeholders, not data")
+
+	var mountPath string
+	d := readYAML(t, "kubernetes/deployment.yaml")
+	for _, m := range dig(t, d, "spec", "template", "spec", "containers", 0, "volumeMounts").([]any) {
+		if m.(map[string]any)["name"] == "secrets" {
+			mountPath = m.(map[string]any)["mountPath"].(string)
+		}
+	}
+	require.NotEmpty(t, mountPath)
+	text := dig(t, cm, "data", "hss.yml").(string)
+	text = strings.ReplaceAll(text, mountPath+"/", dir+"/")
+	cfg, err := config.Parse([]byte(text), dir)
+	require.NoError(t, err)
+	require.Len(t, cfg.Targets, 1)
+	require.Equal(t, "REPLACE_WITH_SECRET_ACCESS_KEY", string(cfg.Targets[0].Auth.SecretKey))
+}

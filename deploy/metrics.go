@@ -1,0 +1,52 @@
+package deploy
+
+// MetricFamilies are the metric names hss_exporter promises its users
+// (issue 3 and the README). The rules, the dashboards and their tests may
+// use only these; the end-to-end test checks them against a live scrape.
+var MetricFamilies = []string{
+	"hss_image_containers",
+	"hss_image_public_containers",
+	"hss_host_containers",
+	"hss_pod_containers",
+	"hss_image_info",
+	"hss_image_vulnerabilities",
+	"hss_image_unsafe_settings",
+	"hss_image_malicious_files",
+	"hss_image_hosts",
+	"hss_image_size_bytes",
+	"hss_image_last_scan_timestamp_seconds",
+	"hss_image_reported_containers",
+	"hss_container_info",
+	"hss_up",
+	"hss_exporter_last_refresh_success_timestamp_seconds",
+	"hss_exporter_refresh_duration_seconds",
+	"hss_exporter_refreshes_total",
+	"hss_exporter_refreshes_skipped_total",
+	"hss_exporter_images_failed",
+	"hss_exporter_api_requests_total",
+	"hss_exporter_api_request_duration_seconds",
+	"hss_exporter_api_retries_total",
+	"hss_exporter_build_info",
+}
+
+// OptInFamilies are the families absent unless configured or provoked:
+// hss_container_info needs container_info: true, retries need a failing
+// or throttling API.
+var OptInFamilies = []string{"hss_container_info", "hss_exporter_api_retries_total"}
+
+// KnownSeriesName reports whether a series name belongs to a promised
+// family, counting the _bucket, _sum and _count series of the histogram.
+func KnownSeriesName(name string) bool {
+	for _, f := range MetricFamilies {
+		if name == f {
+			return true
+		}
+	}
+	const hist = "hss_exporter_api_request_duration_seconds"
+	for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+		if name == hist+suffix {
+			return true
+		}
+	}
+	return false
+}
