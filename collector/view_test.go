@@ -1,0 +1,102 @@
+package collector
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/hss-exporter/hss_exporter/config"
+	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+)
+
+// viewClock is a settable clock, so a test can age the data.
+type viewClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *viewClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+
+func (c *viewClock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+
+// viewExporter serves fleet through the real client as target "view".
+func viewExporter(t *testing.T, fleet *hssfake.Fleet) (*Exporter, *hssfake.Server, *viewClock) {
+	t.Helper()
+	srv, err := hssfake.Start(hssfake.DemoOptions(fleet))
+	require.NoError(t, err)
+	t.Cleanup(srv.Close)
+	client, err := hssclient.New(hssclient.Config{
+		Region: hssfake.DemoRegion, ProjectID: hssfake.DemoProjectID, Endpoint: srv.URL,
+		Auth:       hssclient.NewAKSKAuth(hssfake.DemoAccessKey, hssfake.DemoSecretKey, ""),
+		HTTPClient: &http.Client{Timeout: 5 * time.Second}, MaxRetries: -1,
+	})
+	require.NoError(t, err)
+	cfg := config.Target{Name: "view", Images: config.Images{Discover: true}, ContainerInfo: true,
+		PageSize: 200, MaxConcurrency: 2, RefreshInterval: time.Minute, MaxStaleness: 10 * time.Minute}
+	clock := &viewClock{now: time.Now()}
+	e := NewExporter(nil, []Target{{Config: cfg, API: client}}, nil, Options{Now: clock.Now, Jitter: -1})
+	return e, srv, clock
+}
+
+func TestViewReadsImagesBackFromTheSeries(t *testing.T) {
+	scanned := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	images := []hssfake.Image{
+		{Name: "busy", Version: "1", ScanStatus: "success", SeverityLevel: "High", VulNum: 9, Size: 1000, LatestScanTime: scanned},
+		{Name: "quiet", Version: "2", ScanStatus: "unscan"},
+		{Name: "idle", Version: "3"},
+	}
+	fleet := hssfake.NewFleet(images, nil)
+	ids := map[string]string{}
+	for _, img := range fleet.Images() {
+		ids[img.Name] = img.ID
+	}
+	for _, c := range []hssfake.Container{
+		{ImageID: ids["busy"], ID: "b1", HostID: "h1", PublicIP: "203.0.113.1", EntryPoint: "run --password=s3cr3t"},
+		{ImageID: ids["busy"], ID: "b2", HostID: "h1"},
+		{ImageID: ids["busy"], ID: "b3", HostID: "h2"},
+		{ImageID: ids["quiet"], ID: "q1", HostID: "h2", PublicIP: "203.0.113.2"},
+	} {
+		fleet.AddContainer(c)
+	}
+	e, _, clock := viewExporter(t, fleet)
+
+	v, ok := e.View("view")
+	require.True(t, ok)
+	require.Empty(t, v.Images, "nothing before the first refresh")
+	require.Equal(t, 10*time.Minute, v.MaxStaleness)
+
+	require.NoError(t, e.RefreshNow(context.Background(), "view"))
+	v, _ = e.View("view")
+	require.Len(t, v.Images, 3)
+	busy := v.Images[0]
+	require.Equal(t, "busy", busy.Name, "most containers first")
+	require.Equal(t, ImageView{
+		Name: "busy", Version: "1", Digest: busy.Digest, ID: ids["busy"], Type: "other_image",
+		ScanStatus: "success", Severity: "High", Discovered: true, Vulnerabilities: 9, SizeBytes: 1000,
+		ReportedContainers: 3, Hosts: 2, LastScan: scanned, Listed: true, Containers: 3, PublicContainers: 1,
+	}, busy)
+
+	top := v.TopImages(5)
+	require.Len(t, top, 2, "an image without containers is not a top image")
+	require.Equal(t, []string{"busy", "quiet"}, []string{top[0].Name, top[1].Name})
+	require.Len(t, v.TopImages(1), 1)
+	public := v.PublicImages()
+	require.Len(t, public, 2)
+
+	got, ok := v.Image("quiet", "2", v.Images[1].Digest)
+	require.True(t, ok)
+	require.Equal(t, 1, got.PublicContainers)
+	_, ok = v.Image("quiet", "2", "sha256:other")
+	require.False(t, ok)
+
+	clock.Add(11 * time.Minute)
+	v, _ = e.View("view")
+	require.Empty(t, v.Images, "expired data is not shown, as on /metrics")
+	_, ok = e.View("nope")
+	require.False(t, ok)
+}
