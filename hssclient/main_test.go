@@ -1,0 +1,14 @@
+package hssclient
+
+import (
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+// TestMain fails the package when any test leaves a goroutine behind: a
+// retry sleeping past its context, a credential fetch nobody waits for, or
+// a connection never closed would each show up here.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
