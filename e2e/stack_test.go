@@ -1,0 +1,161 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+)
+
+// stack is the running exporter, Prometheus and Alertmanager.
+type stack struct {
+	exporter string // host:port of the exporter
+	demoAPI  string // base URL of the stand-in HSS API
+	prom     promAPI
+	alerts   chan webhookAlert
+}
+
+// webhookAlert is one alert as Alertmanager's webhook delivers it.
+type webhookAlert struct {
+	Status      string            `json:"status"`
+	Labels      map[string]string `json:"labels"`
+	Annotations map[string]string `json:"annotations"`
+}
+
+// securityFor is the `for:` the e2e gives the security alerts: the real
+// ones wait 15m to 1h, longer than a test can. Only the copy of the rules
+// in the test's temp dir is rewritten; the expressions are untouched.
+const securityFor = "2s"
+
+// shortenSecurityFor writes a copy of alerts.yml with the `for:` of every
+// category=security rule set to securityFor.
+func shortenSecurityFor(t *testing.T, src, dst string) {
+	t.Helper()
+	data, err := os.ReadFile(src)
+	require.NoError(t, err)
+	var doc yaml.Node
+	require.NoError(t, yaml.Unmarshal(data, &doc))
+	shortened := 0
+	for _, group := range mapValue(doc.Content[0], "groups").Content {
+		for _, rule := range mapValue(group, "rules").Content {
+			category := mapValue(mapValue(rule, "labels"), "category")
+			if category == nil || category.Value != "security" {
+				continue
+			}
+			forNode := mapValue(rule, "for")
+			require.NotNil(t, forNode, "security rule without for:")
+			forNode.Value = securityFor
+			shortened++
+		}
+	}
+	require.NotZero(t, shortened, "no security rules found in %s", src)
+	out, err := yaml.Marshal(&doc)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(dst, out, 0o644))
+}
+
+// mapValue returns the value of key in a mapping node, or nil.
+func mapValue(n *yaml.Node, key string) *yaml.Node {
+	if n == nil {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// startWebhook serves Alertmanager's webhook and passes on every alert.
+func startWebhook(t *testing.T) (string, chan webhookAlert) {
+	t.Helper()
+	alerts := make(chan webhookAlert, 1000)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var msg struct {
+			Alerts []webhookAlert `json:"alerts"`
+		}
+		if err := json.Unmarshal(body, &msg); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		for _, a := range msg.Alerts {
+			select {
+			case alerts <- a:
+			default: // the test has what it needs
+			}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/alerts", alerts
+}
+
+// startStack builds and starts the exporter (--demo), Alertmanager and
+// Prometheus, each on its own loopback port with data under a temp dir.
+func startStack(t *testing.T) *stack {
+	prometheus := requireBinary(t, "/usr/bin/prometheus")
+	alertmanager := requireBinary(t, "/usr/bin/prometheus-alertmanager")
+	dir := t.TempDir()
+	s := &stack{exporter: freeAddr(t), demoAPI: "http://" + freeAddr(t)}
+
+	exporter := buildExporter(t)
+	startProcess(t, "hss_exporter", exporter, "--demo",
+		"--web.listen-address="+s.exporter, "--demo.listen-address="+s.demoAPI[len("http://"):])
+
+	hook, alerts := startWebhook(t)
+	s.alerts = alerts
+	amAddr := freeAddr(t)
+	amConfig := fmt.Sprintf(`route:
+  receiver: e2e
+  group_by: [alertname]
+  group_wait: 1s
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: e2e
+    webhook_configs:
+      - url: %s
+`, hook)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "alertmanager.yml"), []byte(amConfig), 0o644))
+	startProcess(t, "alertmanager", alertmanager,
+		"--config.file="+filepath.Join(dir, "alertmanager.yml"),
+		"--storage.path="+filepath.Join(dir, "alertmanager-data"),
+		"--web.listen-address="+amAddr,
+		"--cluster.listen-address=") // no clustering, no gossip port
+
+	shortenSecurityFor(t, "../deploy/prometheus/alerts.yml", filepath.Join(dir, "alerts.yml"))
+	promAddr := freeAddr(t)
+	promConfig := fmt.Sprintf(`global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+rule_files: [alerts.yml]
+alerting:
+  alertmanagers:
+    - static_configs:
+        - targets: ['%s']
+scrape_configs:
+  - job_name: hss_exporter
+    static_configs:
+      - targets: ['%s']
+`, amAddr, s.exporter)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(promConfig), 0o644))
+	startProcess(t, "prometheus", prometheus,
+		"--config.file="+filepath.Join(dir, "prometheus.yml"),
+		"--storage.tsdb.path="+filepath.Join(dir, "prometheus-data"),
+		"--web.listen-address="+promAddr)
+	s.prom = promAPI{base: "http://" + promAddr}
+
+	eventually(t, "exporter ready", func() error { return httpOK("http://" + s.exporter + "/readyz") })
+	eventually(t, "alertmanager ready", func() error { return httpOK("http://" + amAddr + "/-/ready") })
+	eventually(t, "prometheus ready", func() error { return httpOK(s.prom.base + "/-/ready") })
+	return s
+}
