@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -90,6 +91,23 @@ func TestKustomization(t *testing.T) {
 			require.Contains(t, listed, base, "manifest not in kustomization.yaml")
 		}
 	}
+}
+
+// TestKustomizeBuild renders the kustomization with kubectl, when
+// installed (it is optional: CI does not install it).
+func TestKustomizeBuild(t *testing.T) {
+	kubectl, err := exec.LookPath("kubectl")
+	if err != nil {
+		t.Skip("kubectl not installed: the kustomization is not rendered")
+	}
+	out, err := exec.Command(kubectl, "kustomize", "kubernetes").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	text := string(out)
+	for _, kind := range []string{"ConfigMap", "Secret", "Deployment", "Service", "ServiceMonitor", "PrometheusRule"} {
+		require.Contains(t, text, "\nkind: "+kind+"\n")
+	}
+	require.Equal(t, 6, strings.Count(text, "  namespace: monitoring\n"))
+	require.Contains(t, text, "image: ghcr.io/hss-exporter/hss_exporter:latest")
 }
 
 // dig walks nested maps and lists: a string step is a key, an int an index.
