@@ -21,6 +21,15 @@ const (
 	demoChurnPerTick  = 15
 )
 
+// demoHostileImageName is the name of one demo image that a page would run
+// as script if it forgot to escape upstream strings. HSS reports whatever a
+// registry holds, so the demo shows the status page coping with it; the
+// browser test checks it is shown as text.
+const (
+	demoHostileImageName  = `<script>alert("hss")</script>`
+	demoHostileContainers = 3
+)
+
 // demoConfig is the configuration --demo runs with; %s is the stand-in
 // server's URL. It goes through the same loader as a user's file.
 const demoConfig = `
@@ -46,7 +55,8 @@ targets:
 // startDemo starts the stand-in HSS API with a generated fleet that churns
 // until ctx ends, and returns a configuration pointing at it.
 func startDemo(ctx context.Context, listen string, logger log.Logger) (*config.Config, func(), error) {
-	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: time.Now().UnixNano(), Containers: demoContainers})
+	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: time.Now().UnixNano(), Containers: demoContainers - demoHostileContainers})
+	addHostileImage(fleet)
 	opts := hssfake.DemoOptions(fleet)
 	opts.ListenAddress = listen
 	srv, err := hssfake.Start(opts)
@@ -83,5 +93,25 @@ func churn(ctx context.Context, srv *hssfake.Server) {
 		case <-ticker.C:
 			srv.Churn(rng, demoChurnPerTick)
 		}
+	}
+}
+
+// addHostileImage adds the hostile image with demoHostileContainers
+// containers, one with a public IP so it is listed among exposed images, on
+// the host of the fleet's first container (host and pod counts stay).
+func addHostileImage(fleet *hssfake.Fleet) {
+	host := fleet.Containers()[0]
+	img := hssfake.Image{Name: demoHostileImageName, Version: `1.0"><b>`, ScanStatus: "success",
+		SeverityLevel: "High", VulNum: 66, Size: 7 << 20, LatestScanTime: time.Now().Add(-time.Hour)}
+	fleet.AddImage(img)
+	imgs := fleet.Images()
+	id := imgs[len(imgs)-1].ID
+	for i := range demoHostileContainers {
+		c := hssfake.Container{ImageID: id, ID: fmt.Sprintf("demo-hostile-%d", i), Name: fmt.Sprintf("/hostile-%d", i),
+			HostID: host.HostID, HostName: host.HostName, AgentID: host.AgentID, PrivateIP: host.PrivateIP}
+		if i == 0 {
+			c.PublicIP = "203.0.113.66" // TEST-NET-3: documentation only
+		}
+		fleet.AddContainer(c)
 	}
 }

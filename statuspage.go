@@ -1,10 +1,92 @@
 package main
 
 import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"html/template"
 	"net/http"
+	"time"
+
+	"github.com/prometheus/common/version"
 
 	"github.com/hss-exporter/hss_exporter/collector"
 )
 
-// addStatusRoutes adds the human status page and its JSON twin.
-func addStatusRoutes(mux *http.ServeMux, f flags, exp *collector.Exporter) {}
+// The page is embedded so the binary serves it air-gapped: no file to
+// install, nothing fetched from a CDN.
+//
+//go:embed templates/status.html
+var templateFS embed.FS
+
+var statusTemplate = template.Must(template.New("status.html").Funcs(template.FuncMap{
+	"timeText":    timeText,
+	"secondsText": secondsText,
+	"resultText":  resultText,
+	"since":       func(now, t time.Time) string { return humanDuration(now.Sub(t)) },
+	"deref":       func(f *float64) float64 { return *f },
+	"half":        func(f float64) float64 { return f / 2 },
+}).ParseFS(templateFS, "templates/status.html"))
+
+// statusPolicy forbids every script, frame and remote fetch: the page needs
+// none, so even a value that escaped escaping could not run.
+const statusPolicy = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+// addStatusRoutes adds the human status page and its JSON twin. They sit on
+// the same mux as /metrics, so --web.config.file guards them the same way,
+// and they read memory only: opening them never calls HSS.
+func addStatusRoutes(mux *http.ServeMux, _ flags, exp *collector.Exporter) {
+	now := time.Now
+	mux.HandleFunc("GET /status", func(w http.ResponseWriter, _ *http.Request) {
+		var buf bytes.Buffer
+		if err := statusTemplate.Execute(&buf, buildStatus(exp, now(), version.Version)); err != nil {
+			http.Error(w, "rendering the status page: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		setSafeHeaders(w, "text/html; charset=utf-8")
+		_, _ = w.Write(buf.Bytes())
+	})
+	mux.HandleFunc("GET /api/v1/status", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, buildStatus(exp, now(), version.Version))
+	})
+	mux.HandleFunc("GET /api/v1/image", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		target := q.Get("target")
+		view, ok := exp.View(target)
+		if !ok {
+			writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such target"})
+			return
+		}
+		img, ok := view.Image(q.Get("name"), q.Get("version"), q.Get("digest"))
+		if !ok {
+			writeJSON(w, http.StatusNotFound, map[string]string{
+				"error": "no such image in the data this target serves (it may have gone, or the data expired)"})
+			return
+		}
+		writeJSON(w, http.StatusOK, newImageReport(target, img))
+	})
+}
+
+func setSafeHeaders(w http.ResponseWriter, contentType string) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Security-Policy", statusPolicy)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	// Served as application/json with nosniff, so HTML characters need no
+	// \u escapes; leaving them makes names and URLs readable with curl.
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	setSafeHeaders(w, "application/json")
+	w.WriteHeader(code)
+	_, _ = w.Write(buf.Bytes())
+}

@@ -40,6 +40,7 @@ func newMux(f flags, exp *collector.Exporter, reg *prometheus.Registry) (*http.S
 		Description: "Prometheus exporter for the container-image inventory of Huawei Cloud Host Security Service",
 		Version:     version.Info(),
 		Links: []web.LandingLinks{
+			{Address: "/status", Text: "Status", Description: "refresh health and inventory at a glance (JSON: /api/v1/status)"},
 			{Address: f.telemetry, Text: "Metrics"},
 			{Address: "/healthz", Text: "Health", Description: "200 while the process serves"},
 			{Address: "/readyz", Text: "Readiness", Description: "503 until every target has fresh data"},

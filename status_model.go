@@ -1,0 +1,156 @@
+package main
+
+import (
+	"net/url"
+	"time"
+
+	"github.com/hss-exporter/hss_exporter/collector"
+)
+
+// How many images the status page and /api/v1/status list per target: enough
+// to see where containers and exposure concentrate, few enough to keep the
+// page small. /api/v1/image gives any one image in full.
+const (
+	statusTopImages    = 10
+	statusPublicImages = 20
+)
+
+// statusReport is the status of every target. The HTML page and
+// /api/v1/status render this one value, so they cannot disagree. It holds
+// no configuration beyond the target names and limits: no credential,
+// endpoint or entry_point can reach it.
+type statusReport struct {
+	GeneratedAt time.Time      `json:"generated_at"`
+	Version     string         `json:"version"`
+	Targets     []targetReport `json:"targets"`
+}
+
+// targetReport is one target's refresh health and inventory summary.
+type targetReport struct {
+	Name string `json:"name"`
+	// Health is one of pending, healthy, degraded, failing, down, stale.
+	Health     string `json:"health"`
+	Summary    string `json:"summary"` // Health in plain words
+	Refreshing bool   `json:"refreshing"`
+
+	LastRefresh   *refreshReport `json:"last_refresh"`    // null before the first
+	LastSuccessAt *time.Time     `json:"last_success_at"` // null before data first landed
+	// DataAgeSeconds is the age of the data served; null before data first
+	// landed. Stale is true once it exceeds MaxStalenessSeconds.
+	DataAgeSeconds         *float64 `json:"data_age_seconds"`
+	MaxStalenessSeconds    float64  `json:"max_staleness_seconds"` // 0: data never expires
+	RefreshIntervalSeconds float64  `json:"refresh_interval_seconds"`
+	Stale                  bool     `json:"stale"`
+	RefreshesSkipped       uint64   `json:"refreshes_skipped"`
+
+	Counts            countsReport  `json:"counts"`
+	TopImages         []imageReport `json:"top_images"`
+	PublicImages      []imageReport `json:"public_images"`
+	PublicImagesTotal int           `json:"public_images_total"`
+}
+
+// refreshReport is the last completed refresh of a target.
+type refreshReport struct {
+	StartedAt       time.Time `json:"started_at"`
+	DurationSeconds float64   `json:"duration_seconds"`
+	Result          string    `json:"result"` // success, partial, failure
+	Error           string    `json:"error"`
+	ErrorExplained  string    `json:"error_explained"`
+	Requests        uint64    `json:"requests"`
+	Retries         uint64    `json:"retries"`
+	ImagesFailed    int       `json:"images_failed"`
+}
+
+// countsReport counts the snapshot served; all zero when none is.
+type countsReport struct {
+	Images     int `json:"images"`
+	Containers int `json:"containers"`
+	Hosts      int `json:"hosts"`
+	Pods       int `json:"pods"`
+}
+
+// imageReport is one image as its /metrics series show it.
+type imageReport struct {
+	Name               string     `json:"name"`
+	Version            string     `json:"version"`
+	Digest             string     `json:"digest"`
+	ID                 string     `json:"id"`
+	Type               string     `json:"type"`
+	ScanStatus         string     `json:"scan_status"`
+	Severity           string     `json:"severity"`
+	Discovered         bool       `json:"discovered"`
+	Listed             bool       `json:"listed"`
+	Containers         int        `json:"containers"`
+	PublicContainers   int        `json:"public_containers"`
+	ReportedContainers int64      `json:"reported_containers"`
+	Vulnerabilities    int64      `json:"vulnerabilities"`
+	UnsafeSettings     int64      `json:"unsafe_settings"`
+	MaliciousFiles     int64      `json:"malicious_files"`
+	Hosts              int64      `json:"hosts"`
+	SizeBytes          int64      `json:"size_bytes"`
+	LastScanAt         *time.Time `json:"last_scan_at"`
+	DetailsURL         string     `json:"details_url"`
+}
+
+// buildStatus reads every target's state from memory; it never calls HSS.
+func buildStatus(exp *collector.Exporter, now time.Time, ver string) statusReport {
+	r := statusReport{GeneratedAt: now.UTC(), Version: ver, Targets: []targetReport{}}
+	for _, st := range exp.Status() {
+		view, _ := exp.View(st.Target)
+		r.Targets = append(r.Targets, buildTarget(st, view))
+	}
+	return r
+}
+
+func buildTarget(st collector.TargetStatus, view collector.TargetView) targetReport {
+	t := targetReport{
+		Name: st.Target, Refreshing: st.Running, Stale: st.Stale, RefreshesSkipped: st.Skipped,
+		MaxStalenessSeconds:    view.MaxStaleness.Seconds(),
+		RefreshIntervalSeconds: view.RefreshInterval.Seconds(),
+		Counts:                 countsReport{st.Images, st.Containers, st.Hosts, st.Pods},
+		TopImages:              []imageReport{},
+		PublicImages:           []imageReport{},
+	}
+	if st.LastResult != "" {
+		t.LastRefresh = &refreshReport{
+			StartedAt: st.LastRefresh.UTC(), DurationSeconds: st.LastDuration.Seconds(), Result: st.LastResult,
+			Error: st.LastError, ErrorExplained: explainError(st.LastError),
+			Requests: st.Requests, Retries: st.Retries, ImagesFailed: st.ImagesFailed,
+		}
+	}
+	if !st.LastSuccess.IsZero() {
+		at, age := st.LastSuccess.UTC(), st.DataAge.Seconds()
+		t.LastSuccessAt, t.DataAgeSeconds = &at, &age
+	}
+	t.Health, t.Summary = health(st, view.MaxStaleness)
+	for _, img := range view.TopImages(statusTopImages) {
+		t.TopImages = append(t.TopImages, newImageReport(st.Target, img))
+	}
+	public := view.PublicImages()
+	t.PublicImagesTotal = len(public)
+	for _, img := range public[:min(len(public), statusPublicImages)] {
+		t.PublicImages = append(t.PublicImages, newImageReport(st.Target, img))
+	}
+	return t
+}
+
+func newImageReport(target string, img collector.ImageView) imageReport {
+	r := imageReport{
+		Name: img.Name, Version: img.Version, Digest: img.Digest, ID: img.ID, Type: img.Type,
+		ScanStatus: img.ScanStatus, Severity: img.Severity, Discovered: img.Discovered, Listed: img.Listed,
+		Containers: img.Containers, PublicContainers: img.PublicContainers, ReportedContainers: img.ReportedContainers,
+		Vulnerabilities: img.Vulnerabilities, UnsafeSettings: img.UnsafeSettings, MaliciousFiles: img.MaliciousFiles,
+		Hosts: img.Hosts, SizeBytes: img.SizeBytes, DetailsURL: imageURL(target, img.Name, img.Version, img.Digest),
+	}
+	if !img.LastScan.IsZero() {
+		at := img.LastScan.UTC()
+		r.LastScanAt = &at
+	}
+	return r
+}
+
+// imageURL is the JSON view of one image.
+func imageURL(target, name, version, digest string) string {
+	q := url.Values{"target": {target}, "name": {name}, "version": {version}, "digest": {digest}}
+	return "/api/v1/image?" + q.Encode()
+}

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/hss-exporter/hss_exporter/collector"
+)
+
+// Health values of a target, from best to worst news.
+const (
+	healthPending  = "pending"  // no refresh completed yet
+	healthHealthy  = "healthy"  // the last refresh fully succeeded
+	healthDegraded = "degraded" // the last refresh partly failed
+	healthFailing  = "failing"  // the last refresh failed; older data still served
+	healthDown     = "down"     // no refresh has ever landed data
+	healthStale    = "stale"    // data older than max_staleness: inventory dropped
+)
+
+// health says in a word and a sentence how a target is doing.
+func health(st collector.TargetStatus, maxStaleness time.Duration) (word, summary string) {
+	switch {
+	case st.Stale:
+		return healthStale, fmt.Sprintf("Stale: no good refresh for %s, longer than max_staleness (%s). "+
+			"This target's inventory series are dropped from /metrics until a refresh succeeds.",
+			humanDuration(st.DataAge), humanDuration(maxStaleness))
+	case st.LastResult == "" && st.LastSuccess.IsZero():
+		return healthPending, "Waiting for the first refresh to finish."
+	case st.LastSuccess.IsZero():
+		return healthDown, "Down: no refresh has succeeded yet, so there is no inventory to show."
+	case st.LastResult == "failure":
+		limit := "it is older than max_staleness (" + humanDuration(maxStaleness) + ")"
+		if maxStaleness <= 0 {
+			limit = "a refresh succeeds (max_staleness is not set)"
+		}
+		return healthFailing, fmt.Sprintf("Failing: the last refresh failed. Still serving the data from %s ago until %s.",
+			humanDuration(st.DataAge), limit)
+	case st.LastResult == "partial":
+		return healthDegraded, fmt.Sprintf("Degraded: the container listing of %d image(s) failed in the last refresh; "+
+			"those images keep their last good rows.", st.ImagesFailed)
+	}
+	return healthHealthy, "Healthy: the last refresh succeeded."
+}
+
+var httpStatus = regexp.MustCompile(`HTTP (\d{3})`)
+
+// explainError puts a refresh error in plain words, so an operator knows
+// where to look without reading client internals. The error itself is shown
+// beside it; this only adds the likely cause and the fix.
+func explainError(msg string) string {
+	if msg == "" {
+		return ""
+	}
+	var prefix string
+	if strings.Contains(msg, collector.ErrPartialRefresh.Error()) {
+		prefix = "Some images' container listings failed; the rest of the refresh landed. "
+	}
+	return prefix + likelyCause(msg)
+}
+
+func likelyCause(msg string) string {
+	if m := httpStatus.FindStringSubmatch(msg); m != nil {
+		switch code := m[1]; {
+		case code == "401" || code == "403":
+			return "HSS refused the credentials or their permissions: check the access key, secret key or IAM user, " +
+				"and that the account may read HSS in this project and region."
+		case code == "429":
+			return "HSS throttled the exporter: lower requests_per_second or max_concurrency, or lengthen refresh_interval."
+		case code[0] == '5':
+			return "The HSS API or its gateway answered with a server error (HTTP " + code + "); this is usually temporary."
+		case code[0] == '4':
+			return "HSS rejected a request as invalid (HTTP " + code + "): check region, project_id, " +
+				"enterprise_project_id and the endpoint."
+		}
+	}
+	lower := strings.ToLower(msg)
+	for _, net := range []string{"connection refused", "no such host", "connection reset", "i/o timeout",
+		"network is unreachable", "eof", "tls"} {
+		if strings.Contains(lower, net) {
+			return "The exporter could not talk to the HSS endpoint: check the endpoint, DNS, proxy and firewall."
+		}
+	}
+	if strings.Contains(lower, "deadline exceeded") || strings.Contains(lower, "timeout") {
+		return "A request or the whole refresh ran out of time: HSS was slow or unreachable " +
+			"(limits: request_timeout per request, max_staleness per refresh)."
+	}
+	return "The refresh failed; the message below is what the HSS client reported."
+}
+
+// humanDuration prints d the way a person reads it: 340ms, 2.5s, 3m20s,
+// 1h5m; rounded so the page does not flicker with nanoseconds.
+func humanDuration(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "0s"
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	case d < 10*time.Second:
+		return d.Round(100 * time.Millisecond).String()
+	case d < time.Hour:
+		d = d.Round(time.Second)
+	default:
+		d = d.Round(time.Minute)
+	}
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	return s
+}
+
+// secondsText prints seconds from a report as a human duration.
+func secondsText(s float64) string {
+	return humanDuration(time.Duration(s * float64(time.Second)))
+}
+
+// timeText prints a time in UTC, to the second.
+func timeText(t time.Time) string {
+	return t.UTC().Format("2006-01-02 15:04:05 UTC")
+}
+
+// resultText is a refresh result in plain words.
+func resultText(result string) string {
+	switch result {
+	case "success":
+		return "succeeded"
+	case "partial":
+		return "partly failed"
+	case "failure":
+		return "failed"
+	}
+	return result
+}
