@@ -248,17 +248,3 @@ func parseExpiry(op, field, value string) (time.Time, error) {
 	}
 	return t, nil
 }
-
-// safeJSONError describes a JSON failure without quoting the document,
-// which holds credentials.
-func safeJSONError(err error) error {
-	var syntaxErr *json.SyntaxError
-	if errors.As(err, &syntaxErr) {
-		return fmt.Errorf("not valid JSON (at byte %d)", syntaxErr.Offset)
-	}
-	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) {
-		return fmt.Errorf("unexpected JSON type at %q", typeErr.Field)
-	}
-	return errors.New("not valid JSON")
-}

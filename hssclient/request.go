@@ -171,25 +171,6 @@ func readBounded(r io.Reader, limit int64) ([]byte, error) {
 	return body, nil
 }
 
-func decodeJSON(op string, body []byte, out any) error {
-	if err := json.Unmarshal(body, out); err != nil {
-		return &DecodeError{Operation: op, Err: err}
-	}
-	return nil
-}
-
-// DecodeError reports a 200 answer whose body is not the expected JSON.
-type DecodeError struct {
-	Operation string
-	Err       error
-}
-
-func (e *DecodeError) Error() string {
-	return e.Operation + ": malformed response: " + e.Err.Error()
-}
-
-func (e *DecodeError) Unwrap() error { return e.Err }
-
 // parseRetryAfter reads delay-seconds or an HTTP date; 0 when absent or bad.
 func parseRetryAfter(v string) time.Duration {
 	if v == "" {
@@ -215,17 +196,19 @@ type errorBody struct {
 func newAPIError(op string, resp *http.Response, body []byte, req *http.Request) *APIError {
 	var eb errorBody
 	_ = json.Unmarshal(body, &eb) // a gateway may answer HTML; the status still tells
-	e := &APIError{
+	requestID := eb.RequestID
+	if requestID == "" {
+		requestID = resp.Header.Get("X-Request-Id")
+	}
+	// Every field is redacted, not only error_msg: a hostile gateway can
+	// echo a token in error_code, request_id or X-Request-Id just as well.
+	return &APIError{
 		Operation:  op,
 		StatusCode: resp.StatusCode,
-		Code:       cleanText(eb.ErrorCode, 64),
+		Code:       cleanText(redactCredentials(eb.ErrorCode, req), 64),
 		Message:    cleanText(redactCredentials(eb.ErrorMsg, req), maxErrorMessage),
-		RequestID:  cleanText(eb.RequestID, 128),
+		RequestID:  cleanText(redactCredentials(requestID, req), 128),
 	}
-	if e.RequestID == "" {
-		e.RequestID = cleanText(resp.Header.Get("X-Request-Id"), 128)
-	}
-	return e
 }
 
 // cleanText makes upstream text safe for one log line: valid UTF-8, no

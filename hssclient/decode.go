@@ -1,0 +1,52 @@
+package hssclient
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// decodeJSON decodes a 200 answer into out. The error never quotes the
+// body: a hostile or broken server could put anything there, a number of a
+// million digits included.
+func decodeJSON(op string, body []byte, out any) error {
+	if err := json.Unmarshal(body, out); err != nil {
+		return &DecodeError{Operation: op, Err: safeJSONError(err)}
+	}
+	return nil
+}
+
+// DecodeError reports a 200 answer whose body is not the expected JSON.
+type DecodeError struct {
+	Operation string
+	Err       error
+}
+
+func (e *DecodeError) Error() string {
+	return e.Operation + ": malformed response: " + e.Err.Error()
+}
+
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// safeJSONError describes a JSON failure by position or field and JSON kind,
+// without quoting the document: it may hold credentials (IAM, metadata) or
+// be arbitrarily long.
+func safeJSONError(err error) error {
+	var syntaxErr *json.SyntaxError
+	if errors.As(err, &syntaxErr) {
+		return fmt.Errorf("not valid JSON (at byte %d)", syntaxErr.Offset)
+	}
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		// Value is "string", "number", or "number <literal>": keep the kind.
+		kind, _, _ := strings.Cut(typeErr.Value, " ")
+		want := "a different type"
+		if typeErr.Type != nil {
+			want = cleanText(typeErr.Type.String(), 64)
+		}
+		return fmt.Errorf("unexpected JSON type at %q: %s where %s was expected (or out of range)",
+			cleanText(typeErr.Field, 128), cleanText(kind, 16), want)
+	}
+	return errors.New("not valid JSON")
+}
