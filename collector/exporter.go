@@ -149,17 +149,48 @@ func (t *target) serving(now time.Time) *snapshot {
 
 // Describe implements prometheus.Collector.
 func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range allDescs {
+	for _, d := range inventoryDescs {
+		ch <- d
+	}
+	e.describeSelf(ch)
+}
+
+// Collect implements prometheus.Collector: the self-metrics and every
+// served snapshot's inventory, built as const metrics on each call. That
+// suits tests and small fleets; Handler serves the same inventory from the
+// bytes encoded at refresh, without building a metric per scrape.
+func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
+	e.collectSelf(ch)
+	now := e.opts.Now()
+	for _, t := range e.targets {
+		if s := t.serving(now); s != nil {
+			s.collect(func(m prometheus.Metric) { ch <- m })
+		}
+	}
+}
+
+// Self returns a collector of the exporter's own metrics only: hss_up, the
+// refresh statistics and the hss_exporter_api_* metrics. Register it (not
+// the Exporter) in the registry given to Handler, beside the Go, process
+// and build_info collectors, so those stay live while the inventory comes
+// from the cache.
+func (e *Exporter) Self() prometheus.Collector { return selfCollector{e} }
+
+type selfCollector struct{ e *Exporter }
+
+func (c selfCollector) Describe(ch chan<- *prometheus.Desc) { c.e.describeSelf(ch) }
+
+func (c selfCollector) Collect(ch chan<- prometheus.Metric) { c.e.collectSelf(ch) }
+
+func (e *Exporter) describeSelf(ch chan<- *prometheus.Desc) {
+	for _, d := range selfDescs {
 		ch <- d
 	}
 	e.stats.describe(ch)
 }
 
-// Collect implements prometheus.Collector. It only copies: the inventory's
-// metrics were built when the snapshot was.
-func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
+func (e *Exporter) collectSelf(ch chan<- prometheus.Metric) {
 	e.stats.collect(ch)
-	now := e.opts.Now()
 	for _, t := range e.targets {
 		st := t.status()
 		for _, g := range selfGauges {
@@ -167,11 +198,6 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 		}
 		for i, r := range results {
 			ch <- constMetric(refreshesDesc, prometheus.CounterValue, float64(st.refreshes[i]), t.name, r)
-		}
-		if s := t.serving(now); s != nil {
-			for _, m := range s.metrics {
-				ch <- m
-			}
 		}
 	}
 }

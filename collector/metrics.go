@@ -1,8 +1,6 @@
 package collector
 
 import (
-	"strings"
-
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hss-exporter/hss_exporter/hssclient"
@@ -108,53 +106,24 @@ var selfGauges = []struct {
 	{labelsSanitizedDesc, prometheus.CounterValue, func(s *targetStatus) float64 { return float64(s.sanitized) }},
 }
 
-// allDescs lists every descriptor the Exporter owns, for Describe.
-var allDescs = []*prometheus.Desc{
-	imageContainersDesc, imagePublicContainersDesc, hostContainersDesc, podContainersDesc,
-	imageInfoDesc, imageVulnerabilitiesDesc, imageUnsafeSettingsDesc, imageMaliciousFilesDesc,
-	imageHostsDesc, imageSizeDesc, imageLastScanDesc, imageReportedContainersDesc, containerInfoDesc,
-	upDesc, lastSuccessDesc, refreshDurationDesc, refreshesDesc, refreshesSkippedDesc,
-	imagesFailedDesc, labelsSanitizedDesc,
-}
+// inventoryDescs lists the descriptors of the inventory series, which a
+// snapshot defines; selfDescs those of the exporter's health, which stay
+// live.
+var (
+	inventoryDescs = []*prometheus.Desc{
+		imageContainersDesc, imagePublicContainersDesc, hostContainersDesc, podContainersDesc,
+		imageInfoDesc, imageVulnerabilitiesDesc, imageUnsafeSettingsDesc, imageMaliciousFilesDesc,
+		imageHostsDesc, imageSizeDesc, imageLastScanDesc, imageReportedContainersDesc, containerInfoDesc,
+	}
+	selfDescs = []*prometheus.Desc{
+		upDesc, lastSuccessDesc, refreshDurationDesc, refreshesDesc, refreshesSkippedDesc,
+		imagesFailedDesc, labelsSanitizedDesc,
+	}
+)
 
 func boolValue(b bool) float64 {
 	if b {
 		return 1
 	}
 	return 0
-}
-
-// metricSet accumulates const metrics and drops a second series with the
-// same name and labels: sanitising or odd upstream data can make two rows
-// collide, and one duplicate would fail the whole scrape.
-type metricSet struct {
-	seen    map[*prometheus.Desc]map[string]struct{}
-	metrics []prometheus.Metric
-	dropped int
-}
-
-func newMetricSet() *metricSet {
-	return &metricSet{seen: map[*prometheus.Desc]map[string]struct{}{}}
-}
-
-// add appends one series. Label values must already be sanitised; should
-// NewConstMetric still refuse them, an invalid metric reports it at scrape
-// time instead of a panic.
-func (m *metricSet) add(desc *prometheus.Desc, vt prometheus.ValueType, v float64, labels ...string) {
-	key := strings.Join(labels, "\xff")
-	seen := m.seen[desc]
-	if seen == nil {
-		seen = map[string]struct{}{}
-		m.seen[desc] = seen
-	}
-	if _, dup := seen[key]; dup {
-		m.dropped++
-		return
-	}
-	seen[key] = struct{}{}
-	metric, err := prometheus.NewConstMetric(desc, vt, v, labels...)
-	if err != nil {
-		metric = prometheus.NewInvalidMetric(desc, err)
-	}
-	m.metrics = append(m.metrics, metric)
 }

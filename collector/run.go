@@ -132,6 +132,10 @@ func (e *Exporter) refresh(ctx context.Context, t *target) error {
 	t.retain(prev, refs, res)
 	z := &sanitizer{}
 	snap := buildSnapshot(t.name, t.cfg.ContainerInfo, refs, res, t.now(), z)
+	if err := snap.encode(); err != nil {
+		// Only a series the registry refused is missing; the rest lands.
+		level.Warn(t.logger).Log("msg", "some inventory series could not be encoded and are left out", "err", err)
+	}
 	t.snap.Store(snap)
 	if failed > 0 {
 		out.err = fmt.Errorf("%w: %d of %d image listings failed, first: %w", ErrPartialRefresh, failed, calls, firstErr(res))

@@ -90,3 +90,17 @@ func (z *sanitizer) container(c hssclient.Container) hssclient.Container {
 		PublicIP:      z.clean(c.PublicIP),
 	}
 }
+
+// image returns a copy of the discovery row with every label field
+// sanitised. name, version and digest are the image's labels, already
+// sanitised (and counted) by the caller.
+func (z *sanitizer) image(img *hssclient.LocalImage, name, version, digest string) *hssclient.LocalImage {
+	c := *img
+	c.ImageName, c.ImageVersion, c.ImageDigest = name, version, digest
+	c.ImageID = z.clean(img.ImageID)
+	c.LocalImageType = z.clean(img.LocalImageType)
+	c.ScanStatus = z.clean(img.ScanStatus)
+	c.SeverityLevel = z.clean(img.SeverityLevel)
+	c.ScanFailedDesc, c.NonScanReason = "", "" // never labels; not kept
+	return &c
+}

@@ -3,21 +3,45 @@ package collector
 import (
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/hss-exporter/hss_exporter/hssclient"
 )
 
 // snapshot is one target's inventory as of one refresh. It is immutable
-// once stored: scrapes read it without locks, and the const metrics are
-// built once per refresh so a scrape does no per-container work.
+// once stored: scrapes read it without locks. It keeps the sanitised data,
+// not metrics: its series are encoded once per refresh (families), and
+// const metrics are only built on demand (collect), because holding 100,000
+// of them would cost more memory than the rows they come from.
 type snapshot struct {
-	landed  time.Time
-	rows    map[string]imageRows // by imageRef.key, for the next partial failure
-	metrics []prometheus.Metric
+	target        string
+	containerInfo bool
+	landed        time.Time
+	entries       []imageEntry         // in the refresh's stable image order
+	rows          map[string]imageRows // by imageRef.key, for the next partial failure
+	hostCounts    []keyCount
+	podCounts     []keyCount
+	families      []family // the inventory, pre-encoded; sorted by name
 
 	images, containers, hosts, pods int
 	duplicates                      int // series dropped as duplicates of an earlier one
+}
+
+// imageEntry is one image a snapshot covers, with its label values
+// sanitised and its containers counted.
+type imageEntry struct {
+	labels []string              // target, image_name, image_version, image_digest
+	info   *hssclient.LocalImage // from discovery, strings sanitised; nil for a configured image HSS did not list
+	listed bool                  // rows known: listed now, kept from before, or zero without a call
+	rows   []hssclient.Container // sanitised; those counted under an earlier image included
+
+	// containers and public count the rows not already counted under an
+	// earlier image.
+	containers, public int
+}
+
+// keyCount is the container count of one host or pod.
+type keyCount struct {
+	id, name string
+	n        int
 }
 
 // imageRows are one image's sanitised container rows and when they were
@@ -39,93 +63,67 @@ type hostKey struct{ id, name string }
 
 type podKey struct{ id, name string }
 
-// builder turns the refs and results of one refresh into a snapshot.
-type builder struct {
-	target        string
-	containerInfo bool
-	z             *sanitizer
-	set           *metricSet
-
-	seen  map[string]struct{} // container_id already counted for this target
-	hosts map[hostKey]int
-	pods  map[podKey]int
-	count int
-}
-
-// buildSnapshot builds the snapshot. A container listed under two images is
-// counted once, under the first (refs are in a stable order).
+// buildSnapshot sanitises and counts the refs and results of one refresh.
+// A container listed under two images is counted once, under the first
+// (refs are in a stable order). The families are encoded separately.
 func buildSnapshot(target string, containerInfo bool, refs []imageRef, results []imageResult, now time.Time, z *sanitizer) *snapshot {
-	b := &builder{
-		target: target, containerInfo: containerInfo, z: z, set: newMetricSet(),
-		seen: map[string]struct{}{}, hosts: map[hostKey]int{}, pods: map[podKey]int{},
-	}
-	s := &snapshot{landed: now, rows: make(map[string]imageRows, len(refs)), images: len(refs)}
+	s := &snapshot{target: target, containerInfo: containerInfo, landed: now,
+		entries: make([]imageEntry, len(refs)), rows: make(map[string]imageRows, len(refs)), images: len(refs)}
+	seen := map[string]struct{}{}
+	hosts, pods := map[hostKey]int{}, map[podKey]int{}
 	for i, ref := range refs {
 		res := results[i]
-		labels := []string{target, z.clean(ref.name), z.clean(ref.version), z.clean(ref.digest)}
-		if res.listed {
-			rows := make([]hssclient.Container, len(res.rows))
-			for j, c := range res.rows {
-				rows[j] = z.container(c)
-			}
-			s.rows[ref.key] = imageRows{rows: rows, listedAt: res.listedAt}
-			total, public := b.addContainers(rows, labels)
-			b.set.add(imageContainersDesc, prometheus.GaugeValue, float64(total), labels...)
-			b.set.add(imagePublicContainersDesc, prometheus.GaugeValue, float64(public), labels...)
-		}
+		e := &s.entries[i]
+		e.labels = []string{target, z.clean(ref.name), z.clean(ref.version), z.clean(ref.digest)}
 		if ref.info != nil {
-			b.addImageInfo(ref.info, labels)
+			e.info = z.image(ref.info, e.labels[1], e.labels[2], e.labels[3])
 		}
+		if !res.listed {
+			continue
+		}
+		e.listed = true
+		e.rows = make([]hssclient.Container, len(res.rows))
+		for j, c := range res.rows {
+			e.rows[j] = z.container(c)
+		}
+		s.rows[ref.key] = imageRows{rows: e.rows, listedAt: res.listedAt}
+		for _, c := range e.rows {
+			if !firstSighting(seen, c) {
+				continue
+			}
+			e.containers++
+			if c.PublicIP != "" {
+				e.public++
+			}
+			if c.HostID != "" || c.HostName != "" {
+				hosts[hostKey{c.HostID, c.HostName}]++
+			}
+			if c.PodID != "" || c.PodName != "" {
+				pods[podKey{c.PodID, c.PodName}]++
+			}
+		}
+		s.containers += e.containers
 	}
-	for k, n := range b.hosts {
-		b.set.add(hostContainersDesc, prometheus.GaugeValue, float64(n), target, k.id, k.name)
+	for k, n := range hosts {
+		s.hostCounts = append(s.hostCounts, keyCount{k.id, k.name, n})
 	}
-	for k, n := range b.pods {
-		b.set.add(podContainersDesc, prometheus.GaugeValue, float64(n), target, k.id, k.name)
+	for k, n := range pods {
+		s.podCounts = append(s.podCounts, keyCount{k.id, k.name, n})
 	}
-	s.metrics, s.duplicates = b.set.metrics, b.set.dropped
-	s.containers, s.hosts, s.pods = b.count, len(b.hosts), len(b.pods)
+	s.hosts, s.pods = len(hosts), len(pods)
 	return s
 }
 
-// addContainers counts the image's containers not yet seen under an earlier
-// image. A row without container_id cannot be de-duplicated and counts as
-// its own container.
-func (b *builder) addContainers(rows []hssclient.Container, image []string) (total, public int) {
-	for _, c := range rows {
-		if c.ContainerID != "" {
-			if _, dup := b.seen[c.ContainerID]; dup {
-				continue
-			}
-			b.seen[c.ContainerID] = struct{}{}
-		}
-		b.count++
-		total++
-		if c.PublicIP != "" {
-			public++
-		}
-		if c.HostID != "" || c.HostName != "" {
-			b.hosts[hostKey{c.HostID, c.HostName}]++
-		}
-		if c.PodID != "" || c.PodName != "" {
-			b.pods[podKey{c.PodID, c.PodName}]++
-		}
-		if b.containerInfo {
-			b.set.add(containerInfoDesc, prometheus.GaugeValue, 1, b.target, c.ContainerID, c.ContainerName,
-				image[1], image[2], c.HostID, c.HostName, c.PodID, c.PodName, c.PrivateIP, c.PublicIP, c.AgentID)
-		}
+// firstSighting reports whether c is seen for the first time in this
+// snapshot, and records it. A row without container_id cannot be
+// de-duplicated and counts as its own container.
+func firstSighting(seen map[string]struct{}, c hssclient.Container) bool {
+	if c.ContainerID == "" {
+		return true
 	}
-	return total, public
-}
-
-// addImageInfo adds the series that come from discovery.
-func (b *builder) addImageInfo(info *hssclient.LocalImage, labels []string) {
-	z := b.z
-	b.set.add(imageInfoDesc, prometheus.GaugeValue, 1, append(labels[:4:4],
-		z.clean(info.ImageID), z.clean(info.LocalImageType), z.clean(info.ScanStatus), z.clean(info.SeverityLevel))...)
-	for _, g := range imageGauges {
-		if v, ok := g.value(info); ok {
-			b.set.add(g.desc, prometheus.GaugeValue, v, labels...)
-		}
+	if _, dup := seen[c.ContainerID]; dup {
+		return false
 	}
+	seen[c.ContainerID] = struct{}{}
+	return true
 }

@@ -2,18 +2,14 @@ package collector
 
 import (
 	"cmp"
-	"math"
 	"slices"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 )
 
-// ImageView is one image of the snapshot a target serves, as its series on
-// /metrics show it: every value here is read back from those series, so a
-// status page can never disagree with a scrape. Strings are the sanitised
-// label values; they come from upstream and must be escaped when shown.
+// ImageView is one image of the snapshot a target serves, with the values
+// its series on /metrics carry, from the same snapshot, so a status page
+// agrees with a scrape. Strings are the sanitised label values; they come
+// from upstream and must be escaped when shown.
 type ImageView struct {
 	Name, Version, Digest string
 
@@ -59,7 +55,7 @@ func (e *Exporter) View(target string) (v TargetView, ok bool) {
 		v.RefreshInterval = defaultRefreshInterval
 	}
 	if s := t.serving(e.opts.Now()); s != nil {
-		v.Images = imagesOf(s.metrics)
+		v.Images = imagesOf(s.entries)
 	}
 	return v, true
 }
@@ -102,56 +98,33 @@ func (v TargetView) Image(name, version, digest string) (ImageView, bool) {
 	return ImageView{}, false
 }
 
-// imageFields says how each per-image series fills an ImageView.
-var imageFields = map[*prometheus.Desc]func(*ImageView, float64, map[string]string){
-	imageContainersDesc:       func(v *ImageView, f float64, _ map[string]string) { v.Listed, v.Containers = true, int(f) },
-	imagePublicContainersDesc: func(v *ImageView, f float64, _ map[string]string) { v.PublicContainers = int(f) },
-	imageInfoDesc: func(v *ImageView, _ float64, l map[string]string) {
-		v.Discovered = true
-		v.ID, v.Type, v.ScanStatus, v.Severity = l["image_id"], l["image_type"], l["scan_status"], l["severity_level"]
-	},
-	imageVulnerabilitiesDesc:    func(v *ImageView, f float64, _ map[string]string) { v.Vulnerabilities = int64(f) },
-	imageUnsafeSettingsDesc:     func(v *ImageView, f float64, _ map[string]string) { v.UnsafeSettings = int64(f) },
-	imageMaliciousFilesDesc:     func(v *ImageView, f float64, _ map[string]string) { v.MaliciousFiles = int64(f) },
-	imageHostsDesc:              func(v *ImageView, f float64, _ map[string]string) { v.Hosts = int64(f) },
-	imageReportedContainersDesc: func(v *ImageView, f float64, _ map[string]string) { v.ReportedContainers = int64(f) },
-	imageSizeDesc:               func(v *ImageView, f float64, _ map[string]string) { v.SizeBytes = int64(f) },
-	imageLastScanDesc: func(v *ImageView, f float64, _ map[string]string) {
-		v.LastScan = time.UnixMilli(int64(math.Round(f * 1000))).UTC()
-	},
-}
-
-// imagesOf reads the per-image series back into views. Only the per-image
-// series are decoded; the many container series are skipped by descriptor.
-func imagesOf(metrics []prometheus.Metric) []ImageView {
-	byKey := map[[3]string]*ImageView{}
-	var order []*ImageView
-	var m dto.Metric
-	for _, metric := range metrics {
-		fill, ok := imageFields[metric.Desc()]
-		if !ok {
+// imagesOf turns a snapshot's entries into views, with the values its
+// series carry. Two entries whose labels collide after sanitising make one
+// series on /metrics, the first; so here too.
+func imagesOf(entries []imageEntry) []ImageView {
+	seen := make(map[[3]string]struct{}, len(entries))
+	out := make([]ImageView, 0, len(entries))
+	for i := range entries {
+		e := &entries[i]
+		key := [3]string{e.labels[1], e.labels[2], e.labels[3]}
+		if _, dup := seen[key]; dup {
 			continue
 		}
-		m.Reset()
-		if metric.Write(&m) != nil {
-			continue // an invalid metric: the scrape reports it
+		seen[key] = struct{}{}
+		v := ImageView{Name: key[0], Version: key[1], Digest: key[2], Listed: e.listed}
+		if e.listed {
+			v.Containers, v.PublicContainers = e.containers, e.public
 		}
-		labels := make(map[string]string, len(m.GetLabel()))
-		for _, lp := range m.GetLabel() {
-			labels[lp.GetName()] = lp.GetValue()
+		if info := e.info; info != nil {
+			v.Discovered = true
+			v.ID, v.Type, v.ScanStatus, v.Severity = info.ImageID, info.LocalImageType, info.ScanStatus, info.SeverityLevel
+			v.Vulnerabilities, v.UnsafeSettings, v.MaliciousFiles = info.VulNum, info.UnsafeSettingNum, info.MaliciousFileNum
+			v.Hosts, v.ReportedContainers, v.SizeBytes = info.HostNum, info.ContainerNum, info.ImageSize
+			if info.LatestScanTime > 0 { // Unix ms; 0 when never scanned
+				v.LastScan = time.UnixMilli(info.LatestScanTime).UTC()
+			}
 		}
-		key := [3]string{labels["image_name"], labels["image_version"], labels["image_digest"]}
-		img, seen := byKey[key]
-		if !seen {
-			img = &ImageView{Name: key[0], Version: key[1], Digest: key[2]}
-			byKey[key] = img
-			order = append(order, img)
-		}
-		fill(img, m.GetGauge().GetValue(), labels)
-	}
-	out := make([]ImageView, len(order))
-	for i, img := range order {
-		out[i] = *img
+		out = append(out, v)
 	}
 	slices.SortStableFunc(out, func(a, b ImageView) int {
 		return cmp.Or(cmp.Compare(b.Containers, a.Containers), cmp.Compare(a.Name, b.Name),
@@ -159,3 +132,7 @@ func imagesOf(metrics []prometheus.Metric) []ImageView {
 	})
 	return out
 }
+
+// Now is the Exporter's clock, the one data ages are measured by, so a
+// page can say "ago" consistently with them.
+func (e *Exporter) Now() time.Time { return e.opts.Now() }

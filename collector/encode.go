@@ -1,0 +1,175 @@
+package collector
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+)
+
+// format is an exposition format the inventory is encoded in.
+type format int
+
+const (
+	formatText        format = iota // text/plain; version=0.0.4
+	formatOpenMetrics               // application/openmetrics-text
+	numFormats
+)
+
+// familyEncoders write one family in each format. OpenMetrics 0.0.1 and
+// 1.0.0 share an encoding.
+var familyEncoders = [numFormats]func(io.Writer, *dto.MetricFamily) (int, error){
+	formatText: expfmt.MetricFamilyToText,
+	formatOpenMetrics: func(w io.Writer, mf *dto.MetricFamily) (int, error) {
+		return expfmt.MetricFamilyToOpenMetrics(w, mf)
+	},
+}
+
+// encodeLevel is the gzip level of the cached inventory. The default level
+// costs a little more once per refresh than the fastest, and makes every
+// scrape's copy smaller.
+const encodeLevel = gzip.DefaultCompression
+
+// member is one gzip member and the length of the text it holds.
+type member struct {
+	gz   []byte
+	size int
+}
+
+// family is one inventory family of one snapshot, encoded in each format:
+// its comment lines (HELP, TYPE) and its samples, each a gzip member. They
+// are kept apart so the families of several targets merge into a valid
+// exposition, each family's comments once and its samples together.
+// Concatenated gzip members decompress to the concatenated texts.
+type family struct {
+	name     string
+	comments [numFormats]member
+	samples  [numFormats]member
+}
+
+// inventory is a collector over one snapshot's inventory series, for the
+// private registry a refresh gathers them with.
+type inventory struct {
+	s       *snapshot
+	dropped int
+}
+
+func (c *inventory) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range inventoryDescs {
+		ch <- d
+	}
+}
+
+func (c *inventory) Collect(ch chan<- prometheus.Metric) {
+	c.dropped = c.s.collect(func(m prometheus.Metric) { ch <- m })
+}
+
+// encode gathers the snapshot's inventory once, through a private
+// registry (so the series are checked and sorted as on any scrape), and
+// keeps each family encoded and compressed. A gather error (a series the
+// registry refused) is returned after the rest was encoded.
+func (s *snapshot) encode() error {
+	reg := prometheus.NewRegistry()
+	inv := &inventory{s: s}
+	if err := reg.Register(inv); err != nil {
+		return err
+	}
+	mfs, gatherErr := reg.Gather()
+	s.duplicates = inv.dropped
+	enc, err := newEncoder()
+	if err != nil {
+		return err
+	}
+	s.families = make([]family, 0, len(mfs))
+	for _, mf := range mfs {
+		fam, err := enc.family(mf)
+		if err != nil {
+			return err
+		}
+		s.families = append(s.families, fam)
+	}
+	return gatherErr
+}
+
+// encoder compresses families, reusing one buffer and one gzip writer.
+type encoder struct {
+	buf bytes.Buffer
+	zw  *gzip.Writer
+}
+
+func newEncoder() (*encoder, error) {
+	c := &encoder{}
+	zw, err := gzip.NewWriterLevel(&c.buf, encodeLevel)
+	c.zw = zw
+	return c, err
+}
+
+func (c *encoder) family(mf *dto.MetricFamily) (family, error) {
+	fam := family{name: mf.GetName()}
+	// The comments come from the family cut to one sample, which is then
+	// filtered out: the encoders refuse a family without samples.
+	head := &dto.MetricFamily{Name: mf.Name, Help: mf.Help, Type: mf.Type, Unit: mf.Unit, Metric: mf.Metric[:1]}
+	for f := range numFormats {
+		var err error
+		if fam.comments[f], err = c.member(f, head, true); err != nil {
+			return family{}, err
+		}
+		if fam.samples[f], err = c.member(f, mf, false); err != nil {
+			return family{}, err
+		}
+	}
+	return fam, nil
+}
+
+// member encodes mf in format f, keeps its comment lines or its sample
+// lines only, and compresses them into one gzip member.
+func (c *encoder) member(f format, mf *dto.MetricFamily, comments bool) (member, error) {
+	c.buf.Reset()
+	c.zw.Reset(&c.buf)
+	lf := &lineFilter{w: c.zw, comments: comments}
+	if _, err := familyEncoders[f](lf, mf); err != nil {
+		return member{}, err
+	}
+	if err := c.zw.Close(); err != nil {
+		return member{}, err
+	}
+	return member{gz: bytes.Clone(c.buf.Bytes()), size: lf.n}, nil
+}
+
+// lineFilter passes on either the comment lines (starting with '#') or
+// the other lines of what is written to it, however the writes split the
+// lines. Sample lines never start with '#'.
+type lineFilter struct {
+	w        io.Writer
+	comments bool // keep comment lines; else keep the others
+	midLine  bool
+	keep     bool // the current line is kept
+	n        int  // bytes passed on
+}
+
+func (f *lineFilter) Write(p []byte) (int, error) {
+	total := len(p)
+	for len(p) > 0 {
+		if !f.midLine {
+			f.keep = (p[0] == '#') == f.comments
+			f.midLine = true
+		}
+		end := len(p)
+		if i := bytes.IndexByte(p, '\n'); i >= 0 {
+			end = i + 1
+			f.midLine = false
+		}
+		if f.keep {
+			n, err := f.w.Write(p[:end])
+			f.n += n
+			if err != nil {
+				return total - len(p) + n, err
+			}
+		}
+		p = p[end:]
+	}
+	return total, nil
+}
