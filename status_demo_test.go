@@ -1,0 +1,68 @@
+package main
+
+import (
+	"crypto/tls"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestDemoStatusPageIsSmallAndEscapesTheHostileImage checks the page an
+// operator first sees with --demo: under 50 KB, and the demo's hostile
+// image name shown as text.
+func TestDemoStatusPageIsSmallAndEscapesTheHostileImage(t *testing.T) {
+	r := startExporter(t, "--demo")
+	waitFor(t, http.DefaultClient, r.base+"/readyz", http.StatusOK)
+	code, page, err := httpGet(http.DefaultClient, r.base+"/status")
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, code)
+	require.Less(t, len(page), 50*1024, "the status page of the demo fleet stays under 50 KB")
+	require.Contains(t, page, "&lt;script&gt;alert(&#34;hss&#34;)&lt;/script&gt;")
+	require.NotContains(t, strings.ToLower(page), "<script")
+	require.Contains(t, page, `data-k="health">healthy<`)
+
+	_, landing, err := httpGet(http.DefaultClient, r.base+"/")
+	require.NoError(t, err)
+	require.Contains(t, landing, `href="/status"`, "the landing page links the status page")
+}
+
+// TestStatusIsBehindTLSAndBasicAuth checks the page and its JSON twin are
+// guarded by --web.config.file exactly like /metrics.
+func TestStatusIsBehindTLSAndBasicAuth(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile := writeSelfSignedCert(t, dir)
+	webConfig := filepath.Join(dir, "web.yml")
+	require.NoError(t, os.WriteFile(webConfig, []byte(fmt.Sprintf(
+		"tls_server_config: {cert_file: %s, key_file: %s}\nbasic_auth_users: {ops: %s}\n",
+		certFile, keyFile, bcryptHash(t, "status-password"))), 0o600))
+	r := startExporter(t, "--demo", "--web.config.file="+webConfig)
+	base := strings.Replace(r.base, "http://", "https://", 1)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	waitFor(t, client, base+"/status", http.StatusUnauthorized)
+
+	for _, path := range []string{"/status", "/api/v1/status"} {
+		t.Run(path, func(t *testing.T) {
+			for _, tc := range []struct {
+				user, password string
+				want           int
+			}{{"", "", http.StatusUnauthorized}, {"ops", "wrong", http.StatusUnauthorized}, {"ops", "status-password", http.StatusOK}} {
+				req, err := http.NewRequest(http.MethodGet, base+path, nil)
+				require.NoError(t, err)
+				if tc.user != "" {
+					req.SetBasicAuth(tc.user, tc.password)
+				}
+				resp, err := client.Do(req)
+				require.NoError(t, err)
+				resp.Body.Close()
+				require.Equal(t, tc.want, resp.StatusCode, "user %q", tc.user)
+			}
+			code, _, err := httpGet(http.DefaultClient, r.base+path)
+			require.True(t, err != nil || code == http.StatusBadRequest, "plain HTTP is refused once TLS is on")
+		})
+	}
+}
