@@ -1,0 +1,261 @@
+package collector
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
+)
+
+// HandlerOpts configure Handler.
+type HandlerOpts struct {
+	// MaxRequestsInFlight caps parallel scrapes; an excess scrape gets 503
+	// at once instead of queuing. 0 means no limit.
+	MaxRequestsInFlight int
+	// Logger receives errors gathering the live metrics; default none.
+	Logger log.Logger
+}
+
+// Handler serves the metrics page. The inventory is written as encoded at
+// each target's last refresh: for every family its HELP and TYPE once, then
+// the samples of each target still served (expired targets are left out at
+// each scrape). Then come the families of live, gathered and encoded per
+// scrape so they stay live: register Self there with the Go, process and
+// build_info collectors, never the Exporter itself, which would repeat the
+// inventory.
+//
+// Text format 0.0.4 is the default, OpenMetrics is served when the Accept
+// header prefers it, and gzip only when Accept-Encoding allows it; the gzip
+// body is several concatenated gzip members, which every gzip reader
+// decodes as one stream.
+func (e *Exporter) Handler(live prometheus.Gatherer, opts HandlerOpts) http.Handler {
+	h := &handler{e: e, live: live, logger: opts.Logger}
+	if h.logger == nil {
+		h.logger = log.NewNopLogger()
+	}
+	if opts.MaxRequestsInFlight > 0 {
+		h.inflight = make(chan struct{}, opts.MaxRequestsInFlight)
+	}
+	return h
+}
+
+type handler struct {
+	e        *Exporter
+	live     prometheus.Gatherer
+	logger   log.Logger
+	inflight chan struct{} // nil: no limit
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.inflight != nil {
+		select {
+		case h.inflight <- struct{}{}:
+			defer func() { <-h.inflight }()
+		default:
+			http.Error(w, fmt.Sprintf("Limit of concurrent requests reached (%d), try again later.", cap(h.inflight)),
+				http.StatusServiceUnavailable)
+			return
+		}
+	}
+	f, contentType := negotiate(r.Header)
+	gz := acceptsGzip(r.Header)
+	live, liveSize, err := h.encodeLive(contentType, gz)
+	if err != nil {
+		http.Error(w, "An error has occurred while encoding the metrics: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	parts := h.e.inventory(f)
+	size := liveSize
+	for _, p := range parts {
+		if gz {
+			size += len(p.gz)
+		} else {
+			size += p.size
+		}
+	}
+	hdr := w.Header()
+	hdr.Set("Content-Type", string(contentType))
+	hdr.Add("Vary", "Accept-Encoding")
+	hdr.Set("Content-Length", strconv.Itoa(size))
+	if gz {
+		hdr.Set("Content-Encoding", "gzip")
+	}
+	if r.Method == http.MethodHead {
+		return
+	}
+	if err := writeInventory(w, parts, gz); err != nil {
+		level.Debug(h.logger).Log("msg", "writing the metrics page failed", "err", err)
+		return
+	}
+	_, _ = w.Write(live)
+}
+
+// writeInventory writes the members as they are, or decompressed for a
+// scraper that does not take gzip.
+func writeInventory(w io.Writer, parts []member, gz bool) error {
+	if len(parts) == 0 {
+		return nil
+	}
+	readers := make([]io.Reader, len(parts))
+	for i, p := range parts {
+		if gz {
+			if _, err := w.Write(p.gz); err != nil {
+				return err
+			}
+			continue
+		}
+		readers[i] = bytes.NewReader(p.gz)
+	}
+	if gz {
+		return nil
+	}
+	zr, err := gzip.NewReader(io.MultiReader(readers...))
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(w, zr)
+	return err
+}
+
+// inventory returns the inventory in format f as gzip members: for each
+// family, sorted by name, its comments once and then its samples from every
+// target served now, in configuration order.
+func (e *Exporter) inventory(f format) []member {
+	now := e.opts.Now()
+	byName := map[string][]*family{}
+	var names []string
+	for _, t := range e.targets {
+		s := t.serving(now)
+		if s == nil {
+			continue
+		}
+		for i := range s.families {
+			fam := &s.families[i]
+			if _, ok := byName[fam.name]; !ok {
+				names = append(names, fam.name)
+			}
+			byName[fam.name] = append(byName[fam.name], fam)
+		}
+	}
+	slices.Sort(names)
+	parts := make([]member, 0, len(names)*(1+len(e.targets)))
+	for _, name := range names {
+		fams := byName[name]
+		parts = append(parts, fams[0].comments[f])
+		for _, fam := range fams {
+			parts = append(parts, fam.samples[f])
+		}
+	}
+	return parts
+}
+
+// encodeLive gathers and encodes the live families, as one gzip member
+// when gz. A gather error is logged and what was gathered is served, so one
+// broken collector does not hide the rest.
+func (h *handler) encodeLive(contentType expfmt.Format, gz bool) (out []byte, size int, err error) {
+	mfs, gatherErr := h.live.Gather()
+	if gatherErr != nil {
+		level.Error(h.logger).Log("msg", "error gathering live metrics; serving the rest", "err", gatherErr)
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer bufPool.Put(buf)
+	buf.Reset()
+	var w io.Writer = buf
+	var zw *gzip.Writer
+	if gz {
+		zw = gzipPool.Get().(*gzip.Writer)
+		defer gzipPool.Put(zw)
+		zw.Reset(buf)
+		w = zw
+	}
+	counter := &countingWriter{w: w}
+	enc := expfmt.NewEncoder(counter, contentType)
+	for _, mf := range mfs {
+		if err := enc.Encode(mf); err != nil {
+			return nil, 0, err
+		}
+	}
+	if closer, ok := enc.(expfmt.Closer); ok {
+		if err := closer.Close(); err != nil { // OpenMetrics: # EOF
+			return nil, 0, err
+		}
+	}
+	if zw != nil {
+		if err := zw.Close(); err != nil {
+			return nil, 0, err
+		}
+	}
+	out = bytes.Clone(buf.Bytes())
+	if gz {
+		return out, len(out), nil
+	}
+	return out, counter.n, nil
+}
+
+var (
+	bufPool  = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+	gzipPool = sync.Pool{New: func() any {
+		zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed) // the live part is small and fresh every scrape
+		return zw
+	}}
+)
+
+type countingWriter struct {
+	w io.Writer
+	n int
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += n
+	return n, err
+}
+
+// negotiate picks the format of the response: text format 0.0.4 unless
+// the Accept header prefers OpenMetrics (curl's */* gets text). Protocol
+// buffers are not offered; a scraper asking for them also accepts text.
+func negotiate(h http.Header) (format, expfmt.Format) {
+	ct := expfmt.NegotiateAccept(h, expfmt.FmtText, expfmt.FmtOpenMetrics_1_0_0, expfmt.FmtOpenMetrics_0_0_1)
+	if ct.FormatType() == expfmt.TypeOpenMetrics {
+		return formatOpenMetrics, ct
+	}
+	return formatText, ct
+}
+
+// acceptsGzip reports whether Accept-Encoding allows gzip (or any coding
+// by "*") with a quality above zero.
+func acceptsGzip(h http.Header) bool {
+	for _, value := range h.Values("Accept-Encoding") {
+		for _, part := range strings.Split(value, ",") {
+			coding, params, _ := strings.Cut(part, ";")
+			coding = strings.ToLower(strings.TrimSpace(coding))
+			if coding != "gzip" && coding != "x-gzip" && coding != "*" {
+				continue
+			}
+			return !zeroQuality(params)
+		}
+	}
+	return false
+}
+
+// zeroQuality reports whether the parameters of one coding say q=0.
+func zeroQuality(params string) bool {
+	for _, p := range strings.Split(params, ";") {
+		k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+		if strings.EqualFold(strings.TrimSpace(k), "q") {
+			q, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			return err == nil && q == 0
+		}
+	}
+	return false
+}
