@@ -200,21 +200,29 @@ func iamError(resp *http.Response, data []byte, password string) *APIError {
 	if msg == "" {
 		msg = body.Error.Message
 	}
-	if password != "" {
-		msg = strings.ReplaceAll(msg, password, "[REDACTED]")
+	requestID := body.RequestID
+	if requestID == "" {
+		requestID = resp.Header.Get("X-Request-Id")
 	}
-	if token := resp.Header.Get("X-Subject-Token"); token != "" {
-		msg = strings.ReplaceAll(msg, token, "[REDACTED]")
+	// Every field is cleaned: a hostile proxy can echo the password or the
+	// token in any of them.
+	redact := func(s string) string {
+		for _, secret := range []string{password, resp.Header.Get("X-Subject-Token")} {
+			if secret != "" {
+				s = strings.ReplaceAll(s, secret, "[REDACTED]")
+			}
+		}
+		return s
 	}
 	e := &APIError{
 		Operation:  OpIAMToken,
 		StatusCode: resp.StatusCode,
-		Code:       cleanText(code, 64),
-		Message:    cleanText(msg, maxErrorMessage),
-		RequestID:  cleanText(body.RequestID, 128),
+		Code:       cleanText(redact(code), 64),
+		Message:    cleanText(redact(msg), maxErrorMessage),
+		RequestID:  cleanText(redact(requestID), 128),
 	}
-	if e.RequestID == "" {
-		e.RequestID = cleanText(resp.Header.Get("X-Request-Id"), 128)
+	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusBadRequest {
+		e.Hint = hintIAMRejected
 	}
 	return e
 }

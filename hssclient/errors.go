@@ -14,6 +14,9 @@ type APIError struct {
 	Code       string // error_code, e.g. HSS.0001, APIG.0308
 	Message    string // error_msg, truncated to a sane length
 	RequestID  string // request_id from the body or X-Request-Id
+	// Hint says what the operator should check, for failures a retry
+	// cannot fix (wrong keys, missing permissions); empty otherwise.
+	Hint string
 }
 
 func (e *APIError) Error() string {
@@ -26,6 +29,9 @@ func (e *APIError) Error() string {
 	}
 	if e.RequestID != "" {
 		s += " (request_id " + e.RequestID + ")"
+	}
+	if e.Hint != "" {
+		s += "; " + e.Hint
 	}
 	return s
 }

@@ -26,35 +26,46 @@ func (c *Client) get(ctx context.Context, op, resource string, q url.Values, out
 	u.RawPath = ""
 	u.RawQuery = EncodeQuery(q)
 	refreshedAuth := false
+	var lastErr error
+	retry := "" // why the next attempt is a retry; reported once it is sent
 	for attempt := 0; ; attempt++ {
-		body, retryAfter, err := c.attempt(ctx, op, &u)
+		body, retryAfter, err := c.attempt(ctx, op, &u, retry)
 		if err == nil {
 			return decodeJSON(op, body, out)
 		}
+		if errors.Is(err, errNotSent) && lastErr != nil {
+			// The retry could not go out (deadline, cancel): the last
+			// answer says more about what went wrong than the context does.
+			return withAuthHint(lastErr, c.cfg.Auth, c.cfg.ProjectID)
+		}
+		lastErr = err
 		reason, retryable := retryReason(err)
 		if reason == "auth_refresh" {
 			// One token refresh at most: an AK/SK pair is locked after five
 			// failures, so auth errors must never loop.
 			if refreshedAuth || !c.cfg.Auth.Invalidate() {
-				return err
+				return withAuthHint(err, c.cfg.Auth, c.cfg.ProjectID)
 			}
-			refreshedAuth = true
-			c.cfg.Observer.Retry(op, reason)
+			refreshedAuth, retry = true, reason
 			continue
 		}
 		if !retryable || attempt >= c.cfg.MaxRetries || c.cfg.MaxRetries < 0 {
-			return err
+			return withAuthHint(err, c.cfg.Auth, c.cfg.ProjectID)
 		}
 		delay := c.backoff(reason, attempt, retryAfter)
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < delay {
 			return err // the wait would outlive the caller: give the error now
 		}
-		c.cfg.Observer.Retry(op, reason)
+		retry = reason
 		if sleepErr := c.sleep(ctx, delay); sleepErr != nil {
 			return err
 		}
 	}
 }
+
+// errNotSent marks an attempt that never left the client: the caller's
+// context ended while it waited for the rate limiter or a concurrency slot.
+var errNotSent = errors.New("request not sent")
 
 // retryReason names why err may be retried. A 401 is reported as
 // "auth_refresh" and is handled apart from the other classes.
@@ -92,11 +103,17 @@ func (c *Client) backoff(reason string, attempt int, retryAfter time.Duration) t
 }
 
 // attempt sends one HTTP request and returns the body of a 200 answer.
-func (c *Client) attempt(ctx context.Context, op string, u *url.URL) ([]byte, time.Duration, error) {
+// retry, when not empty, is why this attempt repeats an earlier one; it is
+// reported only once the attempt really goes out, so the retry counter
+// matches the requests made.
+func (c *Client) attempt(ctx context.Context, op string, u *url.URL, retry string) ([]byte, time.Duration, error) {
 	if err := c.acquire(ctx); err != nil {
-		return nil, 0, &NetworkError{Operation: op, Err: err}
+		return nil, 0, &NetworkError{Operation: op, Err: fmt.Errorf("%w: %w", errNotSent, err)}
 	}
 	defer c.release()
+	if retry != "" {
+		c.cfg.Observer.Retry(op, retry)
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)

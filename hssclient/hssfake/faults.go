@@ -30,6 +30,10 @@ const (
 	// FaultHang accepts the request and never answers, until the client
 	// cancels or the server closes.
 	FaultHang
+	// FaultSlowBody sends the status, the headers and half of the real
+	// body, waits Delay (or until the client gives up), then sends the rest:
+	// a body that trickles in after the headers arrived on time.
+	FaultSlowBody
 )
 
 // Fault is one rule of injected failure. Rules are matched in order; each
@@ -37,7 +41,7 @@ const (
 type Fault struct {
 	Operation  string // "" matches every operation
 	Kind       FaultKind
-	Delay      time.Duration // FaultLatency
+	Delay      time.Duration // FaultLatency, FaultSlowBody
 	Status     int           // FaultStatus
 	RetryAfter string        // FaultStatus: Retry-After header value, "" for none
 	// Times limits the rule to its first Times firings; 0 means forever.
@@ -146,6 +150,9 @@ func (s *Server) serveWithFaults(op string, w http.ResponseWriter, r *http.Reque
 			panic(http.ErrAbortHandler)
 		case FaultMalformedJSON, FaultCutJSON, FaultTruncatedBody:
 			serveCorrupted(w, r, h, f.Kind)
+			return
+		case FaultSlowBody:
+			s.serveSlowly(w, r, h, f.Delay)
 			return
 		}
 	}

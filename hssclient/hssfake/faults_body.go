@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"time"
 )
 
 // malformedBody is not JSON any decoder accepts.
@@ -124,4 +125,23 @@ func writeRawResponse(bw *bufio.Writer, header http.Header, partial []byte) {
 	fmt.Fprintf(bw, "\r\n")
 	_, _ = bw.Write(partial)
 	_ = bw.Flush()
+}
+
+// serveSlowly runs h and sends its answer in two halves, Delay apart. When
+// the client gives up in between, the connection is dropped.
+func (s *Server) serveSlowly(w http.ResponseWriter, r *http.Request, h http.HandlerFunc, delay time.Duration) {
+	buf := &bufferWriter{header: http.Header{}}
+	h(buf, r)
+	for k, v := range buf.header {
+		w.Header()[k] = v
+	}
+	body := buf.body.Bytes()
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(max(buf.status, http.StatusOK))
+	_, _ = w.Write(body[:len(body)/2])
+	_ = http.NewResponseController(w).Flush()
+	if !s.wait(r, delay) {
+		panic(http.ErrAbortHandler)
+	}
+	_, _ = w.Write(body[len(body)/2:])
 }
