@@ -25,7 +25,7 @@ var statusTemplate = template.Must(template.New("status.html").Funcs(template.Fu
 	"resultText":  resultText,
 	"since":       func(now, t time.Time) string { return humanDuration(now.Sub(t)) },
 	"deref":       func(f *float64) float64 { return *f },
-	"half":        func(f float64) float64 { return f / 2 },
+	"part":        func(f, share float64) float64 { return f * share },
 }).ParseFS(templateFS, "templates/status.html"))
 
 // statusPolicy forbids every script, frame and remote fetch: the page needs
