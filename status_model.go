@@ -23,6 +23,9 @@ type statusReport struct {
 	GeneratedAt time.Time      `json:"generated_at"`
 	Version     string         `json:"version"`
 	Targets     []targetReport `json:"targets"`
+
+	// MetricsPath is --web.telemetry-path, for the page's link.
+	MetricsPath string `json:"-"`
 }
 
 // targetReport is one target's refresh health and inventory summary.
@@ -93,8 +96,8 @@ type imageReport struct {
 }
 
 // buildStatus reads every target's state from memory; it never calls HSS.
-func buildStatus(exp *collector.Exporter, now time.Time, ver string) statusReport {
-	r := statusReport{GeneratedAt: now.UTC(), Version: ver, Targets: []targetReport{}}
+func buildStatus(exp *collector.Exporter, now time.Time, ver, metricsPath string) statusReport {
+	r := statusReport{GeneratedAt: now.UTC(), Version: ver, Targets: []targetReport{}, MetricsPath: metricsPath}
 	for _, st := range exp.Status() {
 		view, _ := exp.View(st.Target)
 		r.Targets = append(r.Targets, buildTarget(st, view))

@@ -35,10 +35,10 @@ const statusPolicy = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'n
 // addStatusRoutes adds the human status page and its JSON twin. They sit on
 // the same mux as /metrics, so --web.config.file guards them the same way,
 // and they read memory only: opening them never calls HSS.
-func addStatusRoutes(mux *http.ServeMux, _ flags, exp *collector.Exporter) {
+func addStatusRoutes(mux *http.ServeMux, f flags, exp *collector.Exporter) {
 	mux.HandleFunc("GET /status", func(w http.ResponseWriter, _ *http.Request) {
 		var buf bytes.Buffer
-		if err := statusTemplate.Execute(&buf, buildStatus(exp, exp.Now(), version.Version)); err != nil {
+		if err := statusTemplate.Execute(&buf, buildStatus(exp, exp.Now(), version.Version, f.telemetry)); err != nil {
 			http.Error(w, "rendering the status page: "+err.Error(), http.StatusInternalServerError)
 			return
 		}
@@ -46,7 +46,7 @@ func addStatusRoutes(mux *http.ServeMux, _ flags, exp *collector.Exporter) {
 		_, _ = w.Write(buf.Bytes())
 	})
 	mux.HandleFunc("GET /api/v1/status", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, buildStatus(exp, exp.Now(), version.Version))
+		writeJSON(w, http.StatusOK, buildStatus(exp, exp.Now(), version.Version, f.telemetry))
 	})
 	mux.HandleFunc("GET /api/v1/image", func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
