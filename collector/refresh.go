@@ -1,8 +1,11 @@
 package collector
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"math"
+	"slices"
 	"sync"
 
 	"github.com/go-kit/log/level"
@@ -115,7 +118,7 @@ func (t *target) listAll(ctx context.Context, refs []imageRef) (results []imageR
 	}
 	sem := make(chan struct{}, limit)
 	var wg sync.WaitGroup
-	for i := range refs {
+	for _, i := range longestFirst(refs) {
 		r := &refs[i]
 		if !r.call {
 			// Zero containers per HSS is a known count; no identity is unknown.
@@ -145,6 +148,26 @@ func (t *target) listAll(ctx context.Context, refs []imageRef) (results []imageR
 		}
 	}
 	return results, calls, failed
+}
+
+// longestFirst returns the indexes of refs, the images with the most
+// containers first (those HSS did not report first of all, as they may be
+// large). An image's pages come one after another, so a big image started
+// last would leave the other slots idle while it pages: longest first keeps
+// every slot busy until the end.
+func longestFirst(refs []imageRef) []int {
+	order := make([]int, len(refs))
+	for i := range order {
+		order[i] = i
+	}
+	expected := func(r *imageRef) int64 {
+		if r.info == nil {
+			return math.MaxInt64
+		}
+		return r.info.ContainerNum
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(expected(&refs[b]), expected(&refs[a])) })
+	return order
 }
 
 // list fetches one image's containers.

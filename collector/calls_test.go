@@ -1,0 +1,157 @@
+package collector
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/hss-exporter/hss_exporter/config"
+	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+)
+
+// fakeTarget serves fleet and returns an Exporter reading all of it through
+// the real client as target "demo", with no rate limit; tune adjusts the
+// client's configuration.
+func fakeTarget(t testing.TB, fleet *hssfake.Fleet, cfg config.Target, tune func(*hssclient.Config)) (*Exporter, *hssfake.Server) {
+	t.Helper()
+	srv, err := hssfake.Start(hssfake.DemoOptions(fleet))
+	require.NoError(t, err)
+	transport := &http.Transport{MaxIdleConnsPerHost: 64}
+	t.Cleanup(func() {
+		srv.Close()
+		transport.CloseIdleConnections()
+	})
+	cfg.Name = "demo"
+	cfg.EnterpriseProjectID = hssfake.AllEnterpriseProjects
+	cfg.Images.Discover = true
+	if cfg.RefreshInterval == 0 {
+		cfg.RefreshInterval, cfg.MaxStaleness = time.Minute, 30*time.Minute
+	}
+	stats := NewAPIStats()
+	ccfg := hssclient.Config{
+		Region: hssfake.DemoRegion, ProjectID: hssfake.DemoProjectID, Endpoint: srv.URL,
+		Auth:       hssclient.NewAKSKAuth(hssfake.DemoAccessKey, hssfake.DemoSecretKey, ""),
+		HTTPClient: &http.Client{Transport: transport, Timeout: 30 * time.Second},
+		PageSize:   cfg.PageSize, MaxConcurrency: cfg.MaxConcurrency, MaxRetries: -1,
+		Observer: stats.Observer(cfg.Name),
+	}
+	if tune != nil {
+		tune(&ccfg)
+	}
+	client, err := hssclient.New(ccfg)
+	require.NoError(t, err)
+	e := NewExporter(nil, []Target{{Config: cfg, API: client}}, stats, Options{Jitter: -1})
+	return e, srv
+}
+
+// edgeFleet has images with 0, exactly one page, one page and one row, and
+// exactly two pages of containers (page size 25).
+func edgeFleet() *hssfake.Fleet {
+	counts := map[string]int{"none": 0, "one-page": 25, "spill": 26, "two-pages": 50}
+	var images []hssfake.Image
+	for name := range counts {
+		images = append(images, hssfake.Image{Name: name, Version: "1"})
+	}
+	f := hssfake.NewFleet(images, nil)
+	for _, img := range f.Images() {
+		for i := range counts[img.Name] {
+			f.AddContainer(hssfake.Container{ImageID: img.ID, ID: fmt.Sprintf("%s-%d", img.Name, i), HostID: "h1"})
+		}
+	}
+	return f
+}
+
+// expectedCalls is the fewest calls the API allows: the discovery pages,
+// then ceil(containers / page size) per image with containers.
+func expectedCalls(fleet *hssfake.Fleet, pageSize int) (discovery, listing int) {
+	pages := func(n int) int { return (n + pageSize - 1) / pageSize }
+	discovery = max(1, pages(len(fleet.Images())))
+	for _, n := range fleet.Truth(hssfake.AllEnterpriseProjects).Images {
+		listing += pages(n)
+	}
+	return discovery, listing
+}
+
+func TestRefreshSpendsTheFewestAPICalls(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		fleet *hssfake.Fleet
+	}{
+		{"edge counts", edgeFleet()},
+		{"generated", hssfake.Generate(hssfake.GenerateOptions{Seed: 11, Containers: 1500, Images: 60})},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, srv := fakeTarget(t, tc.fleet, config.Target{PageSize: 25, MaxConcurrency: 4}, nil)
+			discovery, listing := expectedCalls(tc.fleet, 25)
+			for round := range 2 {
+				srv.ResetCounts()
+				require.NoError(t, e.RefreshNow(context.Background(), "demo"))
+				require.Equal(t, discovery, srv.RequestsFor(hssfake.OpListImageLocal), "round %d", round)
+				require.Equal(t, listing, srv.RequestsFor(hssfake.OpListLocalImageContainers), "round %d", round)
+				require.Equal(t, uint64(discovery+listing), e.Status()[0].Requests)
+			}
+		})
+	}
+}
+
+func TestRetriesAreCountedApartFromCalls(t *testing.T) {
+	fleet := edgeFleet()
+	e, srv := fakeTarget(t, fleet, config.Target{PageSize: 25, MaxConcurrency: 1}, func(c *hssclient.Config) {
+		c.MaxRetries, c.RetryBaseDelay, c.MaxRetryDelay = 3, time.Millisecond, time.Millisecond
+	})
+	srv.AddFault(hssfake.Fault{Operation: hssfake.OpListLocalImageContainers, Kind: hssfake.FaultStatus, Status: 503, Times: 2})
+	require.NoError(t, e.RefreshNow(context.Background(), "demo"))
+	discovery, listing := expectedCalls(fleet, 25)
+	st := e.Status()[0]
+	require.Equal(t, uint64(2), st.Retries)
+	require.Equal(t, uint64(discovery+listing+2), st.Requests, "every attempt is a request")
+	require.Equal(t, listing, srv.Requests(hssfake.OpListLocalImageContainers, http.StatusOK), "the calls that answered are the fewest")
+}
+
+func TestRefreshKeepsEverySlotBusy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits on injected latency")
+	}
+	const latency, slots = 50 * time.Millisecond, 4
+	// One discovery page; the most popular image holds about a third of
+	// the containers, so it pages while the others share the other slots.
+	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 1, Containers: 1000, Images: 80})
+	e, srv := fakeTarget(t, fleet, config.Target{PageSize: 100, MaxConcurrency: slots}, nil)
+	ctx := context.Background()
+	timed := func() time.Duration {
+		start := time.Now()
+		require.NoError(t, e.RefreshNow(ctx, "demo"))
+		return time.Since(start)
+	}
+	// The same refresh without latency is the machine's own cost (the
+	// stand-in server and the client share its CPUs); it also opens the
+	// connections. The best of three attempts rules out a busy neighbour.
+	var excess, bound time.Duration
+	for attempt := range 3 {
+		srv.ClearFaults()
+		base := timed()
+		srv.ResetCounts()
+		srv.AddFault(hssfake.Fault{Kind: hssfake.FaultLatency, Delay: latency})
+		took := timed()
+		calls := srv.RequestsFor(hssfake.OpListImageLocal) + srv.RequestsFor(hssfake.OpListLocalImageContainers)
+		bound = time.Duration(1.2 * float64(calls) * float64(latency) / slots)
+		t.Logf("attempt %d: %d calls, %d slots, %s latency: refresh took %s (%s without latency), bound %s",
+			attempt, calls, slots, latency, took, base, bound)
+		if excess = took - base; excess <= bound {
+			return
+		}
+	}
+	require.LessOrEqual(t, excess, bound, "slots sat idle")
+}
+
+func TestLongestImagesAreListedFirst(t *testing.T) {
+	img := func(n int64) *hssclient.LocalImage { return &hssclient.LocalImage{ContainerNum: n} }
+	refs := []imageRef{{info: img(3)}, {info: nil}, {info: img(10)}, {info: img(0)}, {info: img(3)}}
+	require.Equal(t, []int{1, 2, 0, 4, 3}, longestFirst(refs),
+		"unknown size first, then by containers; ties keep discovery order")
+}
