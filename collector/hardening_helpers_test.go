@@ -1,0 +1,176 @@
+package collector
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-kit/log"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hss-exporter/hss_exporter/config"
+	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+)
+
+// Helpers of the hardening tests. Their names start with "hard" so they
+// do not collide with the package's other test helpers.
+
+// hardClock is a settable clock for staleness and clock-jump tests.
+type hardClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *hardClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *hardClock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// hardTarget is a discovering target over every enterprise project.
+func hardTarget() config.Target {
+	return config.Target{
+		Name: "h", EnterpriseProjectID: hssfake.AllEnterpriseProjects, Images: config.Images{Discover: true},
+		PageSize: 50, MaxConcurrency: 2, RefreshInterval: time.Minute, MaxStaleness: 10 * time.Minute,
+		RequestTimeout: 5 * time.Second,
+	}
+}
+
+// hardSetup starts the stand-in server with fleet and returns an Exporter
+// reading it through the real client, as main wires it.
+func hardSetup(t *testing.T, fleet *hssfake.Fleet, cfg config.Target, auth hssclient.Authenticator,
+	logger log.Logger, opts Options) (*Exporter, *hssfake.Server, *hardClock) {
+	t.Helper()
+	srv, err := hssfake.Start(hssfake.DemoOptions(fleet))
+	require.NoError(t, err)
+	transport := &http.Transport{}
+	t.Cleanup(func() {
+		srv.Close()
+		transport.CloseIdleConnections()
+	})
+	if auth == nil {
+		auth = hssclient.NewAKSKAuth(hssfake.DemoAccessKey, hssfake.DemoSecretKey, "")
+	}
+	stats := NewAPIStats()
+	client, err := hssclient.New(hssclient.Config{
+		Region: hssfake.DemoRegion, ProjectID: hssfake.DemoProjectID, Endpoint: srv.URL, Auth: auth,
+		HTTPClient: &http.Client{Transport: transport},
+		PageSize:   cfg.PageSize, MaxConcurrency: cfg.MaxConcurrency, RequestTimeout: cfg.RequestTimeout,
+		RetryBaseDelay: time.Millisecond, ThrottleBaseDelay: time.Millisecond, MaxRetryDelay: 5 * time.Millisecond,
+		Observer: stats.Observer(cfg.Name),
+	})
+	require.NoError(t, err)
+	clock := &hardClock{now: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
+	opts.Now, opts.Jitter = clock.Now, -1
+	e := NewExporter(logger, []Target{{Config: cfg, API: client}}, stats, opts)
+	return e, srv, clock
+}
+
+// hardScrape fetches the metrics page as the exporter serves it (Handler,
+// with Self in the live registry, as main wires it), checks that it parses
+// and, when promtool is installed, that `promtool check metrics` finds no
+// error, and returns its text.
+func hardScrape(t *testing.T, e *Exporter) string {
+	t.Helper()
+	reg := prometheus.NewPedanticRegistry()
+	require.NoError(t, reg.Register(e.Self()))
+	rec := httptest.NewRecorder()
+	e.Handler(reg, HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	require.Equal(t, http.StatusOK, rec.Code)
+	text := rec.Body.String()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	_, err := parser.TextToMetricFamilies(strings.NewReader(text))
+	require.NoError(t, err, "the exposition parses")
+	hardPromtool(t, text)
+	return text
+}
+
+// hardPromtool runs `promtool check metrics` on text when promtool exists.
+// Lint findings (naming, HELP style) are not its job here; errors are.
+func hardPromtool(t *testing.T, text string) {
+	t.Helper()
+	path, err := exec.LookPath("promtool")
+	if err != nil {
+		if _, statErr := os.Stat("/usr/bin/promtool"); statErr != nil {
+			return
+		}
+		path = "/usr/bin/promtool"
+	}
+	cmd := exec.Command(path, "check", "metrics")
+	cmd.Stdin = strings.NewReader(text)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		for _, line := range strings.Split(out.String(), "\n") {
+			require.NotContains(t, strings.ToLower(line), "error", "promtool: %s", out.String())
+		}
+	}
+}
+
+// hardSeries returns the sample lines of family name containing every part.
+func hardSeries(text, name string, parts ...string) []string {
+	var out []string
+	for _, line := range strings.Split(text, "\n") {
+		if !strings.HasPrefix(line, name+"{") && !strings.HasPrefix(line, name+" ") {
+			continue
+		}
+		ok := true
+		for _, p := range parts {
+			ok = ok && strings.Contains(line, p)
+		}
+		if ok {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+// hardDuplicates returns the series (name and labels) that appear twice.
+func hardDuplicates(text string) []string {
+	seen, dups := map[string]bool{}, []string(nil)
+	for _, line := range strings.Split(text, "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		series := line[:strings.LastIndexByte(line, ' ')]
+		if seen[series] {
+			dups = append(dups, series)
+		}
+		seen[series] = true
+	}
+	return dups
+}
+
+// syncLog is a concurrency-safe log sink.
+type syncLog struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}

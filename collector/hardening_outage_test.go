@@ -1,0 +1,139 @@
+package collector
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+)
+
+// TestOutageLongerThanMaxStaleness takes the API down for longer than
+// max_staleness, then brings it back: the inventory is served from cache,
+// dropped at expiry, and back after the first good refresh, with hss_up and
+// readiness following and the error counters saying what happened.
+func TestOutageLongerThanMaxStaleness(t *testing.T) {
+	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 11, Containers: 120})
+	e, srv, clock := hardSetup(t, fleet, hardTarget(), nil, nil, Options{})
+	ctx := context.Background()
+	containerSeries := func(text string) int { return len(hardSeries(text, "hss_image_containers")) }
+
+	require.NoError(t, e.RefreshNow(ctx, "h"))
+	text := hardScrape(t, e)
+	want := containerSeries(text)
+	require.Positive(t, want)
+	require.Len(t, hardSeries(text, "hss_up", "} 1"), 1)
+	ready, _ := e.Ready()
+	require.True(t, ready)
+
+	// Down: every call answers 503. Within max_staleness the cache serves.
+	srv.AddFault(hssfake.Fault{Kind: hssfake.FaultStatus, Status: 503})
+	for _, step := range []time.Duration{4 * time.Minute, 5 * time.Minute} {
+		clock.Add(step)
+		err := e.RefreshNow(ctx, "h")
+		require.True(t, hssclient.IsServerError(err), "err: %v", err)
+		text = hardScrape(t, e)
+		require.Equal(t, want, containerSeries(text), "served from cache at %v", step)
+		require.Len(t, hardSeries(text, "hss_up", "} 0"), 1)
+		ready, _ = e.Ready()
+		require.True(t, ready, "data younger than max_staleness is still ready")
+	}
+	require.Len(t, hardSeries(text, "hss_exporter_refreshes_total", `result="failure"`, "} 2"), 1)
+	require.NotEmpty(t, hardSeries(text, "hss_exporter_api_requests_total", `code="503"`))
+	require.NotEmpty(t, hardSeries(text, "hss_exporter_api_retries_total", `reason="server_error"`))
+
+	// Past max_staleness: dropped at the next scrape, refresh or not.
+	clock.Add(2 * time.Minute)
+	text = hardScrape(t, e)
+	require.Zero(t, containerSeries(text), "expired inventory is not served")
+	require.Empty(t, hardSeries(text, "hss_host_containers"))
+	require.Len(t, hardSeries(text, "hss_up", "} 0"), 1, "self-metrics stay")
+	ready, reasons := e.Ready()
+	require.False(t, ready)
+	require.Contains(t, strings.Join(reasons, "\n"), "max_staleness")
+	require.Error(t, e.RefreshNow(ctx, "h"))
+	require.Zero(t, containerSeries(hardScrape(t, e)))
+
+	// Back: the first good refresh restores everything.
+	srv.ClearFaults()
+	clock.Add(time.Minute)
+	require.NoError(t, e.RefreshNow(ctx, "h"))
+	text = hardScrape(t, e)
+	require.Equal(t, want, containerSeries(text))
+	require.Len(t, hardSeries(text, "hss_up", "} 1"), 1)
+	ready, _ = e.Ready()
+	require.True(t, ready)
+}
+
+// TestRefreshEndsWithinItsDeadline points the exporter at a server that
+// accepts and never answers: each refresh ends at its timeout, fails, and
+// leaves no goroutine behind (TestMain runs goleak).
+func TestRefreshEndsWithinItsDeadline(t *testing.T) {
+	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 3, Containers: 30})
+	const timeout = 300 * time.Millisecond
+	e, srv, _ := hardSetup(t, fleet, hardTarget(), nil, nil, Options{RefreshTimeout: timeout})
+	srv.AddFault(hssfake.Fault{Kind: hssfake.FaultHang})
+	for range 3 {
+		start := time.Now()
+		err := e.RefreshNow(context.Background(), "h")
+		require.Error(t, err)
+		require.Less(t, time.Since(start), timeout+500*time.Millisecond)
+	}
+	st := e.Status()[0]
+	require.Equal(t, "failure", st.LastResult)
+	require.False(t, st.Up)
+	require.Contains(t, hardScrape(t, e), `hss_exporter_api_requests_total{code="0",operation="ListImageLocal",target="h"}`)
+}
+
+// TestClockJumps moves the clock back, then far ahead: a jump back never
+// expires data, a jump ahead past max_staleness drops it until the next
+// good refresh, which restores it at once.
+func TestClockJumps(t *testing.T) {
+	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 5, Containers: 40})
+	e, _, clock := hardSetup(t, fleet, hardTarget(), nil, nil, Options{})
+	ctx := context.Background()
+	require.NoError(t, e.RefreshNow(ctx, "h"))
+	want := len(hardSeries(hardScrape(t, e), "hss_image_containers"))
+
+	clock.Add(-3 * time.Hour)
+	require.Equal(t, want, len(hardSeries(hardScrape(t, e), "hss_image_containers")))
+	ready, _ := e.Ready()
+	require.True(t, ready, "a clock set back does not make data stale")
+	require.NoError(t, e.RefreshNow(ctx, "h"))
+
+	clock.Add(48 * time.Hour)
+	require.Empty(t, hardSeries(hardScrape(t, e), "hss_image_containers"))
+	require.NoError(t, e.RefreshNow(ctx, "h"))
+	require.Equal(t, want, len(hardSeries(hardScrape(t, e), "hss_image_containers")))
+	ready, _ = e.Ready()
+	require.True(t, ready)
+}
+
+// TestWrongKeysOneAttemptPerRefreshAndAClearLog runs refreshes with a wrong
+// secret key: one API attempt each (an AK is locked after five failures),
+// and an error log line that says what to fix, without the key.
+func TestWrongKeysOneAttemptPerRefreshAndAClearLog(t *testing.T) {
+	const wrongSK = "wrong-secret-key-for-hardening-0001"
+	sink := &syncLog{}
+	logger := level.NewFilter(log.NewLogfmtLogger(sink), level.AllowDebug())
+	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 5, Containers: 20})
+	e, srv, clock := hardSetup(t, fleet, hardTarget(), hssclient.NewAKSKAuth(hssfake.DemoAccessKey, wrongSK, ""), logger, Options{})
+	for refresh := 1; refresh <= 3; refresh++ {
+		require.Error(t, e.RefreshNow(context.Background(), "h"))
+		require.Equal(t, refresh, srv.RequestsFor(hssfake.OpListImageLocal), "one attempt per refresh")
+		clock.Add(time.Minute)
+	}
+	logs := sink.String()
+	require.Contains(t, logs, "level=error")
+	require.Contains(t, logs, "access_key and secret_key", "the log says what to fix")
+	require.NotContains(t, logs, wrongSK)
+	require.NotContains(t, hardScrape(t, e), wrongSK)
+	_, reasons := e.Ready()
+	require.Contains(t, strings.Join(reasons, "\n"), "access_key and secret_key", "readiness says it too")
+}
