@@ -85,6 +85,7 @@ const (
 func TestHandlerNegotiatesFormatAndEncoding(t *testing.T) {
 	e, _, _, url := twoTargets(t, HandlerOpts{})
 	want := textOf(t, gatherAll(t, e))
+	parsed := map[string]bool{} // bodies already parsed: the OpenMetrics parser is slow
 	for _, tc := range []struct {
 		name, accept, encoding string
 		openMetrics, gzipped   bool
@@ -111,7 +112,10 @@ func TestHandlerNegotiatesFormatAndEncoding(t *testing.T) {
 				require.Equal(t, expfmt.TypeTextPlain, ct.FormatType(), resp.Header.Get("Content-Type"))
 				require.Contains(t, resp.Header.Get("Content-Type"), "version=0.0.4")
 			}
-			require.Equal(t, want, textOf(t, decode(t, body, ct)), "the scrape shows exactly what the collector defines")
+			if !parsed[body] {
+				require.Equal(t, want, textOf(t, decode(t, body, ct)), "the scrape shows exactly what the collector defines")
+				parsed[body] = true
+			}
 		})
 	}
 }

@@ -1,0 +1,282 @@
+package collector
+
+// Benchmarks of issue 5 on the reference fleet: 100,000 containers, 5,000
+// images, 3,000 hosts, 50,000 pods, container_info on, read through the real
+// client from the stand-in server. Run them with
+//
+//	go test -run '^$' -bench . -benchmem ./collector/
+//	go test -run '^$' -bench 'Refresh$' -benchtime 100x ./collector/   # 100 refreshes with churn
+//
+// They report medians and heap sizes as extra metrics, and fail when a
+// target of the issue is missed.
+
+import (
+	"context"
+	"io"
+	"math/rand"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hss-exporter/hss_exporter/config"
+	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+)
+
+// referenceFleet is the fleet of issue 5.
+func referenceFleet() *hssfake.Fleet {
+	return hssfake.Generate(hssfake.GenerateOptions{Seed: 1, Containers: 100_000, Images: 5_000, Hosts: 3_000, Pods: 50_000})
+}
+
+// referenceExporter refreshes the reference fleet once and returns the
+// exporter, the stand-in server and the registry of live metrics main uses.
+func referenceExporter(b *testing.B) (*Exporter, *hssfake.Server, *prometheus.Registry) {
+	b.Helper()
+	e, srv := fakeTarget(b, referenceFleet(), config.Target{PageSize: 200, MaxConcurrency: 8, ContainerInfo: true}, nil)
+	require.NoError(b, e.RefreshNow(context.Background(), "demo"))
+	live := prometheus.NewRegistry()
+	live.MustRegister(e.Self(), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return e, srv, live
+}
+
+// yardstick is the baseline of issue 5: a standard client_golang collector
+// that builds every inventory series as a const metric on each scrape,
+// served by promhttp. It emits the series the Exporter defines.
+type yardstick struct{ s *snapshot }
+
+func (y yardstick) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range inventoryDescs {
+		ch <- d
+	}
+}
+
+func (y yardstick) Collect(ch chan<- prometheus.Metric) {
+	s := y.s
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	seen := map[string]struct{}{}
+	for _, e := range s.entries {
+		if e.listed {
+			gauge(imageContainersDesc, float64(e.containers), e.labels...)
+			gauge(imagePublicContainersDesc, float64(e.public), e.labels...)
+		}
+		if i := e.info; i != nil {
+			gauge(imageInfoDesc, 1, append(e.labels[:4:4], i.ImageID, i.LocalImageType, i.ScanStatus, i.SeverityLevel)...)
+			for _, g := range imageGauges {
+				if v, ok := g.value(i); ok {
+					gauge(g.desc, v, e.labels...)
+				}
+			}
+		}
+		for _, c := range e.rows {
+			if firstSighting(seen, c) {
+				gauge(containerInfoDesc, 1, s.target, c.ContainerID, c.ContainerName, e.labels[1], e.labels[2],
+					c.HostID, c.HostName, c.PodID, c.PodName, c.PrivateIP, c.PublicIP, c.AgentID)
+			}
+		}
+	}
+	for _, h := range s.hostCounts {
+		gauge(hostContainersDesc, float64(h.n), s.target, h.id, h.name)
+	}
+	for _, p := range s.podCounts {
+		gauge(podContainersDesc, float64(p.n), s.target, p.id, p.name)
+	}
+}
+
+// scraper fetches a metrics page like Prometheus does, reading the body as
+// sent (no decompression: that is the scraper's cost, not ours).
+type scraper struct {
+	transport       *http.Transport
+	client          *http.Client
+	url             string
+	accept, encoded string
+}
+
+func newScraper(url, accept, encoding string) *scraper {
+	tr := &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 64}
+	return &scraper{transport: tr, client: &http.Client{Transport: tr}, url: url, accept: accept, encoded: encoding}
+}
+
+func (s *scraper) close() { s.transport.CloseIdleConnections() }
+
+func (s *scraper) scrape() (int64, error) {
+	req, err := http.NewRequest(http.MethodGet, s.url, nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Accept", s.accept)
+	if s.encoded != "" {
+		req.Header.Set("Accept-Encoding", s.encoded)
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	return io.Copy(io.Discard, resp.Body)
+}
+
+// timeScrapes scrapes until b.Loop ends and reports the median.
+func timeScrapes(b *testing.B, s *scraper) time.Duration {
+	defer s.close()
+	var took []time.Duration
+	var size int64
+	for b.Loop() {
+		start := time.Now()
+		n, err := s.scrape()
+		took = append(took, time.Since(start))
+		require.NoError(b, err)
+		size = n
+	}
+	slices.Sort(took)
+	median := took[len(took)/2]
+	b.ReportMetric(float64(median.Microseconds())/1000, "ms-median")
+	b.ReportMetric(float64(size)/(1<<20), "MB-body")
+	return median
+}
+
+func BenchmarkScrape(b *testing.B) {
+	e, _, live := referenceExporter(b)
+	cached := httptest.NewServer(e.Handler(live, HandlerOpts{MaxRequestsInFlight: 40}))
+	defer cached.Close()
+	baseReg := prometheus.NewRegistry()
+	baseReg.MustRegister(yardstick{e.byName["demo"].snap.Load()}, e.Self(),
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	base := httptest.NewServer(promhttp.HandlerFor(baseReg, promhttp.HandlerOpts{EnableOpenMetrics: true}))
+	defer base.Close()
+
+	medians := map[string]time.Duration{}
+	for _, tc := range []struct{ name, url, accept, encoding string }{
+		{"cached/text-gzip", cached.URL, "text/plain;version=0.0.4", "gzip"},
+		{"cached/openmetrics-gzip", cached.URL, acceptPrometheus2, "gzip"},
+		{"cached/text-plain", cached.URL, "*/*", ""},
+		{"yardstick/text-gzip", base.URL, "text/plain;version=0.0.4", "gzip"},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			medians[tc.name] = timeScrapes(b, newScraper(tc.url, tc.accept, tc.encoding))
+		})
+	}
+	fast, slow := medians["cached/text-gzip"], medians["yardstick/text-gzip"]
+	if fast == 0 || slow == 0 {
+		return // filtered out
+	}
+	b.Logf("gzip scrape median: cached %s, yardstick %s: %.0fx faster", fast, slow, float64(slow)/float64(fast))
+	if fast > 10*time.Millisecond || slow < 20*fast {
+		b.Errorf("target missed: want a median of 10ms or less and 20x the yardstick")
+	}
+}
+
+// heapMB returns the live heap after full collections (two: sync.Pool
+// contents survive the first).
+func heapMB() float64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return float64(m.HeapAlloc) / (1 << 20)
+}
+
+// BenchmarkRefresh refreshes the reference fleet with 100 changes between
+// refreshes. It reports the exporter's live heap after the first refresh and
+// after the last, so growth over -benchtime 100x refreshes shows. The heap
+// the exporter holds is the process heap less the same heap with its
+// snapshot dropped, so the stand-in server's own memory does not count.
+func BenchmarkRefresh(b *testing.B) {
+	e, srv := fakeTarget(b, referenceFleet(), config.Target{PageSize: 200, MaxConcurrency: 8, ContainerInfo: true}, nil)
+	t := e.byName["demo"]
+	ctx := context.Background()
+	require.NoError(b, e.RefreshNow(ctx, "demo"))
+	first := heapMB()
+	t.snap.Store(nil)
+	first -= heapMB()
+	require.NoError(b, e.RefreshNow(ctx, "demo"))
+	rng := rand.New(rand.NewSource(2))
+	for b.Loop() {
+		srv.Churn(rng, 100)
+		require.NoError(b, e.RefreshNow(ctx, "demo"))
+	}
+	b.StopTimer()
+	process := heapMB()
+	t.snap.Store(nil)
+	last := process - heapMB()
+	b.ReportMetric(first, "MB-heap-first")
+	b.ReportMetric(last, "MB-heap-last")
+	b.ReportMetric(process, "MB-heap-process")
+	if last > 150 {
+		b.Errorf("exporter heap %.0f MB after refresh, want at most 150 MB", last)
+	}
+}
+
+// BenchmarkRefreshUnderScrapes times refreshes alone and with 20 scrapers
+// that each scrape every second, all at once: far more than real scrape
+// intervals, and the refresh here is CPU-bound (no API latency), the worst
+// case for contention.
+func BenchmarkRefreshUnderScrapes(b *testing.B) {
+	e, _, live := referenceExporter(b)
+	srv := httptest.NewServer(e.Handler(live, HandlerOpts{MaxRequestsInFlight: 40}))
+	defer srv.Close()
+	ctx := context.Background()
+	means := map[string]time.Duration{}
+	for _, scrapers := range []int{0, 20} {
+		name := map[int]string{0: "alone", 20: "20-scrapers"}[scrapers]
+		b.Run(name, func(b *testing.B) {
+			stop := make(chan struct{})
+			var wg sync.WaitGroup
+			for range scrapers {
+				s := newScraper(srv.URL, acceptPrometheus2, "gzip")
+				wg.Go(func() {
+					defer s.close()
+					tick := time.NewTicker(time.Second)
+					defer tick.Stop()
+					for {
+						_, _ = s.scrape()
+						select {
+						case <-stop:
+							return
+						case <-tick.C:
+						}
+					}
+				})
+			}
+			var total time.Duration
+			n := 0
+			for b.Loop() {
+				start := time.Now()
+				require.NoError(b, e.RefreshNow(ctx, "demo"))
+				total += time.Since(start)
+				n++
+			}
+			close(stop)
+			wg.Wait()
+			means[name] = total / time.Duration(n)
+			b.ReportMetric(heapMB(), "MB-heap-process")
+		})
+	}
+	alone, busy := means["alone"], means["20-scrapers"]
+	if alone == 0 || busy == 0 {
+		return
+	}
+	b.Logf("refresh: alone %s, with 20 scrapers %s (%+.1f%%)", alone, busy, 100*(float64(busy)/float64(alone)-1))
+	if float64(busy) > 1.1*float64(alone) {
+		b.Errorf("20 scrapers slowed a refresh by more than 10%%")
+	}
+}
+
+// BenchmarkEncode is the share of a refresh spent gathering and encoding the
+// inventory once.
+func BenchmarkEncode(b *testing.B) {
+	e, _, _ := referenceExporter(b)
+	s := e.byName["demo"].snap.Load()
+	for b.Loop() {
+		require.NoError(b, s.encode())
+	}
+}
