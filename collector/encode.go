@@ -2,7 +2,7 @@ package collector
 
 import (
 	"bytes"
-	"compress/gzip"
+	"compress/flate"
 	"io"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,26 +28,19 @@ var familyEncoders = [numFormats]func(io.Writer, *dto.MetricFamily) (int, error)
 	},
 }
 
-// encodeLevel is the gzip level of the cached inventory. The default level
-// costs a little more once per refresh than the fastest, and makes every
-// scrape's copy smaller.
-const encodeLevel = gzip.DefaultCompression
-
-// member is one gzip member and the length of the text it holds.
-type member struct {
-	gz   []byte
-	size int
-}
+// encodeLevel is the compression level of the cached inventory. The
+// default level costs a little more once per refresh than the fastest, and
+// makes every scrape's copy smaller.
+const encodeLevel = flate.DefaultCompression
 
 // family is one inventory family of one snapshot, encoded in each format:
-// its comment lines (HELP, TYPE) and its samples, each a gzip member. They
-// are kept apart so the families of several targets merge into a valid
-// exposition, each family's comments once and its samples together.
-// Concatenated gzip members decompress to the concatenated texts.
+// its comment lines (HELP, TYPE) and its samples, each a compressed chunk.
+// They are kept apart so the families of several targets merge into a
+// valid exposition, each family's comments once and its samples together.
 type family struct {
 	name     string
-	comments [numFormats]member
-	samples  [numFormats]member
+	comments [numFormats]chunk
+	samples  [numFormats]chunk
 }
 
 // inventory is a collector over one snapshot's inventory series, for the
@@ -79,10 +72,7 @@ func (s *snapshot) encode() error {
 	}
 	mfs, gatherErr := reg.Gather()
 	s.duplicates = inv.dropped
-	enc, err := newEncoder()
-	if err != nil {
-		return err
-	}
+	enc := newEncoder()
 	s.families = make([]family, 0, len(mfs))
 	for _, mf := range mfs {
 		fam, err := enc.family(mf)
@@ -94,18 +84,10 @@ func (s *snapshot) encode() error {
 	return gatherErr
 }
 
-// encoder compresses families, reusing one buffer and one gzip writer.
-type encoder struct {
-	buf bytes.Buffer
-	zw  *gzip.Writer
-}
+// encoder compresses families, reusing one compressor.
+type encoder struct{ d *deflater }
 
-func newEncoder() (*encoder, error) {
-	c := &encoder{}
-	zw, err := gzip.NewWriterLevel(&c.buf, encodeLevel)
-	c.zw = zw
-	return c, err
-}
+func newEncoder() *encoder { return &encoder{d: newDeflater(encodeLevel)} }
 
 func (c *encoder) family(mf *dto.MetricFamily) (family, error) {
 	fam := family{name: mf.GetName()}
@@ -114,29 +96,23 @@ func (c *encoder) family(mf *dto.MetricFamily) (family, error) {
 	head := &dto.MetricFamily{Name: mf.Name, Help: mf.Help, Type: mf.Type, Unit: mf.Unit, Metric: mf.Metric[:1]}
 	for f := range numFormats {
 		var err error
-		if fam.comments[f], err = c.member(f, head, true); err != nil {
+		if fam.comments[f], err = c.chunk(f, head, true); err != nil {
 			return family{}, err
 		}
-		if fam.samples[f], err = c.member(f, mf, false); err != nil {
+		if fam.samples[f], err = c.chunk(f, mf, false); err != nil {
 			return family{}, err
 		}
 	}
 	return fam, nil
 }
 
-// member encodes mf in format f, keeps its comment lines or its sample
-// lines only, and compresses them into one gzip member.
-func (c *encoder) member(f format, mf *dto.MetricFamily, comments bool) (member, error) {
-	c.buf.Reset()
-	c.zw.Reset(&c.buf)
-	lf := &lineFilter{w: c.zw, comments: comments}
-	if _, err := familyEncoders[f](lf, mf); err != nil {
-		return member{}, err
-	}
-	if err := c.zw.Close(); err != nil {
-		return member{}, err
-	}
-	return member{gz: bytes.Clone(c.buf.Bytes()), size: lf.n}, nil
+// chunk encodes mf in format f, keeps its comment lines or its sample
+// lines only, and compresses them.
+func (c *encoder) chunk(f format, mf *dto.MetricFamily, comments bool) (chunk, error) {
+	return c.d.chunk(func(w io.Writer) error {
+		_, err := familyEncoders[f](&lineFilter{w: w, comments: comments}, mf)
+		return err
+	})
 }
 
 // lineFilter passes on either the comment lines (starting with '#') or
@@ -147,7 +123,6 @@ type lineFilter struct {
 	comments bool // keep comment lines; else keep the others
 	midLine  bool
 	keep     bool // the current line is kept
-	n        int  // bytes passed on
 }
 
 func (f *lineFilter) Write(p []byte) (int, error) {
@@ -163,9 +138,7 @@ func (f *lineFilter) Write(p []byte) (int, error) {
 			f.midLine = false
 		}
 		if f.keep {
-			n, err := f.w.Write(p[:end])
-			f.n += n
-			if err != nil {
+			if n, err := f.w.Write(p[:end]); err != nil {
 				return total - len(p) + n, err
 			}
 		}

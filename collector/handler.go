@@ -2,7 +2,7 @@ package collector
 
 import (
 	"bytes"
-	"compress/gzip"
+	"compress/flate"
 	"fmt"
 	"io"
 	"net/http"
@@ -35,9 +35,9 @@ type HandlerOpts struct {
 // inventory.
 //
 // Text format 0.0.4 is the default, OpenMetrics is served when the Accept
-// header prefers it, and gzip only when Accept-Encoding allows it; the gzip
-// body is several concatenated gzip members, which every gzip reader
-// decodes as one stream.
+// header prefers it, and gzip only when Accept-Encoding allows it: one gzip
+// member stitched from the chunks compressed at refresh and the live part
+// compressed per scrape, so nothing large is compressed per scrape.
 func (e *Exporter) Handler(live prometheus.Gatherer, opts HandlerOpts) http.Handler {
 	h := &handler{e: e, live: live, logger: opts.Logger}
 	if h.logger == nil {
@@ -69,68 +69,43 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	f, contentType := negotiate(r.Header)
 	gz := acceptsGzip(r.Header)
-	live, liveSize, err := h.encodeLive(contentType, gz)
+	live, err := h.encodeLive(contentType, gz)
 	if err != nil {
 		http.Error(w, "An error has occurred while encoding the metrics: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
-	parts := h.e.inventory(f)
-	size := liveSize
-	for _, p := range parts {
-		if gz {
-			size += len(p.gz)
-		} else {
-			size += p.size
-		}
-	}
+	chunks := h.e.inventory(f)
 	hdr := w.Header()
 	hdr.Set("Content-Type", string(contentType))
 	hdr.Add("Vary", "Accept-Encoding")
-	hdr.Set("Content-Length", strconv.Itoa(size))
 	if gz {
+		chunks = append(chunks, live)
 		hdr.Set("Content-Encoding", "gzip")
+		hdr.Set("Content-Length", strconv.Itoa(gzipSize(chunks)))
+	} else {
+		size := live.size
+		for _, c := range chunks {
+			size += c.size
+		}
+		hdr.Set("Content-Length", strconv.Itoa(size))
 	}
 	if r.Method == http.MethodHead {
 		return
 	}
-	if err := writeInventory(w, parts, gz); err != nil {
-		level.Debug(h.logger).Log("msg", "writing the metrics page failed", "err", err)
-		return
-	}
-	_, _ = w.Write(live)
-}
-
-// writeInventory writes the members as they are, or decompressed for a
-// scraper that does not take gzip.
-func writeInventory(w io.Writer, parts []member, gz bool) error {
-	if len(parts) == 0 {
-		return nil
-	}
-	readers := make([]io.Reader, len(parts))
-	for i, p := range parts {
-		if gz {
-			if _, err := w.Write(p.gz); err != nil {
-				return err
-			}
-			continue
-		}
-		readers[i] = bytes.NewReader(p.gz)
-	}
 	if gz {
-		return nil
+		err = writeGzip(w, chunks)
+	} else if err = writePlain(w, chunks); err == nil {
+		_, err = w.Write(live.deflated)
 	}
-	zr, err := gzip.NewReader(io.MultiReader(readers...))
 	if err != nil {
-		return err
+		level.Debug(h.logger).Log("msg", "writing the metrics page failed", "err", err)
 	}
-	_, err = io.Copy(w, zr)
-	return err
 }
 
-// inventory returns the inventory in format f as gzip members: for each
+// inventory returns the inventory in format f as chunks: for each
 // family, sorted by name, its comments once and then its samples from every
 // target served now, in configuration order.
-func (e *Exporter) inventory(f format) []member {
+func (e *Exporter) inventory(f format) []chunk {
 	now := e.opts.Now()
 	byName := map[string][]*family{}
 	var names []string
@@ -148,7 +123,7 @@ func (e *Exporter) inventory(f format) []member {
 		}
 	}
 	slices.Sort(names)
-	parts := make([]member, 0, len(names)*(1+len(e.targets)))
+	parts := make([]chunk, 0, len(names)*(1+len(e.targets))+1)
 	for _, name := range names {
 		fams := byName[name]
 		parts = append(parts, fams[0].comments[f])
@@ -159,67 +134,40 @@ func (e *Exporter) inventory(f format) []member {
 	return parts
 }
 
-// encodeLive gathers and encodes the live families, as one gzip member
-// when gz. A gather error is logged and what was gathered is served, so one
-// broken collector does not hide the rest.
-func (h *handler) encodeLive(contentType expfmt.Format, gz bool) (out []byte, size int, err error) {
+// encodeLive gathers and encodes the live families: as a compressed chunk
+// when gz, else as text in the chunk's deflated field. A gather error is
+// logged and what was gathered is served, so one broken collector does not
+// hide the rest.
+func (h *handler) encodeLive(contentType expfmt.Format, gz bool) (chunk, error) {
 	mfs, gatherErr := h.live.Gather()
 	if gatherErr != nil {
 		level.Error(h.logger).Log("msg", "error gathering live metrics; serving the rest", "err", gatherErr)
 	}
-	buf := bufPool.Get().(*bytes.Buffer)
-	defer bufPool.Put(buf)
-	buf.Reset()
-	var w io.Writer = buf
-	var zw *gzip.Writer
-	if gz {
-		zw = gzipPool.Get().(*gzip.Writer)
-		defer gzipPool.Put(zw)
-		zw.Reset(buf)
-		w = zw
-	}
-	counter := &countingWriter{w: w}
-	enc := expfmt.NewEncoder(counter, contentType)
-	for _, mf := range mfs {
-		if err := enc.Encode(mf); err != nil {
-			return nil, 0, err
+	write := func(w io.Writer) error {
+		enc := expfmt.NewEncoder(w, contentType)
+		for _, mf := range mfs {
+			if err := enc.Encode(mf); err != nil {
+				return err
+			}
 		}
-	}
-	if closer, ok := enc.(expfmt.Closer); ok {
-		if err := closer.Close(); err != nil { // OpenMetrics: # EOF
-			return nil, 0, err
+		if closer, ok := enc.(expfmt.Closer); ok {
+			return closer.Close() // OpenMetrics: # EOF
 		}
+		return nil
 	}
-	if zw != nil {
-		if err := zw.Close(); err != nil {
-			return nil, 0, err
-		}
+	if !gz {
+		var buf bytes.Buffer
+		err := write(&buf)
+		return chunk{deflated: buf.Bytes(), size: buf.Len()}, err
 	}
-	out = bytes.Clone(buf.Bytes())
-	if gz {
-		return out, len(out), nil
-	}
-	return out, counter.n, nil
+	d := liveDeflaters.Get().(*deflater)
+	defer liveDeflaters.Put(d)
+	return d.chunk(write)
 }
 
-var (
-	bufPool  = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-	gzipPool = sync.Pool{New: func() any {
-		zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed) // the live part is small and fresh every scrape
-		return zw
-	}}
-)
-
-type countingWriter struct {
-	w io.Writer
-	n int
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += n
-	return n, err
-}
+// liveDeflaters compress the live part of scrapes; it is small and fresh
+// every time, so the fastest level.
+var liveDeflaters = sync.Pool{New: func() any { return newDeflater(flate.BestSpeed) }}
 
 // negotiate picks the format of the response: text format 0.0.4 unless
 // the Accept header prefers OpenMetrics (curl's */* gets text). Protocol

@@ -2,8 +2,10 @@ package collector
 
 import (
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
 	"context"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -69,10 +71,14 @@ func scrape(t *testing.T, url, accept, encoding string) (*http.Response, string)
 	if resp.Header.Get("Content-Encoding") != "gzip" {
 		return resp, string(raw)
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	// One gzip member: curl and some browsers read no further than the first.
+	rest := bytes.NewReader(raw)
+	zr, err := gzip.NewReader(rest)
 	require.NoError(t, err)
+	zr.Multistream(false)
 	body, err := io.ReadAll(zr)
 	require.NoError(t, err)
+	require.Zero(t, rest.Len(), "bytes after the first gzip member")
 	return resp, string(body)
 }
 
@@ -313,6 +319,48 @@ func TestLineFilterSplitsAcrossWrites(t *testing.T) {
 			want = "# HELP a x\n# TYPE a gauge\n"
 		}
 		require.Equal(t, want, out.String())
-		require.Equal(t, len(want), f.n)
+	}
+}
+
+func TestCRC32Combine(t *testing.T) {
+	data := bytes.Repeat([]byte("hss_container_info{target=\"prod\"} 1\n"), 5000)
+	for _, cut := range []int{0, 1, 7, 4096, len(data) - 1, len(data)} {
+		a, b := data[:cut], data[cut:]
+		require.Equal(t, crc32.ChecksumIEEE(data),
+			crc32Combine(crc32.ChecksumIEEE(a), crc32.ChecksumIEEE(b), len(b)), "cut at %d", cut)
+	}
+}
+
+func TestChunksMakeOneGzipMember(t *testing.T) {
+	texts := []string{"# HELP a x\n", "", "a 1\n", strings.Repeat("b{l=\"v\"} 2\n", 10000)}
+	d := newDeflater(flate.DefaultCompression)
+	var chunks []chunk
+	for _, text := range texts {
+		c, err := d.chunk(func(w io.Writer) error { _, err := io.WriteString(w, text); return err })
+		require.NoError(t, err)
+		chunks = append(chunks, c)
+	}
+	var gz, plain bytes.Buffer
+	require.NoError(t, writeGzip(&gz, chunks))
+	require.Equal(t, gzipSize(chunks), gz.Len())
+	require.NoError(t, writePlain(&plain, chunks))
+	want := strings.Join(texts, "")
+	require.Equal(t, want, plain.String())
+
+	rest := bytes.NewReader(gz.Bytes())
+	zr, err := gzip.NewReader(rest)
+	require.NoError(t, err)
+	zr.Multistream(false)
+	got, err := io.ReadAll(zr) // checks the CRC and length in the trailer
+	require.NoError(t, err)
+	require.Equal(t, want, string(got))
+	require.Zero(t, rest.Len())
+
+	if gunzip, err := exec.LookPath("gzip"); err == nil {
+		cmd := exec.Command(gunzip, "-dc")
+		cmd.Stdin = bytes.NewReader(gz.Bytes())
+		out, err := cmd.Output()
+		require.NoError(t, err)
+		require.Equal(t, want, string(out))
 	}
 }
