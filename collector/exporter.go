@@ -54,7 +54,10 @@ const (
 
 var results = [...]string{resultSuccess, resultPartial, resultFailure}
 
-// Exporter is the prometheus.Collector for every target. Register it once.
+// Exporter keeps every target's inventory and serves it. Handler serves
+// /metrics from the bytes each refresh encoded, with Self in its registry
+// of live metrics. The Exporter is also a prometheus.Collector of
+// everything, inventory built per collection: for tests and small fleets.
 type Exporter struct {
 	logger  log.Logger
 	targets []*target

@@ -69,33 +69,37 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	f, contentType := negotiate(r.Header)
 	gz := acceptsGzip(r.Header)
-	live, err := h.encodeLive(contentType, gz)
+	live, err := h.encodeLive(contentType)
+	chunks := h.e.inventory(f)
+	if err == nil && gz {
+		var c chunk
+		c, err = compressLive(live)
+		chunks = append(chunks, c)
+	}
 	if err != nil {
 		http.Error(w, "An error has occurred while encoding the metrics: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
-	chunks := h.e.inventory(f)
 	hdr := w.Header()
 	hdr.Set("Content-Type", string(contentType))
 	hdr.Add("Vary", "Accept-Encoding")
+	size := gzipSize(chunks)
 	if gz {
-		chunks = append(chunks, live)
 		hdr.Set("Content-Encoding", "gzip")
-		hdr.Set("Content-Length", strconv.Itoa(gzipSize(chunks)))
 	} else {
-		size := live.size
+		size = len(live)
 		for _, c := range chunks {
 			size += c.size
 		}
-		hdr.Set("Content-Length", strconv.Itoa(size))
 	}
+	hdr.Set("Content-Length", strconv.Itoa(size))
 	if r.Method == http.MethodHead {
 		return
 	}
 	if gz {
 		err = writeGzip(w, chunks)
 	} else if err = writePlain(w, chunks); err == nil {
-		_, err = w.Write(live.deflated)
+		_, err = w.Write(live)
 	}
 	if err != nil {
 		level.Debug(h.logger).Log("msg", "writing the metrics page failed", "err", err)
@@ -134,35 +138,37 @@ func (e *Exporter) inventory(f format) []chunk {
 	return parts
 }
 
-// encodeLive gathers and encodes the live families: as a compressed chunk
-// when gz, else as text in the chunk's deflated field. A gather error is
-// logged and what was gathered is served, so one broken collector does not
-// hide the rest.
-func (h *handler) encodeLive(contentType expfmt.Format, gz bool) (chunk, error) {
+// encodeLive gathers the live families and encodes them as text in the
+// negotiated format. A gather error is logged and what was gathered is
+// served, so one broken collector does not hide the rest.
+func (h *handler) encodeLive(contentType expfmt.Format) ([]byte, error) {
 	mfs, gatherErr := h.live.Gather()
 	if gatherErr != nil {
 		level.Error(h.logger).Log("msg", "error gathering live metrics; serving the rest", "err", gatherErr)
 	}
-	write := func(w io.Writer) error {
-		enc := expfmt.NewEncoder(w, contentType)
-		for _, mf := range mfs {
-			if err := enc.Encode(mf); err != nil {
-				return err
-			}
+	var buf bytes.Buffer
+	enc := expfmt.NewEncoder(&buf, contentType)
+	for _, mf := range mfs {
+		if err := enc.Encode(mf); err != nil {
+			return nil, err
 		}
-		if closer, ok := enc.(expfmt.Closer); ok {
-			return closer.Close() // OpenMetrics: # EOF
+	}
+	if closer, ok := enc.(expfmt.Closer); ok {
+		if err := closer.Close(); err != nil { // OpenMetrics: # EOF
+			return nil, err
 		}
-		return nil
 	}
-	if !gz {
-		var buf bytes.Buffer
-		err := write(&buf)
-		return chunk{deflated: buf.Bytes(), size: buf.Len()}, err
-	}
+	return buf.Bytes(), nil
+}
+
+// compressLive compresses the live part of a scrape as the last chunk.
+func compressLive(live []byte) (chunk, error) {
 	d := liveDeflaters.Get().(*deflater)
 	defer liveDeflaters.Put(d)
-	return d.chunk(write)
+	return d.chunk(func(w io.Writer) error {
+		_, err := w.Write(live)
+		return err
+	})
 }
 
 // liveDeflaters compress the live part of scrapes; it is small and fresh

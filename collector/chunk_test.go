@@ -1,0 +1,91 @@
+package collector
+
+import (
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"hash/crc32"
+	"io"
+	"net/http"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestAcceptsGzip(t *testing.T) {
+	for _, tc := range []struct {
+		header string
+		want   bool
+	}{
+		{"", false}, {"gzip", true}, {"deflate, GZIP;q=0.5", true}, {"gzip;q=0", false},
+		{"br, zstd", false}, {"*", true}, {"identity", false}, {"x-gzip", true},
+	} {
+		h := http.Header{}
+		if tc.header != "" {
+			h.Set("Accept-Encoding", tc.header)
+		}
+		require.Equal(t, tc.want, acceptsGzip(h), tc.header)
+	}
+}
+
+func TestLineFilterSplitsAcrossWrites(t *testing.T) {
+	const in = "# HELP a x\n# TYPE a gauge\na{l=\"#\"} 1\na 2\n"
+	for _, comments := range []bool{true, false} {
+		var out bytes.Buffer
+		f := &lineFilter{w: &out, comments: comments}
+		for i := range len(in) {
+			_, err := f.Write([]byte{in[i]})
+			require.NoError(t, err)
+		}
+		want := "a{l=\"#\"} 1\na 2\n"
+		if comments {
+			want = "# HELP a x\n# TYPE a gauge\n"
+		}
+		require.Equal(t, want, out.String())
+	}
+}
+
+func TestCRC32Combine(t *testing.T) {
+	data := bytes.Repeat([]byte("hss_container_info{target=\"prod\"} 1\n"), 5000)
+	for _, cut := range []int{0, 1, 7, 4096, len(data) - 1, len(data)} {
+		a, b := data[:cut], data[cut:]
+		require.Equal(t, crc32.ChecksumIEEE(data),
+			crc32Combine(crc32.ChecksumIEEE(a), crc32.ChecksumIEEE(b), len(b)), "cut at %d", cut)
+	}
+}
+
+func TestChunksMakeOneGzipMember(t *testing.T) {
+	texts := []string{"# HELP a x\n", "", "a 1\n", strings.Repeat("b{l=\"v\"} 2\n", 10000)}
+	d := newDeflater(flate.DefaultCompression)
+	var chunks []chunk
+	for _, text := range texts {
+		c, err := d.chunk(func(w io.Writer) error { _, err := io.WriteString(w, text); return err })
+		require.NoError(t, err)
+		chunks = append(chunks, c)
+	}
+	var gz, plain bytes.Buffer
+	require.NoError(t, writeGzip(&gz, chunks))
+	require.Equal(t, gzipSize(chunks), gz.Len())
+	require.NoError(t, writePlain(&plain, chunks))
+	want := strings.Join(texts, "")
+	require.Equal(t, want, plain.String())
+
+	rest := bytes.NewReader(gz.Bytes())
+	zr, err := gzip.NewReader(rest)
+	require.NoError(t, err)
+	zr.Multistream(false)
+	got, err := io.ReadAll(zr) // checks the CRC and length in the trailer
+	require.NoError(t, err)
+	require.Equal(t, want, string(got))
+	require.Zero(t, rest.Len())
+
+	if gunzip, err := exec.LookPath("gzip"); err == nil {
+		cmd := exec.Command(gunzip, "-dc")
+		cmd.Stdin = bytes.NewReader(gz.Bytes())
+		out, err := cmd.Output()
+		require.NoError(t, err)
+		require.Equal(t, want, string(out))
+	}
+}
