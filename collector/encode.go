@@ -3,7 +3,9 @@ package collector
 import (
 	"bytes"
 	"compress/flate"
+	"errors"
 	"io"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -72,16 +74,26 @@ func (s *snapshot) encode() error {
 	}
 	mfs, gatherErr := reg.Gather()
 	s.duplicates = inv.dropped
-	enc := newEncoder()
-	s.families = make([]family, 0, len(mfs))
-	for _, mf := range mfs {
-		fam, err := enc.family(mf)
-		if err != nil {
-			return err
-		}
-		s.families = append(s.families, fam)
+	s.families = make([]family, len(mfs))
+	for i, mf := range mfs {
+		s.families[i].name = mf.GetName()
 	}
-	return gatherErr
+	// The formats are encoded side by side; each fills its own fields.
+	var errs [numFormats + 1]error
+	var wg sync.WaitGroup
+	for f := range numFormats {
+		wg.Go(func() {
+			enc := newEncoder()
+			for i, mf := range mfs {
+				if errs[f] = enc.family(f, mf, &s.families[i]); errs[f] != nil {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	errs[numFormats] = gatherErr
+	return errors.Join(errs[:]...)
 }
 
 // encoder compresses families, reusing one compressor.
@@ -89,21 +101,17 @@ type encoder struct{ d *deflater }
 
 func newEncoder() *encoder { return &encoder{d: newDeflater(encodeLevel)} }
 
-func (c *encoder) family(mf *dto.MetricFamily) (family, error) {
-	fam := family{name: mf.GetName()}
+// family encodes mf in format f into fam.
+func (c *encoder) family(f format, mf *dto.MetricFamily, fam *family) error {
 	// The comments come from the family cut to one sample, which is then
 	// filtered out: the encoders refuse a family without samples.
 	head := &dto.MetricFamily{Name: mf.Name, Help: mf.Help, Type: mf.Type, Unit: mf.Unit, Metric: mf.Metric[:1]}
-	for f := range numFormats {
-		var err error
-		if fam.comments[f], err = c.chunk(f, head, true); err != nil {
-			return family{}, err
-		}
-		if fam.samples[f], err = c.chunk(f, mf, false); err != nil {
-			return family{}, err
-		}
+	var err error
+	if fam.comments[f], err = c.chunk(f, head, true); err != nil {
+		return err
 	}
-	return fam, nil
+	fam.samples[f], err = c.chunk(f, mf, false)
+	return err
 }
 
 // chunk encodes mf in format f, keeps its comment lines or its sample
