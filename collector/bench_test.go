@@ -4,8 +4,9 @@ package collector
 // images, 3,000 hosts, 50,000 pods, container_info on, read through the real
 // client from the stand-in server. Run them with
 //
-//	go test -run '^$' -bench . -benchmem ./collector/
-//	go test -run '^$' -bench 'Refresh$' -benchtime 100x ./collector/   # 100 refreshes with churn
+//	go test -run '^$' -bench 'Scrape|Refresh|Encode' -benchmem ./collector/
+//	go test -run '^$' -bench 'Refresh$' -benchtime 100x ./collector/             # 100 refreshes with churn
+//	go test -run '^$' -bench 'RefreshUnderScrapes' -benchtime 3x ./collector/     # three rounds
 //
 // They report medians and heap sizes as extra metrics, and fail when a
 // target of the issue is missed.
