@@ -14,8 +14,10 @@ import (
 	"github.com/hss-exporter/hss_exporter/hssclient"
 )
 
-// buildExporter makes one HSS client per target and the registry serving
-// them with the Go, process and build_info collectors.
+// buildExporter makes one HSS client per target, and the registry of live
+// metrics: the exporter's own (exp.Self(), not exp, whose inventory is
+// served from the bytes each refresh encoded) with the Go, process and
+// build_info collectors.
 func buildExporter(cfg *config.Config, logger log.Logger) (*collector.Exporter, *prometheus.Registry, error) {
 	stats := collector.NewAPIStats()
 	targets := make([]collector.Target, 0, len(cfg.Targets))
@@ -29,7 +31,7 @@ func buildExporter(cfg *config.Config, logger log.Logger) (*collector.Exporter, 
 	exp := collector.NewExporter(log.With(logger, "component", "collector"), targets, stats, collector.Options{})
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
-		exp,
+		exp.Self(),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		versioncollector.NewCollector("hss_exporter"),

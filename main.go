@@ -137,11 +137,11 @@ func serve(ctx context.Context, f flags, logger log.Logger, slogger *slog.Logger
 	}()
 	defer func() { cancelRun(); <-refreshDone }()
 
-	mux, err := newMux(f, exp, reg)
+	mux, err := newMux(f, exp, reg, logger)
 	if err != nil {
 		return err
 	}
-	server := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	server := newHTTPServer(mux)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- web.ListenAndServe(server, f.web, slogger) }()
 	select {
@@ -156,6 +156,20 @@ func serve(ctx context.Context, f flags, logger log.Logger, slogger *slog.Logger
 		return err
 	}
 	return nil
+}
+
+// newHTTPServer bounds what one client can hold: slow headers or bodies,
+// idle keep-alive connections and huge headers. WriteTimeout leaves room
+// for a 100,000-container scrape over a slow link.
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
 }
 
 // loadOrDemo returns the configuration to run, and what to stop at exit.

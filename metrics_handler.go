@@ -5,31 +5,16 @@ import (
 
 	"github.com/go-kit/log"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/hss-exporter/hss_exporter/collector"
 )
 
-// newMetricsHandler serves the registry on the telemetry path. Excess
-// parallel scrapes get 503 instead of queuing without bound.
-//
-// Deprecated: it builds every inventory series on each scrape; use
-// newCachedMetricsHandler, which replaces it once web.go and exporter.go
-// are switched over.
-func newMetricsHandler(f flags, reg *prometheus.Registry) http.Handler {
-	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{
-		EnableOpenMetrics:   true,
-		MaxRequestsInFlight: f.maxRequests,
-		ErrorHandling:       promhttp.ContinueOnError,
-	})
-}
-
-// newCachedMetricsHandler serves the telemetry path: the inventory as each
+// newMetricsHandler serves the telemetry path: the inventory as each
 // target's last refresh encoded it (no scrape builds a series or calls
 // HSS), then the live families of live, gathered per scrape. live must hold
 // exp.Self() with the Go, process and build_info collectors, and not exp
 // itself, which would repeat the inventory. Excess parallel scrapes get 503
 // instead of queuing without bound.
-func newCachedMetricsHandler(f flags, exp *collector.Exporter, live prometheus.Gatherer, logger log.Logger) http.Handler {
+func newMetricsHandler(f flags, exp *collector.Exporter, live prometheus.Gatherer, logger log.Logger) http.Handler {
 	return exp.Handler(live, collector.HandlerOpts{MaxRequestsInFlight: f.maxRequests, Logger: logger})
 }

@@ -98,8 +98,8 @@ targets:
 	exp := collector.NewExporter(log.NewNopLogger(), []collector.Target{{Config: tc, API: client}}, stats,
 		collector.Options{Now: clock.Now, Jitter: -1})
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(exp)
-	mux, err := newMux(flags{telemetry: "/metrics", maxRequests: 4}, exp, reg)
+	reg.MustRegister(exp.Self())
+	mux, err := newMux(flags{telemetry: "/metrics", maxRequests: 4}, exp, reg, log.NewNopLogger())
 	require.NoError(t, err)
 	web := httptest.NewServer(mux)
 	t.Cleanup(web.Close)

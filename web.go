@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/go-kit/log"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
@@ -14,9 +15,9 @@ import (
 
 // newMux routes the exporter's endpoints. No handler here calls the HSS
 // API: probes and scrapes read what the refreshers left in memory.
-func newMux(f flags, exp *collector.Exporter, reg *prometheus.Registry) (*http.ServeMux, error) {
+func newMux(f flags, exp *collector.Exporter, live prometheus.Gatherer, logger log.Logger) (*http.ServeMux, error) {
 	mux := http.NewServeMux()
-	mux.Handle(f.telemetry, newMetricsHandler(f, reg))
+	mux.Handle(f.telemetry, newMetricsHandler(f, exp, live, logger))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "OK")
@@ -32,8 +33,9 @@ func newMux(f flags, exp *collector.Exporter, reg *prometheus.Registry) (*http.S
 		}
 		fmt.Fprintln(w, "ready")
 	})
+	addStatusRoutes(mux, f, exp)
 	if f.telemetry == "/" {
-		return mux, nil
+		return mux, nil // the metrics take the root; the status page stays on /status
 	}
 	landing, err := web.NewLandingPage(web.LandingConfig{
 		Name:        "HSS Exporter",
@@ -50,6 +52,5 @@ func newMux(f flags, exp *collector.Exporter, reg *prometheus.Registry) (*http.S
 		return nil, err
 	}
 	mux.Handle("/", landing)
-	addStatusRoutes(mux, f, exp)
 	return mux, nil
 }
