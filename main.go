@@ -30,6 +30,11 @@ import (
 const defaultListenAddress = ":10867"
 
 func main() {
+	if version.Version == "" {
+		// A plain go build or go run stamps no version; say so rather than
+		// send "hss_exporter/" as the User-Agent and an empty build_info.
+		version.Version = "dev"
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
