@@ -27,6 +27,11 @@ var MetricFamilies = []string{
 	"hss_exporter_api_request_duration_seconds",
 	"hss_exporter_api_retries_total",
 	"hss_exporter_build_info",
+	// Sharding (issue 7): present also when not sharded (ordinal 0 of 1).
+	"hss_exporter_shard_ordinal",
+	"hss_exporter_total_shards",
+	"hss_exporter_shard_images_owned",
+	"hss_exporter_shard_images_discovered",
 }
 
 // OptInFamilies are the families absent unless configured or provoked:
