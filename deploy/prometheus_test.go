@@ -56,7 +56,7 @@ func TestPromtoolCheckConfig(t *testing.T) {
 	out := runTool(t, ".", "promtool", "check", "config", "prometheus/prometheus.yml")
 	require.Contains(t, out, "is valid prometheus config file syntax")
 	// The rule file must be found and loaded, not silently absent.
-	require.Contains(t, out, "SUCCESS: 10 rules found")
+	require.Contains(t, out, "SUCCESS: 12 rules found")
 }
 
 func TestAmtoolCheckConfig(t *testing.T) {
