@@ -27,7 +27,7 @@ func (v *validator) auth(t *Target, path string) {
 		node = v.at[path]
 	}
 	var methods []string
-	if v.anySet(p, "access_key", "secret_key", "secret_key_file", "security_token", "security_token_file") {
+	if v.anySet(p, "access_key", "access_key_file", "secret_key", "secret_key_file", "security_token", "security_token_file") {
 		methods = append(methods, "access_key")
 	}
 	if a.IAM != nil {
@@ -50,11 +50,14 @@ func (v *validator) auth(t *Target, path string) {
 			a.MetadataEndpoint = v.url(v.at[p+".metadata_endpoint"].Value, p+".metadata_endpoint", DefaultMetadataEndpoint)
 		}
 	case len(methods) == 1:
-		if a.AccessKey == "" && !v.bad[p+".access_key"] {
-			v.errorf(node, p, "access_key is required with secret_key or secret_key_file")
+		if !v.anySet(p, "access_key", "access_key_file") {
+			v.errorf(node, p, "access_key (or access_key_file) is required with secret_key or secret_key_file")
 		}
-		a.SecretKey = v.secret(p, "secret_key", a.SecretKey, a.SecretKeyFile, true)
-		a.SecurityToken = v.secret(p, "security_token", a.SecurityToken, a.SecurityTokenFile, false)
+		// The access key is no secret, but it rotates with the secret key,
+		// so it may come from a file of the same Secret volume.
+		a.AccessKey = string(v.secret(p, "access_key", Secret(a.AccessKey), &a.AccessKeyFile, false))
+		a.SecretKey = v.secret(p, "secret_key", a.SecretKey, &a.SecretKeyFile, true)
+		a.SecurityToken = v.secret(p, "security_token", a.SecurityToken, &a.SecurityTokenFile, false)
 	case !v.bad[p]:
 		v.fromEnv(a, p, node)
 	}
@@ -77,7 +80,7 @@ func (v *validator) iam(i *IAM, region, p string) {
 	if i.Username == "" && !v.bad[p+".username"] {
 		v.errorf(node, p, "username is required")
 	}
-	i.Password = v.secret(p, "password", i.Password, i.PasswordFile, true)
+	i.Password = v.secret(p, "password", i.Password, &i.PasswordFile, true)
 	switch {
 	case v.set(p + ".endpoint"):
 		i.Endpoint = v.url(i.Endpoint, p+".endpoint", "https://iam.cn-north-4.myhuaweicloud.com")
@@ -117,8 +120,9 @@ func (v *validator) fromEnv(a *Auth, p string, node *yaml.Node) {
 
 // secret resolves a secret given inline under key or in the file named
 // under key_file; exactly one of the two when required, at most one
-// otherwise.
-func (v *validator) secret(p, key string, inline Secret, file string, required bool) Secret {
+// otherwise. A relative *file becomes absolute, so that the client can
+// read the file again when it changes whatever the working directory.
+func (v *validator) secret(p, key string, inline Secret, file *string, required bool) Secret {
 	ip, fp := p+"."+key, p+"."+key+"_file"
 	switch {
 	case v.set(ip) && v.set(fp):
@@ -135,16 +139,20 @@ func (v *validator) secret(p, key string, inline Secret, file string, required b
 
 // readSecret reads a secret file, dropping the trailing newline editors
 // and `echo` add. Messages name the file, never its content.
-func (v *validator) readSecret(path, file string) Secret {
+func (v *validator) readSecret(path string, file *string) Secret {
 	n := v.at[path]
-	if file == "" {
+	if *file == "" {
 		v.errorf(n, path, "is empty; give the path of a file holding the secret")
 		return ""
 	}
-	full := file
+	full := *file
 	if !filepath.IsAbs(full) {
 		full = filepath.Join(v.baseDir, full)
 	}
+	if abs, err := filepath.Abs(full); err == nil {
+		full = abs
+	}
+	*file = full
 	b, err := readLimited(full)
 	switch {
 	case err != nil:

@@ -20,6 +20,8 @@ func TestAuthMethods(t *testing.T) {
 	noEnv(t)
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "pw"), []byte("pw-in-file\n"), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "ak"), []byte("AK-IN-FILE\n"), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "sk"), []byte("sk-in-file\n"), 0o600))
 	for _, tc := range []struct {
 		name, yaml, method string
 		check              func(t *testing.T, a Auth)
@@ -29,9 +31,20 @@ func TestAuthMethods(t *testing.T) {
 				require.Equal(t, Secret("SK"), a.SecretKey)
 				require.Equal(t, Secret("TOK"), a.SecurityToken)
 			}},
+		// The client reads the files again when they change, whatever its
+		// working directory: so the paths come back absolute.
+		{"aksk both keys in relative files", withAuth("access_key_file: ak", "secret_key_file: sk"), MethodAKSK,
+			func(t *testing.T, a Auth) {
+				require.Equal(t, "AK-IN-FILE", a.AccessKey)
+				require.Equal(t, Secret("sk-in-file"), a.SecretKey)
+				require.Equal(t, filepath.Join(dir, "ak"), a.AccessKeyFile)
+				require.Equal(t, filepath.Join(dir, "sk"), a.SecretKeyFile)
+				require.Empty(t, a.SecurityTokenFile)
+			}},
 		{"iam relative password file", withAuth("iam: {domain: d, username: u, password_file: pw}"), MethodIAM,
 			func(t *testing.T, a Auth) {
 				require.Equal(t, Secret("pw-in-file"), a.IAM.Password)
+				require.Equal(t, filepath.Join(dir, "pw"), a.IAM.PasswordFile)
 				require.Equal(t, "https://iam.cn-north-4.myhuaweicloud.com", a.IAM.Endpoint)
 			}},
 		{"iam own endpoint", withAuth("iam: {domain: d, username: u, password: p, endpoint: 'http://127.0.0.1:8080/'}"), MethodIAM,
@@ -67,7 +80,18 @@ func TestBadAuth(t *testing.T) {
 		{"iam and metadata", withAuth("iam: {domain: d, username: u, password: p}", "metadata: true"),
 			[]string{"line 7:7: targets[0].auth: set exactly one authentication method, found iam and metadata"}},
 		{"secret without access key", withAuth("secret_key: SK"),
-			[]string{"line 7:7: targets[0].auth: access_key is required with secret_key or secret_key_file"}},
+			[]string{"line 7:7: targets[0].auth: access_key (or access_key_file) is required with secret_key or secret_key_file"}},
+		{"access key twice", withAuth("access_key: AK", "access_key_file: ak", "secret_key: SK"),
+			[]string{"line 8:24: targets[0].auth.access_key_file: set access_key or access_key_file, not both"}},
+		{"missing access key file", withAuth("access_key_file: "+missing, "secret_key: SK"),
+			[]string{`line 7:24: targets[0].auth.access_key_file: cannot read "` + missing + `": no such file or directory`}},
+		{"empty access key file", withAuth("access_key_file: empty", "secret_key: SK"),
+			[]string{`line 7:24: targets[0].auth.access_key_file: "` + filepath.Join(dir, "empty") + `" is empty`}},
+		{"access key file without secret", withAuth("access_key_file: empty"),
+			[]string{
+				"line 7:7: targets[0].auth: secret_key_file (or secret_key) is required",
+				`line 7:24: targets[0].auth.access_key_file: "` + filepath.Join(dir, "empty") + `" is empty`,
+			}},
 		{"access key without secret", withAuth("access_key: AK"),
 			[]string{"line 7:7: targets[0].auth: secret_key_file (or secret_key) is required"}},
 		{"secret twice", withAuth("access_key: AK", "secret_key: SK", "secret_key_file: sk"),
@@ -106,7 +130,7 @@ func TestBadAuth(t *testing.T) {
 		{"unknown auth key", withAuth("access_key: AK", "secret: SK"),
 			[]string{
 				"line 7:7: targets[0].auth: secret_key_file (or secret_key) is required",
-				"line 8:7: targets[0].auth: unknown key \"secret\" (known keys: access_key, secret_key, secret_key_file, security_token, security_token_file, iam, metadata, metadata_endpoint)"}},
+				"line 8:7: targets[0].auth: unknown key \"secret\" (known keys: access_key, access_key_file, secret_key, secret_key_file, security_token, security_token_file, iam, metadata, metadata_endpoint)"}},
 		{"unknown iam key", withAuth("iam: {domain: d, user: u, password: p}"),
 			[]string{
 				"line 7:12: targets[0].auth.iam: username is required",

@@ -49,9 +49,12 @@ type Target struct {
 
 // Auth holds exactly one authentication method. After Load, secrets are
 // resolved from their *_file or the environment into the Secret fields,
-// which are never marshalled or printed.
+// which are never marshalled or printed, and every *_file that was set
+// holds an absolute path: the client reads those files again when they
+// change (key rotation), while the environment is read once.
 type Auth struct {
 	AccessKey         string `yaml:"access_key"`
+	AccessKeyFile     string `yaml:"access_key_file"`
 	SecretKey         Secret `yaml:"secret_key"`
 	SecretKeyFile     string `yaml:"secret_key_file"`
 	SecurityToken     Secret `yaml:"security_token"`

@@ -210,6 +210,7 @@ func targetFields(t *Target) []field {
 func authFields(a *Auth) []field {
 	return []field{
 		strField("access_key", &a.AccessKey),
+		strField("access_key_file", &a.AccessKeyFile),
 		secretField("secret_key", &a.SecretKey),
 		strField("secret_key_file", &a.SecretKeyFile),
 		secretField("security_token", &a.SecurityToken),
