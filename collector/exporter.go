@@ -16,6 +16,7 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/shard"
 )
 
 // API is what the collector needs from hssclient.Client.
@@ -43,6 +44,9 @@ type Options struct {
 	// RefreshTimeout bounds one refresh; default the target's
 	// max_staleness, since data older than that would be dropped anyway.
 	RefreshTimeout time.Duration
+	// Shard is which share of each target's images this replica lists
+	// and exports; the zero value is all of them.
+	Shard shard.Spec
 }
 
 // Refresh results, the values of the result label.
@@ -77,6 +81,7 @@ type target struct {
 	logger log.Logger
 	now    func() time.Time
 	calls  *targetCalls
+	shard  shard.Spec
 
 	snap    atomic.Pointer[snapshot]
 	running atomic.Bool
@@ -99,6 +104,9 @@ type targetStatus struct {
 	sanitized    uint64
 	requests     uint64 // in the last refresh
 	retries      uint64 // in the last refresh
+	// imagesOwned and imagesCovered count, at the last discovery that
+	// succeeded, the images this shard lists and all the target covers.
+	imagesOwned, imagesCovered int
 }
 
 // NewExporter returns an Exporter for targets. stats may be nil when no
@@ -121,7 +129,7 @@ func NewExporter(logger log.Logger, targets []Target, stats *APIStats, opts Opti
 		t := &target{
 			name: tg.Config.Name, cfg: tg.Config, api: tg.API, now: opts.Now,
 			logger: log.With(logger, "target", tg.Config.Name),
-			calls:  stats.callsFor(tg.Config.Name),
+			calls:  stats.callsFor(tg.Config.Name), shard: opts.Shard,
 		}
 		e.targets = append(e.targets, t)
 		e.byName[t.name] = t
@@ -194,6 +202,8 @@ func (e *Exporter) describeSelf(ch chan<- *prometheus.Desc) {
 
 func (e *Exporter) collectSelf(ch chan<- prometheus.Metric) {
 	e.stats.collect(ch)
+	ch <- constMetric(shardOrdinalDesc, prometheus.GaugeValue, float64(e.opts.Shard.Index))
+	ch <- constMetric(totalShardsDesc, prometheus.GaugeValue, float64(e.opts.Shard.Count()))
 	for _, t := range e.targets {
 		st := t.status()
 		for _, g := range selfGauges {
@@ -211,6 +221,11 @@ func constMetric(desc *prometheus.Desc, vt prometheus.ValueType, v float64, labe
 		return prometheus.NewInvalidMetric(desc, err)
 	}
 	return m
+}
+
+// Shard returns which shard of each target's images this exporter lists.
+func (e *Exporter) Shard() shard.Spec {
+	return shard.Spec{Index: e.opts.Shard.Index, Total: e.opts.Shard.Count()}
 }
 
 // Ready reports whether every target has had a good refresh and none

@@ -65,6 +65,14 @@ var (
 		"Refreshes skipped because the previous refresh of the target was still running.", targetLabel, nil)
 	imagesFailedDesc = prometheus.NewDesc(prometheus.BuildFQName(namespace, "exporter", "images_failed"),
 		"Images whose container listing failed in the target's last refresh.", targetLabel, nil)
+	shardOrdinalDesc = prometheus.NewDesc(prometheus.BuildFQName(namespace, "exporter", "shard_ordinal"),
+		"Which shard this replica is (--shard), from 0; 0 when not sharded. Sum inventory series over all shards.", nil, nil)
+	totalShardsDesc = prometheus.NewDesc(prometheus.BuildFQName(namespace, "exporter", "total_shards"),
+		"How many shards the images are split between (--total-shards); 1 when not sharded. Every replica should report the same.", nil, nil)
+	shardImagesOwnedDesc = prometheus.NewDesc(prometheus.BuildFQName(namespace, "exporter", "shard_images_owned"),
+		"Images of the target this shard lists and exports, at the last discovery that succeeded; all of them when not sharded.", targetLabel, nil)
+	shardImagesDiscoveredDesc = prometheus.NewDesc(prometheus.BuildFQName(namespace, "exporter", "shard_images_discovered"),
+		"Images the target covers (selected discovered images plus configured ones) before they are split between shards, at the last discovery that succeeded.", targetLabel, nil)
 	labelsSanitizedDesc = prometheus.NewDesc(prometheus.BuildFQName(namespace, "exporter", "label_values_sanitized_total"),
 		"Label values from the API that were changed to be valid: invalid UTF-8 replaced, control characters removed, or cut to 1024 bytes.", targetLabel, nil)
 )
@@ -104,6 +112,8 @@ var selfGauges = []struct {
 	{refreshesSkippedDesc, prometheus.CounterValue, func(s *targetStatus) float64 { return float64(s.skipped) }},
 	{imagesFailedDesc, prometheus.GaugeValue, func(s *targetStatus) float64 { return float64(s.imagesFailed) }},
 	{labelsSanitizedDesc, prometheus.CounterValue, func(s *targetStatus) float64 { return float64(s.sanitized) }},
+	{shardImagesOwnedDesc, prometheus.GaugeValue, func(s *targetStatus) float64 { return float64(s.imagesOwned) }},
+	{shardImagesDiscoveredDesc, prometheus.GaugeValue, func(s *targetStatus) float64 { return float64(s.imagesCovered) }},
 }
 
 // inventoryDescs lists the descriptors of the inventory series, which a
@@ -117,7 +127,8 @@ var (
 	}
 	selfDescs = []*prometheus.Desc{
 		upDesc, lastSuccessDesc, refreshDurationDesc, refreshesDesc, refreshesSkippedDesc,
-		imagesFailedDesc, labelsSanitizedDesc,
+		imagesFailedDesc, labelsSanitizedDesc, shardOrdinalDesc, totalShardsDesc,
+		shardImagesOwnedDesc, shardImagesDiscoveredDesc,
 	}
 )
 

@@ -27,10 +27,11 @@ func newRef(name, version, digest string, info *hssclient.LocalImage) imageRef {
 	return imageRef{key: name + "\x00" + version + "\x00" + digest, name: name, version: version, digest: digest, info: info}
 }
 
-// discover returns the images this refresh covers, in a stable order:
-// selected discovered images, then configured ones that discovery did not
-// already select. Discovered images the rules leave out get no series.
-func (t *target) discover(ctx context.Context) ([]imageRef, error) {
+// discover returns the images this refresh covers and this shard owns, in
+// a stable order: selected discovered images, then configured ones that
+// discovery did not already select. Discovered images the rules leave out
+// get no series. covered counts the images before ownership.
+func (t *target) discover(ctx context.Context) (refs []imageRef, covered int, err error) {
 	var found []hssclient.LocalImage
 	if t.cfg.Images.Discover {
 		req := hssclient.ListImagesRequest{EnterpriseProjectID: t.cfg.EnterpriseProjectID}
@@ -39,10 +40,9 @@ func (t *target) discover(ctx context.Context) ([]imageRef, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("discovering images: %w", err)
+			return nil, 0, fmt.Errorf("discovering images: %w", err)
 		}
 	}
-	var refs []imageRef
 	taken := make([]bool, len(found))
 	for i := range found {
 		if t.cfg.Images.Selects(found[i].ImageName) {
@@ -65,8 +65,10 @@ func (t *target) discover(ctx context.Context) ([]imageRef, error) {
 			refs = append(refs, newRef(st.Name, st.Version, st.Digest, nil))
 		}
 	}
+	// Queries are planned over every image, before ownership, so each
+	// shard plans the query the single process would.
 	t.planQueries(refs)
-	return refs, nil
+	return owned(t.shard, t.name, refs, found), len(refs), nil
 }
 
 // matchesStatic reports whether a configured image names a discovered one:

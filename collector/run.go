@@ -93,6 +93,10 @@ type outcome struct {
 	requests, retries uint64
 	failed            int
 	err               error
+	// discovered is true when discovery succeeded; owned and covered then
+	// count the images this shard lists and those the target covers.
+	discovered     bool
+	owned, covered int
 }
 
 // refresh builds a new snapshot off to the side and swaps it in. Whole
@@ -112,7 +116,8 @@ func (e *Exporter) refresh(ctx context.Context, t *target) error {
 	req0, retry0 := t.calls.requests.Load(), t.calls.retries.Load()
 	prev := t.snap.Load()
 
-	refs, err := t.discover(ctx)
+	refs, covered, err := t.discover(ctx)
+	discovered := err == nil
 	var res []imageResult
 	var calls, failed int
 	if err == nil {
@@ -123,6 +128,7 @@ func (e *Exporter) refresh(ctx context.Context, t *target) error {
 	}
 	out := outcome{
 		start: start, duration: time.Since(began), failed: failed, err: err,
+		discovered: discovered, owned: len(refs), covered: covered,
 		requests: t.calls.requests.Load() - req0, retries: t.calls.retries.Load() - retry0,
 	}
 	if err != nil {
@@ -211,4 +217,7 @@ func (t *target) record(out outcome, result string) {
 	}
 	t.st.imagesFailed = out.failed
 	t.st.requests, t.st.retries = out.requests, out.retries
+	if out.discovered {
+		t.st.imagesOwned, t.st.imagesCovered = out.owned, out.covered
+	}
 }

@@ -18,6 +18,10 @@ type TargetStatus struct {
 	// Counts in the snapshot being served; zero when none is served.
 	Images, Containers, Hosts, Pods int
 
+	// ImagesOwned of ImagesDiscovered images this shard lists, at the last
+	// discovery that succeeded: all of them when not sharded.
+	ImagesOwned, ImagesDiscovered int
+
 	ImagesFailed int    // in the last refresh
 	Requests     uint64 // HTTP attempts in the last refresh
 	Retries      uint64 // retried attempts in the last refresh
@@ -34,6 +38,7 @@ func (e *Exporter) Status() []TargetStatus {
 			Target: t.name, Running: t.running.Load(),
 			LastRefresh: st.lastStart, LastDuration: st.lastDuration,
 			LastResult: st.lastResult, LastError: st.lastErr, LastSuccess: st.landed, Up: st.up,
+			ImagesOwned: st.imagesOwned, ImagesDiscovered: st.imagesCovered,
 			ImagesFailed: st.imagesFailed, Requests: st.requests, Retries: st.retries, Skipped: st.skipped,
 		}
 		if !st.landed.IsZero() {
