@@ -15,9 +15,9 @@ import (
 	"github.com/hss-exporter/hss_exporter/config"
 )
 
-var update = flag.Bool("update", false, "regenerate kubernetes/prometheusrule.yaml from prometheus/alerts.yml")
+var update = flag.Bool("update", false, "regenerate kubernetes/common/prometheusrule.yaml from prometheus/alerts.yml")
 
-const prometheusRulePath = "kubernetes/prometheusrule.yaml"
+const prometheusRulePath = "kubernetes/common/prometheusrule.yaml"
 
 // generatePrometheusRule wraps the groups of alerts.yml, comments and all,
 // in a PrometheusRule.
@@ -75,39 +75,67 @@ func TestPrometheusRule(t *testing.T) {
 		"%s differs from prometheus/alerts.yml: run go test ./deploy -run TestPrometheusRule -update", prometheusRulePath)
 }
 
+// kustomizations are the directories with a kustomization: the single
+// replica, the parts it shares, and the sharded layout.
+var kustomizations = []string{"kubernetes", "kubernetes/common", "kubernetes/sharded"}
+
 // TestKustomization checks that every resource listed exists and every
 // manifest in the directory is listed.
 func TestKustomization(t *testing.T) {
-	k := readYAML(t, "kubernetes/kustomization.yaml")
-	var listed []string
-	for _, r := range k["resources"].([]any) {
-		listed = append(listed, r.(string))
-		require.FileExists(t, filepath.Join("kubernetes", r.(string)))
-	}
-	files, err := filepath.Glob("kubernetes/*.yaml")
-	require.NoError(t, err)
-	for _, f := range files {
-		if base := filepath.Base(f); base != "kustomization.yaml" {
-			require.Contains(t, listed, base, "manifest not in kustomization.yaml")
-		}
+	for _, dir := range kustomizations {
+		t.Run(dir, func(t *testing.T) {
+			k := readYAML(t, filepath.Join(dir, "kustomization.yaml"))
+			var listed []string
+			for _, r := range k["resources"].([]any) {
+				listed = append(listed, r.(string))
+				path := filepath.Join(dir, r.(string))
+				if !strings.HasSuffix(path, ".yaml") {
+					path = filepath.Join(path, "kustomization.yaml")
+				}
+				require.FileExists(t, path)
+			}
+			files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+			require.NoError(t, err)
+			for _, f := range files {
+				if base := filepath.Base(f); base != "kustomization.yaml" {
+					require.Contains(t, listed, base, "manifest not in kustomization.yaml")
+				}
+			}
+		})
 	}
 }
 
-// TestKustomizeBuild renders the kustomization with kubectl, when
-// installed (it is optional: CI does not install it).
+// TestKustomizeBuild renders the kustomizations users apply with kubectl,
+// when installed (it is optional: CI does not install it).
 func TestKustomizeBuild(t *testing.T) {
 	kubectl, err := exec.LookPath("kubectl")
 	if err != nil {
-		t.Skip("kubectl not installed: the kustomization is not rendered")
+		t.Skip("kubectl not installed: the kustomizations are not rendered")
 	}
-	out, err := exec.Command(kubectl, "kustomize", "kubernetes").CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	text := string(out)
-	for _, kind := range []string{"ConfigMap", "Secret", "Deployment", "Service", "ServiceMonitor", "PrometheusRule"} {
-		require.Contains(t, text, "\nkind: "+kind+"\n")
+	tests := []struct {
+		dir     string
+		kinds   []string
+		notKind string
+		extra   string
+	}{
+		{"kubernetes", []string{"ConfigMap", "Secret", "Deployment", "Service", "ServiceMonitor", "PrometheusRule"}, "StatefulSet", ""},
+		{"kubernetes/sharded", []string{"ConfigMap", "Secret", "StatefulSet", "Service", "ServiceMonitor", "PrometheusRule"}, "Deployment", "  clusterIP: None\n"},
 	}
-	require.Equal(t, 6, strings.Count(text, "  namespace: monitoring\n"))
-	require.Contains(t, text, "image: ghcr.io/hss-exporter/hss_exporter:latest")
+	for _, tt := range tests {
+		t.Run(tt.dir, func(t *testing.T) {
+			out, err := exec.Command(kubectl, "kustomize", tt.dir).CombinedOutput()
+			require.NoError(t, err, "%s", out)
+			text := string(out)
+			for _, kind := range tt.kinds {
+				require.Contains(t, text, "\nkind: "+kind+"\n")
+			}
+			require.NotContains(t, text, "\nkind: "+tt.notKind+"\n")
+			require.Equal(t, 6, strings.Count(text, "  namespace: monitoring\n"))
+			require.Equal(t, 6, strings.Count(text, "    app.kubernetes.io/part-of: hss-exporter\n"))
+			require.Contains(t, text, "image: ghcr.io/hss-exporter/hss_exporter:latest")
+			require.Contains(t, text, tt.extra)
+		})
+	}
 }
 
 // dig walks nested maps and lists: a string step is a key, an int an index.
@@ -163,8 +191,8 @@ func TestDeployment(t *testing.T) {
 // exporter's own loader, with the example Secret's keys as the mounted
 // files: the example validates, and names only files the Secret provides.
 func TestConfigMapConfigValid(t *testing.T) {
-	cm := readYAML(t, "kubernetes/configmap.yaml")
-	secret := readYAML(t, "kubernetes/secret.example.yaml")
+	cm := readYAML(t, "kubernetes/common/configmap.yaml")
+	secret := readYAML(t, "kubernetes/common/secret.example.yaml")
 	dir := t.TempDir()
 	for key, value := range dig(t, secret, "stringData").(map[string]any) {
 		require.Contains(t, value, "REPLACE_WITH_", "the example Secret must hold placeholders only")
