@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/exporter-toolkit/web"
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
+	"github.com/hss-exporter/hss_exporter/collector"
 	"github.com/hss-exporter/hss_exporter/config"
 )
 
@@ -53,6 +54,13 @@ type flags struct {
 	maxRequests  int
 	shutdownWait time.Duration
 	web          *web.FlagConfig
+
+	shard        int
+	totalShards  int
+	shardFromPod bool
+	jitter       float64
+	// collector is resolved from the shard and jitter flags by run.
+	collector collector.Options
 }
 
 func newApp(f *flags) *kingpin.Application {
@@ -66,6 +74,10 @@ func newApp(f *flags) *kingpin.Application {
 	app.Flag("log.level", "Only log messages with the given severity or above: debug, info, warn, error.").Default("info").EnumVar(&f.logLevel, "debug", "info", "warn", "error")
 	app.Flag("log.format", "Output format of log messages: logfmt or json.").Default("logfmt").EnumVar(&f.logFormat, "logfmt", "json")
 	app.Flag("shutdown.timeout", "How long to let in-flight responses finish on SIGTERM.").Default("5s").DurationVar(&f.shutdownWait)
+	app.Flag("shard", "Which shard this replica is, from 0 to --total-shards-1: it lists containers only for the images it owns.").Default("0").IntVar(&f.shard)
+	app.Flag("total-shards", "How many replicas split the images of every target between them; every replica must be given the same value.").Default("1").IntVar(&f.totalShards)
+	app.Flag("shard.from-pod-name", "Take --shard from the trailing ordinal of the StatefulSet pod name (hss-exporter-3 is shard 3), read from $POD_NAME when set, else from $HOSTNAME.").BoolVar(&f.shardFromPod)
+	app.Flag("refresh.jitter", "Spread each refresh by up to ± this fraction of refresh_interval, so targets and HA replicas do not call HSS in lockstep; 0 for none.").Default("0.05").Float64Var(&f.jitter)
 	f.web = kingpinflag.AddFlags(app, defaultListenAddress)
 	app.Version(version.Print("hss_exporter"))
 	app.HelpFlag.Short('h')
@@ -99,6 +111,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if f.configCheck {
 		return checkConfig(f.configFile, stdout, stderr)
 	}
+	if f.collector, err = collectorOptions(f, os.Getenv); err != nil {
+		fmt.Fprintf(stderr, "hss_exporter: %v\n", err)
+		return 2
+	}
 	logger, slogger, err := newLogger(stderr, f.logLevel, f.logFormat)
 	if err != nil {
 		fmt.Fprintf(stderr, "hss_exporter: %v\n", err)
@@ -130,7 +146,7 @@ func serve(ctx context.Context, f flags, logger log.Logger, slogger *slog.Logger
 		return err
 	}
 	defer cleanup()
-	exp, reg, err := buildExporter(cfg, logger)
+	exp, reg, err := buildExporter(cfg, logger, f.collector)
 	if err != nil {
 		return err
 	}

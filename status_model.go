@@ -20,8 +20,12 @@ const (
 // no configuration beyond the target names and limits: no credential,
 // endpoint or entry_point can reach it.
 type statusReport struct {
-	GeneratedAt time.Time      `json:"generated_at"`
-	Version     string         `json:"version"`
+	GeneratedAt time.Time `json:"generated_at"`
+	Version     string    `json:"version"`
+	// Shard of TotalShards is which share of every target's images this
+	// replica lists (--shard, --total-shards): 0 of 1 when not sharded.
+	Shard       int            `json:"shard"`
+	TotalShards int            `json:"total_shards"`
 	Targets     []targetReport `json:"targets"`
 
 	// MetricsPath is --web.telemetry-path, for the page's link.
@@ -45,6 +49,11 @@ type targetReport struct {
 	RefreshIntervalSeconds float64  `json:"refresh_interval_seconds"`
 	Stale                  bool     `json:"stale"`
 	RefreshesSkipped       uint64   `json:"refreshes_skipped"`
+
+	// ImagesOwned of ImagesDiscovered images this shard lists, at the last
+	// discovery that succeeded; equal when not sharded.
+	ImagesOwned      int `json:"images_owned"`
+	ImagesDiscovered int `json:"images_discovered"`
 
 	Counts            countsReport  `json:"counts"`
 	TopImages         []imageReport `json:"top_images"`
@@ -97,7 +106,9 @@ type imageReport struct {
 
 // buildStatus reads every target's state from memory; it never calls HSS.
 func buildStatus(exp *collector.Exporter, now time.Time, ver, metricsPath string) statusReport {
-	r := statusReport{GeneratedAt: now.UTC(), Version: ver, Targets: []targetReport{}, MetricsPath: metricsPath}
+	spec := exp.Shard()
+	r := statusReport{GeneratedAt: now.UTC(), Version: ver, Shard: spec.Index, TotalShards: spec.Total,
+		Targets: []targetReport{}, MetricsPath: metricsPath}
 	for _, st := range exp.Status() {
 		view, _ := exp.View(st.Target)
 		r.Targets = append(r.Targets, buildTarget(st, view))
@@ -110,6 +121,8 @@ func buildTarget(st collector.TargetStatus, view collector.TargetView) targetRep
 		Name: st.Target, Refreshing: st.Running, Stale: st.Stale, RefreshesSkipped: st.Skipped,
 		MaxStalenessSeconds:    view.MaxStaleness.Seconds(),
 		RefreshIntervalSeconds: view.RefreshInterval.Seconds(),
+		ImagesOwned:            st.ImagesOwned,
+		ImagesDiscovered:       st.ImagesDiscovered,
 		Counts:                 countsReport{st.Images, st.Containers, st.Hosts, st.Pods},
 		TopImages:              []imageReport{},
 		PublicImages:           []imageReport{},

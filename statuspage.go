@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"html/template"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/common/version"
@@ -26,6 +27,7 @@ var statusTemplate = template.Must(template.New("status.html").Funcs(template.Fu
 	"since":       func(now, t time.Time) string { return humanDuration(now.Sub(t)) },
 	"deref":       func(f *float64) float64 { return *f },
 	"part":        func(f, share float64) float64 { return f * share },
+	"thousands":   thousands,
 }).ParseFS(templateFS, "templates/status.html"))
 
 // statusPolicy forbids every script, frame and remote fetch: the page needs
@@ -64,6 +66,20 @@ func addStatusRoutes(mux *http.ServeMux, f flags, exp *collector.Exporter) {
 		}
 		writeJSON(w, http.StatusOK, newImageReport(target, img))
 	})
+}
+
+// thousands writes n with a comma between groups of three digits, so
+// 1234 of 4900 images reads "1,234 of 4,900".
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	start := 0
+	if n < 0 {
+		start = 1
+	}
+	for i := len(s) - 3; i > start; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 func setSafeHeaders(w http.ResponseWriter, contentType string) {

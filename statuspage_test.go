@@ -19,6 +19,7 @@ import (
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
 	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+	"github.com/hss-exporter/hss_exporter/shard"
 )
 
 // Upstream strings a status page must show as text, and an entry point it
@@ -69,7 +70,9 @@ func statusFleet() *hssfake.Fleet {
 	return f
 }
 
-func newStatusEnv(t *testing.T) *statusEnv {
+// newStatusEnv starts the environment; spec, when given, is the shard the
+// exporter is.
+func newStatusEnv(t *testing.T, spec ...shard.Spec) *statusEnv {
 	t.Helper()
 	fleet := statusFleet()
 	srv, err := hssfake.Start(hssfake.DemoOptions(fleet))
@@ -96,7 +99,7 @@ targets:
 	require.NoError(t, err)
 	clock := &statusClock{now: time.Now()}
 	exp := collector.NewExporter(log.NewNopLogger(), []collector.Target{{Config: tc, API: client}}, stats,
-		collector.Options{Now: clock.Now, Jitter: -1})
+		collector.Options{Now: clock.Now, Jitter: -1, Shard: append(spec, shard.Spec{})[0]})
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(exp.Self())
 	mux, err := newMux(flags{telemetry: "/metrics", maxRequests: 4}, exp, reg, log.NewNopLogger())
@@ -159,7 +162,12 @@ func TestStatusJSONHasTheFactsAndLinksEachImage(t *testing.T) {
 
 	require.NoError(t, env.refresh())
 	env.clock.Add(30 * time.Second)
-	tr := env.status(t).Targets[0]
+	r = env.status(t)
+	require.Equal(t, 0, r.Shard, "not sharded: shard 0 of 1")
+	require.Equal(t, 1, r.TotalShards)
+	tr := r.Targets[0]
+	require.Equal(t, 3, tr.ImagesOwned, "not sharded: owns every image")
+	require.Equal(t, 3, tr.ImagesDiscovered)
 	require.Equal(t, "healthy", tr.Health)
 	require.Equal(t, countsReport{Images: 3, Containers: 4, Hosts: 2, Pods: 3}, tr.Counts)
 	require.Equal(t, "success", tr.LastRefresh.Result)
