@@ -13,19 +13,24 @@ import (
 
 // IAMConfig configures IAM password authentication.
 type IAMConfig struct {
-	Endpoint   string // IAM base URL, e.g. DefaultIAMEndpoint(region)
-	Domain     string // account (domain) name
-	Username   string // IAM user name
-	Password   string
-	ProjectID  string // the token is scoped to this project
-	UserAgent  string // default "hss_exporter"
-	HTTPClient *http.Client
-	Observer   Observer
+	Endpoint string // IAM base URL, e.g. DefaultIAMEndpoint(region)
+	Domain   string // account (domain) name
+	Username string // IAM user name
+	Password string
+	// PasswordFile, when set, holds the password: it is read again when it
+	// changes, and the next token is asked for with the new password
+	// (Password is the value read at load, used until then).
+	PasswordFile string
+	Rotation     RotationOptions // how PasswordFile is watched
+	ProjectID    string          // the token is scoped to this project
+	UserAgent    string          // default "hss_exporter"
+	HTTPClient   *http.Client
+	Observer     Observer
 }
 
 func (c IAMConfig) String() string {
-	return fmt.Sprintf("IAMConfig{Endpoint: %q, Domain: %q, Username: %q, Password: %s, ProjectID: %q}",
-		c.Endpoint, c.Domain, c.Username, setOrUnset(c.Password), c.ProjectID)
+	return fmt.Sprintf("IAMConfig{Endpoint: %q, Domain: %q, Username: %q, Password: %s, PasswordFile: %q, ProjectID: %q}",
+		c.Endpoint, c.Domain, c.Username, setOrUnset(c.Password), c.PasswordFile, c.ProjectID)
 }
 
 // Format prints String for every verb, so the password never leaks through
@@ -56,15 +61,18 @@ func iamRefreshMargin(lifetime time.Duration) time.Duration {
 
 // iamAuth authorises requests with an IAM token fetched with a password.
 type iamAuth struct {
-	cfg   IAMConfig
-	cache *credCache[string]
+	cfg      IAMConfig
+	password *secretSet
+	cache    *credCache[string]
 }
 
 // NewIAMAuth returns an Authenticator that sets X-Auth-Token from an IAM
 // password token. The token is fetched on first use, shared by concurrent
 // callers (one fetch at a time), renewed when less than max(5m, 10% of its
 // lifetime) remains, and dropped by Invalidate. When IAM rejects the
-// password, the error is repeated for 5 minutes without asking IAM again.
+// password, the error is repeated for 5 minutes without asking IAM again,
+// unless PasswordFile changes meanwhile. PasswordFile is looked at before
+// every token request and at most every Rotation.CheckInterval otherwise.
 func NewIAMAuth(cfg IAMConfig) Authenticator {
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = DefaultHTTPClient()
@@ -75,13 +83,14 @@ func NewIAMAuth(cfg IAMConfig) Authenticator {
 	if cfg.Observer == nil {
 		cfg.Observer = nopObserver{}
 	}
-	a := &iamAuth{cfg: cfg}
+	a := &iamAuth{cfg: cfg, password: newSecretSet(cfg.Rotation, Credential{Value: cfg.Password, File: cfg.PasswordFile})}
 	a.cache = newCredCache(OpIAMToken, a.fetchToken, iamRefreshMargin, iamFailureCooldown)
 	return a
 }
 
 // Authorize sets X-Auth-Token, fetching a token first when needed.
 func (a *iamAuth) Authorize(ctx context.Context, req *http.Request, _ []byte) error {
+	a.checkPassword(false)
 	token, err := a.cache.get(ctx)
 	if err != nil {
 		return err
@@ -91,8 +100,24 @@ func (a *iamAuth) Authorize(ctx context.Context, req *http.Request, _ []byte) er
 }
 
 // Invalidate drops the cached token so the next call fetches a new one. It
-// returns false while IAM is known to reject the password.
-func (a *iamAuth) Invalidate() bool { return a.cache.invalidate() }
+// returns false while IAM is known to reject the password, unless the
+// password file has changed since.
+func (a *iamAuth) Invalidate() bool {
+	a.checkPassword(true)
+	return a.cache.invalidate()
+}
+
+// checkPassword looks at the password file. A new password ends a
+// remembered rejection: the lockout it protects against was for the old
+// one. The token in hand stays in use; a revoked one earns a 401, and the
+// next one is asked for with the new password.
+func (a *iamAuth) checkPassword(force bool) string {
+	pw, changed := a.password.get(force)
+	if changed {
+		a.cache.forgetFailure()
+	}
+	return pw[0]
+}
 
 func (a *iamAuth) String() string {
 	return "IAM(user " + a.cfg.Username + "@" + a.cfg.Domain + ")"
@@ -128,11 +153,11 @@ type iamTokenRequest struct {
 	} `json:"auth"`
 }
 
-func (a *iamAuth) requestBody() ([]byte, error) {
+func (a *iamAuth) requestBody(password string) ([]byte, error) {
 	var r iamTokenRequest
 	r.Auth.Identity.Methods = []string{"password"}
 	r.Auth.Identity.Password.User.Name = a.cfg.Username
-	r.Auth.Identity.Password.User.Password = a.cfg.Password
+	r.Auth.Identity.Password.User.Password = password
 	r.Auth.Identity.Password.User.Domain.Name = a.cfg.Domain
 	r.Auth.Scope.Project.ID = a.cfg.ProjectID
 	return json.Marshal(r)
@@ -144,7 +169,11 @@ func (a *iamAuth) fetchToken(ctx context.Context) (string, time.Time, error) {
 	if a.cfg.Endpoint == "" {
 		return "", time.Time{}, errors.New(OpIAMToken + ": no IAM endpoint configured")
 	}
-	body, err := a.requestBody()
+	password := a.checkPassword(true)
+	if password == "" {
+		return "", time.Time{}, errors.New(OpIAMToken + ": no password; check the target's iam password_file")
+	}
+	body, err := a.requestBody(password)
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("%s: encoding request: %w", OpIAMToken, err)
 	}
@@ -160,7 +189,7 @@ func (a *iamAuth) fetchToken(ctx context.Context) (string, time.Time, error) {
 		return "", time.Time{}, err
 	}
 	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
-		return "", time.Time{}, iamError(resp, data, a.cfg.Password)
+		return "", time.Time{}, iamError(resp, data, password)
 	}
 	token := resp.Header.Get("X-Subject-Token")
 	if token == "" {

@@ -241,6 +241,14 @@ func (c *credCache[T]) invalidate() bool {
 	return c.failErr == nil || !c.now().Before(c.failUntil)
 }
 
+// forgetFailure ends a remembered rejection early, because the credentials
+// it was for have been replaced.
+func (c *credCache[T]) forgetFailure() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.failErr = nil
+}
+
 // rejected reports whether err is a 4xx answer other than 429: the
 // credentials themselves were refused, and asking again will not help.
 func rejected(err error) bool {

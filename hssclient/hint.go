@@ -38,12 +38,13 @@ func withAuthHint(err error, auth Authenticator, projectID string) error {
 }
 
 func (a *akskAuth) authHint() string {
+	ak, token := a.current()
 	keys := "access_key and secret_key"
-	if a.securityToken != "" {
+	if token != "" {
 		keys = "access_key, secret_key and security_token (temporary keys expire)"
 	}
 	return "check: the signature was refused; check the target's " + keys +
-		" (access key " + maskAccessKey(a.ak) + "); not retried, as HSS locks an access key for 5 minutes after 5 failures"
+		" (access key " + maskAccessKey(ak) + "); not retried, as HSS locks an access key for 5 minutes after 5 failures"
 }
 
 func (a *iamAuth) authHint() string {

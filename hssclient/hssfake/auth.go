@@ -53,6 +53,24 @@ func (c *credStore) init() {
 	c.lockedUntil = map[string]time.Time{}
 }
 
+// RotateAccessKey replaces the permanent AK/SK, as an operator does when
+// rotating keys: from now on only the new pair is accepted, and a request
+// signed with the old one fails as an unknown access key (or a signature
+// mismatch when only the secret key changed). Empty ak disables AK/SK.
+func (s *Server) RotateAccessKey(ak, sk string) {
+	s.creds.mu.Lock()
+	defer s.creds.mu.Unlock()
+	s.opts.AccessKey, s.opts.SecretKey = ak, sk
+}
+
+// RotateIAMPassword replaces the IAM user's password: token requests with
+// the old one are refused from now on. Tokens already issued stay valid.
+func (s *Server) RotateIAMPassword(password string) {
+	s.creds.mu.Lock()
+	defer s.creds.mu.Unlock()
+	s.opts.IAMPassword = password
+}
+
 // ExpireTokens invalidates every IAM token issued so far, as if they had all
 // expired; clients must fetch a new one.
 func (s *Server) ExpireTokens() {
@@ -148,12 +166,13 @@ func (s *Server) verifyAKSK(r *http.Request, a authorization, now time.Time) Aut
 // secretFor finds the SK of a permanent or temporary AK; a temporary AK is
 // only valid with its own security token, signed.
 func (s *Server) secretFor(r *http.Request, a authorization, now time.Time) (string, AuthFailureReason) {
-	if s.opts.AccessKey != "" && a.access == s.opts.AccessKey {
-		return s.opts.SecretKey, ""
-	}
 	s.creds.mu.Lock()
+	permAK, permSK := s.opts.AccessKey, s.opts.SecretKey
 	tc, ok := s.creds.temp[a.access]
 	s.creds.mu.Unlock()
+	if permAK != "" && a.access == permAK {
+		return permSK, ""
+	}
 	switch {
 	case !ok:
 		return "", ReasonUnknownAccessKey

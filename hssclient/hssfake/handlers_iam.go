@@ -77,8 +77,11 @@ func (s *Server) handleCreateToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, user := req.Auth.Identity, req.Auth.Identity.Password.User
+	s.creds.mu.Lock()
+	password := s.opts.IAMPassword // RotateIAMPassword may change it
+	s.creds.mu.Unlock()
 	if !slices.Contains(id.Methods, "password") || s.opts.IAMUser == "" ||
-		user.Name != s.opts.IAMUser || user.Password != s.opts.IAMPassword ||
+		user.Name != s.opts.IAMUser || user.Password != password ||
 		user.Domain.Name != s.opts.IAMDomain {
 		writeIAMError(w, http.StatusUnauthorized, "The username or password is wrong.")
 		return

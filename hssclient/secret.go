@@ -1,0 +1,230 @@
+package hssclient
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Credential is one part of a credential (access key, secret key, security
+// token, password) that an operator may rotate by replacing a file.
+type Credential struct {
+	// Value is the value known when the authenticator is built (the config
+	// loader has read the file once already); it is used until File gives
+	// another, and kept whenever File cannot be read.
+	Value string
+	// File, when set, is read again whenever it changes: a trailing newline
+	// is dropped, and an empty or unreadable file keeps the previous value.
+	File string
+}
+
+func (c Credential) String() string {
+	return fmt.Sprintf("Credential{Value: %s, File: %q}", setOrUnset(c.Value), c.File)
+}
+
+// Format prints String for every verb, so the value never shows.
+func (c Credential) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }
+
+// DefaultCheckInterval is how often, at most, credential files are looked
+// at: one stat each, cheap enough for every refresh and soon enough after a
+// rotation (Kubernetes itself takes up to a minute to update a Secret).
+const DefaultCheckInterval = 5 * time.Second
+
+// maxCredentialFile matches the config loader's limit: a larger file is the
+// wrong file.
+const maxCredentialFile = 64 << 10
+
+// RotationOptions tunes how credential files are watched.
+type RotationOptions struct {
+	// CheckInterval is the least time between two looks at the files;
+	// default DefaultCheckInterval. A refused request looks at once.
+	CheckInterval time.Duration
+	// OnReload, when set, hears of each change: nil once new values are in
+	// use, or why they are not (the previous ones stay). The error names
+	// the file and never holds its content. A failure is told once, until
+	// it changes or the files are read successfully.
+	OnReload func(err error)
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+// secretSet holds credentials read together: a change to any of the files
+// re-reads them all and replaces them all at once, so an access key and its
+// secret key from the same Secret volume never mix generations.
+type secretSet struct {
+	creds []Credential
+	opt   RotationOptions
+	files bool // any file to watch
+
+	mu       sync.Mutex
+	vals     []string
+	stamps   []os.FileInfo // of the files as last read; nil entry = unknown
+	checked  time.Time
+	reported string // the failure last told to OnReload
+}
+
+func newSecretSet(opt RotationOptions, creds ...Credential) *secretSet {
+	if opt.CheckInterval <= 0 {
+		opt.CheckInterval = DefaultCheckInterval
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	s := &secretSet{creds: creds, opt: opt, vals: make([]string, len(creds)), stamps: make([]os.FileInfo, len(creds))}
+	for i, c := range creds {
+		s.vals[i] = c.Value
+		s.files = s.files || c.File != ""
+	}
+	return s
+}
+
+// get returns the current values, looking at the files first when the
+// check interval has passed, or at once when force is set. changed reports
+// that this call replaced the values.
+func (s *secretSet) get(force bool) (vals []string, changed bool) {
+	s.mu.Lock()
+	var report func(error)
+	var err error
+	if s.files {
+		now := s.opt.Now()
+		if force || s.checked.IsZero() || now.Sub(s.checked) >= s.opt.CheckInterval {
+			s.checked = now
+			changed, err = s.check()
+			if s.opt.OnReload != nil && (changed || (err != nil && err.Error() != s.reported)) {
+				report = s.opt.OnReload
+			}
+			if err != nil {
+				s.reported = err.Error()
+			} else if changed {
+				s.reported = ""
+			}
+		}
+	}
+	vals = append([]string(nil), s.vals...)
+	s.mu.Unlock()
+	if report != nil {
+		report(err) // outside the lock: a slow logger must not hold up signing
+	}
+	return vals, changed
+}
+
+// check re-reads the files when any of them changed. s.mu is held.
+func (s *secretSet) check() (changed bool, err error) {
+	if !s.changedOnDisk() {
+		return false, nil
+	}
+	vals, stamps, err := s.readConsistent()
+	if err != nil {
+		return false, err // stamps kept: tried again at the next check
+	}
+	s.stamps = stamps
+	for i := range vals {
+		if vals[i] != s.vals[i] {
+			changed = true
+		}
+	}
+	s.vals = vals
+	return changed, nil
+}
+
+// changedOnDisk compares each file with what was read last: another file
+// (a new inode, as a Kubernetes ..data swap or a rename gives), or a new
+// size or modification time. Following symlinks, a Secret volume's
+// indirection is seen through.
+func (s *secretSet) changedOnDisk() bool {
+	for i, c := range s.creds {
+		if c.File == "" {
+			continue
+		}
+		fi, err := os.Stat(c.File)
+		if err != nil || !sameFile(s.stamps[i], fi) {
+			return true
+		}
+	}
+	return false
+}
+
+func sameFile(a, b os.FileInfo) bool {
+	return a != nil && b != nil && os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
+}
+
+// readConsistent reads every file, and again if any changed while it read,
+// so a pair swapped between two reads is not taken half old, half new.
+func (s *secretSet) readConsistent() ([]string, []os.FileInfo, error) {
+	for attempt := 0; ; attempt++ {
+		vals := make([]string, len(s.creds))
+		stamps := make([]os.FileInfo, len(s.creds))
+		for i, c := range s.creds {
+			if c.File == "" {
+				vals[i] = s.vals[i]
+				continue
+			}
+			v, fi, err := readCredentialFile(c.File)
+			if err != nil {
+				return nil, nil, fmt.Errorf("credential file %q changed but cannot be used, keeping the previous credentials: %w", c.File, err)
+			}
+			vals[i], stamps[i] = v, fi
+		}
+		stable := true
+		for i, c := range s.creds {
+			if fi, err := os.Stat(c.File); c.File != "" && (err != nil || !sameFile(stamps[i], fi)) {
+				stable = false
+			}
+		}
+		if stable {
+			return vals, stamps, nil
+		}
+		if attempt == 2 {
+			return nil, nil, errors.New("credential files kept changing while being read; keeping the previous credentials")
+		}
+	}
+}
+
+var errCredentialEmpty = errors.New("the file is empty")
+
+// readCredentialFile reads one credential through a single open file, so
+// the content and the returned FileInfo belong together.
+func readCredentialFile(name string) (string, os.FileInfo, error) {
+	// Stat first: opening a FIFO put in the file's place would block.
+	if fi, err := os.Stat(name); err != nil {
+		return "", nil, pathReason(err)
+	} else if !fi.Mode().IsRegular() {
+		return "", nil, errors.New("not a regular file")
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return "", nil, pathReason(err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	switch {
+	case err != nil:
+		return "", nil, pathReason(err)
+	case !fi.Mode().IsRegular():
+		return "", nil, errors.New("not a regular file")
+	case fi.Size() > maxCredentialFile:
+		return "", nil, fmt.Errorf("larger than %d KiB", maxCredentialFile>>10)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxCredentialFile+1))
+	if err != nil {
+		return "", nil, pathReason(err)
+	}
+	v := strings.TrimRight(string(b), "\r\n")
+	if v == "" {
+		return "", nil, errCredentialEmpty
+	}
+	return v, fi, nil
+}
+
+// pathReason drops the path os errors repeat: the message names it once.
+func pathReason(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
