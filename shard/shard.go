@@ -20,6 +20,16 @@
 // ending in "@". Every replica reads the same configuration and the same
 // discovery, so every replica computes the same key and the same owner.
 //
+// Images that one container query can list together, because they share a
+// tag (name and version) or a digest, directly or through another image
+// discovery returned, are owned as one group: by the shard of the group's
+// smallest key (collector/ownership.go). A container is then listed by one
+// shard only, which counts it as a single process would. Nearly every
+// group is a single image. A container HSS itself reports under two
+// unrelated images (no tag or digest in common) is the one case a shard
+// cannot see: a single process counts it once, shards owning both images
+// once each.
+//
 // The mapping is pinned by golden tests: changing it silently would move
 // every image at the next upgrade and double count or drop containers
 // while the replicas run mixed versions.
