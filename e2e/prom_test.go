@@ -20,8 +20,16 @@ type promAPI struct{ base string }
 
 // query runs an instant query. A PromQL error is returned as *queryError,
 // so callers can tell a bad expression from a server not up yet.
-func (p promAPI) query(expr string) ([]sample, error) {
-	resp, err := http.Get(p.base + "/api/v1/query?" + url.Values{"query": {expr}}.Encode())
+func (p promAPI) query(expr string) ([]sample, error) { return p.queryAt(expr, "") }
+
+// queryAt runs an instant query at a Unix time ("" for now), so two
+// queries can see the same instant.
+func (p promAPI) queryAt(expr, at string) ([]sample, error) {
+	params := url.Values{"query": {expr}}
+	if at != "" {
+		params.Set("time", at)
+	}
+	resp, err := http.Get(p.base + "/api/v1/query?" + params.Encode())
 	if err != nil {
 		return nil, err
 	}
