@@ -25,24 +25,31 @@ func startFake(t *testing.T, fleet *hssfake.Fleet, cfg config.Target) (*Exporter
 	t.Helper()
 	srv, err := hssfake.Start(hssfake.DemoOptions(fleet))
 	require.NoError(t, err)
-	transport := &http.Transport{}
-	t.Cleanup(func() {
-		srv.Close()
-		transport.CloseIdleConnections()
-	})
+	t.Cleanup(srv.Close)
 	cfg.Name = "demo"
 	stats := NewAPIStats()
+	client := demoClient(t, srv.URL, cfg, stats, 10*time.Second)
+	clock := newFakeClock()
+	e := NewExporter(nil, []Target{{Config: cfg, API: client}}, stats, Options{Now: clock.Now, Jitter: -1})
+	return e, srv
+}
+
+// demoClient is the real client with the demo credentials, reporting to
+// stats as cfg.Name, without retries so a test sees every failure. Its
+// idle connections close when the test ends, before goleak looks.
+func demoClient(t *testing.T, url string, cfg config.Target, stats *APIStats, timeout time.Duration) *hssclient.Client {
+	t.Helper()
+	transport := &http.Transport{}
+	t.Cleanup(transport.CloseIdleConnections)
 	client, err := hssclient.New(hssclient.Config{
-		Region: hssfake.DemoRegion, ProjectID: hssfake.DemoProjectID, Endpoint: srv.URL,
+		Region: hssfake.DemoRegion, ProjectID: hssfake.DemoProjectID, Endpoint: url,
 		Auth:       hssclient.NewAKSKAuth(hssfake.DemoAccessKey, hssfake.DemoSecretKey, ""),
-		HTTPClient: &http.Client{Transport: transport, Timeout: 10 * time.Second},
+		HTTPClient: &http.Client{Transport: transport, Timeout: timeout},
 		PageSize:   cfg.PageSize, MaxConcurrency: cfg.MaxConcurrency, MaxRetries: -1,
 		Observer: stats.Observer(cfg.Name),
 	})
 	require.NoError(t, err)
-	clock := newFakeClock()
-	e := NewExporter(nil, []Target{{Config: cfg, API: client}}, stats, Options{Now: clock.Now, Jitter: -1})
-	return e, srv
+	return client
 }
 
 // handFleet has an SWR image in pods (one with a public IP), an image run

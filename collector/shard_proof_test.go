@@ -3,7 +3,6 @@ package collector
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -13,7 +12,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hss-exporter/hss_exporter/config"
-	"github.com/hss-exporter/hss_exporter/hssclient"
 	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
 	"github.com/hss-exporter/hss_exporter/shard"
 )
@@ -75,17 +73,8 @@ func proofTarget(x hssfake.Image) config.Target {
 // shardExporter reads srv through its own client, as one replica does.
 func shardExporter(t *testing.T, srv *hssfake.Server, cfg config.Target, spec shard.Spec) *Exporter {
 	t.Helper()
-	transport := &http.Transport{}
-	t.Cleanup(transport.CloseIdleConnections)
 	stats := NewAPIStats()
-	client, err := hssclient.New(hssclient.Config{
-		Region: hssfake.DemoRegion, ProjectID: hssfake.DemoProjectID, Endpoint: srv.URL,
-		Auth:       hssclient.NewAKSKAuth(hssfake.DemoAccessKey, hssfake.DemoSecretKey, ""),
-		HTTPClient: &http.Client{Transport: transport, Timeout: 30 * time.Second},
-		PageSize:   cfg.PageSize, MaxConcurrency: cfg.MaxConcurrency, MaxRetries: -1,
-		Observer: stats.Observer(cfg.Name),
-	})
-	require.NoError(t, err)
+	client := demoClient(t, srv.URL, cfg, stats, 30*time.Second)
 	return NewExporter(nil, []Target{{Config: cfg, API: client}}, stats, Options{Jitter: -1, Shard: spec})
 }
 
