@@ -242,7 +242,7 @@ func TestAPIErrorCarriesCodeAndRequestID(t *testing.T) {
 func TestMalformedAndOversizedBodies(t *testing.T) {
 	cases := map[string]string{
 		"invalid json":        `{"total_num": 1, "data_list": [`,
-		"total_num as string": `{"total_num": "12", "data_list": []}`,
+		"total_num as a word": `{"total_num": "twelve", "data_list": []}`,
 		"count beyond int64":  `{"total_num": 99999999999999999999, "data_list": []}`,
 		"oversized":           `{"total_num": 1, "data_list": [{"container_id": "` + string(make([]byte, 2048)) + `"}]}`,
 	}

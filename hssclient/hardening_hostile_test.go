@@ -34,7 +34,7 @@ func TestHostileSuccessBodiesFailClearly(t *testing.T) {
 		want       string // in the error; "" means the page decodes
 	}{
 		{"invalid json", `{"total_num": 1, "data_list": [{"container_id": }]}LEAKME`, "not valid JSON"},
-		{"total_num as a string", `{"total_num": "12", "data_list": []}`, `"total_num"`},
+		{"total_num as a word", `{"total_num": "LEAKME", "data_list": []}`, `"total_num"`},
 		{"count beyond int64", `{"total_num": ` + hugeNumber + `, "data_list": []}`, `"total_num"`},
 		{"negative count beyond int64", `{"total_num": -` + hugeNumber + `}`, `"total_num"`},
 		{"float count", `{"total_num": 1.5}`, `"total_num"`},

@@ -1,0 +1,82 @@
+package hssclient
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+)
+
+// The UnmarshalJSON methods below decode every 64-bit count through count,
+// so 3.0 or "12" is read as the integer it is; everything else decodes as
+// the plain struct would. A field that still cannot be read is named in the
+// error, never quoted.
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (p *ContainerPage) UnmarshalJSON(b []byte) error {
+	type plain ContainerPage
+	var v struct {
+		plain
+		TotalNum count `json:"total_num"`
+	}
+	if err := unmarshalCounts(b, &v); err != nil {
+		return err
+	}
+	*p = ContainerPage(v.plain)
+	p.TotalNum = int64(v.TotalNum)
+	return nil
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (p *ImagePage) UnmarshalJSON(b []byte) error {
+	type plain ImagePage
+	var v struct {
+		plain
+		TotalNum count `json:"total_num"`
+	}
+	if err := unmarshalCounts(b, &v); err != nil {
+		return err
+	}
+	*p = ImagePage(v.plain)
+	p.TotalNum = int64(v.TotalNum)
+	return nil
+}
+
+// UnmarshalJSON implements json.Unmarshaler. A null row stays the zero
+// LocalImage, which the pagers skip.
+func (img *LocalImage) UnmarshalJSON(b []byte) error {
+	type plain LocalImage
+	var v struct {
+		plain
+		ImageSize        count `json:"image_size"`
+		LatestUpdateTime count `json:"latest_update_time"`
+		LatestScanTime   count `json:"latest_scan_time"`
+		VulNum           count `json:"vul_num"`
+		UnsafeSettingNum count `json:"unsafe_setting_num"`
+		MaliciousFileNum count `json:"malicious_file_num"`
+		HostNum          count `json:"host_num"`
+		ContainerNum     count `json:"container_num"`
+		ComponentNum     count `json:"component_num"`
+	}
+	if string(b) == "null" {
+		return nil
+	}
+	if err := unmarshalCounts(b, &v); err != nil {
+		return err
+	}
+	*img = LocalImage(v.plain)
+	img.ImageSize, img.LatestUpdateTime, img.LatestScanTime = int64(v.ImageSize), int64(v.LatestUpdateTime), int64(v.LatestScanTime)
+	img.VulNum, img.UnsafeSettingNum, img.MaliciousFileNum = int64(v.VulNum), int64(v.UnsafeSettingNum), int64(v.MaliciousFileNum)
+	img.HostNum, img.ContainerNum, img.ComponentNum = int64(v.HostNum), int64(v.ContainerNum), int64(v.ComponentNum)
+	return nil
+}
+
+// unmarshalCounts decodes b into v, a struct embedding the plain type as
+// "plain", and keeps that embedding out of the field path of an error.
+func unmarshalCounts(b []byte, v any) error {
+	err := json.Unmarshal(b, v)
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		typeErr.Field = strings.ReplaceAll(strings.TrimPrefix(typeErr.Field, "plain."), ".plain.", ".")
+	}
+	return err
+}
