@@ -18,61 +18,79 @@ var pageSteps = []int{200, 100, 10}
 // EachContainer walks every page of containers matching req (Offset and
 // Limit are managed by the pager) and calls fn once per distinct
 // container_id. Rows without an ID cannot be de-duplicated and are passed on
-// as they come. It returns the first error of the API or of fn.
+// as they come; a null or empty row says nothing about any container and is
+// skipped. It returns the first error of the API or of fn.
 func (c *Client) EachContainer(ctx context.Context, req ListContainersRequest, fn func(Container) error) error {
 	seen := make(map[string]struct{})
-	return c.walk(ctx, OpListContainers, func(offset int64, limit int) (int, int64, error) {
+	return c.walk(ctx, OpListContainers, func(offset int64, limit int) (int, int, int64, error) {
 		req.Offset, req.Limit = offset, limit
 		page, err := c.ListLocalImageContainers(ctx, req)
 		if err != nil {
-			return 0, 0, err
+			return 0, 0, 0, err
 		}
+		fresh := 0
 		for _, row := range page.DataList {
+			if row == (Container{}) {
+				continue
+			}
 			if row.ContainerID != "" {
 				if _, dup := seen[row.ContainerID]; dup {
 					continue
 				}
 				seen[row.ContainerID] = struct{}{}
 			}
+			fresh++
 			if err := fn(row); err != nil {
-				return 0, 0, err
+				return 0, 0, 0, err
 			}
 		}
-		return len(page.DataList), page.TotalNum, nil
+		return len(page.DataList), fresh, page.TotalNum, nil
 	})
 }
 
 // EachImage walks every page of local images matching req and calls fn once
-// per distinct image (name, version, digest and ID).
+// per distinct image (name, version, digest and ID), skipping null rows.
 func (c *Client) EachImage(ctx context.Context, req ListImagesRequest, fn func(LocalImage) error) error {
 	seen := make(map[[4]string]struct{})
-	return c.walk(ctx, OpListImages, func(offset int64, limit int) (int, int64, error) {
+	return c.walk(ctx, OpListImages, func(offset int64, limit int) (int, int, int64, error) {
 		req.Offset, req.Limit = offset, limit
 		page, err := c.ListImageLocal(ctx, req)
 		if err != nil {
-			return 0, 0, err
+			return 0, 0, 0, err
 		}
+		fresh := 0
 		for _, img := range page.DataList {
+			if img == (LocalImage{}) {
+				continue
+			}
 			key := [4]string{img.ImageName, img.ImageVersion, img.ImageDigest, img.ImageID}
 			if _, dup := seen[key]; dup {
 				continue
 			}
 			seen[key] = struct{}{}
+			fresh++
 			if err := fn(img); err != nil {
-				return 0, 0, err
+				return 0, 0, 0, err
 			}
 		}
-		return len(page.DataList), page.TotalNum, nil
+		return len(page.DataList), fresh, page.TotalNum, nil
 	})
 }
 
-// fetchPage fetches the page at offset and returns how many rows it held
-// and the total_num it reported.
-type fetchPage func(offset int64, limit int) (rows int, total int64, err error)
+// fetchPage fetches the page at offset and returns how many rows it held,
+// how many of them were new (not seen on an earlier page) and the
+// total_num it reported.
+type fetchPage func(offset int64, limit int) (rows, fresh int, total int64, err error)
 
 // walk drives paging by record offset. It stops on an empty page, a short
-// page or offset >= total_num, and advances by the rows actually received,
-// so a page larger than asked skips nothing.
+// page or once offset reaches total_num, and advances by the rows actually
+// received, so a page larger than asked skips nothing.
+//
+// A full page that carries offset past total_num contradicts it (a
+// total_num of 0, missing or shrinking while rows keep coming): the rows
+// are the better evidence, so paging goes on until a short or empty page,
+// or a page with nothing new (a server that ignores offset), instead of
+// dropping the rest of the listing.
 //
 // A 400 to the first page is retried with the next smaller page size. The
 // smaller size is remembered only once the API accepts it: a 400 that has
@@ -84,9 +102,9 @@ func (c *Client) walk(ctx context.Context, op string, fetch fetchPage) error {
 		if pages >= c.cfg.MaxPages {
 			return fmt.Errorf("%s: %w (%d pages)", op, ErrTooManyPages, pages)
 		}
-		rows, total, err := fetch(offset, limit)
+		rows, fresh, total, err := fetch(offset, limit)
 		if err != nil {
-			if next, ok := smallerPageSize(limit); ok && pages == 0 && isStatus(err, http.StatusBadRequest) {
+			if next, ok := smallerPageSize(limit); ok && pages == 0 && isPageSizeRefusal(err) {
 				c.cfg.Observer.Retry(op, "page_size")
 				limit, stepped = next, true
 				continue
@@ -98,7 +116,7 @@ func (c *Client) walk(ctx context.Context, op string, fetch fetchPage) error {
 		}
 		pages++
 		offset += int64(rows)
-		if rows == 0 || rows < limit || offset >= total {
+		if rows == 0 || rows < limit || offset == total || (offset > total && fresh == 0) {
 			return nil
 		}
 		if err := ctx.Err(); err != nil {
@@ -116,7 +134,15 @@ func smallerPageSize(limit int) (int, bool) {
 	return 0, false
 }
 
-func isStatus(err error, code int) bool {
+// codeNoPermission is HSS's 400 for a caller that may not see what it asked
+// for (an enterprise project, typically): no page size will change that.
+const codeNoPermission = "HSS.0013"
+
+// isPageSizeRefusal reports whether err may be the API refusing the page
+// size: a 400, unless its code says it is about permissions. Stepping down
+// on those would only triple the failing calls and shrink every later
+// page for the life of the client.
+func isPageSizeRefusal(err error) bool {
 	var apiErr *APIError
-	return errors.As(err, &apiErr) && apiErr.StatusCode == code
+	return errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusBadRequest && apiErr.Code != codeNoPermission
 }

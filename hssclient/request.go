@@ -1,6 +1,7 @@
 package hssclient
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -139,7 +140,7 @@ func (c *Client) attempt(ctx context.Context, op string, u *url.URL, retry strin
 	if err != nil {
 		return nil, 0, &NetworkError{Operation: op, Err: err}
 	}
-	if resp.StatusCode != http.StatusOK {
+	if resp.StatusCode != http.StatusOK || hasErrorCode(body) {
 		return nil, parseRetryAfter(resp.Header.Get("Retry-After")), newAPIError(op, resp, body, req)
 	}
 	return body, 0, nil
@@ -200,6 +201,19 @@ func parseRetryAfter(v string) time.Duration {
 		return max(time.Until(t), 0)
 	}
 	return 0
+}
+
+// hasErrorCode reports whether a 200 answer is an error body in disguise
+// ({"error_code": "...", ...}, as some gateways and backends send): read as
+// a page it would be an empty inventory, and a refresh would report success
+// with nothing in it. The cheap byte search keeps large pages from being
+// decoded twice.
+func hasErrorCode(body []byte) bool {
+	if !bytes.Contains(body, []byte(`"error_code"`)) {
+		return false
+	}
+	var eb errorBody
+	return json.Unmarshal(body, &eb) == nil && eb.ErrorCode != ""
 }
 
 type errorBody struct {
