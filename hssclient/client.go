@@ -24,7 +24,7 @@ type Config struct {
 	HTTPClient *http.Client // default: a client with transport timeouts and no redirects
 	UserAgent  string       // default "hss_exporter"
 
-	PageSize          int           // default 200; stepped down to 100, then 10, on a 400
+	PageSize          int           // default 200; stepped down to 100, 50, then 10, on a 400
 	RequestsPerSecond float64       // token bucket rate; 0 = unlimited
 	Burst             int           // default max(1, RequestsPerSecond)
 	MaxConcurrency    int           // in-flight requests; 0 = unlimited

@@ -158,3 +158,18 @@ func TestPermissionRefusalDoesNotStepPageSizeDown(t *testing.T) {
 	require.Equal(t, int32(1), calls.Load(), "no page size makes a permission error go away")
 	require.Equal(t, DefaultPageSize, c.PageSize())
 }
+
+func TestPageSizeStepsDownToTheLargestAccepted(t *testing.T) {
+	var calls atomic.Int32
+	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		if limit, _ := strconv.Atoi(r.URL.Query().Get("limit")); limit > 50 {
+			writeJSON(w, 400, map[string]string{"error_code": "HSS.0001", "error_msg": "invalid limit"})
+			return
+		}
+		writeJSON(w, 200, map[string]any{"total_num": 0, "data_list": []any{}})
+	}, nil)
+	require.NoError(t, c.EachContainer(context.Background(), ListContainersRequest{}, func(Container) error { return nil }))
+	require.Equal(t, 50, c.PageSize(), "an API capped at 50 is not paged 10 at a time, five times the calls")
+	require.Equal(t, int32(3), calls.Load())
+}

@@ -13,7 +13,7 @@ var ErrTooManyPages = errors.New("page cap reached before the listing ended")
 
 // pageSteps are the page sizes to fall back to when the API answers 400 to a
 // larger one.
-var pageSteps = []int{200, 100, 10}
+var pageSteps = []int{200, 100, 50, 10}
 
 // EachContainer walks every page of containers matching req (Offset and
 // Limit are managed by the pager) and calls fn once per distinct

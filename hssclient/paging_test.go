@@ -140,7 +140,7 @@ func TestUnrelatedBadRequestDoesNotShrinkThePageSize(t *testing.T) {
 	_, err := collect(t, c)
 	require.True(t, IsBadRequest(err))
 	require.Equal(t, 200, c.PageSize())
-	require.Len(t, ps.calls, 3, "200, 100 and 10 were tried once each")
+	require.Len(t, ps.calls, len(pageSteps), "200, 100, 50 and 10 were tried once each")
 }
 
 func TestCallbackErrorStopsPaging(t *testing.T) {
