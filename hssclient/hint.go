@@ -18,8 +18,10 @@ const hintForbidden = `check: the credentials were accepted but lack permission;
 	`(or the ECS agency) read-only HSS access, e.g. the system policy "HSS ReadOnlyAccess", ` +
 	`in project %s, and check project_id and enterprise_project_id`
 
-// withAuthHint adds to a final 401 or 403 what the operator should fix,
-// since the exporter will not retry it and the log line is all they see.
+// withAuthHint adds to a final 401 or 403 (or HSS's 400 HSS.0013, which is
+// how a caller limited to one enterprise project is refused) what the
+// operator should fix, since the exporter will not retry it and the log
+// line is all they see.
 func withAuthHint(err error, auth Authenticator, projectID string) error {
 	var apiErr *APIError
 	if !errors.As(err, &apiErr) || apiErr.Hint != "" {
@@ -33,6 +35,10 @@ func withAuthHint(err error, auth Authenticator, projectID string) error {
 		}
 	case http.StatusForbidden:
 		apiErr.Hint = fmt.Sprintf(hintForbidden, cleanText(projectID, 64))
+	case http.StatusBadRequest:
+		if apiErr.Code == codeNoPermission {
+			apiErr.Hint = fmt.Sprintf(hintForbidden, cleanText(projectID, 64))
+		}
 	}
 	return err
 }
