@@ -174,3 +174,15 @@ func TestPageSizeStepsDownToTheLargestAccepted(t *testing.T) {
 	require.Equal(t, 50, c.PageSize(), "an API capped at 50 is not paged 10 at a time, five times the calls")
 	require.Equal(t, int32(3), calls.Load())
 }
+
+func TestOversizedBodyIsNotDownloadedAgain(t *testing.T) {
+	var calls atomic.Int32
+	big := `{"total_num": 1, "data_list": [], "pad": "` + string(make([]byte, 8192)) + `"}`
+	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		rawHandler(200, big)(w, r)
+	}, func(cfg *Config) { cfg.MaxBodyBytes = 4096 })
+	_, err := c.ListImageLocal(context.Background(), ListImagesRequest{})
+	require.ErrorContains(t, err, "larger than 4096 bytes")
+	require.Equal(t, int32(1), calls.Load(), "the same server sends the same oversized page again")
+}

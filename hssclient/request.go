@@ -137,6 +137,11 @@ func (c *Client) attempt(ctx context.Context, op string, u *url.URL, retry strin
 	defer resp.Body.Close()
 	body, err := readBounded(resp.Body, c.cfg.MaxBodyBytes)
 	c.cfg.Observer.RequestDone(op, resp.StatusCode, time.Since(start))
+	if errors.Is(err, errBodyTooLarge) {
+		// Not transient: asking again downloads the same cap's worth of
+		// bytes up to MaxRetries more times, to fail the same way.
+		return nil, 0, &DecodeError{Operation: op, Err: err}
+	}
 	if err != nil {
 		return nil, 0, &NetworkError{Operation: op, Err: err}
 	}
@@ -177,6 +182,9 @@ func stripURL(err error) error {
 	return err
 }
 
+// errBodyTooLarge marks an answer over Config.MaxBodyBytes.
+var errBodyTooLarge = errors.New("response body larger")
+
 // readBounded reads at most limit bytes and fails clearly beyond that.
 func readBounded(r io.Reader, limit int64) ([]byte, error) {
 	body, err := io.ReadAll(io.LimitReader(r, limit+1))
@@ -184,7 +192,7 @@ func readBounded(r io.Reader, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("reading response body: %w", err)
 	}
 	if int64(len(body)) > limit {
-		return nil, fmt.Errorf("response body larger than %d bytes", limit)
+		return nil, fmt.Errorf("%w than %d bytes", errBodyTooLarge, limit)
 	}
 	return body, nil
 }
