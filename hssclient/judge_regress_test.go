@@ -2,6 +2,7 @@ package hssclient
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"sync/atomic"
@@ -20,10 +21,10 @@ func TestCountsInOtherJSONShapesAreRead(t *testing.T) {
 		err       string // "" means it decodes
 	}{
 		{"float with zero fraction", `{"image_name":"a","vul_num":3.0,"container_num":2.0}`, LocalImage{ImageName: "a", VulNum: 3, ContainerNum: 2}, ""},
-		{"exponent", `{"image_name":"a","image_size":1.5e3}`, LocalImage{ImageName: "a", ImageSize: 1500}, ""},
-		{"numeric string", `{"image_name":"a","vul_num":"7","host_num":" 4 "}`, LocalImage{ImageName: "a", VulNum: 7, HostNum: 4}, ""},
-		{"empty string and null", `{"image_name":"a","vul_num":"","host_num":null}`, LocalImage{ImageName: "a"}, ""},
-		{"negative stays as sent", `{"image_name":"a","vul_num":-1}`, LocalImage{ImageName: "a", VulNum: -1}, ""},
+		{"exponent", `{"image_name":"a","image_size":1.5e3}`, LocalImage{ImageName: "a", ImageSize: 1500, ContainerNumUnknown: true}, ""},
+		{"numeric string", `{"image_name":"a","vul_num":"7","host_num":" 4 "}`, LocalImage{ImageName: "a", VulNum: 7, HostNum: 4, ContainerNumUnknown: true}, ""},
+		{"empty string and null", `{"image_name":"a","vul_num":"","host_num":null}`, LocalImage{ImageName: "a", ContainerNumUnknown: true}, ""},
+		{"negative stays as sent", `{"image_name":"a","vul_num":-1}`, LocalImage{ImageName: "a", VulNum: -1, ContainerNumUnknown: true}, ""},
 		{"fraction is refused", `{"image_name":"a","vul_num":3.5}`, LocalImage{}, `"data_list.vul_num"`},
 		{"beyond int64 is refused", `{"image_name":"a","image_size":99999999999999999999}`, LocalImage{}, `"data_list.image_size"`},
 		{"word is refused", `{"image_name":"a","container_num":"LEAKME"}`, LocalImage{}, `"data_list.container_num"`},
@@ -135,7 +136,23 @@ func TestNullRowsAreNoContainersOrImages(t *testing.T) {
 		images = append(images, img)
 		return nil
 	}))
-	require.Equal(t, []LocalImage{{ImageName: "a"}}, images)
+	require.Equal(t, []LocalImage{{ImageName: "a", ContainerNumUnknown: true}}, images)
+}
+
+// TestContainerNumNullOrAbsentIsUnknown: the collector skips images HSS
+// reports with container_num 0, so null or absent must not read as 0.
+func TestContainerNumNullOrAbsentIsUnknown(t *testing.T) {
+	for body, want := range map[string]LocalImage{
+		`{"container_num": 0}`:    {},
+		`{"container_num": 3}`:    {ContainerNum: 3},
+		`{"container_num": "3"}`:  {ContainerNum: 3},
+		`{"container_num": null}`: {ContainerNumUnknown: true},
+		`{}`:                      {ContainerNumUnknown: true},
+	} {
+		var got LocalImage
+		require.NoError(t, json.Unmarshal([]byte(body), &got), body)
+		require.Equal(t, want, got, body)
+	}
 }
 
 func TestErrorBodyWithStatus200IsAnError(t *testing.T) {

@@ -44,6 +44,11 @@ type LocalImage struct {
 	ScanFailedDesc   string `json:"scan_failed_desc"`
 	SeverityLevel    string `json:"severity_level"`
 	NonScanReason    string `json:"non_scan_reason"`
+
+	// ContainerNumUnknown is set when the answer had container_num null or
+	// left it out: unknown, not zero, so the image's containers must still
+	// be listed.
+	ContainerNumUnknown bool `json:"-"`
 }
 
 // ImagePage is one page of ListImageLocal.

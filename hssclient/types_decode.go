@@ -47,15 +47,15 @@ func (img *LocalImage) UnmarshalJSON(b []byte) error {
 	type plain LocalImage
 	var v struct {
 		plain
-		ImageSize        count `json:"image_size"`
-		LatestUpdateTime count `json:"latest_update_time"`
-		LatestScanTime   count `json:"latest_scan_time"`
-		VulNum           count `json:"vul_num"`
-		UnsafeSettingNum count `json:"unsafe_setting_num"`
-		MaliciousFileNum count `json:"malicious_file_num"`
-		HostNum          count `json:"host_num"`
-		ContainerNum     count `json:"container_num"`
-		ComponentNum     count `json:"component_num"`
+		ImageSize        count  `json:"image_size"`
+		LatestUpdateTime count  `json:"latest_update_time"`
+		LatestScanTime   count  `json:"latest_scan_time"`
+		VulNum           count  `json:"vul_num"`
+		UnsafeSettingNum count  `json:"unsafe_setting_num"`
+		MaliciousFileNum count  `json:"malicious_file_num"`
+		HostNum          count  `json:"host_num"`
+		ContainerNum     *count `json:"container_num"` // nil: null or absent
+		ComponentNum     count  `json:"component_num"`
 	}
 	if string(b) == "null" {
 		return nil
@@ -66,7 +66,12 @@ func (img *LocalImage) UnmarshalJSON(b []byte) error {
 	*img = LocalImage(v.plain)
 	img.ImageSize, img.LatestUpdateTime, img.LatestScanTime = int64(v.ImageSize), int64(v.LatestUpdateTime), int64(v.LatestScanTime)
 	img.VulNum, img.UnsafeSettingNum, img.MaliciousFileNum = int64(v.VulNum), int64(v.UnsafeSettingNum), int64(v.MaliciousFileNum)
-	img.HostNum, img.ContainerNum, img.ComponentNum = int64(v.HostNum), int64(v.ContainerNum), int64(v.ComponentNum)
+	img.HostNum, img.ComponentNum = int64(v.HostNum), int64(v.ComponentNum)
+	if v.ContainerNum != nil {
+		img.ContainerNum = int64(*v.ContainerNum)
+	} else {
+		img.ContainerNumUnknown = true
+	}
 	return nil
 }
 
