@@ -83,16 +83,40 @@ var imageGauges = []struct {
 	desc  *prometheus.Desc
 	value func(*hssclient.LocalImage) (v float64, ok bool)
 }{
-	{imageVulnerabilitiesDesc, func(i *hssclient.LocalImage) (float64, bool) { return float64(i.VulNum), true }},
-	{imageUnsafeSettingsDesc, func(i *hssclient.LocalImage) (float64, bool) { return float64(i.UnsafeSettingNum), true }},
-	{imageMaliciousFilesDesc, func(i *hssclient.LocalImage) (float64, bool) { return float64(i.MaliciousFileNum), true }},
-	{imageHostsDesc, func(i *hssclient.LocalImage) (float64, bool) { return float64(i.HostNum), true }},
-	{imageSizeDesc, func(i *hssclient.LocalImage) (float64, bool) { return float64(i.ImageSize), true }},
-	{imageReportedContainersDesc, func(i *hssclient.LocalImage) (float64, bool) { return float64(i.ContainerNum), true }},
-	{imageLastScanDesc, func(i *hssclient.LocalImage) (float64, bool) {
-		// HSS gives Unix milliseconds, 0 when the image was never scanned.
-		return float64(i.LatestScanTime) / 1000, i.LatestScanTime > 0
+	{imageVulnerabilitiesDesc, func(i *hssclient.LocalImage) (float64, bool) { return known(i.VulNum) }},
+	{imageUnsafeSettingsDesc, func(i *hssclient.LocalImage) (float64, bool) { return known(i.UnsafeSettingNum) }},
+	{imageMaliciousFilesDesc, func(i *hssclient.LocalImage) (float64, bool) { return known(i.MaliciousFileNum) }},
+	{imageHostsDesc, func(i *hssclient.LocalImage) (float64, bool) { return known(i.HostNum) }},
+	{imageSizeDesc, func(i *hssclient.LocalImage) (float64, bool) { return known(i.ImageSize) }},
+	{imageReportedContainersDesc, func(i *hssclient.LocalImage) (float64, bool) {
+		if i.ContainerNumUnknown {
+			return 0, false
+		}
+		return known(i.ContainerNum)
 	}},
+	{imageLastScanDesc, func(i *hssclient.LocalImage) (float64, bool) {
+		return scanTime(i.LatestScanTime)
+	}},
+}
+
+// known passes a count on, leaving a negative one out: HSS has no negative
+// counts, so -1 means "not known", and exporting it would read as a value
+// (and trip alerts comparing counts).
+func known(n int64) (float64, bool) { return float64(n), n >= 0 }
+
+// scanTime converts latest_scan_time, documented as Unix milliseconds with 0
+// for never scanned, to seconds. A value below 1e11 cannot be milliseconds
+// of a real scan (that is March 1973) but is a plausible time in seconds,
+// so it is read as seconds rather than exported as a date in 1970.
+func scanTime(t int64) (float64, bool) {
+	switch {
+	case t <= 0:
+		return 0, false
+	case t < 1e11:
+		return float64(t), true
+	default:
+		return float64(t) / 1000, true
+	}
 }
 
 // selfGauges are the per-target health values; adding one is adding a row.

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/go-kit/log/level"
 
@@ -95,9 +97,10 @@ func (t *target) planQueries(refs []imageRef) {
 		r := &refs[i]
 		r.query = hssclient.ListContainersRequest{EnterpriseProjectID: t.cfg.EnterpriseProjectID}
 		switch {
-		case r.info != nil && r.info.ContainerNum == 0:
+		case reportsNoContainers(r.info):
 			continue
-		case r.name != "" && r.version != "" && (tags[[2]string{r.name, r.version}] == 1 || r.digest == ""):
+		case r.name != "" && r.version != "" && (tags[[2]string{r.name, r.version}] == 1 || r.digest == "") &&
+			(r.digest == "" || !mangled(r.name, r.version)):
 			r.query.ImageName, r.query.ImageVersion = r.name, r.version
 		case r.digest != "":
 			r.query.ImageDigest = r.digest
@@ -107,6 +110,19 @@ func (t *target) planQueries(refs []imageRef) {
 		}
 		r.call = true
 	}
+}
+
+// mangled reports whether a name or version arrived as invalid UTF-8: the
+// JSON decoder replaced those bytes with U+FFFD, so a query by them would
+// match nothing and lose the image's containers; its digest still matches.
+func mangled(name, version string) bool {
+	return strings.ContainsRune(name, utf8.RuneError) || strings.ContainsRune(version, utf8.RuneError)
+}
+
+// reportsNoContainers reports whether HSS said the image runs no container:
+// container_num 0. Null, absent or negative is unknown, and is listed.
+func reportsNoContainers(info *hssclient.LocalImage) bool {
+	return info != nil && !info.ContainerNumUnknown && info.ContainerNum == 0
 }
 
 // listAll lists the containers of every image that needs a call, at most
@@ -124,7 +140,7 @@ func (t *target) listAll(ctx context.Context, refs []imageRef) (results []imageR
 		r := &refs[i]
 		if !r.call {
 			// Zero containers per HSS is a known count; no identity is unknown.
-			results[i] = imageResult{listed: r.info != nil && r.info.ContainerNum == 0, listedAt: t.now()}
+			results[i] = imageResult{listed: reportsNoContainers(r.info), listedAt: t.now()}
 			continue
 		}
 		calls++
