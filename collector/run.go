@@ -103,6 +103,7 @@ type outcome struct {
 // failure (discovery failed, or every listing failed) keeps the previous
 // snapshot, which scrapes stop showing once it is older than max_staleness.
 func (e *Exporter) refresh(ctx context.Context, t *target) error {
+	stopping := ctx
 	timeout := e.opts.RefreshTimeout
 	if timeout <= 0 {
 		timeout = t.cfg.MaxStaleness
@@ -130,6 +131,13 @@ func (e *Exporter) refresh(ctx context.Context, t *target) error {
 		start: start, duration: time.Since(began), failed: failed, err: err,
 		discovered: discovered, owned: len(refs), covered: covered,
 		requests: t.calls.requests.Load() - req0, retries: t.calls.retries.Load() - retry0,
+	}
+	if (err != nil || failed > 0) && stopping.Err() != nil {
+		// Cut short by shutdown, not by HSS: an error line and a failure
+		// count would send an operator looking for a fault on every
+		// restart, and a half-listed refresh must not land.
+		level.Info(t.logger).Log("msg", "refresh stopped by shutdown; nothing of it kept", "duration", out.duration)
+		return stopping.Err()
 	}
 	if err != nil {
 		t.recordFailure(out, prev)
@@ -195,7 +203,11 @@ func (t *target) recordFailure(out outcome, prev *snapshot) {
 	t.record(out, resultFailure)
 	t.st.up = false
 	t.mu.Unlock()
-	level.Error(t.logger).Log("msg", "refresh failed; serving the last good data until max_staleness",
+	msg := "refresh failed; serving the last good data until max_staleness"
+	if prev == nil || dropped {
+		msg = "refresh failed; no data to serve for this target until a refresh succeeds"
+	}
+	level.Error(t.logger).Log("msg", msg,
 		"err", out.err, "duration", out.duration, "requests", out.requests, "retries", out.retries)
 	if dropped {
 		level.Warn(t.logger).Log("msg", "last good data is older than max_staleness; inventory series dropped",
