@@ -3,7 +3,6 @@ package config
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -110,14 +109,21 @@ func (d *decoder) document(data []byte) *yaml.Node {
 // syntaxError turns yaml.v3's "yaml: line N: msg" into a located Error.
 // These messages describe the syntax, never quote a value.
 func (d *decoder) syntaxError(data []byte, err error) {
+	line, msg := yamlProblem(err)
+	d.errs.add(d.file, syntaxLine(data, line, msg), 0, "", "YAML syntax: %s", msg)
+}
+
+// yamlProblem splits yaml.v3's error into its line and message. yaml.v3
+// leaves the line out when the problem is on the first line (it counts
+// from 0 and prints only a non-zero line), so that case is line 1: every
+// problem in --config.check carries a line.
+func yamlProblem(err error) (int, string) {
 	msg := err.Error()
-	m := yamlLineRE.FindStringSubmatch(msg)
-	if m == nil {
-		d.errs.add(d.file, 0, 0, "", "YAML syntax: %s", strings.TrimPrefix(msg, "yaml: "))
-		return
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return line, m[2]
 	}
-	line, _ := strconv.Atoi(m[1])
-	d.errs.add(d.file, syntaxLine(data, line, m[2]), 0, "", "YAML syntax: %s", m[2])
+	return 1, strings.TrimPrefix(msg, "yaml: ")
 }
 
 // maxScanLines bounds the search in syntaxLine to small files.
@@ -140,9 +146,10 @@ func syntaxLine(data []byte, reported int, msg string) int {
 	for i := max(reported-1, 0); i < len(lines); i++ {
 		end += len(lines[i])
 		var n yaml.Node
-		err := yaml.Unmarshal(data[:end], &n)
-		if m := yamlLineRE.FindStringSubmatch(fmt.Sprint(err)); m != nil && m[2] == msg {
-			return i + 1
+		if err := yaml.Unmarshal(data[:end], &n); err != nil {
+			if _, m := yamlProblem(err); m == msg {
+				return i + 1
+			}
 		}
 	}
 	return reported

@@ -33,7 +33,15 @@ func TestStructureProblems(t *testing.T) {
 		{"empty", "", []string{"the file is empty; at least one target is required"}},
 		{"only null", "~\n", []string{"the file is empty; at least one target is required"}},
 		{"unknown anchor", "targets: *nope\n",
-			[]string{"YAML syntax: unknown anchor 'nope' referenced"}},
+			[]string{"line 1: YAML syntax: unknown anchor 'nope' referenced"}},
+		{"unknown anchor later", "global: {}\ntargets:\n  - *nope\n",
+			[]string{"line 3: YAML syntax: unknown anchor 'nope' referenced"}},
+		// yaml.v3 prints no line for a problem on the first line; every
+		// problem --config.check prints must still have one.
+		{"syntax on the first line", "targets: a: b\n",
+			[]string{"line 1: YAML syntax: mapping values are not allowed in this context"}},
+		{"UTF-16 byte order mark", "\xff\xfe t\n",
+			[]string{"line 1: YAML syntax: incomplete UTF-16 character"}},
 		{"merge of a scalar", withTarget("<<: 5"),
 			[]string{"line 7:9: targets[0]: a merge key (<<) takes a mapping or a list of mappings"}},
 		{"merged bad value", "targets:\n  - &t {name: a, region: cn-north-4, project_id: p, auth: {metadata: true}, images: {discover: true}, page_size: 5}\n  - {<<: *t, name: b}\n",
