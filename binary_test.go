@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -13,7 +14,8 @@ import (
 )
 
 // TestBinaryExitsCleanlyOnSIGTERM runs the built binary as an operator
-// would, and stops it the way Kubernetes and systemd do.
+// would, sends it SIGHUP, which it must survive, and stops it the way
+// Kubernetes and systemd do.
 func TestBinaryExitsCleanlyOnSIGTERM(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -32,6 +34,12 @@ func TestBinaryExitsCleanlyOnSIGTERM(t *testing.T) {
 	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
 
+	waitFor(t, http.DefaultClient, "http://"+addr+"/readyz", http.StatusOK)
+	// SIGHUP (logrotate, a closed terminal, an operator expecting a
+	// reload) killed the process by Go's default; it is logged and ignored.
+	require.NoError(t, cmd.Process.Signal(syscall.SIGHUP))
+	require.Eventually(t, func() bool { return strings.Contains(logs.String(), "SIGHUP ignored") }, 5*time.Second, 10*time.Millisecond,
+		"logs:\n%s", logs.String())
 	waitFor(t, http.DefaultClient, "http://"+addr+"/readyz", http.StatusOK)
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	select {

@@ -3,7 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
+	stdlog "log"
 	"log/slog"
+	"strings"
+	"time"
 
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
@@ -42,5 +45,50 @@ func newLogger(w io.Writer, lvl, format string) (log.Logger, *slog.Logger, error
 	// The slog bridge adds its own time and caller; the go-kit logger gets
 	// them here.
 	projectLogger := log.With(filtered, "ts", log.DefaultTimestampUTC, "caller", log.DefaultCaller)
-	return projectLogger, slog.New(slgk.NewGoKitHandler(filtered, slogLevel)), nil
+	return projectLogger, slog.New(slgk.NewGoKitHandler(asProjectTime(filtered), slogLevel)), nil
+}
+
+// asProjectTime makes exporter-toolkit's lines (through the slog bridge,
+// which calls the time "time" and puts it after the caller) carry the
+// same UTC "ts" in the same place as the project's own, so one log stream
+// has one timestamp key for a log shipper to parse.
+func asProjectTime(next log.Logger) log.Logger {
+	return log.LoggerFunc(func(kv ...any) error {
+		for i := 0; i+1 < len(kv); i += 2 {
+			t, ok := kv[i+1].(time.Time)
+			if kv[i] != slog.TimeKey || !ok {
+				continue
+			}
+			out := make([]any, 0, len(kv))
+			rest := append(append([]any{}, kv[:i]...), kv[i+2:]...)
+			if len(rest) >= 2 && rest[0] == level.Key() {
+				out = append(out, rest[0], rest[1])
+				rest = rest[2:]
+			}
+			out = append(out, "ts", t.UTC())
+			return next.Log(append(out, rest...)...)
+		}
+		return next.Log(kv...)
+	})
+}
+
+// newHTTPErrorLog routes net/http's own messages (TLS handshake failures,
+// panics in a handler) into the project's logger, so they come out in
+// --log.format like every other line instead of as bare stdlib lines.
+// Handshake failures are what every port scanner and TCP probe causes,
+// so they are debug; the rest are errors.
+func newHTTPErrorLog(logger log.Logger) *stdlog.Logger {
+	return stdlog.New(httpErrorWriter{log.With(logger, "component", "http")}, "", 0)
+}
+
+type httpErrorWriter struct{ logger log.Logger }
+
+func (w httpErrorWriter) Write(p []byte) (int, error) {
+	msg := strings.TrimSpace(string(p))
+	if strings.Contains(msg, "TLS handshake error") {
+		_ = level.Debug(w.logger).Log("msg", msg)
+	} else {
+		_ = level.Error(w.logger).Log("msg", msg)
+	}
+	return len(p), nil
 }

@@ -109,17 +109,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if f.configCheck {
-		return checkConfig(f.configFile, stdout, stderr)
+		return checkConfig(f, stdout, stderr)
+	}
+	if err := checkServeFlags(f); err != nil {
+		fmt.Fprintf(stderr, "hss_exporter: %v\n", err)
+		return 2
 	}
 	if f.collector, err = collectorOptions(f, os.Getenv); err != nil {
 		fmt.Fprintf(stderr, "hss_exporter: %v\n", err)
 		return 2
+	}
+	if err := checkWebConfig(f); err != nil {
+		fmt.Fprintf(stderr, "hss_exporter: %v\n", err)
+		return 1
 	}
 	logger, slogger, err := newLogger(stderr, f.logLevel, f.logFormat)
 	if err != nil {
 		fmt.Fprintf(stderr, "hss_exporter: %v\n", err)
 		return 2
 	}
+	ignoreHangup(ctx, logger)
 	if err := serve(ctx, f, logger, slogger); err != nil {
 		level.Error(logger).Log("msg", "exporter stopped", "err", err)
 		return 1
@@ -127,14 +136,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// checkConfig implements --config.check.
-func checkConfig(path string, stdout, stderr io.Writer) int {
-	cfg, err := config.Load(path)
+// checkConfig implements --config.check: the configuration file and,
+// when given, --web.config.file, each problem on its own line.
+func checkConfig(f flags, stdout, stderr io.Writer) int {
+	cfg, err := config.Load(f.configFile)
+	webErr := checkWebConfig(f)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
+	}
+	if webErr != nil {
+		fmt.Fprintln(stderr, webErr)
+	}
+	if err != nil || webErr != nil {
 		return 1
 	}
-	fmt.Fprintf(stdout, "%s: OK, %d target(s)\n", path, len(cfg.Targets))
+	fmt.Fprintf(stdout, "%s: OK, %d target(s)\n", f.configFile, len(cfg.Targets))
 	return 0
 }
 
@@ -146,6 +162,7 @@ func serve(ctx context.Context, f flags, logger log.Logger, slogger *slog.Logger
 		return err
 	}
 	defer cleanup()
+	logStart(logger, f, cfg)
 	exp, reg, err := buildExporter(cfg, logger, f.collector)
 	if err != nil {
 		return err
@@ -162,7 +179,7 @@ func serve(ctx context.Context, f flags, logger log.Logger, slogger *slog.Logger
 	if err != nil {
 		return err
 	}
-	server := newHTTPServer(mux)
+	server := newHTTPServer(mux, logger)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- web.ListenAndServe(server, f.web, slogger) }()
 	select {
@@ -181,10 +198,12 @@ func serve(ctx context.Context, f flags, logger log.Logger, slogger *slog.Logger
 
 // newHTTPServer bounds what one client can hold: slow headers or bodies,
 // idle keep-alive connections and huge headers. WriteTimeout leaves room
-// for a 100,000-container scrape over a slow link.
-func newHTTPServer(h http.Handler) *http.Server {
+// for a 100,000-container scrape over a slow link. net/http's own errors go
+// to logger.
+func newHTTPServer(h http.Handler, logger log.Logger) *http.Server {
 	return &http.Server{
 		Handler:           h,
+		ErrorLog:          newHTTPErrorLog(logger),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      2 * time.Minute,

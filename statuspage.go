@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -38,7 +39,10 @@ const statusPolicy = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'n
 // the same mux as /metrics, so --web.config.file guards them the same way,
 // and they read memory only: opening them never calls HSS.
 func addStatusRoutes(mux *http.ServeMux, f flags, exp *collector.Exporter) {
-	mux.HandleFunc("GET /status", func(w http.ResponseWriter, _ *http.Request) {
+	// Registered for every method and checked by getOnly: with "/" taken
+	// by the landing page, a "GET /status" pattern would send a POST to
+	// the landing page's 404 instead of a 405.
+	mux.HandleFunc("/status", getOnly(func(w http.ResponseWriter, _ *http.Request) {
 		var buf bytes.Buffer
 		if err := statusTemplate.Execute(&buf, buildStatus(exp, exp.Now(), version.Version, f.telemetry)); err != nil {
 			http.Error(w, "rendering the status page: "+err.Error(), http.StatusInternalServerError)
@@ -46,12 +50,16 @@ func addStatusRoutes(mux *http.ServeMux, f flags, exp *collector.Exporter) {
 		}
 		setSafeHeaders(w, "text/html; charset=utf-8")
 		_, _ = w.Write(buf.Bytes())
-	})
-	mux.HandleFunc("GET /api/v1/status", func(w http.ResponseWriter, _ *http.Request) {
+	}))
+	mux.HandleFunc("/api/v1/status", getOnly(func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, buildStatus(exp, exp.Now(), version.Version, f.telemetry))
-	})
-	mux.HandleFunc("GET /api/v1/image", func(w http.ResponseWriter, r *http.Request) {
+	}))
+	mux.HandleFunc("/api/v1/image", getOnly(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
+		if msg := imageQueryProblem(q); msg != "" {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": msg})
+			return
+		}
 		target := q.Get("target")
 		view, ok := exp.View(target)
 		if !ok {
@@ -65,7 +73,36 @@ func addStatusRoutes(mux *http.ServeMux, f flags, exp *collector.Exporter) {
 			return
 		}
 		writeJSON(w, http.StatusOK, newImageReport(target, img))
-	})
+	}))
+}
+
+// imageQueryProblem says what is wrong with an /api/v1/image query, or
+// "". A missing or repeated parameter is the caller's mistake (400), not
+// an image that is gone (404).
+func imageQueryProblem(q url.Values) string {
+	for _, key := range []string{"target", "name", "version", "digest"} {
+		if len(q[key]) > 1 {
+			return "parameter " + key + " is given more than once"
+		}
+	}
+	if q.Get("target") == "" {
+		return "parameter target is required (with name, version and digest, as the status page links them)"
+	}
+	// name, version and digest may each be empty: HSS leaves some unknown,
+	// and the image is found by all three as its series carry them.
+	return ""
+}
+
+// getOnly answers anything but GET and HEAD with 405 and the Allow header.
+func getOnly(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		h(w, r)
+	}
 }
 
 // thousands writes n with a comma between groups of three digits, so

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"regexp"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+	"github.com/prometheus/common/version"
+	"github.com/prometheus/exporter-toolkit/web"
+
+	"github.com/hss-exporter/hss_exporter/config"
+)
+
+// checkServeFlags refuses the flag values kingpin accepts but the server
+// cannot honour: a negative scrape limit would silently mean "no limit",
+// and a negative shutdown timeout would cut every in-flight response.
+func checkServeFlags(f flags) error {
+	if f.maxRequests < 0 {
+		return fmt.Errorf("--web.max-requests=%d: must be 0 (no limit) or more", f.maxRequests)
+	}
+	if f.shutdownWait < 0 {
+		return fmt.Errorf("--shutdown.timeout=%v: must not be negative", f.shutdownWait)
+	}
+	if err := checkTelemetryPath(f.telemetry); err != nil {
+		return err
+	}
+	for _, addr := range *f.web.WebListenAddresses {
+		if strings.TrimSpace(addr) == "" {
+			return fmt.Errorf("--web.listen-address: an address is empty")
+		}
+	}
+	return nil
+}
+
+// telemetryPathRE is what --web.telemetry-path may hold: a plain URL path.
+// Anything else would make http.ServeMux panic at start (no leading
+// slash, a space read as a method), never match ('?', '#'), or become a
+// wildcard ('{').
+var telemetryPathRE = regexp.MustCompile(`^/[A-Za-z0-9._~/-]*$`)
+
+// reservedPaths are served by the exporter itself; metrics there would
+// make the mux panic or shadow the page.
+var reservedPaths = []string{"/healthz", "/readyz", "/status", "/api/v1/status", "/api/v1/image"}
+
+func checkTelemetryPath(p string) error {
+	if !telemetryPathRE.MatchString(p) {
+		return fmt.Errorf("--web.telemetry-path=%q: must be a URL path starting with / (letters, digits, '.', '_', '~', '-' and '/')", p)
+	}
+	if slices.Contains(reservedPaths, strings.TrimSuffix(p, "/")) {
+		return fmt.Errorf("--web.telemetry-path=%s: that path is taken by the exporter (%s)", p, strings.Join(reservedPaths, ", "))
+	}
+	return nil
+}
+
+// checkWebConfig reads --web.config.file, its certificates and its users
+// before anything starts, so a typo stops the exporter with the flag's
+// name instead of after the demo and refreshers have begun (and, under
+// --config.check, is reported too).
+func checkWebConfig(f flags) error {
+	path := *f.web.WebConfigFile
+	if path == "" {
+		return nil
+	}
+	if err := web.Validate(path); err != nil {
+		return fmt.Errorf("--web.config.file=%s: %w", path, err)
+	}
+	return nil
+}
+
+// logStart says what this process is and what it will do: the line an
+// operator looks for first when something is off.
+func logStart(logger log.Logger, f flags, cfg *config.Config) {
+	names := make([]string, len(cfg.Targets))
+	for i, t := range cfg.Targets {
+		names[i] = t.Name
+	}
+	source := f.configFile
+	if f.demo {
+		source = "demo"
+	}
+	level.Info(logger).Log("msg", "starting hss_exporter", "version", version.Version,
+		"revision", version.GetRevision(), "go", runtime.Version(), "config", source,
+		"targets", strings.Join(names, ","), "listen", strings.Join(*f.web.WebListenAddresses, ","),
+		"telemetry_path", f.telemetry, "shard", f.collector.Shard.Index, "total_shards", f.collector.Shard.Total)
+}
+
+// ignoreHangup keeps SIGHUP from killing the exporter until ctx ends. Go's
+// default for SIGHUP is to exit, and operators (and tools such as
+// logrotate or a closed terminal) send it expecting a reload at worst. The
+// configuration is not reloaded: the credential files are re-read on
+// their own, anything else needs a restart, and the log line says so.
+func ignoreHangup(ctx context.Context, logger log.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	go func() {
+		defer signal.Stop(hup)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				level.Warn(logger).Log("msg", "SIGHUP ignored: the configuration is not reloaded; restart to apply changes (credential files and --web.config.file are re-read without one)")
+			}
+		}
+	}()
+}
