@@ -84,6 +84,11 @@ func newApp(f *flags) *kingpin.Application {
 	// Every flag can also come from the environment: HSS_EXPORTER_CONFIG_FILE,
 	// HSS_EXPORTER_WEB_LISTEN_ADDRESS, and so on.
 	app.DefaultEnvars()
+	// Help and version are actions of the command line only: kingpin
+	// ignores $HSS_EXPORTER_HELP and $HSS_EXPORTER_VERSION, so --help must
+	// not list them.
+	app.HelpFlag.NoEnvar()
+	app.VersionFlag.NoEnvar()
 	return app
 }
 
@@ -105,7 +110,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case exitCode >= 0:
 		return exitCode
 	case err != nil:
-		fmt.Fprintf(stderr, "hss_exporter: %v\n", err)
+		fmt.Fprintf(stderr, "hss_exporter: %v\n", nameBadValue(app, args, err))
 		return 2
 	}
 	if f.configCheck {

@@ -165,3 +165,36 @@ func TestStatusRoutesAnswerWrongMethodsAndQueries(t *testing.T) {
 		require.Contains(t, got["error"], c.want, c.query)
 	}
 }
+
+// TestBadFlagValuesNameTheFlag: kingpin's own parse errors leave out which
+// flag or variable held the value; the exporter's message names it.
+func TestBadFlagValuesNameTheFlag(t *testing.T) {
+	cases := []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"--web.max-requests=abc"}, nil, "--web.max-requests=abc: "},
+		{[]string{"--log.level=trace"}, nil, "--log.level=trace: enum value must be one of"},
+		{[]string{"--refresh.jitter", "x"}, nil, "--refresh.jitter=x: "},
+		{nil, map[string]string{"HSS_EXPORTER_SHUTDOWN_TIMEOUT": "5"}, `$HSS_EXPORTER_SHUTDOWN_TIMEOUT=5: time: missing unit`},
+		{nil, map[string]string{"HSS_EXPORTER_LOG_FORMAT": "text"}, "$HSS_EXPORTER_LOG_FORMAT=text: enum value"},
+	}
+	for _, c := range cases {
+		for k, v := range c.env {
+			t.Setenv(k, v)
+		}
+		var stderr bytes.Buffer
+		code := run(context.Background(), c.args, &bytes.Buffer{}, &stderr)
+		require.Equal(t, 2, code, "%v %v: %s", c.args, c.env, stderr.String())
+		require.Contains(t, stderr.String(), c.want)
+		for k := range c.env {
+			t.Setenv(k, "")
+		}
+	}
+	var help bytes.Buffer
+	require.Equal(t, 0, run(context.Background(), []string{"--help"}, &help, &help))
+	require.Contains(t, help.String(), "$HSS_EXPORTER_WEB_LISTEN_ADDRESS")
+	require.NotContains(t, help.String(), "$HSS_EXPORTER_HELP", "kingpin ignores it; --help must not offer it")
+	require.NotContains(t, help.String(), "$HSS_EXPORTER_VERSION")
+}

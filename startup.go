@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/alecthomas/kingpin/v2"
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
 	"github.com/prometheus/common/version"
@@ -111,4 +112,28 @@ func ignoreHangup(ctx context.Context, logger log.Logger) {
 			}
 		}
 	}()
+}
+
+// nameBadValue adds the flag, or environment variable, whose value kingpin
+// could not parse: its own error leaves the name out (`strconv.ParseFloat:
+// parsing "abc": invalid syntax`), which in a crash-looping pod leaves an
+// operator guessing. Setting a value again is harmless: run exits next.
+func nameBadValue(app *kingpin.Application, args []string, err error) error {
+	if ctx, perr := app.ParseContext(args); perr == nil {
+		for _, el := range ctx.Elements {
+			flag, ok := el.Clause.(*kingpin.FlagClause)
+			if !ok || el.Value == nil {
+				continue
+			}
+			if m := flag.Model(); m.Value.Set(*el.Value) != nil {
+				return fmt.Errorf("--%s=%s: %w", m.Name, *el.Value, err)
+			}
+		}
+	}
+	for _, m := range app.Model().Flags {
+		if v := os.Getenv(m.Envar); m.Envar != "" && v != "" && m.Value.Set(v) != nil {
+			return fmt.Errorf("$%s=%s: %w", m.Envar, v, err)
+		}
+	}
+	return err
 }
