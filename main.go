@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -184,21 +183,7 @@ func serve(ctx context.Context, f flags, logger log.Logger, slogger *slog.Logger
 	if err != nil {
 		return err
 	}
-	server := newHTTPServer(mux, logger)
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- web.ListenAndServe(server, f.web, slogger) }()
-	select {
-	case err := <-serveErr:
-		return err
-	case <-ctx.Done():
-	}
-	level.Info(logger).Log("msg", "shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), f.shutdownWait)
-	defer cancel()
-	if err := server.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	return nil
+	return serveHTTP(ctx, f, mux, logger, slogger)
 }
 
 // newHTTPServer bounds what one client can hold: slow headers or bodies,

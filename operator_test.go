@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -197,4 +198,31 @@ func TestBadFlagValuesNameTheFlag(t *testing.T) {
 	require.Contains(t, help.String(), "$HSS_EXPORTER_WEB_LISTEN_ADDRESS")
 	require.NotContains(t, help.String(), "$HSS_EXPORTER_HELP", "kingpin ignores it; --help must not offer it")
 	require.NotContains(t, help.String(), "$HSS_EXPORTER_VERSION")
+}
+
+// TestTwoListenAddressesBehindTLSAndBasicAuth serves two addresses with a
+// web config. exporter-toolkit writes the shared server's handler and TLS
+// config once per listener, a data race (go test -race fails) when one
+// server serves both; each address now has its own.
+func TestTwoListenAddressesBehindTLSAndBasicAuth(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile := writeSelfSignedCert(t, dir)
+	webConfig := filepath.Join(dir, "web.yml")
+	require.NoError(t, os.WriteFile(webConfig, []byte(fmt.Sprintf(
+		"tls_server_config: {cert_file: %s, key_file: %s}\nbasic_auth_users: {prometheus: %s}\n",
+		certFile, keyFile, bcryptHash(t, "scrape-password"))), 0o600))
+	second := freeAddress(t)
+	r := startExporter(t, "--demo", "--web.config.file="+webConfig, "--web.listen-address="+second)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	for _, base := range []string{strings.Replace(r.base, "http://", "https://", 1), "https://" + second} {
+		waitFor(t, client, base+"/metrics", http.StatusUnauthorized)
+		req, err := http.NewRequest(http.MethodGet, base+"/status", nil)
+		require.NoError(t, err)
+		req.SetBasicAuth("prometheus", "scrape-password")
+		resp, err := client.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode, base)
+	}
+	r.stop(t)
 }
