@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -217,18 +215,10 @@ func TestVersionAndBadFlags(t *testing.T) {
 }
 
 func TestTLSAndBasicAuth(t *testing.T) {
-	dir := t.TempDir()
-	certFile, keyFile := writeSelfSignedCert(t, dir)
-	webConfig := filepath.Join(dir, "web.yml")
-	require.NoError(t, os.WriteFile(webConfig, []byte(fmt.Sprintf(`tls_server_config:
-  cert_file: %s
-  key_file: %s
-basic_auth_users:
-  prometheus: %s
-`, certFile, keyFile, bcryptHash(t, "scrape-password"))), 0o600))
+	webConfig := writeWebConfig(t, "prometheus", "scrape-password")
 	r := startExporter(t, "--demo", "--web.config.file="+webConfig)
 	base := strings.Replace(r.base, "http://", "https://", 1)
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	client := tlsTestClient()
 	waitFor(t, client, base+"/healthz", http.StatusUnauthorized)
 
 	req, err := http.NewRequest(http.MethodGet, base+"/metrics", nil)

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -75,11 +74,7 @@ func TestBadWebConfigStopsBeforeAnythingStarts(t *testing.T) {
 // is one JSON object with a "ts" (no second "time" key), and the first
 // lines say what started.
 func TestJSONLogsAreOneObjectPerLineWithOneTimestamp(t *testing.T) {
-	dir := t.TempDir()
-	certFile, keyFile := writeSelfSignedCert(t, dir)
-	webConfig := filepath.Join(dir, "web.yml")
-	require.NoError(t, os.WriteFile(webConfig, []byte(fmt.Sprintf("tls_server_config: {cert_file: %s, key_file: %s}\n",
-		certFile, keyFile)), 0o600))
+	webConfig := writeWebConfig(t, "", "")
 	r := startExporter(t, "--demo", "--log.format=json", "--log.level=debug", "--web.config.file="+webConfig)
 	waitFor(t, http.DefaultClient, r.base+"/healthz", http.StatusBadRequest) // plain HTTP to a TLS port
 	// net/http logs the handshake failure after it answered 400.
@@ -205,15 +200,10 @@ func TestBadFlagValuesNameTheFlag(t *testing.T) {
 // config once per listener, a data race (go test -race fails) when one
 // server serves both; each address now has its own.
 func TestTwoListenAddressesBehindTLSAndBasicAuth(t *testing.T) {
-	dir := t.TempDir()
-	certFile, keyFile := writeSelfSignedCert(t, dir)
-	webConfig := filepath.Join(dir, "web.yml")
-	require.NoError(t, os.WriteFile(webConfig, []byte(fmt.Sprintf(
-		"tls_server_config: {cert_file: %s, key_file: %s}\nbasic_auth_users: {prometheus: %s}\n",
-		certFile, keyFile, bcryptHash(t, "scrape-password"))), 0o600))
+	webConfig := writeWebConfig(t, "prometheus", "scrape-password")
 	second := freeAddress(t)
 	r := startExporter(t, "--demo", "--web.config.file="+webConfig, "--web.listen-address="+second)
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	client := tlsTestClient()
 	for _, base := range []string{strings.Replace(r.base, "http://", "https://", 1), "https://" + second} {
 		waitFor(t, client, base+"/metrics", http.StatusUnauthorized)
 		req, err := http.NewRequest(http.MethodGet, base+"/status", nil)

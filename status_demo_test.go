@@ -1,11 +1,7 @@
 package main
 
 import (
-	"crypto/tls"
-	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -34,15 +30,10 @@ func TestDemoStatusPageIsSmallAndEscapesTheHostileImage(t *testing.T) {
 // TestStatusIsBehindTLSAndBasicAuth checks the page and its JSON twin are
 // guarded by --web.config.file exactly like /metrics.
 func TestStatusIsBehindTLSAndBasicAuth(t *testing.T) {
-	dir := t.TempDir()
-	certFile, keyFile := writeSelfSignedCert(t, dir)
-	webConfig := filepath.Join(dir, "web.yml")
-	require.NoError(t, os.WriteFile(webConfig, []byte(fmt.Sprintf(
-		"tls_server_config: {cert_file: %s, key_file: %s}\nbasic_auth_users: {ops: %s}\n",
-		certFile, keyFile, bcryptHash(t, "status-password"))), 0o600))
+	webConfig := writeWebConfig(t, "ops", "status-password")
 	r := startExporter(t, "--demo", "--web.config.file="+webConfig)
 	base := strings.Replace(r.base, "http://", "https://", 1)
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	client := tlsTestClient()
 	waitFor(t, client, base+"/status", http.StatusUnauthorized)
 
 	for _, path := range []string{"/status", "/api/v1/status"} {
