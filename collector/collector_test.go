@@ -117,6 +117,19 @@ func TestStaticImages(t *testing.T) {
 			want: `hss_image_containers{image_digest="",image_name="busybox",image_version="1.36",target="prod"} 2`,
 		},
 		{
+			name:   "name without version, excluded by rules: every discovered version of it",
+			static: []string{"test/debug"}, wantKey: nameKey("test/debug", "latest"),
+			want: `hss_image_containers{image_digest="sha256:ddd",image_name="test/debug",image_version="latest",target="prod"} 1`,
+		},
+		{
+			name:   "name without version, unknown to discovery: queried by name alone",
+			static: []string{"busybox"}, wantKey: nameKey("busybox", ""),
+			mutate: func(f *fakeAPI) {
+				f.containers[nameKey("busybox", "")] = []hssclient.Container{{ContainerID: "b1"}, {ContainerID: "b2"}}
+			},
+			want: `hss_image_containers{image_digest="",image_name="busybox",image_version="",target="prod"} 2`,
+		},
+		{
 			name: "one tag, two digests: each queried by digest",
 			mutate: func(f *fakeAPI) {
 				f.images = append(f.images, hssclient.LocalImage{ImageName: "nginx", ImageVersion: "1.25.3",

@@ -74,20 +74,22 @@ func (t *target) discover(ctx context.Context) (refs []imageRef, covered int, er
 }
 
 // matchesStatic reports whether a configured image names a discovered one:
-// by digest when the configuration gives one, else by name and version.
+// by digest when the configuration gives one, else by name and version, or
+// by name alone (every version) when it gives no version.
 func matchesStatic(st config.StaticImage, img *hssclient.LocalImage) bool {
 	if st.Digest != "" {
 		return st.Digest == img.ImageDigest
 	}
-	return st.Name != "" && st.Name == img.ImageName && st.Version == img.ImageVersion
+	return st.Name != "" && st.Name == img.ImageName && (st.Version == "" || st.Version == img.ImageVersion)
 }
 
 // planQueries decides each image's container query. Name and version is the
 // normal key; when two covered images share it (one tag, two digests) the
-// digest tells them apart, and with only a digest the digest is used. An
-// image HSS reports with container_num 0 costs no call. An image with no
-// usable identity is not queried: an empty filter would list every
-// container of the project.
+// digest tells them apart, and with only a digest the digest is used. A
+// configured name without version that discovery did not find is queried
+// by name alone, which lists every version of it. An image HSS reports
+// with container_num 0 costs no call. An image with no usable identity is
+// not queried: an empty filter would list every container of the project.
 func (t *target) planQueries(refs []imageRef) {
 	tags := map[[2]string]int{}
 	for _, r := range refs {
@@ -104,6 +106,8 @@ func (t *target) planQueries(refs []imageRef) {
 			r.query.ImageName, r.query.ImageVersion = r.name, r.version
 		case r.digest != "":
 			r.query.ImageDigest = r.digest
+		case r.info == nil && r.name != "":
+			r.query.ImageName = r.name
 		default:
 			level.Debug(t.logger).Log("msg", "image has neither name and version nor digest; not listing its containers", "image_name", r.name)
 			continue

@@ -88,7 +88,7 @@ type Images struct {
 }
 
 // StaticImage is a configured image, always queried: by name and version,
-// or by digest.
+// by name alone (every version of it), or by digest.
 type StaticImage struct {
 	Name    string `yaml:"name"`
 	Version string `yaml:"version"`
