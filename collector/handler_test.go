@@ -201,7 +201,7 @@ func TestHandlerMergesTargetsAndDropsExpiredOnes(t *testing.T) {
 	clock.Advance(11 * time.Minute)
 	_, body = scrape(t, url, "", "gzip")
 	requireContiguousFamilies(t, body)
-	require.NotContains(t, body, `target="staging"} 3`)
+	require.NotContains(t, body, `image_version="1.25.3",target="staging"}`)
 	require.NotContains(t, body, "hss_container_info")
 	require.Contains(t, body, `hss_image_containers{image_digest="sha256:aaa",image_name="nginx",image_version="1.25.3",target="prod"} 3`)
 	require.Contains(t, body, `hss_up{target="staging"} 1`)
