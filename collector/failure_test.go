@@ -3,6 +3,7 @@ package collector
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -197,4 +198,47 @@ func TestRefreshNowUnknownTarget(t *testing.T) {
 	err := e.RefreshNow(context.Background(), "nope")
 	require.Error(t, err)
 	require.False(t, errors.Is(err, ErrRefreshRunning))
+}
+
+// TestCredentialOutageStopsListing: once IAM (or the metadata service)
+// cannot hand out credentials, every further listing would ask it again
+// and fail the same way after its retries: a 1,000-image refresh made
+// thousands of calls to a failing IAM and ran for many minutes. The rest of
+// the refresh is called off; the images not listed count as failed with the
+// credential error and keep their last good rows.
+func TestCredentialOutageStopsListing(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+	}{
+		{"IAM answers 503", &hssclient.APIError{Operation: hssclient.OpIAMToken, StatusCode: 503, Code: "APIG.0201"}},
+		{"metadata service unreachable", &hssclient.NetworkError{Operation: hssclient.OpMetadata, Err: errors.New("connection refused")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			api := testFleet()
+			for i := range 20 {
+				name := fmt.Sprintf("bulk/%02d", i)
+				api.images = append(api.images, hssclient.LocalImage{ImageName: name, ImageVersion: "1", ContainerNum: 1})
+				api.containers[nameKey(name, "1")] = []hssclient.Container{{ContainerID: name}}
+			}
+			cfg := testTarget()
+			cfg.MaxConcurrency = 1
+			e, _ := newTestExporter(api, cfg)
+			ctx := context.Background()
+			require.NoError(t, e.RefreshNow(ctx, "prod"))
+			before := api.totalCalls()
+
+			api.set(func(f *fakeAPI) {
+				for k := range f.containers {
+					f.errs[k] = tc.err
+				}
+			})
+			err := e.RefreshNow(ctx, "prod")
+			require.Error(t, err)
+			require.Contains(t, err.Error(), tc.err.Error())
+			require.Equal(t, 2, api.totalCalls()-before, "discovery and one listing; the rest are not tried")
+			require.Len(t, seriesWith(t, e, "hss_image_containers", `image_name="bulk/07"`, "} 1"), 1, "last good rows are kept")
+			require.Equal(t, []string{`hss_up{target="prod"} 0`}, seriesWith(t, e, "hss_up"))
+		})
+	}
 }

@@ -90,6 +90,17 @@ func (f *fakeAPI) set(fn func(f *fakeAPI)) {
 	fn(f)
 }
 
+// totalCalls counts every call made, discovery included.
+func (f *fakeAPI) totalCalls() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, c := range f.calls {
+		n += c
+	}
+	return n
+}
+
 func (f *fakeAPI) callCount(key string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()

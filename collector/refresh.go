@@ -3,6 +3,7 @@ package collector
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -133,6 +134,10 @@ func reportsNoContainers(info *hssclient.LocalImage) bool {
 // MaxConcurrency at once (the client adds its own cap and rate limit).
 // Results are stored by index, so their order does not depend on timing.
 func (t *target) listAll(ctx context.Context, refs []imageRef) (results []imageResult, calls, failed int) {
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := &credentialStop{cancel: cancel}
 	results = make([]imageResult, len(refs))
 	limit := t.cfg.MaxConcurrency
 	if limit <= 0 {
@@ -161,15 +166,40 @@ func (t *target) listAll(ctx context.Context, refs []imageRef) (results []imageR
 		wg.Go(func() {
 			defer func() { <-sem }()
 			results[i] = t.list(ctx, r)
+			stop.check(results[i].err)
 		})
 	}
 	wg.Wait()
 	for i := range results {
 		if results[i].err != nil {
+			if stop.err != nil && parent.Err() == nil && errors.Is(results[i].err, context.Canceled) {
+				results[i].err = stop.err // called off, not cancelled by shutdown
+			}
 			failed++
 		}
 	}
 	return results, calls, failed
+}
+
+// credentialStop calls off the rest of a refresh's listings once
+// credentials cannot be had (IAM or the metadata service failing): every
+// further listing would ask for them again and fail the same way after its
+// retries, so a refresh of N images cost N times the retries against the
+// failing service and ran for minutes. The images not listed count as
+// failed with that error and keep their last good rows.
+type credentialStop struct {
+	cancel context.CancelFunc
+	once   sync.Once
+	err    error // set once, read after every listing has returned
+}
+
+func (s *credentialStop) check(err error) {
+	if err != nil && hssclient.IsCredentialError(err) {
+		s.once.Do(func() {
+			s.err = err
+			s.cancel()
+		})
+	}
 }
 
 // longestFirst returns the indexes of refs, the images with the most

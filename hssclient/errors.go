@@ -110,3 +110,20 @@ type NetworkError struct {
 func (e *NetworkError) Error() string { return e.Operation + ": " + e.Err.Error() }
 
 func (e *NetworkError) Unwrap() error { return e.Err }
+
+// IsCredentialError reports whether err came from fetching credentials (an
+// IAM token or the metadata service's temporary keys) rather than from the
+// HSS API: until that works again, no API call can be authorised.
+func IsCredentialError(err error) bool {
+	credOp := func(op string) bool { return op == OpIAMToken || op == OpMetadata }
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return credOp(apiErr.Operation)
+	}
+	var netErr *NetworkError
+	if errors.As(err, &netErr) {
+		return credOp(netErr.Operation)
+	}
+	var decErr *DecodeError
+	return errors.As(err, &decErr) && credOp(decErr.Operation)
+}
