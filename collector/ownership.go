@@ -10,11 +10,12 @@ import (
 //
 // Ownership is decided per overlap group, not per image alone. A container
 // query by name and version also lists the containers of every other image
-// with that tag, and a query by digest those of every image with that
-// digest; a single process counts such a container once, under the first
+// with that tag, a query by digest those of every image with that digest,
+// and a query by a name configured without version those of every tag of
+// that name; a single process counts such a container once, under the first
 // image in the refresh's order. So images are grouped when they share a
-// tag or a non-empty digest, directly or through another image discovery
-// returned (selected or not), and the whole group goes to the shard of its
+// tag, a non-empty digest or such a name, directly or through another image
+// discovery returned (selected or not), and the whole group goes to the shard of its
 // smallest identity key. Every container of a discovered image is then
 // listed by one group only, hence by one shard, which counts it exactly as
 // the single process does. Nearly every group is one image, whose owner is
@@ -27,6 +28,11 @@ func owned(spec shard.Spec, target string, refs []imageRef, found []hssclient.Lo
 		return refs
 	}
 	g := newGroups()
+	for _, r := range refs {
+		if r.name != "" && r.version == "" && r.digest == "" {
+			g.wholeNames[r.name] = true
+		}
+	}
 	for i := range found {
 		g.link(found[i].ImageName, found[i].ImageVersion, found[i].ImageDigest, -1)
 	}
@@ -55,12 +61,15 @@ func owned(spec shard.Spec, target string, refs []imageRef, found []hssclient.Lo
 
 // groups is a union-find over images, tags and digests.
 type groups struct {
-	parent []int
-	ids    map[string]int // tag or digest -> node
-	refs   map[int]int    // ref index -> node
+	parent     []int
+	ids        map[string]int  // tag or digest -> node
+	refs       map[int]int     // ref index -> node
+	wholeNames map[string]bool // names configured without version: their query lists every tag
 }
 
-func newGroups() *groups { return &groups{ids: map[string]int{}, refs: map[int]int{}} }
+func newGroups() *groups {
+	return &groups{ids: map[string]int{}, refs: map[int]int{}, wholeNames: map[string]bool{}}
+}
 
 func (g *groups) node() int {
 	g.parent = append(g.parent, len(g.parent))
@@ -90,12 +99,16 @@ func (g *groups) ref(i int) int {
 }
 
 // link joins an image (ref index i, or -1 for a discovered image that is
-// no ref) with its tag, when it has a whole one, and its digest, when it
-// has one: the identities a container query can select it by.
+// no ref) with its tag, when it has a whole one, its digest, when it has
+// one, and its name, when an image is configured by that name alone: the
+// identities a container query can select it by.
 func (g *groups) link(name, version, digest string, i int) {
 	var nodes []int
 	if i >= 0 {
 		nodes = append(nodes, g.ref(i))
+	}
+	if g.wholeNames[name] {
+		nodes = append(nodes, g.named('n', name))
 	}
 	if name != "" && version != "" {
 		nodes = append(nodes, g.named('t', name, version))

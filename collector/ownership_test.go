@@ -24,9 +24,11 @@ func TestOverlappingImagesShareAnOwner(t *testing.T) {
 		ref("cache", "2", "sha256:c"),  // 3: linked to 4 only through a discovered image the rules leave out
 		ref("", "", "sha256:d"),        // 4: configured by digest only
 		ref("ghost", "9", ""),          // 5: configured by tag only
+		ref("ghost", "", ""),           // 6: configured by name only: lists every ghost tag
+		ref("ghost", "10", ""),         // 7: another ghost tag
 	}
 	found := []hssclient.LocalImage{{ImageName: "cache", ImageVersion: "2", ImageDigest: "sha256:d"}}
-	groups := [][]int{{0, 1, 2}, {3, 4}, {5}}
+	groups := [][]int{{0, 1, 2}, {3, 4}, {5, 6, 7}}
 	for _, m := range []int{2, 3, 4, 7} {
 		owner := map[string]int{}
 		total := 0
