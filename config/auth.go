@@ -2,20 +2,13 @@ package config
 
 import (
 	"errors"
-	"io"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/hss-exporter/hss_exporter/internal/secretfile"
 )
-
-// maxSecretSize guards against a *_file that points at the wrong file
-// (a log, a device): real keys and tokens are far smaller.
-const maxSecretSize = 64 << 10
-
-var errNotRegular = errors.New("not a regular file")
 
 // auth checks that the target has exactly one authentication method and
 // resolves its secrets. With none in the file it falls back to the
@@ -153,43 +146,14 @@ func (v *validator) readSecret(path string, file *string) Secret {
 		full = abs
 	}
 	*file = full
-	b, err := readLimited(full)
+	s, _, err := secretfile.Read(full)
 	switch {
-	case err != nil:
-		v.errorf(n, path, "cannot read %s: %s", quote(full), reason(err))
-		return ""
-	case len(b) > maxSecretSize:
-		v.errorf(n, path, "%s is larger than %d KiB; is it the right file?", quote(full), maxSecretSize>>10)
-		return ""
-	}
-	s := strings.TrimRight(string(b), "\r\n")
-	if s == "" {
+	case errors.Is(err, secretfile.ErrTooLarge):
+		v.errorf(n, path, "%s is larger than %d KiB; is it the right file?", quote(full), secretfile.MaxSize>>10)
+	case errors.Is(err, secretfile.ErrEmpty):
 		v.errorf(n, path, "%s is empty", quote(full))
+	case err != nil:
+		v.errorf(n, path, "cannot read %s: %s", quote(full), err)
 	}
 	return Secret(s)
-}
-
-func readLimited(name string) ([]byte, error) {
-	// Stat first: opening a FIFO (or /dev/stdin) would block the start.
-	// Stat follows symlinks, so Kubernetes-mounted secrets pass.
-	if fi, err := os.Stat(name); err != nil {
-		return nil, err
-	} else if !fi.Mode().IsRegular() {
-		return nil, errNotRegular
-	}
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, maxSecretSize+1))
-}
-
-// reason strips the path os errors repeat ("open /x: permission denied").
-func reason(err error) string {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
-	}
-	return err.Error()
 }

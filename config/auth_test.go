@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/hss-exporter/hss_exporter/internal/secretfile"
 )
 
 // withAuth is a valid one-target file whose auth block holds lines
@@ -65,7 +67,7 @@ func TestAuthMethods(t *testing.T) {
 func TestBadAuth(t *testing.T) {
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "empty"), []byte("\n"), 0o600))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "big"), make([]byte, maxSecretSize+1), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "big"), make([]byte, secretfile.MaxSize+1), 0o600))
 	missing := filepath.Join(dir, "missing")
 	for _, tc := range []struct {
 		name, yaml string

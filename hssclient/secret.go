@@ -3,11 +3,11 @@ package hssclient
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/hss-exporter/hss_exporter/internal/secretfile"
 )
 
 // Credential is one part of a credential (access key, secret key, security
@@ -33,10 +33,6 @@ func (c Credential) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String
 // at: one stat each, cheap enough for every refresh and soon enough after a
 // rotation (Kubernetes itself takes up to a minute to update a Secret).
 const DefaultCheckInterval = 5 * time.Second
-
-// maxCredentialFile matches the config loader's limit: a larger file is the
-// wrong file.
-const maxCredentialFile = 64 << 10
 
 // RotationOptions tunes how credential files are watched.
 type RotationOptions struct {
@@ -114,7 +110,7 @@ func (s *secretSet) get(force bool) (vals []string, changed bool) {
 
 // check re-reads the files when any of them changed. s.mu is held.
 func (s *secretSet) check() (changed bool, err error) {
-	if !s.changedOnDisk() {
+	if s.onDisk(s.stamps) {
 		return false, nil
 	}
 	vals, stamps, err := s.readConsistent()
@@ -131,21 +127,21 @@ func (s *secretSet) check() (changed bool, err error) {
 	return changed, nil
 }
 
-// changedOnDisk compares each file with what was read last: another file
-// (a new inode, as a Kubernetes ..data swap or a rename gives), or a new
-// size or modification time. Following symlinks, a Secret volume's
-// indirection is seen through.
-func (s *secretSet) changedOnDisk() bool {
+// onDisk reports whether every file is still the one stamps describe: not
+// another file (a new inode, as a Kubernetes ..data swap or a rename
+// gives), nor a new size or modification time. Following symlinks, a
+// Secret volume's indirection is seen through.
+func (s *secretSet) onDisk(stamps []os.FileInfo) bool {
 	for i, c := range s.creds {
 		if c.File == "" {
 			continue
 		}
 		fi, err := os.Stat(c.File)
-		if err != nil || !sameFile(s.stamps[i], fi) {
-			return true
+		if err != nil || !sameFile(stamps[i], fi) {
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 func sameFile(a, b os.FileInfo) bool {
@@ -163,68 +159,17 @@ func (s *secretSet) readConsistent() ([]string, []os.FileInfo, error) {
 				vals[i] = s.vals[i]
 				continue
 			}
-			v, fi, err := readCredentialFile(c.File)
+			v, fi, err := secretfile.Read(c.File)
 			if err != nil {
 				return nil, nil, fmt.Errorf("credential file %q changed but cannot be used, keeping the previous credentials: %w", c.File, err)
 			}
 			vals[i], stamps[i] = v, fi
 		}
-		stable := true
-		for i, c := range s.creds {
-			if fi, err := os.Stat(c.File); c.File != "" && (err != nil || !sameFile(stamps[i], fi)) {
-				stable = false
-			}
-		}
-		if stable {
+		if s.onDisk(stamps) {
 			return vals, stamps, nil
 		}
 		if attempt == 2 {
 			return nil, nil, errors.New("credential files kept changing while being read; keeping the previous credentials")
 		}
 	}
-}
-
-var errCredentialEmpty = errors.New("the file is empty")
-
-// readCredentialFile reads one credential through a single open file, so
-// the content and the returned FileInfo belong together.
-func readCredentialFile(name string) (string, os.FileInfo, error) {
-	// Stat first: opening a FIFO put in the file's place would block.
-	if fi, err := os.Stat(name); err != nil {
-		return "", nil, pathReason(err)
-	} else if !fi.Mode().IsRegular() {
-		return "", nil, errors.New("not a regular file")
-	}
-	f, err := os.Open(name)
-	if err != nil {
-		return "", nil, pathReason(err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	switch {
-	case err != nil:
-		return "", nil, pathReason(err)
-	case !fi.Mode().IsRegular():
-		return "", nil, errors.New("not a regular file")
-	case fi.Size() > maxCredentialFile:
-		return "", nil, fmt.Errorf("larger than %d KiB", maxCredentialFile>>10)
-	}
-	b, err := io.ReadAll(io.LimitReader(f, maxCredentialFile+1))
-	if err != nil {
-		return "", nil, pathReason(err)
-	}
-	v := strings.TrimRight(string(b), "\r\n")
-	if v == "" {
-		return "", nil, errCredentialEmpty
-	}
-	return v, fi, nil
-}
-
-// pathReason drops the path os errors repeat: the message names it once.
-func pathReason(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
