@@ -25,7 +25,11 @@ type Config struct {
 	UserAgent  string       // default "hss_exporter"
 
 	PageSize          int           // default 200; stepped down to 100, 50, then 10, on a 400
-	RequestsPerSecond float64       // token bucket rate; 0 = unlimited
+	RequestsPerSecond float64       // token bucket rate, a ceiling within Budget; 0 = unlimited
+	// Budget, when set, limits the calls of each operation per minute; it
+	// is shared by every client that calls HSS as the same user. A 429
+	// then waits out its window in the budget instead of backing off.
+	Budget *Budget
 	Burst             int           // default max(1, RequestsPerSecond)
 	MaxConcurrency    int           // in-flight requests; 0 = unlimited
 	MaxRetries        int           // retries per request; default 4; negative = none

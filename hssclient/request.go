@@ -53,7 +53,7 @@ func (c *Client) get(ctx context.Context, op, resource string, q url.Values, out
 		if !retryable || attempt >= c.cfg.MaxRetries || c.cfg.MaxRetries < 0 {
 			return withAuthHint(err, c.cfg.Auth, c.cfg.ProjectID)
 		}
-		delay := c.backoff(reason, attempt, retryAfter)
+		delay := c.backoff(op, reason, attempt, retryAfter)
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < delay {
 			return err // the wait would outlive the caller: give the error now
 		}
@@ -89,7 +89,14 @@ func retryReason(err error) (reason string, retryable bool) {
 // backoff returns the sleep before retry number attempt+1: Retry-After when
 // the server sent one, else exponential backoff with full jitter. Throttling
 // starts from a higher base, as the gateway asks for seconds, not millis.
-func (c *Client) backoff(reason string, attempt int, retryAfter time.Duration) time.Duration {
+//
+// With a Budget, a throttled call waits in the budget, which holds every
+// call of the operation until the refusing window is over; the wait
+// returned is that hold, so a caller whose deadline comes first gives up.
+func (c *Client) backoff(op, reason string, attempt int, retryAfter time.Duration) time.Duration {
+	if reason == "throttled" && c.cfg.Budget != nil {
+		return c.cfg.Budget.ReadyIn(op)
+	}
 	if retryAfter > 0 {
 		return min(retryAfter, c.cfg.MaxRetryDelay)
 	}
@@ -108,10 +115,23 @@ func (c *Client) backoff(reason string, attempt int, retryAfter time.Duration) t
 // reported only once the attempt really goes out, so the retry counter
 // matches the requests made.
 func (c *Client) attempt(ctx context.Context, op string, u *url.URL, retry string) ([]byte, time.Duration, error) {
+	// The budget first: a call waiting for its minute holds no slot, so
+	// other operations' calls go on meanwhile.
+	res, err := c.cfg.Budget.Reserve(ctx, op)
+	if err != nil {
+		return nil, 0, &NetworkError{Operation: op, Err: fmt.Errorf("%w: %w", errNotSent, err)}
+	}
 	if err := c.acquire(ctx); err != nil {
+		res.Cancel()
 		return nil, 0, &NetworkError{Operation: op, Err: fmt.Errorf("%w: %w", errNotSent, err)}
 	}
 	defer c.release()
+	sent := false
+	defer func() {
+		if !sent {
+			res.Cancel()
+		}
+	}()
 	if retry != "" {
 		c.cfg.Observer.Retry(op, retry)
 	}
@@ -129,6 +149,8 @@ func (c *Client) attempt(ctx context.Context, op string, u *url.URL, retry strin
 		return nil, 0, err
 	}
 	start := time.Now()
+	sent = true
+	sentAt := res.Sent()
 	resp, err := c.cfg.HTTPClient.Do(req)
 	if err != nil {
 		c.cfg.Observer.RequestDone(op, 0, time.Since(start))
@@ -146,7 +168,12 @@ func (c *Client) attempt(ctx context.Context, op string, u *url.URL, retry strin
 		return nil, 0, &NetworkError{Operation: op, Err: err}
 	}
 	if resp.StatusCode != http.StatusOK || hasErrorCode(body) {
-		return nil, parseRetryAfter(resp.Header.Get("Retry-After")), newAPIError(op, resp, body, req)
+		retryAfter := parseRetryAfter(resp.Header.Get("Retry-After"))
+		apiErr := newAPIError(op, resp, body, req)
+		if apiErr.StatusCode == http.StatusTooManyRequests {
+			c.cfg.Budget.Refused(op, sentAt, ParseRefusal(apiErr.Message, retryAfter))
+		}
+		return nil, retryAfter, apiErr
 	}
 	return body, 0, nil
 }
