@@ -47,11 +47,12 @@ func parseQuery(raw string) (map[string]string, bool) {
 }
 
 // admitList runs the checks every /v5 list request goes through, in the
-// order the real service applies them: authentication (401), project (403),
-// region header (400), enterprise project permission and paging parameters
-// (400). It answers and returns false on the first failure.
+// order the real service applies them: authentication (401), the gateway's
+// rate limit (429), project (403), region header (400), enterprise project
+// permission and paging parameters (400). It answers and returns false on
+// the first failure.
 func (s *Server) admitList(w http.ResponseWriter, r *http.Request, op string, regionRequired bool) (listRequest, bool) {
-	if !s.authenticate(w, r, op) {
+	if !s.authenticate(w, r, op) || !s.admitRate(w, r, op) {
 		return listRequest{}, false
 	}
 	if r.PathValue("project_id") != s.opts.ProjectID {

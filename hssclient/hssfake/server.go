@@ -62,6 +62,10 @@ type Options struct {
 	Fleet                     *Fleet           // default: an empty fleet
 	Now                       func() time.Time // default time.Now
 	Logger                    log.Logger       // default: no logging
+
+	// RateLimit is the per-API, per-user call limit; zero: none.
+	// SetRateLimit changes it at run time.
+	RateLimit RateLimit
 }
 
 // DemoOptions returns Options with the demo credentials, serving fleet.
@@ -91,6 +95,7 @@ type Server struct {
 	inFlight atomic.Int64
 	creds    credStore
 	faults   faultState
+	rate     rateLimiter
 
 	httpSrv   *http.Server
 	done      chan struct{}
@@ -120,6 +125,7 @@ func New(opts Options) *Server {
 		s.logger = log.NewNopLogger()
 	}
 	s.creds.init()
+	s.SetRateLimit(opts.RateLimit)
 	s.handler = s.routes()
 	return s
 }
