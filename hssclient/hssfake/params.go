@@ -52,6 +52,28 @@ func parseQuery(raw string) (map[string]string, bool) {
 // permission and paging parameters (400). It answers and returns false on
 // the first failure.
 func (s *Server) admitList(w http.ResponseWriter, r *http.Request, op string, regionRequired bool) (listRequest, bool) {
+	req, ok := s.admit(w, r, op, regionRequired)
+	if !ok {
+		return listRequest{}, false
+	}
+	if req.offset, ok = intParam(req.query, "offset", 0, 0, maxOffset); !ok {
+		invalidParam(w, "offset")
+		return listRequest{}, false
+	}
+	hi := maxLimit
+	if m := s.faultMaxLimit(); m > 0 && m < hi {
+		hi = m
+	}
+	if req.limit, ok = intParam(req.query, "limit", defaultLimit, minLimit, hi); !ok {
+		invalidParam(w, "limit")
+		return listRequest{}, false
+	}
+	return req, true
+}
+
+// admit runs the checks of admitList that every /v5 request goes through,
+// paged or not, up to the enterprise project permission.
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, op string, regionRequired bool) (listRequest, bool) {
 	if !s.authenticate(w, r, op) || !s.admitRate(w, r, op) {
 		return listRequest{}, false
 	}
@@ -72,18 +94,6 @@ func (s *Server) admitList(w http.ResponseWriter, r *http.Request, op string, re
 	req := listRequest{query: q, ep: q["enterprise_project_id"]}
 	if !s.epGranted(req.ep) {
 		writeHSSError(w, http.StatusBadRequest, "HSS.0013", "Insufficient permissions for the enterprise project")
-		return listRequest{}, false
-	}
-	if req.offset, ok = intParam(q, "offset", 0, 0, maxOffset); !ok {
-		invalidParam(w, "offset")
-		return listRequest{}, false
-	}
-	hi := maxLimit
-	if m := s.faultMaxLimit(); m > 0 && m < hi {
-		hi = m
-	}
-	if req.limit, ok = intParam(q, "limit", defaultLimit, minLimit, hi); !ok {
-		invalidParam(w, "limit")
 		return listRequest{}, false
 	}
 	return req, true
