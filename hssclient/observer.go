@@ -22,6 +22,14 @@ const (
 	OpMetadata       = "MetadataSecurityKey"
 )
 
+// Operation names of the posture APIs: container nodes, security event
+// counts and protection quotas.
+const (
+	OpListContainerNodes = "ListContainerNodes"
+	OpShowEventSeverity  = "ShowEventSeverity"
+	OpShowResourceQuotas = "ShowResourceQuotas"
+)
+
 type nopObserver struct{}
 
 func (nopObserver) RequestDone(string, int, time.Duration) {}

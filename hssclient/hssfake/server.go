@@ -1,8 +1,9 @@
-// Package hssfake is a stand-in for the Huawei Cloud HSS v5 image APIs, the
-// IAM token endpoint and the ECS metadata security-key endpoint, all served by
-// one HTTP server. It verifies SDK-HMAC-SHA256 signatures with its own code
-// (it deliberately does not import hssclient, so a client bug cannot hide in
-// shared code), serves a Fleet, counts requests and injects faults.
+// Package hssfake is a stand-in for the Huawei Cloud HSS v5 image APIs, its
+// container node, event severity and quota APIs, the IAM token endpoint and
+// the ECS metadata security-key endpoint, all served by one HTTP server. It
+// verifies SDK-HMAC-SHA256 signatures with its own code (it deliberately
+// does not import hssclient, so a client bug cannot hide in shared code),
+// serves a Fleet, counts requests and injects faults.
 package hssfake
 
 import (
@@ -25,6 +26,9 @@ import (
 const (
 	OpListLocalImageContainers = "ListLocalImageContainers"
 	OpListImageLocal           = "ListImageLocal"
+	OpListContainerNodes       = "ListContainerNodes"
+	OpShowEventSeverity        = "ShowEventSeverity"
+	OpShowResourceQuotas       = "ShowResourceQuotas"
 	OpCreateToken              = "KeystoneCreateUserTokenByPassword"
 	OpMetadataSecurityKey      = "MetadataSecurityKey"
 	// OpUnknown counts requests to paths the server does not serve.
@@ -62,6 +66,10 @@ type Options struct {
 	Fleet                     *Fleet           // default: an empty fleet
 	Now                       func() time.Time // default time.Now
 	Logger                    log.Logger       // default: no logging
+
+	// RateLimit is the per-API, per-user call limit; zero: none.
+	// SetRateLimit changes it at run time.
+	RateLimit RateLimit
 }
 
 // DemoOptions returns Options with the demo credentials, serving fleet.
@@ -91,6 +99,7 @@ type Server struct {
 	inFlight atomic.Int64
 	creds    credStore
 	faults   faultState
+	rate     rateLimiter
 
 	httpSrv   *http.Server
 	done      chan struct{}
@@ -120,6 +129,7 @@ func New(opts Options) *Server {
 		s.logger = log.NewNopLogger()
 	}
 	s.creds.init()
+	s.SetRateLimit(opts.RateLimit)
 	s.handler = s.routes()
 	return s
 }
@@ -204,6 +214,9 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/v5/{project_id}/image/local/containers", s.wrap(OpListLocalImageContainers, http.MethodGet, s.handleContainers))
 	mux.Handle("/v5/{project_id}/image/local-repositories", s.wrap(OpListImageLocal, http.MethodGet, s.handleImages))
+	mux.Handle("/v5/{project_id}/container/nodes", s.wrap(OpListContainerNodes, http.MethodGet, s.handleNodes))
+	mux.Handle("/v5/{project_id}/event/severity", s.wrap(OpShowEventSeverity, http.MethodGet, s.handleEventSeverity))
+	mux.Handle("/v5/{project_id}/billing/quotas", s.wrap(OpShowResourceQuotas, http.MethodGet, s.handleQuotas))
 	mux.Handle("/v3/auth/tokens", s.wrap(OpCreateToken, http.MethodPost, s.handleCreateToken))
 	mux.Handle("/openstack/latest/securitykey", s.wrap(OpMetadataSecurityKey, http.MethodGet, s.handleSecurityKey))
 	mux.Handle("/", s.wrap(OpUnknown, "", nil))
