@@ -2,8 +2,6 @@ package hssclient
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -104,24 +102,7 @@ func (a *metadataAuth) fetch(ctx context.Context) (tempCredentials, time.Time, e
 		// The body is not quoted: a misbehaving proxy could echo keys in it.
 		return none, time.Time{}, &APIError{Operation: OpMetadata, StatusCode: resp.StatusCode}
 	}
-	var answer struct {
-		Credential struct {
-			Access        string `json:"access"`
-			Secret        string `json:"secret"`
-			SecurityToken string `json:"securitytoken"`
-			ExpiresAt     string `json:"expires_at"`
-		} `json:"credential"`
-	}
-	if err := json.Unmarshal(data, &answer); err != nil {
-		return none, time.Time{}, &DecodeError{Operation: OpMetadata, Err: safeJSONError(err)}
-	}
-	c := answer.Credential
-	if c.Access == "" || c.Secret == "" || c.SecurityToken == "" {
-		return none, time.Time{}, &DecodeError{Operation: OpMetadata,
-			Err: errors.New("credential.access, credential.secret or credential.securitytoken is missing")}
-	}
-	expires, err := parseExpiry(OpMetadata, "credential.expires_at", c.ExpiresAt)
-	return tempCredentials{access: c.Access, secret: c.Secret, token: c.SecurityToken}, expires, err
+	return decodeTemporaryKeys(OpMetadata, data)
 }
 
 // credRetryAfterFailure is how long a still-valid credential is used after a
