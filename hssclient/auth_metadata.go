@@ -127,7 +127,10 @@ type credCache[T any] struct {
 	expiresAt time.Time
 	failErr   error
 	failUntil time.Time
-	inflight  *credFlight[T]
+	// refused: the last fetch was refused (4xx) and left no credential;
+	// the next invalidate, for that refusal, is told so once.
+	refused  bool
+	inflight *credFlight[T]
 }
 
 // credFlight is one fetch in progress; done closes when it ends.
@@ -205,6 +208,7 @@ func (c *credCache[T]) lead(ctx context.Context, f *credFlight[T]) (T, error) {
 	case c.cooldown > 0 && rejected(err):
 		c.failErr, c.failUntil = err, now.Add(c.cooldown)
 	}
+	c.refused = err != nil && rejected(err)
 	c.inflight = nil
 	f.val, f.err = val, err
 	f.abandoned = err != nil && ctx.Err() != nil
@@ -213,13 +217,17 @@ func (c *credCache[T]) lead(ctx context.Context, f *credFlight[T]) (T, error) {
 }
 
 // invalidate drops the credential. It reports whether a new one may be
-// fetched: not while a rejection is being remembered.
+// fetched: not while a rejection is being remembered, nor when the 401 at
+// hand was the fetch's own refusal, which asking again at once would only
+// repeat.
 func (c *credCache[T]) invalidate() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var zero T
 	c.val, c.have = zero, false
-	return c.failErr == nil || !c.now().Before(c.failUntil)
+	ownRefusal := c.refused
+	c.refused = false
+	return !ownRefusal && (c.failErr == nil || !c.now().Before(c.failUntil))
 }
 
 // forgetFailure ends a remembered rejection early, because the credentials

@@ -118,3 +118,15 @@ func TestOIDCConcurrentCallersShareOneExchange(t *testing.T) {
 	require.Equal(t, 1, srv.RequestsFor(hssfake.OpCreateTemporaryKeys))
 	require.Equal(t, 16, srv.Requests(hssfake.OpListImageLocal, 200))
 }
+
+func TestOIDCRefusedIDTokenIsSentOncePerCall(t *testing.T) {
+	clock := newFakeClock()
+	srv, client, file := oidcFleet(t, clock)
+	writeIDToken(t, file, "jwt-unknown")
+	_, err := client.ListImageLocal(context.Background(), ListImagesRequest{})
+	require.True(t, IsCredentialError(err), "err: %v", err)
+	require.True(t, IsAuth(err))
+	require.NotContains(t, err.Error(), "jwt-unknown")
+	require.Equal(t, 1, srv.RequestsFor(hssfake.OpCreateTokenWithIDToken), "a refusal is not asked again at once")
+	require.Zero(t, srv.RequestsFor(hssfake.OpListImageLocal))
+}
