@@ -1,0 +1,84 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hss-exporter/hss_exporter/config"
+	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+)
+
+// counterValue is the value of the series of mf whose labels include all
+// of want; 0 when there is none.
+func counterValue(mf *dto.MetricFamily, want map[string]string) float64 {
+	for _, m := range mf.GetMetric() {
+		matched := 0
+		for _, l := range m.GetLabel() {
+			if v, ok := want[l.GetName()]; ok && v == l.GetValue() {
+				matched++
+			}
+		}
+		if matched == len(want) {
+			return m.GetCounter().GetValue()
+		}
+	}
+	return 0
+}
+
+// TestOIDCTargetBecomesReadyWithExactCounts runs the exporter with OIDC
+// workload identity, from the file and from the SDK's variables, against
+// the stand-in IAM and HSS: the inventory is exact and the exchange ran
+// once.
+func TestOIDCTargetBecomesReadyWithExactCounts(t *testing.T) {
+	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 5, Containers: 120})
+	srv, err := hssfake.Start(hssfake.DemoOptions(fleet))
+	require.NoError(t, err)
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	token := filepath.Join(dir, "oidc-token")
+	require.NoError(t, os.WriteFile(token, []byte(hssfake.DemoIDToken+"\n"), 0o600))
+	target := `targets:
+  - name: cce
+    region: %s
+    project_id: %s
+    endpoint: %s
+    enterprise_project_id: all_granted_eps
+    images: {discover: true}
+%s`
+	for _, tc := range []struct {
+		name, auth string
+		env        map[string]string
+	}{
+		{"auth.oidc", fmt.Sprintf("    auth: {oidc: {idp_id: %s, id_token_file: %s, endpoint: %s}}\n", hssfake.DemoIdpID, token, srv.URL), nil},
+		{"environment", "", map[string]string{config.EnvIdpID: hssfake.DemoIdpID, config.EnvIDTokenFile: token,
+			config.EnvIAMEndpoint: srv.URL, config.EnvAccessKey: "", config.EnvSecretKey: ""}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			srv.ResetCounts()
+			file := filepath.Join(t.TempDir(), "hss.yml")
+			text := fmt.Sprintf(target, hssfake.DemoRegion, hssfake.DemoProjectID, srv.URL, tc.auth)
+			require.NoError(t, os.WriteFile(file, []byte(text), 0o600))
+			r := startExporter(t, "--config.file="+file)
+			waitFor(t, http.DefaultClient, r.base+"/readyz", http.StatusOK)
+			_, text, err := httpGet(http.DefaultClient, r.base+"/metrics")
+			require.NoError(t, err)
+			families := parseMetrics(t, text)
+			require.Equal(t, float64(fleet.Truth(hssfake.AllEnterpriseProjects).Containers), sumGauge(families["hss_image_containers"]))
+			require.Equal(t, 1.0, sumGauge(families["hss_up"]))
+			requests := families["hss_exporter_api_requests_total"]
+			for _, op := range []string{hssfake.OpCreateTokenWithIDToken, hssfake.OpCreateTemporaryKeys} {
+				require.Equal(t, 1.0, counterValue(requests, map[string]string{"operation": op, "code": "201"}), op)
+			}
+			require.Empty(t, srv.AuthFailures())
+		})
+	}
+}
