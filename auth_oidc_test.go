@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -81,4 +83,32 @@ func TestOIDCTargetBecomesReadyWithExactCounts(t *testing.T) {
 			require.Empty(t, srv.AuthFailures())
 		})
 	}
+}
+
+// TestConfigCheckValidatesOIDC: --config.check reads the oidc block, the
+// token file included, and names every problem with its line.
+func TestConfigCheckValidatesOIDC(t *testing.T) {
+	dir := t.TempDir()
+	token := filepath.Join(dir, "oidc-token")
+	require.NoError(t, os.WriteFile(token, []byte("eyJ.secret-jwt.sig\n"), 0o600))
+	check := func(auth string) (int, string) {
+		file := filepath.Join(dir, "hss.yml")
+		require.NoError(t, os.WriteFile(file, []byte(`targets:
+  - name: cce
+    region: cn-north-4
+    project_id: p1
+    images: {discover: true}
+    auth:
+      oidc: `+auth+"\n"), 0o600))
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), []string{"--config.check", "--config.file=" + file}, &out, &errOut)
+		return code, out.String() + errOut.String()
+	}
+	code, out := check("{idp_id: cce-idp, id_token_file: oidc-token}")
+	require.Equal(t, 0, code, out)
+	code, out = check("{idp_id: 'bad idp', id_token_file: missing}")
+	require.Equal(t, 1, code, out)
+	require.Contains(t, out, `:7:22: targets[0].auth.oidc.idp_id: "bad idp" is not an identity provider ID`)
+	require.Contains(t, out, `:7:48: targets[0].auth.oidc.id_token_file: cannot read "`+filepath.Join(dir, "missing")+`"`)
+	require.NotContains(t, out, "secret-jwt")
 }
