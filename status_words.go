@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hss-exporter/hss_exporter/collector"
+	"github.com/hss-exporter/hss_exporter/hssclient"
 )
 
 // Health values of a target, from best to worst news.
@@ -61,6 +62,10 @@ func explainError(msg string) string {
 }
 
 func likelyCause(msg string) string {
+	if strings.Contains(msg, hssclient.OpIDToken) || strings.Contains(msg, hssclient.OpSecurityToken) {
+		return "The OIDC exchange at IAM failed, so no API call could be signed: check id_token_file, the IAM identity " +
+			"provider (issuer URL, signing key, client ID = the token's audience) and its identity conversion rule."
+	}
 	if m := httpStatus.FindStringSubmatch(msg); m != nil {
 		switch code := m[1]; {
 		case code == "401" || code == "403":

@@ -20,6 +20,10 @@ const (
 	OpListImages     = "ListImageLocal"
 	OpIAMToken       = "KeystoneCreateUserTokenByPassword"
 	OpMetadata       = "MetadataSecurityKey"
+	// OIDC workload identity: an ID token for a federated token, then that
+	// token for temporary keys.
+	OpIDToken       = "CreateTokenWithIdToken"
+	OpSecurityToken = "CreateTemporaryAccessKeyByToken"
 )
 
 // Operation names of the posture APIs: container nodes, security event

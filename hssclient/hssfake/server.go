@@ -31,6 +31,8 @@ const (
 	OpShowResourceQuotas       = "ShowResourceQuotas"
 	OpCreateToken              = "KeystoneCreateUserTokenByPassword"
 	OpMetadataSecurityKey      = "MetadataSecurityKey"
+	OpCreateTokenWithIDToken   = "CreateTokenWithIdToken"
+	OpCreateTemporaryKeys      = "CreateTemporaryAccessKeyByToken"
 	// OpUnknown counts requests to paths the server does not serve.
 	OpUnknown = "Unknown"
 )
@@ -45,6 +47,8 @@ const (
 	DemoIAMUser     = "demo"
 	DemoIAMPassword = "demo-password"
 	DemoIAMDomain   = "demo"
+	DemoIdpID       = "hss-demo-idp"
+	DemoIDToken     = "hss-demo-id-token"
 )
 
 // Options configures a Server. Zero durations take the documented defaults.
@@ -60,6 +64,7 @@ type Options struct {
 	TokenTTL      time.Duration // IAM token lifetime; default 24h
 	MetadataTTL   time.Duration // temporary credential lifetime; default 1h
 	MaxSkew       time.Duration // allowed X-Sdk-Date skew; default 15m
+	OIDC          OIDCOptions   // identity providers and ID tokens IAM accepts
 	// GrantedEnterpriseProjects limits the caller to these enterprise
 	// projects ("0" is the default one); nil grants all.
 	GrantedEnterpriseProjects []string
@@ -78,6 +83,7 @@ func DemoOptions(fleet *Fleet) Options {
 		ProjectID: DemoProjectID, Region: DemoRegion,
 		AccessKey: DemoAccessKey, SecretKey: DemoSecretKey,
 		IAMUser: DemoIAMUser, IAMPassword: DemoIAMPassword, IAMDomain: DemoIAMDomain,
+		OIDC:  OIDCOptions{IDTokens: map[string][]string{DemoIdpID: {DemoIDToken}}},
 		Fleet: fleet,
 	}
 }
@@ -98,6 +104,7 @@ type Server struct {
 	stats    stats
 	inFlight atomic.Int64
 	creds    credStore
+	oidc     oidcState
 	faults   faultState
 	rate     rateLimiter
 
@@ -130,6 +137,7 @@ func New(opts Options) *Server {
 	}
 	s.creds.init()
 	s.SetRateLimit(opts.RateLimit)
+	s.oidc.init(opts.OIDC)
 	s.handler = s.routes()
 	return s
 }
@@ -219,6 +227,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/v5/{project_id}/billing/quotas", s.wrap(OpShowResourceQuotas, http.MethodGet, s.handleQuotas))
 	mux.Handle("/v3/auth/tokens", s.wrap(OpCreateToken, http.MethodPost, s.handleCreateToken))
 	mux.Handle("/openstack/latest/securitykey", s.wrap(OpMetadataSecurityKey, http.MethodGet, s.handleSecurityKey))
+	mux.Handle("/v3.0/OS-AUTH/id-token/tokens", s.wrap(OpCreateTokenWithIDToken, http.MethodPost, s.handleIDToken))
+	mux.Handle("/v3.0/OS-CREDENTIAL/securitytokens", s.wrap(OpCreateTemporaryKeys, http.MethodPost, s.handleSecurityTokens))
 	mux.Handle("/", s.wrap(OpUnknown, "", nil))
 	return mux
 }
