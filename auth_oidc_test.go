@@ -45,7 +45,8 @@ func TestOIDCTargetBecomesReadyWithExactCounts(t *testing.T) {
 	dir := t.TempDir()
 	token := filepath.Join(dir, "oidc-token")
 	require.NoError(t, os.WriteFile(token, []byte(hssfake.DemoIDToken+"\n"), 0o600))
-	target := `targets:
+	target := `global: {api_calls_per_minute: 6000}
+targets:
   - name: cce
     region: %s
     project_id: %s
@@ -71,9 +72,7 @@ func TestOIDCTargetBecomesReadyWithExactCounts(t *testing.T) {
 			require.NoError(t, os.WriteFile(file, []byte(text), 0o600))
 			r := startExporter(t, "--config.file="+file)
 			waitFor(t, http.DefaultClient, r.base+"/readyz", http.StatusOK)
-			_, text, err := httpGet(http.DefaultClient, r.base+"/metrics")
-			require.NoError(t, err)
-			families := parseMetrics(t, text)
+			families := waitForInventory(t, http.DefaultClient, r.base)
 			require.Equal(t, float64(fleet.Truth(hssfake.AllEnterpriseProjects).Containers), sumGauge(families["hss_image_containers"]))
 			require.Equal(t, 1.0, sumGauge(families["hss_up"]))
 			requests := families["hss_exporter_api_requests_total"]

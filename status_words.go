@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 	"regexp"
 	"strings"
 	"time"
@@ -43,6 +45,42 @@ func health(st collector.TargetStatus, maxStaleness time.Duration) (word, summar
 			"those images keep their last good rows.", st.ImagesFailed)
 	}
 	return healthHealthy, "Healthy: the last refresh succeeded."
+}
+
+// budgetAdvice says what the API budget buys: how long listing every
+// image once takes, against refresh_interval, and what raising
+// api_calls_per_minute would buy where the account allows more.
+func budgetAdvice(st collector.TargetStatus, interval time.Duration) string {
+	if st.BudgetPerMinute <= 0 || st.SweepCalls == 0 {
+		return ""
+	}
+	var b strings.Builder
+	if st.BudgetLearned {
+		b.WriteString("HSS refused a call and named its limit, so the budget is now that limit. ")
+	}
+	fmt.Fprintf(&b, "At %s calls a minute, listing the containers of all %s images once takes %s (%s calls)",
+		perMinuteText(st.BudgetPerMinute), thousands(st.ImagesToList), humanDuration(st.Sweep), thousands(st.SweepCalls))
+	if st.BudgetSharers > 1 {
+		fmt.Fprintf(&b, ", the budget being shared with %d other target(s) of the same credentials", st.BudgetSharers-1)
+	}
+	if st.Sweep <= interval {
+		fmt.Fprintf(&b, ", within refresh_interval (%s): each image is listed again every %s, and a larger api_calls_per_minute would not make the data fresher.",
+			humanDuration(interval), humanDuration(interval))
+		return b.String()
+	}
+	want := math.Ceil(float64(st.SweepCalls) * float64(time.Minute) / float64(interval) * float64(max(st.BudgetSharers, 1)))
+	fmt.Fprintf(&b, ", longer than refresh_interval (%s): each image is listed about every %s. "+
+		"Where your account allows more calls, api_calls_per_minute: %s would list every image once per refresh_interval.",
+		humanDuration(interval), humanDuration(st.Sweep), perMinuteText(want))
+	return b.String()
+}
+
+// perMinuteText prints a calls-a-minute figure without needless decimals.
+func perMinuteText(v float64) string {
+	if v == math.Trunc(v) && v < 1e15 {
+		return thousands(int(v))
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64)
 }
 
 var httpStatus = regexp.MustCompile(`HTTP (\d{3})`)

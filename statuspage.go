@@ -29,6 +29,7 @@ var statusTemplate = template.Must(template.New("status.html").Funcs(template.Fu
 	"deref":       func(f *float64) float64 { return *f },
 	"part":        func(f, share float64) float64 { return f * share },
 	"thousands":   thousands,
+	"budgetText":  perMinuteText,
 }).ParseFS(templateFS, "templates/status.html"))
 
 // statusPolicy forbids every script, frame and remote fetch: the page needs

@@ -23,6 +23,7 @@ type Global struct {
 	PageSize          int           `yaml:"page_size"`           // default 200 (10..200)
 	MaxConcurrency    int           `yaml:"max_concurrency"`     // default 4
 	RequestsPerSecond float64       `yaml:"requests_per_second"` // default 5
+	APICallsPerMinute float64       `yaml:"api_calls_per_minute"` // default 5, per operation
 	MaxStaleness      time.Duration `yaml:"max_staleness"`       // default 30m
 }
 
@@ -44,6 +45,7 @@ type Target struct {
 	PageSize          int           `yaml:"page_size"`
 	MaxConcurrency    int           `yaml:"max_concurrency"`
 	RequestsPerSecond float64       `yaml:"requests_per_second"`
+	APICallsPerMinute float64       `yaml:"api_calls_per_minute"`
 	MaxStaleness      time.Duration `yaml:"max_staleness"`
 }
 
@@ -130,6 +132,9 @@ const (
 	DefaultPageSize          = 200
 	DefaultMaxConcurrency    = 4
 	DefaultRequestsPerSecond = 5.0
+	// DefaultAPICallsPerMinute is HSS's documented limit: "a single user
+	// or IP address can access an API for up to five times/minute".
+	DefaultAPICallsPerMinute = 5.0
 	DefaultMaxStaleness      = 30 * time.Minute
 	DefaultMetadataEndpoint  = "http://169.254.169.254"
 
@@ -179,6 +184,22 @@ func (a Auth) Method() string {
 		return MethodAKSK
 	}
 	return ""
+}
+
+// Identity names the user HSS counts this authentication's calls
+// against: the access key, the IAM user, the ECS agency behind the
+// metadata service, or the identity provider whose federated user the ID
+// token maps to. Targets with one identity share one call budget.
+func (a Auth) Identity() string {
+	switch a.Method() {
+	case MethodIAM:
+		return "iam:" + a.IAM.Domain + "/" + a.IAM.Username
+	case MethodMetadata:
+		return "agency:" + a.MetadataEndpoint
+	case MethodOIDC:
+		return "oidc:" + a.OIDC.IdpID
+	}
+	return "ak:" + a.AccessKey
 }
 
 // Selects reports whether a discovered image is listed: it matches one

@@ -168,7 +168,7 @@ func rootFields(c *Config) []field {
 		mapField("global", func() []field {
 			g := &c.Global
 			return settingsFields(&g.RefreshInterval, &g.RequestTimeout, &g.PageSize,
-				&g.MaxConcurrency, &g.RequestsPerSecond, &g.MaxStaleness)
+				&g.MaxConcurrency, &g.RequestsPerSecond, &g.APICallsPerMinute, &g.MaxStaleness)
 		}),
 		{"targets", func(d *decoder, n *yaml.Node, path string) {
 			d.seq(n, path, func(item *yaml.Node, p string) {
@@ -188,13 +188,14 @@ func rootFields(c *Config) []field {
 
 // settingsFields are the keys shared by global and every target.
 func settingsFields(refresh, timeout *time.Duration, pageSize, maxConc *int,
-	rps *float64, staleness *time.Duration) []field {
+	rps, callsPerMinute *float64, staleness *time.Duration) []field {
 	return []field{
 		durField("refresh_interval", refresh),
 		durField("request_timeout", timeout),
 		intField("page_size", pageSize),
 		intField("max_concurrency", maxConc),
 		floatField("requests_per_second", rps),
+		floatField("api_calls_per_minute", callsPerMinute),
 		durField("max_staleness", staleness),
 	}
 }
@@ -211,7 +212,7 @@ func targetFields(t *Target) []field {
 		boolField("container_info", &t.ContainerInfo),
 	}
 	return append(fields, settingsFields(&t.RefreshInterval, &t.RequestTimeout, &t.PageSize,
-		&t.MaxConcurrency, &t.RequestsPerSecond, &t.MaxStaleness)...)
+		&t.MaxConcurrency, &t.RequestsPerSecond, &t.APICallsPerMinute, &t.MaxStaleness)...)
 }
 
 func authFields(a *Auth) []field {

@@ -142,22 +142,22 @@ func (v *validator) urlAt(n *yaml.Node, s, path, example string) string {
 type settingsRef struct {
 	refresh, timeout, staleness *time.Duration
 	pageSize, maxConc           *int
-	rps                         *float64
+	rps, callsPerMinute         *float64
 }
 
 func globalRef(g *Global) settingsRef {
 	return settingsRef{&g.RefreshInterval, &g.RequestTimeout, &g.MaxStaleness,
-		&g.PageSize, &g.MaxConcurrency, &g.RequestsPerSecond}
+		&g.PageSize, &g.MaxConcurrency, &g.RequestsPerSecond, &g.APICallsPerMinute}
 }
 
 func targetRef(t *Target) settingsRef {
 	return settingsRef{&t.RefreshInterval, &t.RequestTimeout, &t.MaxStaleness,
-		&t.PageSize, &t.MaxConcurrency, &t.RequestsPerSecond}
+		&t.PageSize, &t.MaxConcurrency, &t.RequestsPerSecond, &t.APICallsPerMinute}
 }
 
 func defaultsRef() settingsRef {
 	g := Global{DefaultRefreshInterval, DefaultRequestTimeout, DefaultPageSize,
-		DefaultMaxConcurrency, DefaultRequestsPerSecond, DefaultMaxStaleness}
+		DefaultMaxConcurrency, DefaultRequestsPerSecond, DefaultAPICallsPerMinute, DefaultMaxStaleness}
 	return globalRef(&g)
 }
 
@@ -182,6 +182,9 @@ func (v *validator) checkSettings(prefix string, s settingsRef) bool {
 		"%d is out of range 1..%d", *s.maxConc, MaxConcurrencyLimit)
 	check("requests_per_second", *s.rps <= 0,
 		"must be greater than 0, got %s", strconv.FormatFloat(*s.rps, 'g', -1, 64))
+	check("api_calls_per_minute", *s.callsPerMinute <= 0,
+		"must be greater than 0 (calls of each HSS API a minute; HSS documents 5), got %s",
+		strconv.FormatFloat(*s.callsPerMinute, 'g', -1, 64))
 	return ok
 }
 
@@ -198,6 +201,7 @@ func (v *validator) inherit(prefix string, s, base settingsRef) {
 	fill("page_size", func() { *s.pageSize = *base.pageSize })
 	fill("max_concurrency", func() { *s.maxConc = *base.maxConc })
 	fill("requests_per_second", func() { *s.rps = *base.rps })
+	fill("api_calls_per_minute", func() { *s.callsPerMinute = *base.callsPerMinute })
 }
 
 // crossCheck compares the resolved durations. For a target, only a pair
