@@ -18,13 +18,13 @@ type Config struct {
 
 // Global holds the defaults for every target.
 type Global struct {
-	RefreshInterval   time.Duration `yaml:"refresh_interval"`    // default 5m
-	RequestTimeout    time.Duration `yaml:"request_timeout"`     // default 30s
-	PageSize          int           `yaml:"page_size"`           // default 200 (10..200)
-	MaxConcurrency    int           `yaml:"max_concurrency"`     // default 4
-	RequestsPerSecond float64       `yaml:"requests_per_second"` // default 5
+	RefreshInterval   time.Duration `yaml:"refresh_interval"`     // default 5m
+	RequestTimeout    time.Duration `yaml:"request_timeout"`      // default 30s
+	PageSize          int           `yaml:"page_size"`            // default 200 (10..200)
+	MaxConcurrency    int           `yaml:"max_concurrency"`      // default 4
+	RequestsPerSecond float64       `yaml:"requests_per_second"`  // default 5
 	APICallsPerMinute float64       `yaml:"api_calls_per_minute"` // default 5, per operation
-	MaxStaleness      time.Duration `yaml:"max_staleness"`       // default 30m
+	MaxStaleness      time.Duration `yaml:"max_staleness"`        // default 30m
 }
 
 // Target is one HSS project in one region.
