@@ -99,6 +99,33 @@ func TestRefreshSpendsTheFewestAPICalls(t *testing.T) {
 	}
 }
 
+func TestRunSpendsTheFewestCallsThenWaitsForTheInterval(t *testing.T) {
+	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 11, Containers: 1500, Images: 60})
+	const interval = 1500 * time.Millisecond
+	e, srv := fakeTarget(t, fleet, config.Target{PageSize: 25, MaxConcurrency: 4, RefreshInterval: interval,
+		MaxStaleness: time.Minute}, func(c *hssclient.Config) {
+		// A budget far above the fleet: the first pass is one burst.
+		c.Budget = hssclient.NewBudgets(hssclient.BudgetOptions{}).For("ak:demo", 100000)
+	})
+	discovery, listing := expectedCalls(fleet, 25)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { e.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	calls := func() (int, int) {
+		return srv.RequestsFor(hssfake.OpListImageLocal), srv.RequestsFor(hssfake.OpListLocalImageContainers)
+	}
+	require.Eventually(t, func() bool { _, l := calls(); return l >= listing }, 5*time.Second, 5*time.Millisecond)
+	d, l := calls()
+	require.Equal(t, discovery, d)
+	require.Equal(t, listing, l, "a first pass costs exactly the discovery pages and ceil(containers/page) per image")
+	time.Sleep(interval / 2)
+	d, l = calls()
+	require.Equal(t, [2]int{discovery, listing}, [2]int{d, l}, "nothing changed: no call before the next refresh_interval")
+	require.Eventually(t, func() bool { d, l = calls(); return d == 2*discovery && l == 2*listing },
+		3*interval, 10*time.Millisecond, "one interval on, one more discovery and one listing of each image")
+}
+
 func TestRetriesAreCountedApartFromCalls(t *testing.T) {
 	fleet := edgeFleet()
 	e, srv := fakeTarget(t, fleet, config.Target{PageSize: 25, MaxConcurrency: 1}, func(c *hssclient.Config) {

@@ -153,12 +153,16 @@ func (t *target) applyDiscovery(refs []imageRef, covered int, now time.Time) {
 		if img == nil {
 			img = &image{listedNum: -1}
 		}
-		if img.version == 0 || !sameInfo(img.ref.info, r.info) || !slices.Equal(img.ref.labels, r.labels) {
-			t.touch(img)
+		relabelled := !slices.Equal(img.ref.labels, r.labels)
+		if img.factsVersion == 0 || relabelled || !sameInfo(img.ref.info, r.info) {
+			t.touchFacts(img)
+		}
+		if img.rowsVersion == 0 || relabelled {
+			t.touchRows(img) // container_info shows the image's name and version
 		}
 		img.ref = r
 		if !r.call && img.settleWithoutCall(now) {
-			t.touch(img)
+			t.touchRows(img)
 		}
 		next[r.key] = img
 		order = append(order, img)

@@ -66,9 +66,13 @@ func (t *target) land(p pick, l listing, stopping bool) {
 			rows[i] = t.z.container(c)
 		}
 		t.st.sanitized += t.z.changed - before
+		if !img.listed || !slices.Equal(rows, img.rows) {
+			// Unchanged rows keep their version: a sweep that finds
+			// nothing new re-encodes nothing.
+			t.touchRows(img)
+		}
 		img.rows, img.listed, img.listedAt, img.listedNum, img.listedQuery = rows, true, l.at, p.num, p.query
 		img.failedAt, img.err = time.Time{}, nil
-		t.touch(img)
 		t.markGood(now)
 		t.noteSweep(now)
 	}

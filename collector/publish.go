@@ -58,12 +58,13 @@ func (t *target) capture() (*snapshot, []uint64) {
 			// rows however old: it has not failed.
 			listed = false
 		}
-		s.entries[i] = imageEntry{labels: img.ref.labels, info: img.ref.info, listed: listed}
+		s.entries[i] = imageEntry{labels: img.ref.labels, info: img.ref.info, listed: listed,
+			factsFP: mix(t.units.seed, img.factsVersion)}
 		if listed {
 			s.entries[i].rows = img.rows
 		}
 		// Versions are unique within the target, so they name the content.
-		base[i] = mix(t.units.seed, img.version, uint64(boolValue(listed)))
+		base[i] = mix(t.units.seed, img.rowsVersion, uint64(boolValue(listed)))
 	}
 	return s, base
 }

@@ -130,7 +130,7 @@ func (t *target) dropData() {
 	for _, img := range t.order {
 		if img.listed {
 			img.rows, img.listed = nil, false
-			t.touch(img)
+			t.touchRows(img)
 		}
 	}
 	t.st.expired = true

@@ -12,36 +12,48 @@ import (
 // (for tests and plain registries). Both go through a metricSet, so both
 // show the same series.
 
-// collectImage emits the series of one image: its container counts, once
-// listed, its discovery facts, and with containerInfo one series per
-// container it owns (the first image in the target's order that lists a
-// container owns it).
-func collectImage(set *metricSet, e *imageEntry, target string, withContainers bool) {
+// collectFacts emits what discovery says of one image: its info series
+// and findings. They change only when discovery does.
+func collectFacts(set *metricSet, e *imageEntry) {
+	info := e.info
+	if info == nil {
+		return
+	}
+	set.add(imageInfo, 1, append(e.labels[:4:4],
+		info.ImageID, info.LocalImageType, info.ScanStatus, info.SeverityLevel)...)
+	for _, g := range imageGauges {
+		if v, ok := g.value(info); ok {
+			set.add(g.family, v, e.labels...)
+		}
+	}
+}
+
+// collectCounts emits what listing one image's containers gave: its
+// container counts, once listed.
+func collectCounts(set *metricSet, e *imageEntry) {
 	if e.listed {
 		set.sum(imageContainers, float64(e.containers), e.labels...)
 		set.sum(imagePublicContainers, float64(e.public), e.labels...)
 	}
-	if info := e.info; info != nil {
-		set.add(imageInfo, 1, append(e.labels[:4:4],
-			info.ImageID, info.LocalImageType, info.ScanStatus, info.SeverityLevel)...)
-		for _, g := range imageGauges {
-			if v, ok := g.value(info); ok {
-				set.add(g.family, v, e.labels...)
-			}
-		}
-	}
-	if !withContainers {
-		return
-	}
+}
+
+// collectContainer emits the container_info series of row j of e.
+func collectContainer(set *metricSet, e *imageEntry, j int, target string) {
+	c := &e.rows[j]
+	set.add(containerInfo, 1, target, c.ContainerID, c.ContainerName, e.labels[1], e.labels[2],
+		c.HostID, c.HostName, c.PodID, c.PodName, c.PrivateIP, c.PublicIP, c.AgentID)
+}
+
+// ownedRows calls fn with the index of every row e owns: the first image
+// in the target's order that lists a container owns it.
+func ownedRows(e *imageEntry, fn func(j int)) {
 	skip := e.skip
-	for i := range e.rows {
-		if len(skip) > 0 && int(skip[0]) == i {
+	for j := range e.rows {
+		if len(skip) > 0 && int(skip[0]) == j {
 			skip = skip[1:]
 			continue
 		}
-		c := &e.rows[i]
-		set.add(containerInfo, 1, target, c.ContainerID, c.ContainerName, e.labels[1], e.labels[2],
-			c.HostID, c.HostName, c.PodID, c.PodName, c.PrivateIP, c.PublicIP, c.AgentID)
+		fn(j)
 	}
 }
 
@@ -50,7 +62,12 @@ func collectImage(set *metricSet, e *imageEntry, target string, withContainers b
 func (s *snapshot) collect(emit emitter) (dropped int) {
 	set := newMetricSet(emit)
 	for i := range s.entries {
-		collectImage(set, &s.entries[i], s.target, s.containerInfo)
+		e := &s.entries[i]
+		collectFacts(set, e)
+		collectCounts(set, e)
+		if s.containerInfo {
+			ownedRows(e, func(j int) { collectContainer(set, e, j, s.target) })
+		}
 	}
 	for _, h := range s.hostCounts {
 		set.sum(hostContainers, float64(h.n), s.target, h.id, h.name)
@@ -80,7 +97,8 @@ func (s *snapshot) imageMetrics() []prometheus.Metric {
 	var out []prometheus.Metric
 	set := newMetricSet(constMetrics(func(m prometheus.Metric) { out = append(out, m) }))
 	for i := range s.entries {
-		collectImage(set, &s.entries[i], s.target, false)
+		collectFacts(set, &s.entries[i])
+		collectCounts(set, &s.entries[i])
 	}
 	set.flush()
 	return out

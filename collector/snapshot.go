@@ -36,8 +36,9 @@ type imageEntry struct {
 	skip []int32
 	// containers and public count the rows the image owns.
 	containers, public int
-	// fp changes whenever anything the image's series show changes.
-	fp uint64
+	// factsFP changes whenever the image's discovery facts change, fp
+	// whenever its listing series (counts, container_info) change.
+	factsFP, fp uint64
 }
 
 // keyCount is the container count of one host or pod.

@@ -43,7 +43,7 @@ type target struct {
 	z           *sanitizer
 	st          targetStatus
 	pausedUntil time.Time // listings wait after credentials could not be had
-	versions    uint64    // the last version given to an image
+	versions    uint64    // the last version given out (see touchFacts, touchRows)
 	changed     broadcast // wakes listers when work may have appeared
 	publishReq  chan struct{}
 
@@ -66,7 +66,10 @@ type image struct {
 	busy        bool                            // a listing is in flight
 	failedAt    time.Time                       // of the last failed listing; zero after a success
 	err         error
-	version     uint64 // new (see touch) whenever what its series show may change
+	// factsVersion is new whenever discovery changes what the image's
+	// facts series show, rowsVersion whenever its rows change; versions
+	// are unique within the target, so a version names one content.
+	factsVersion, rowsVersion uint64
 }
 
 // targetStatus is a target's history, copied out under target.mu.
@@ -132,11 +135,17 @@ func (t *target) serving(now time.Time) *snapshot {
 	return s
 }
 
-// touch gives img a new version, unique within the target, because what
-// its series show may have changed; t.mu is held.
-func (t *target) touch(img *image) {
+// touchFacts marks that what discovery says of img changed; t.mu is held.
+func (t *target) touchFacts(img *image) {
 	t.versions++
-	img.version = t.versions
+	img.factsVersion = t.versions
+}
+
+// touchRows marks that img's rows (or the labels they are shown with)
+// changed; t.mu is held.
+func (t *target) touchRows(img *image) {
+	t.versions++
+	img.rowsVersion = t.versions
 }
 
 // requestPublish asks the publisher for a publish soon; requests made
