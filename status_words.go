@@ -60,7 +60,17 @@ func explainError(msg string) string {
 	return prefix + likelyCause(msg)
 }
 
+// malformedAnswer is how the HSS client words a 200 answer that held no
+// page (hssclient.DecodeError).
+const malformedAnswer = "malformed response"
+
 func likelyCause(msg string) string {
+	if strings.Contains(msg, malformedAnswer) {
+		return "HSS answered 200 but not with a whole page of the listing (total_num or data_list missing or null, " +
+			"no row where total_num promised some, JSON cut short or not JSON, or an answer over the size cap). " +
+			"A gateway or proxy in front of HSS may be misconfigured, or HSS is partly down. The exporter retried it, " +
+			"then kept the last good data of what it could not list, until max_staleness; it did not take the answer for an empty inventory."
+	}
 	if m := httpStatus.FindStringSubmatch(msg); m != nil {
 		switch code := m[1]; {
 		case code == "401" || code == "403":

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/hss-exporter/hss_exporter/collector"
+	"github.com/hss-exporter/hss_exporter/hssclient"
 )
 
 func TestHumanDuration(t *testing.T) {
@@ -35,6 +37,7 @@ func TestExplainErrorNamesTheCauseAndTheFix(t *testing.T) {
 		{"discovering images: ListImageLocal: context deadline exceeded", "request_timeout"},
 		{"refresh partly failed: 2 of 9 image listings failed, first: listing containers of a:1 : " +
 			"ListLocalImageContainers: HTTP 500 HSS.1000: oops", "Some images' container listings failed"},
+		{"discovering images: ListImageLocal: malformed response: total_num is missing or null", "not with a whole page"},
 		{"something new", "what the HSS client reported"},
 	} {
 		got := explainError(tc.err)
@@ -44,4 +47,6 @@ func TestExplainErrorNamesTheCauseAndTheFix(t *testing.T) {
 		}
 	}
 	require.Contains(t, collector.ErrPartialRefresh.Error(), "partly failed", "the partial prefix tracks the collector's error")
+	require.Contains(t, (&hssclient.DecodeError{Operation: "op", Err: errors.New("x")}).Error(), malformedAnswer,
+		"the words track the client's")
 }

@@ -234,21 +234,14 @@ func iamError(resp *http.Response, data []byte, password string) *APIError {
 		requestID = resp.Header.Get("X-Request-Id")
 	}
 	// Every field is cleaned: a hostile proxy can echo the password or the
-	// token in any of them.
-	redact := func(s string) string {
-		for _, secret := range []string{password, resp.Header.Get("X-Subject-Token")} {
-			if secret != "" {
-				s = strings.ReplaceAll(s, secret, "[REDACTED]")
-			}
-		}
-		return s
-	}
+	// token in any of them, in any case or encoding.
+	r := newRedactor(password, resp.Header.Get("X-Subject-Token"))
 	e := &APIError{
 		Operation:  OpIAMToken,
 		StatusCode: resp.StatusCode,
-		Code:       cleanText(redact(code), 64),
-		Message:    cleanText(redact(msg), maxErrorMessage),
-		RequestID:  cleanText(redact(requestID), 128),
+		Code:       cleanText(r.clean(code), 64),
+		Message:    cleanText(r.clean(msg), maxErrorMessage),
+		RequestID:  cleanText(r.clean(requestID), 128),
 	}
 	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusBadRequest {
 		e.Hint = hintIAMRejected
