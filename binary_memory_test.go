@@ -144,4 +144,3 @@ func statusOf(t *testing.T, base string) targetReport {
 	require.Len(t, r.Targets, 1)
 	return r.Targets[0]
 }
-
