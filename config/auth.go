@@ -131,7 +131,8 @@ func (v *validator) secret(p, key string, inline Secret, file *string, required 
 }
 
 // readSecret reads a secret file, dropping the trailing newline editors
-// and `echo` add. Messages name the file, never its content.
+// and `echo` add. Messages name neither the file nor its content: a secret
+// typed in place of the path would be quoted.
 func (v *validator) readSecret(path string, file *string) Secret {
 	n := v.at[path]
 	if *file == "" {
@@ -149,11 +150,14 @@ func (v *validator) readSecret(path string, file *string) Secret {
 	s, _, err := secretfile.Read(full)
 	switch {
 	case errors.Is(err, secretfile.ErrTooLarge):
-		v.errorf(n, path, "%s is larger than %d KiB; is it the right file?", quote(full), secretfile.MaxSize>>10)
+		v.errorf(n, path, "the file it names is larger than %d KiB; is it the right file? (%s)", secretfile.MaxSize>>10, pathHidden)
 	case errors.Is(err, secretfile.ErrEmpty):
-		v.errorf(n, path, "%s is empty", quote(full))
+		v.errorf(n, path, "the file it names is empty (%s)", pathHidden)
 	case err != nil:
-		v.errorf(n, path, "cannot read %s: %s", quote(full), err)
+		v.errorf(n, path, "cannot read the file it names: %s (%s)", err, pathHidden)
 	}
 	return Secret(s)
 }
+
+// pathHidden says why a message leaves out the path of a secret file.
+const pathHidden = "path not shown: values under auth may be secrets"

@@ -59,6 +59,7 @@ func parse(data []byte, baseDir, file string) (cfg *Config, err error) {
 	root := d.document(data)
 	if root != nil {
 		d.at[""] = root
+		d.markSecrets(root)
 		d.mapping(root, "", rootFields(cfg))
 	}
 	switch {
@@ -70,6 +71,7 @@ func parse(data []byte, baseDir, file string) (cfg *Config, err error) {
 		v.config(cfg)
 	}
 	if len(errs.List) > 0 {
+		d.scrub()
 		errs.sort()
 		return nil, errs
 	}
