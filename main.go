@@ -209,9 +209,11 @@ func serve(ctx context.Context, f flags, logger log.Logger, slogger *slog.Logger
 }
 
 // newHTTPServer bounds what one client can hold: slow headers or bodies,
-// idle keep-alive connections and huge headers. WriteTimeout leaves room
-// for a 100,000-container scrape over a slow link. net/http's own errors go
-// to logger.
+// idle keep-alive connections and huge headers. WriteTimeout bounds the
+// small pages; the metrics page replaces it with a deadline per piece
+// written (collector.DefaultWriteTimeout), so a large scrape over a slow
+// link runs as long as it progresses and a stalled one is cut in seconds.
+// net/http's own errors go to logger.
 func newHTTPServer(h http.Handler, logger log.Logger) *http.Server {
 	return &http.Server{
 		Handler:           h,
