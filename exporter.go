@@ -100,6 +100,9 @@ func newClient(t config.Target, obs hssclient.Observer, logger log.Logger) (*hss
 		})
 	case config.MethodMetadata:
 		auth = hssclient.NewMetadataAuth(hssclient.MetadataConfig{Endpoint: a.MetadataEndpoint, Observer: obs})
+	case config.MethodOIDC:
+		auth = hssclient.NewOIDCAuth(hssclient.OIDCConfig{Endpoint: a.OIDC.Endpoint, IdpID: a.OIDC.IdpID,
+			IDTokenFile: a.OIDC.IDTokenFile, UserAgent: userAgent, Observer: obs})
 	default:
 		auth = hssclient.NewRotatingAKSKAuth(hssclient.AKSKConfig{
 			AccessKey:     hssclient.Credential{Value: a.AccessKey, File: a.AccessKeyFile},

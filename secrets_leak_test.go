@@ -30,6 +30,8 @@ const (
 	leakTempSecret    = "LeakCheckTempSecret-0d5c3b1a"
 	leakTempToken     = "LeakCheckTempSecurityToken-6e4f2a9d"
 	leakEntryPoint    = "LeakCheckEntryPointPassword-88c1"
+	leakIDToken       = "eyJLeakCheck.IDToken-5a1f93c7.sig"
+	leakFederated     = "MIILeakCheckFederatedToken-3e8b40d2"
 )
 
 // hostileHSS is a server that plays IAM, ECS metadata and HSS, and does its
@@ -79,6 +81,18 @@ func (h *hostileHSS) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Subject-Token", leakIssuedToken)
 		w.WriteHeader(http.StatusCreated)
 		fmt.Fprintf(w, `{"token":{"expires_at":%q,"user":{"name":"u","password":%q}}}`, expires.UTC().Format(time.RFC3339Nano), leakPassword)
+	case r.URL.Path == "/v3.0/OS-AUTH/id-token/tokens":
+		h.exchange(w, r, body, `"id":"`+leakIDToken+`"`, func() {
+			w.Header().Set("X-Subject-Token", leakFederated)
+			w.WriteHeader(http.StatusCreated)
+			fmt.Fprintf(w, `{"token":{"expires_at":%q,"methods":["mapped"]}}`, time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
+		})
+	case r.URL.Path == "/v3.0/OS-CREDENTIAL/securitytokens":
+		h.exchange(w, r, body, `"id":"`+leakFederated+`"`, func() {
+			w.WriteHeader(http.StatusCreated)
+			fmt.Fprintf(w, `{"credential":{"access":"LEAKCHECKTEMPACCESS02","secret":%q,"securitytoken":%q,"expires_at":%q}}`,
+				leakTempSecret, leakTempToken, time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
+		})
 	case r.URL.Path == "/openstack/latest/securitykey":
 		fmt.Fprintf(w, `{"credential":{"access":"LEAKCHECKTEMPACCESS01","secret":%q,"securitytoken":%q,"expires_at":%q}}`,
 			leakTempSecret, leakTempToken, time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
@@ -113,6 +127,21 @@ func (h *hostileHSS) echo(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// exchange plays one OIDC step: it answers with issue when the body holds
+// want from identity provider hss-leak-idp, else refuses and echoes the
+// body (and so the ID token or federated token) back.
+func (h *hostileHSS) exchange(w http.ResponseWriter, r *http.Request, body []byte, want string, issue func()) {
+	w.Header().Set("X-Request-Id", "leak-check")
+	if strings.Contains(string(body), want) && r.Header.Get("X-Idp-Id") != "hss-other-idp" {
+		issue()
+		return
+	}
+	w.Header().Set("X-Subject-Token", leakFederated)
+	w.WriteHeader(http.StatusUnauthorized)
+	fmt.Fprintf(w, `{"error":{"code":401,"title":"Unauthorized","message":"rejected %s"},"request_id":"%s"}`,
+		jsonText(string(body)), jsonText(string(body)))
+}
+
 func (h *hostileHSS) seenSignatures() []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -129,7 +158,7 @@ func jsonText(s string) string {
 func leakConfig(t *testing.T, endpoint, auth string, extra string) string {
 	dir := t.TempDir()
 	for name, v := range map[string]string{"sk": leakSK, "password": leakPassword, "token": leakSecurityToken,
-		"demo-sk": hssfake.DemoSecretKey, "demo-password": hssfake.DemoIAMPassword} {
+		"demo-sk": hssfake.DemoSecretKey, "demo-password": hssfake.DemoIAMPassword, "id-token": leakIDToken} {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(v+"\n"), 0o600))
 	}
 	text := fmt.Sprintf(`global:

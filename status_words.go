@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hss-exporter/hss_exporter/collector"
+	"github.com/hss-exporter/hss_exporter/hssclient"
 )
 
 // Health values of a target, from best to worst news.
@@ -65,7 +66,11 @@ func explainError(msg string) string {
 const malformedAnswer = "malformed response"
 
 func likelyCause(msg string) string {
-	if strings.Contains(msg, malformedAnswer) {
+	if strings.Contains(msg, hssclient.OpIDToken) || strings.Contains(msg, hssclient.OpSecurityToken) {
+		return "The OIDC exchange at IAM failed, so no API call could be signed: check id_token_file, the IAM identity " +
+			"provider (issuer URL, signing key, client ID = the token's audience) and its identity conversion rule."
+	}
+	if strings.Contains(msg, malformedAnswer) && !strings.Contains(msg, hssclient.OpIAMToken) && !strings.Contains(msg, hssclient.OpMetadata) {
 		return "HSS answered 200 but not with a whole page of the listing (total_num or data_list missing or null, " +
 			"no row where total_num promised some, JSON cut short or not JSON, or an answer over the size cap). " +
 			"A gateway or proxy in front of HSS may be misconfigured, or HSS is partly down. The exporter retried it, " +

@@ -151,7 +151,15 @@ func TestRefreshKeepsEverySlotBusy(t *testing.T) {
 
 func TestLongestImagesAreListedFirst(t *testing.T) {
 	img := func(n int64) *hssclient.LocalImage { return &hssclient.LocalImage{ContainerNum: n} }
-	refs := []imageRef{{info: img(3)}, {info: nil}, {info: img(10)}, {info: img(0)}, {info: img(3)}}
-	require.Equal(t, []int{1, 2, 0, 4, 3}, longestFirst(refs),
+	tg := &target{images: map[string]*image{}}
+	for i, info := range []*hssclient.LocalImage{img(3), nil, img(10), img(0), img(3)} {
+		im := &image{ref: imageRef{key: fmt.Sprint(i), info: info, call: true}}
+		tg.order = append(tg.order, im)
+	}
+	var got []string
+	for _, p := range tg.takeAll() {
+		got = append(got, p.img.ref.key)
+	}
+	require.Equal(t, []string{"1", "2", "0", "4", "3"}, got,
 		"unknown size first, then by containers; ties keep discovery order")
 }

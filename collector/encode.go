@@ -3,154 +3,307 @@ package collector
 import (
 	"bytes"
 	"compress/flate"
-	"errors"
+	"hash/maphash"
 	"io"
+	"math"
+	"slices"
+	"strconv"
 	"sync"
-
-	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
 )
 
-// format is an exposition format the inventory is encoded in.
-type format int
+// The inventory is kept encoded for scrapes, in units: the images of a
+// target are spread over imageBuckets groups by a hash of their sanitised
+// labels, hosts and pods over their own. Each unit holds, per family, its
+// sample lines compressed on their own (see chunk). A publish re-encodes
+// only the units whose content changed, so one listing landing costs the
+// few units it touched, not the whole fleet. Two images whose labels
+// collide after sanitising fall in one unit, where metricSet merges them.
+//
+// Sample lines are written once for both exposition formats: for gauges
+// the text format and OpenMetrics differ only in how they spell a value,
+// and OpenMetrics accepts "1" as well as "1.0". The comment lines (HELP,
+// TYPE) of a gauge are the same in both too.
+const (
+	imageBuckets = 256
+	hostBuckets  = 64
+	podBuckets   = 256
+)
+
+// encodedFamily is one family of one snapshot: its samples from every
+// unit, in a fixed unit order.
+type encodedFamily struct {
+	family  *family
+	samples segment
+}
+
+// unitCache holds one target's units between publishes. It is used by
+// one publish at a time.
+type unitCache struct {
+	seed  maphash.Seed
+	units map[unitID]*unit
+	lines *lineEncoder
+}
+
+// unitID names a unit: a kind (images, hosts, pods) and a bucket.
+type unitID struct {
+	kind   byte
+	bucket uint16
+}
 
 const (
-	formatText        format = iota // text/plain; version=0.0.4
-	formatOpenMetrics               // application/openmetrics-text
-	numFormats
+	kindImages byte = iota
+	kindHosts
+	kindPods
 )
 
-// familyEncoders write one family in each format. OpenMetrics 0.0.1 and
-// 1.0.0 share an encoding.
-var familyEncoders = [numFormats]func(io.Writer, *dto.MetricFamily) (int, error){
-	formatText: expfmt.MetricFamilyToText,
-	formatOpenMetrics: func(w io.Writer, mf *dto.MetricFamily) (int, error) {
-		return expfmt.MetricFamilyToOpenMetrics(w, mf)
-	},
+// unit is one encoded unit: the fingerprint of what it was encoded from,
+// and a chunk per family (empty chunks have size 0).
+type unit struct {
+	fp      uint64
+	chunks  []chunk // by family index
+	dropped int     // duplicate series left out
 }
 
-// encodeLevel is the compression level of the cached inventory. The
-// default level costs a little more once per refresh than the fastest, and
-// makes every scrape's copy smaller.
+func newUnitCache() *unitCache {
+	return &unitCache{seed: maphash.MakeSeed(), units: map[unitID]*unit{}, lines: newLineEncoder()}
+}
+
+// labelsBucket spreads label tuples over n buckets.
+func (c *unitCache) labelsBucket(n int, values ...string) uint16 {
+	var h maphash.Hash
+	h.SetSeed(c.seed)
+	for _, v := range values {
+		h.WriteString(v)
+		h.WriteByte(0xff)
+	}
+	return uint16(h.Sum64() % uint64(n))
+}
+
+// encode brings the units up to date with s, re-encoding those whose
+// fingerprint changed and dropping those now empty, and fills s.encoded.
+// It returns how many units it encoded.
+func (c *unitCache) encode(s *snapshot, hosts, pods map[countKey]int) int {
+	want := map[unitID]uint64{}
+	members := map[unitID][]int{}
+	for i := range s.entries {
+		e := &s.entries[i]
+		id := unitID{kindImages, c.labelsBucket(imageBuckets, e.labels[1], e.labels[2], e.labels[3])}
+		members[id] = append(members[id], i)
+		want[id] = mix(c.seed, want[id], e.fp) // in entry order: order decides which duplicate wins
+	}
+	countMembers := map[unitID][]countKey{}
+	groupCounts(c, kindHosts, hostBuckets, hosts, want, countMembers)
+	groupCounts(c, kindPods, podBuckets, pods, want, countMembers)
+	encoded := 0
+	for id, fp := range want {
+		if u := c.units[id]; u != nil && u.fp == fp {
+			continue
+		}
+		u := &unit{fp: fp}
+		set := newMetricSet(c.lines.emitter())
+		if id.kind == kindImages {
+			for _, i := range members[id] {
+				collectImage(set, &s.entries[i], s.target, s.containerInfo)
+			}
+		} else {
+			collectCounts(set, id.kind, s.target, countMembers[id], hosts, pods)
+		}
+		set.flush()
+		u.chunks, u.dropped = c.lines.chunks(), set.dropped
+		c.units[id] = u
+		encoded++
+	}
+	for id := range c.units {
+		if _, ok := want[id]; !ok {
+			delete(c.units, id)
+		}
+	}
+	s.encoded = c.assemble()
+	for _, u := range c.units {
+		s.duplicates += u.dropped
+	}
+	return encoded
+}
+
+// groupCounts spreads the keys of counts over n buckets of kind, adding
+// each key and count to its bucket's fingerprint (a sum: a map has no order).
+func groupCounts(c *unitCache, kind byte, n int, counts map[countKey]int, want map[unitID]uint64, members map[unitID][]countKey) {
+	for k, v := range counts {
+		id := unitID{kind, c.labelsBucket(n, k.id, k.name)}
+		members[id] = append(members[id], k)
+		var h maphash.Hash
+		h.SetSeed(c.seed)
+		h.WriteString(k.id)
+		h.WriteByte(0xff)
+		h.WriteString(k.name)
+		want[id] += mix(c.seed, h.Sum64(), uint64(v))
+	}
+}
+
+// collectCounts emits the host or pod counts of keys, sorted so a unit
+// always reads the same.
+func collectCounts(set *metricSet, kind byte, target string, keys []countKey, hosts, pods map[countKey]int) {
+	f, counts := hostContainers, hosts
+	if kind == kindPods {
+		f, counts = podContainers, pods
+	}
+	slices.SortFunc(keys, func(a, b countKey) int {
+		if a.id != b.id {
+			return cmpString(a.id, b.id)
+		}
+		return cmpString(a.name, b.name)
+	})
+	for _, k := range keys {
+		set.sum(f, float64(counts[k]), target, k.id, k.name)
+	}
+}
+
+func cmpString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// assemble lists, per family with samples, the chunks of every unit in
+// unit order, with their CRC combined once here.
+func (c *unitCache) assemble() []encodedFamily {
+	ids := make([]unitID, 0, len(c.units))
+	for id := range c.units {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, func(a, b unitID) int {
+		if a.kind != b.kind {
+			return int(a.kind) - int(b.kind)
+		}
+		return int(a.bucket) - int(b.bucket)
+	})
+	var out []encodedFamily
+	for _, f := range sortedFamilies {
+		var parts []chunk
+		for _, id := range ids {
+			if ch := c.units[id].chunks[f.index]; ch.size > 0 {
+				parts = append(parts, ch)
+			}
+		}
+		if len(parts) > 0 {
+			out = append(out, encodedFamily{family: f, samples: newSegment(parts...)})
+		}
+	}
+	return out
+}
+
+// sortedFamilies are the inventory families by name, the order a
+// registry would gather them in.
+var sortedFamilies = func() []*family {
+	out := slices.Clone(families)
+	slices.SortFunc(out, func(a, b *family) int { return cmpString(a.name, b.name) })
+	return out
+}()
+
+// lineEncoder writes sample lines into a buffer per family and compresses
+// each into a chunk. It reuses its buffers and compressor.
+type lineEncoder struct {
+	bufs []bytes.Buffer // by family index
+	d    *deflater
+}
+
+// encodeLevel is the compression level of the cached inventory: units are
+// encoded once per change and copied on every scrape, so smaller wins.
 const encodeLevel = flate.DefaultCompression
 
-// family is one inventory family of one snapshot, encoded in each format:
-// its comment lines (HELP, TYPE) and its samples, each a compressed chunk.
-// They are kept apart so the families of several targets merge into a
-// valid exposition, each family's comments once and its samples together.
-type family struct {
-	name     string
-	comments [numFormats]chunk
-	samples  [numFormats]chunk
+func newLineEncoder() *lineEncoder {
+	return &lineEncoder{bufs: make([]bytes.Buffer, len(families)), d: newDeflater(encodeLevel)}
 }
 
-// inventory is a collector over one snapshot's inventory series, for the
-// private registry a refresh gathers them with.
-type inventory struct {
-	s       *snapshot
-	dropped int
-}
-
-func (c *inventory) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range inventoryDescs {
-		ch <- d
+// emitter writes each series as a sample line of its family.
+func (l *lineEncoder) emitter() emitter {
+	return func(f *family, v float64, labels []string) {
+		writeSample(&l.bufs[f.index], f, v, labels)
 	}
 }
 
-func (c *inventory) Collect(ch chan<- prometheus.Metric) {
-	c.dropped = c.s.collect(func(m prometheus.Metric) { ch <- m })
+// chunks compresses every family's lines and empties the buffers.
+func (l *lineEncoder) chunks() []chunk {
+	out := make([]chunk, len(families))
+	for i := range l.bufs {
+		b := &l.bufs[i]
+		if b.Len() == 0 {
+			continue
+		}
+		out[i], _ = l.d.chunk(func(w io.Writer) error { // writes to memory cannot fail
+			_, err := w.Write(b.Bytes())
+			return err
+		})
+		b.Reset()
+	}
+	return out
 }
 
-// encode gathers the snapshot's inventory once, through a private
-// registry (so the series are checked and sorted as on any scrape), and
-// keeps each family encoded and compressed. A gather error (a series the
-// registry refused) is returned after the rest was encoded.
-func (s *snapshot) encode() error {
-	reg := prometheus.NewRegistry()
-	inv := &inventory{s: s}
-	if err := reg.Register(inv); err != nil {
-		return err
+// writeSample writes one sample line as the exposition formats spell it:
+// name{label="value",...} value, labels sorted by name. Values are escaped as both formats
+// require: backslash, double quote and newline.
+func writeSample(b *bytes.Buffer, f *family, v float64, labels []string) {
+	b.WriteString(f.name)
+	for n, i := range f.byName {
+		if n == 0 {
+			b.WriteByte('{')
+		} else {
+			b.WriteByte(',')
+		}
+		b.WriteString(f.labels[i])
+		b.WriteString(`="`)
+		writeEscaped(b, labels[i])
+		b.WriteByte('"')
 	}
-	mfs, gatherErr := reg.Gather()
-	s.duplicates = inv.dropped
-	s.families = make([]family, len(mfs))
-	for i, mf := range mfs {
-		s.families[i].name = mf.GetName()
+	if len(f.labels) > 0 {
+		b.WriteByte('}')
 	}
-	// The formats are encoded side by side; each fills its own fields.
-	var errs [numFormats + 1]error
-	var wg sync.WaitGroup
-	for f := range numFormats {
-		wg.Go(func() {
-			enc := newEncoder()
-			for i, mf := range mfs {
-				if errs[f] = enc.family(f, mf, &s.families[i]); errs[f] != nil {
-					return
-				}
-			}
+	b.WriteByte(' ')
+	var num [32]byte
+	b.Write(formatValue(num[:0], v))
+	b.WriteByte('\n')
+}
+
+func writeEscaped(b *bytes.Buffer, s string) {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\':
+			b.WriteString(`\\`)
+		case '"':
+			b.WriteString(`\"`)
+		case '\n':
+			b.WriteString(`\n`)
+		default:
+			b.WriteByte(c)
+		}
+	}
+}
+
+// formatValue spells v as the text format does ("1", "1.7e+09", "NaN",
+// "+Inf"); OpenMetrics reads the same spelling.
+func formatValue(dst []byte, v float64) []byte {
+	if math.IsInf(v, 1) {
+		return append(dst, "+Inf"...)
+	}
+	return strconv.AppendFloat(dst, v, 'g', -1, 64)
+}
+
+// commentChunks hold each family's HELP and TYPE lines, the same for
+// every target and format, compressed once.
+var commentChunks = sync.OnceValue(func() []chunk {
+	d := newDeflater(encodeLevel)
+	out := make([]chunk, len(families))
+	for _, f := range families {
+		out[f.index], _ = d.chunk(func(w io.Writer) error {
+			// HELP texts hold no backslash, quote or newline (a test checks),
+			// so both formats read them unescaped.
+			_, err := io.WriteString(w, "# HELP "+f.name+" "+f.help+"\n# TYPE "+f.name+" gauge\n")
+			return err
 		})
 	}
-	wg.Wait()
-	errs[numFormats] = gatherErr
-	return errors.Join(errs[:]...)
-}
-
-// encoder compresses families, reusing one compressor.
-type encoder struct{ d *deflater }
-
-func newEncoder() *encoder { return &encoder{d: newDeflater(encodeLevel)} }
-
-// family encodes mf in format f into fam.
-func (c *encoder) family(f format, mf *dto.MetricFamily, fam *family) error {
-	// The comments come from the family cut to one sample, which is then
-	// filtered out: the encoders refuse a family without samples.
-	head := &dto.MetricFamily{Name: mf.Name, Help: mf.Help, Type: mf.Type, Unit: mf.Unit, Metric: mf.Metric[:1]}
-	var err error
-	if fam.comments[f], err = c.chunk(f, head, true); err != nil {
-		return err
-	}
-	fam.samples[f], err = c.chunk(f, mf, false)
-	return err
-}
-
-// chunk encodes mf in format f, keeps its comment lines or its sample
-// lines only, and compresses them.
-func (c *encoder) chunk(f format, mf *dto.MetricFamily, comments bool) (chunk, error) {
-	return c.d.chunk(func(w io.Writer) error {
-		_, err := familyEncoders[f](&lineFilter{w: w, comments: comments}, mf)
-		return err
-	})
-}
-
-// lineFilter passes on either the comment lines (starting with '#') or
-// the other lines of what is written to it, however the writes split the
-// lines. Sample lines never start with '#'.
-type lineFilter struct {
-	w        io.Writer
-	comments bool // keep comment lines; else keep the others
-	midLine  bool
-	keep     bool // the current line is kept
-}
-
-func (f *lineFilter) Write(p []byte) (int, error) {
-	total := len(p)
-	for len(p) > 0 {
-		if !f.midLine {
-			f.keep = (p[0] == '#') == f.comments
-			f.midLine = true
-		}
-		end := len(p)
-		if i := bytes.IndexByte(p, '\n'); i >= 0 {
-			end = i + 1
-			f.midLine = false
-		}
-		if f.keep {
-			if n, err := f.w.Write(p[:end]); err != nil {
-				return total - len(p) + n, err
-			}
-		}
-		p = p[end:]
-	}
-	return total, nil
-}
+	return out
+})

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -91,14 +90,14 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	f, contentType := negotiate(r.Header)
+	contentType := negotiate(r.Header)
 	gz := acceptsGzip(r.Header)
 	live, err := h.encodeLive(contentType)
-	chunks := h.e.inventory(f)
+	segs := h.e.inventory()
 	if err == nil && gz {
 		var c chunk
 		c, err = compressLive(live)
-		chunks = append(chunks, c)
+		segs = append(segs, newSegment(c))
 	}
 	if err != nil {
 		http.Error(w, "An error has occurred while encoding the metrics: "+err.Error(), http.StatusInternalServerError)
@@ -107,14 +106,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr := w.Header()
 	hdr.Set("Content-Type", string(contentType))
 	hdr.Add("Vary", "Accept-Encoding")
-	size := gzipSize(chunks)
+	size := gzipSize(segs)
 	if gz {
 		hdr.Set("Content-Encoding", "gzip")
 	} else {
-		size = len(live)
-		for _, c := range chunks {
-			size += c.size
-		}
+		size = textSize(segs) + len(live)
 	}
 	hdr.Set("Content-Length", strconv.Itoa(size))
 	release()
@@ -123,8 +119,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	dw := &deadlineWriter{w: w, rc: http.NewResponseController(w), timeout: h.writeTimeout}
 	if gz {
-		err = writeGzip(dw, chunks)
-	} else if err = writePlain(dw, chunks); err == nil {
+		err = writeGzip(dw, segs)
+	} else if err = writePlain(dw, segs); err == nil {
 		_, err = dw.Write(live)
 	}
 	if err != nil {
@@ -158,33 +154,27 @@ func (d *deadlineWriter) Write(p []byte) (int, error) {
 	return written, nil
 }
 
-// inventory returns the inventory in format f as chunks: for each
-// family, sorted by name, its comments once and then its samples from every
-// target served now, in configuration order.
-func (e *Exporter) inventory(f format) []chunk {
+// inventory returns the inventory as segments: for each family, sorted
+// by name, its comments once and then its samples from every target
+// served now, in configuration order. The same bytes serve both formats.
+func (e *Exporter) inventory() []segment {
 	now := e.opts.Now()
-	byName := map[string][]*family{}
-	var names []string
+	byFamily := make([][]segment, len(families))
 	for _, t := range e.targets {
 		s := t.serving(now)
 		if s == nil {
 			continue
 		}
-		for i := range s.families {
-			fam := &s.families[i]
-			if _, ok := byName[fam.name]; !ok {
-				names = append(names, fam.name)
-			}
-			byName[fam.name] = append(byName[fam.name], fam)
+		for _, ef := range s.encoded {
+			byFamily[ef.family.index] = append(byFamily[ef.family.index], ef.samples)
 		}
 	}
-	slices.Sort(names)
-	parts := make([]chunk, 0, len(names)*(1+len(e.targets))+1)
-	for _, name := range names {
-		fams := byName[name]
-		parts = append(parts, fams[0].comments[f])
-		for _, fam := range fams {
-			parts = append(parts, fam.samples[f])
+	comments := commentChunks()
+	parts := make([]segment, 0, len(families)*(1+len(e.targets))+1)
+	for _, f := range sortedFamilies {
+		if samples := byFamily[f.index]; len(samples) > 0 {
+			parts = append(parts, newSegment(comments[f.index]))
+			parts = append(parts, samples...)
 		}
 	}
 	return parts
@@ -230,12 +220,8 @@ var liveDeflaters = sync.Pool{New: func() any { return newDeflater(flate.BestSpe
 // negotiate picks the format of the response: text format 0.0.4 unless
 // the Accept header prefers OpenMetrics (curl's */* gets text). Protocol
 // buffers are not offered; a scraper asking for them also accepts text.
-func negotiate(h http.Header) (format, expfmt.Format) {
-	ct := expfmt.NegotiateAccept(h, expfmt.FmtText, expfmt.FmtOpenMetrics_1_0_0, expfmt.FmtOpenMetrics_0_0_1)
-	if ct.FormatType() == expfmt.TypeOpenMetrics {
-		return formatOpenMetrics, ct
-	}
-	return formatText, ct
+func negotiate(h http.Header) expfmt.Format {
+	return expfmt.NegotiateAccept(h, expfmt.FmtText, expfmt.FmtOpenMetrics_1_0_0, expfmt.FmtOpenMetrics_0_0_1)
 }
 
 // acceptsGzip reports whether Accept-Encoding allows gzip (or any coding

@@ -74,9 +74,9 @@ func TestBadAuth(t *testing.T) {
 		want       []string
 	}{
 		{"none", withAuth("metadata: false"),
-			[]string{"line 7:7: targets[0].auth: no authentication: set access_key with secret_key_file, iam, or metadata: true, or the environment variables HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK"}},
+			[]string{"line 7:7: targets[0].auth: no authentication: set access_key with secret_key_file, iam, oidc, or metadata: true, or the environment variables HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (or HUAWEICLOUD_SDK_IDP_ID and HUAWEICLOUD_SDK_ID_TOKEN_FILE)"}},
 		{"no auth block", bare("region: cn-north-4", "project_id: p1", "images: {discover: true}"),
-			[]string{"line 2:5: targets[0].auth: no authentication: set access_key with secret_key_file, iam, or metadata: true, or the environment variables HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK"}},
+			[]string{"line 2:5: targets[0].auth: no authentication: set access_key with secret_key_file, iam, oidc, or metadata: true, or the environment variables HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (or HUAWEICLOUD_SDK_IDP_ID and HUAWEICLOUD_SDK_ID_TOKEN_FILE)"}},
 		{"aksk and iam", withAuth("access_key: AK", "secret_key: SK", "iam: {domain: d, username: u, password: p}"),
 			[]string{"line 7:7: targets[0].auth: set exactly one authentication method, found access_key and iam"}},
 		{"iam and metadata", withAuth("iam: {domain: d, username: u, password: p}", "metadata: true"),
@@ -132,7 +132,7 @@ func TestBadAuth(t *testing.T) {
 		{"unknown auth key", withAuth("access_key: AK", "secret: SK"),
 			[]string{
 				"line 7:7: targets[0].auth: secret_key_file (or secret_key) is required",
-				"line 8:7: targets[0].auth: unknown key (not shown: values under auth may be secrets); did you mean secret_key? (known keys: access_key, access_key_file, secret_key, secret_key_file, security_token, security_token_file, iam, metadata, metadata_endpoint)"}},
+				"line 8:7: targets[0].auth: unknown key (not shown: values under auth may be secrets); did you mean secret_key? (known keys: access_key, access_key_file, secret_key, secret_key_file, security_token, security_token_file, iam, metadata, metadata_endpoint, oidc)"}},
 		{"unknown iam key", withAuth("iam: {domain: d, user: u, password: p}"),
 			[]string{
 				"line 7:12: targets[0].auth.iam: username is required",

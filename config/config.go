@@ -62,9 +62,10 @@ type Auth struct {
 	IAM               *IAM   `yaml:"iam"`
 	Metadata          bool   `yaml:"metadata"`
 	MetadataEndpoint  string `yaml:"metadata_endpoint"` // default http://169.254.169.254
+	OIDC              *OIDC  `yaml:"oidc"`
 
-	// FromEnv is true when the file has no auth block and the access key
-	// came from HUAWEICLOUD_SDK_AK/SK (worth a log line at start).
+	// FromEnv is true when the file has no auth block and the credentials
+	// came from the HUAWEICLOUD_SDK_* variables (worth a log line at start).
 	FromEnv bool `yaml:"-"`
 }
 
@@ -75,6 +76,19 @@ type IAM struct {
 	Username     string `yaml:"username"`
 	Password     Secret `yaml:"password"`
 	PasswordFile string `yaml:"password_file"`
+}
+
+// OIDC is workload identity: an OpenID Connect ID token (on Kubernetes, a
+// projected service account token) exchanged at IAM for temporary keys.
+// The token itself is not kept: the client reads the file afresh for every
+// exchange, as the kubelet rotates it.
+type OIDC struct {
+	IdpID       string `yaml:"idp_id"`        // the IAM identity provider, protocol OpenID Connect
+	IDTokenFile string `yaml:"id_token_file"` // absolute after Load
+	// Endpoint is the IAM endpoint; empty after Load when neither the file
+	// nor HUAWEICLOUD_SDK_IAM_ENDPOINT gives one, which leaves the default
+	// (IAM's global endpoint) to the client.
+	Endpoint string `yaml:"endpoint"`
 }
 
 // Images selects which images a target lists containers for.
@@ -137,6 +151,9 @@ const (
 	EnvSecretKey     = "HUAWEICLOUD_SDK_SK"
 	EnvSecurityToken = "HUAWEICLOUD_SDK_SECURITY_TOKEN"
 	EnvProjectID     = "HUAWEICLOUD_SDK_PROJECT_ID"
+	EnvIdpID         = "HUAWEICLOUD_SDK_IDP_ID"
+	EnvIDTokenFile   = "HUAWEICLOUD_SDK_ID_TOKEN_FILE"
+	EnvIAMEndpoint   = "HUAWEICLOUD_SDK_IAM_ENDPOINT"
 )
 
 // Authentication methods, as returned by Auth.Method.
@@ -144,17 +161,20 @@ const (
 	MethodAKSK     = "aksk"
 	MethodIAM      = "iam"
 	MethodMetadata = "metadata"
+	MethodOIDC     = "oidc"
 )
 
-// Method names the authentication method after Load: "aksk" (from the
-// file or the environment), "iam" or "metadata"; "" for an Auth that did
-// not come from Load.
+// Method names the authentication method after Load: "aksk" or "oidc"
+// (from the file or the environment), "iam" or "metadata"; "" for an Auth
+// that did not come from Load.
 func (a Auth) Method() string {
 	switch {
 	case a.IAM != nil:
 		return MethodIAM
 	case a.Metadata:
 		return MethodMetadata
+	case a.OIDC != nil:
+		return MethodOIDC
 	case a.AccessKey != "":
 		return MethodAKSK
 	}

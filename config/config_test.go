@@ -18,7 +18,7 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // developer's own Huawei credentials cannot change a test's outcome.
 func noEnv(t *testing.T) {
 	t.Helper()
-	for _, k := range []string{EnvAccessKey, EnvSecretKey, EnvSecurityToken, EnvProjectID} {
+	for _, k := range []string{EnvAccessKey, EnvSecretKey, EnvSecurityToken, EnvProjectID, EnvIdpID, EnvIDTokenFile, EnvIAMEndpoint} {
 		t.Setenv(k, "")
 	}
 }

@@ -32,18 +32,20 @@ func TestNoValueUnderAuthIsQuoted(t *testing.T) {
 		{"password in password_file", withAuth("iam: {domain: d, username: u, password_file: '" + hidePassword + "'}"),
 			[]string{"line 7:52: targets[0].auth.iam.password_file: cannot read the file it names: no such file or directory (" + pathHidden + ")"}, nil},
 		{"secret as metadata", withAuth("metadata: " + hideSK),
-			[]string{"line 7:7: targets[0].auth: no authentication: set access_key with secret_key_file, iam, or metadata: true, or the environment variables HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK",
+			[]string{"line 7:7: targets[0].auth: no authentication: set access_key with secret_key_file, iam, oidc, or metadata: true, " +
+				"or the environment variables HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (or HUAWEICLOUD_SDK_IDP_ID and HUAWEICLOUD_SDK_ID_TOKEN_FILE)",
 				"line 7:17: targets[0].auth.metadata: expected true or false, got " + hiddenValue}, nil},
 		{"short secret as metadata", withAuth("metadata: " + hideShort),
-			[]string{"line 7:7: targets[0].auth: no authentication: set access_key with secret_key_file, iam, or metadata: true, or the environment variables HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK",
+			[]string{"line 7:7: targets[0].auth: no authentication: set access_key with secret_key_file, iam, oidc, or metadata: true, " +
+				"or the environment variables HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (or HUAWEICLOUD_SDK_IDP_ID and HUAWEICLOUD_SDK_ID_TOKEN_FILE)",
 				"line 7:17: targets[0].auth.metadata: expected true or false, got " + hiddenValue},
 			[]string{`"` + hideShort + `"`}},
 		{"secret pasted as a key", withAuth("access_key: AK", hideSK+": x", "secret_key: s"),
 			[]string{"line 8:7: targets[0].auth: unknown key (not shown: values under auth may be secrets) (known keys: " +
-				"access_key, access_key_file, secret_key, secret_key_file, security_token, security_token_file, iam, metadata, metadata_endpoint)"}, nil},
+				"access_key, access_key_file, secret_key, secret_key_file, security_token, security_token_file, iam, metadata, metadata_endpoint, oidc)"}, nil},
 		{"secret pasted as a key twice", withAuth("access_key: AK", hideSK+": x", hideSK+": y", "secret_key: s"),
 			[]string{"line 8:7: targets[0].auth: unknown key (not shown: values under auth may be secrets) (known keys: " +
-				"access_key, access_key_file, secret_key, secret_key_file, security_token, security_token_file, iam, metadata, metadata_endpoint)",
+				"access_key, access_key_file, secret_key, secret_key_file, security_token, security_token_file, iam, metadata, metadata_endpoint, oidc)",
 				"line 9:7: targets[0].auth: duplicate key (first at line 8)"}, nil},
 		{"secret as a tag", withAuth("iam: !" + hideSK + " x"),
 			[]string{"line 7:12: targets[0].auth.iam: expected a mapping of keys, got a value with a custom tag",

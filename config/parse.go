@@ -239,6 +239,18 @@ func authFields(a *Auth) []field {
 		}),
 		boolField("metadata", &a.Metadata),
 		strField("metadata_endpoint", &a.MetadataEndpoint),
+		mapField("oidc", func() []field {
+			a.OIDC = &OIDC{}
+			return oidcFields(a.OIDC)
+		}),
+	}
+}
+
+func oidcFields(o *OIDC) []field {
+	return []field{
+		strField("idp_id", &o.IdpID),
+		strField("id_token_file", &o.IDTokenFile),
+		strField("endpoint", &o.Endpoint),
 	}
 }
 

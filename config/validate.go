@@ -125,7 +125,12 @@ func (v *validator) projectID(t *Target, path string, node *yaml.Node) {
 // callers can append API paths. The value is not quoted in messages: a
 // URL may carry credentials.
 func (v *validator) url(s, path, example string) string {
-	n := v.at[path]
+	return v.urlAt(v.at[path], s, path, example)
+}
+
+// urlAt is url for a value that comes from elsewhere than key path (the
+// environment), reported at node n.
+func (v *validator) urlAt(n *yaml.Node, s, path, example string) string {
 	u, err := url.Parse(s)
 	switch {
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":

@@ -21,6 +21,18 @@ const (
 	OpListImages     = "ListImageLocal"
 	OpIAMToken       = "KeystoneCreateUserTokenByPassword"
 	OpMetadata       = "MetadataSecurityKey"
+	// OIDC workload identity: an ID token for a federated token, then that
+	// token for temporary keys.
+	OpIDToken       = "CreateTokenWithIdToken"
+	OpSecurityToken = "CreateTemporaryAccessKeyByToken"
+)
+
+// Operation names of the posture APIs: container nodes, security event
+// counts and protection quotas.
+const (
+	OpListContainerNodes = "ListContainerNodes"
+	OpShowEventSeverity  = "ShowEventSeverity"
+	OpShowResourceQuotas = "ShowResourceQuotas"
 )
 
 type nopObserver struct{}

@@ -20,14 +20,15 @@ import (
 const maxErrorMessage = 256
 
 // get performs one logical GET with retries and decodes a 200 answer into
-// out, reading at most the body cap of a page of the query's limit.
-func (c *Client) get(ctx context.Context, op, resource string, q url.Values, out answerDecoder) error {
+// out (as a stream when out is an answerDecoder), reading at most the body
+// cap of a page of the query's limit.
+func (c *Client) get(ctx context.Context, op, resource string, q url.Values, out any) error {
 	u := *c.base
 	u.Path = strings.TrimRight(u.Path, "/") + "/v5/" + c.cfg.ProjectID + "/" + resource
 	u.RawPath = ""
 	u.RawQuery = EncodeQuery(q)
 	rows, _ := strconv.Atoi(q.Get("limit"))
-	into := answer{out: out, limit: c.pageBodyLimit(rows)}
+	into := answer{out: decoderFor(out), limit: c.pageBodyLimit(rows)}
 	refreshedAuth := false
 	var lastErr error
 	retry := "" // why the next attempt is a retry; reported once it is sent
@@ -55,7 +56,7 @@ func (c *Client) get(ctx context.Context, op, resource string, q url.Values, out
 		if !retryable || attempt >= c.cfg.MaxRetries || c.cfg.MaxRetries < 0 {
 			return withAuthHint(err, c.cfg.Auth, c.cfg.ProjectID)
 		}
-		delay := c.backoff(reason, attempt, retryAfter)
+		delay := c.backoff(op, reason, attempt, retryAfter)
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < delay {
 			return err // the wait would outlive the caller: give the error now
 		}
@@ -94,7 +95,14 @@ func retryReason(err error) (reason string, retryable bool) {
 // backoff returns the sleep before retry number attempt+1: Retry-After when
 // the server sent one, else exponential backoff with full jitter. Throttling
 // starts from a higher base, as the gateway asks for seconds, not millis.
-func (c *Client) backoff(reason string, attempt int, retryAfter time.Duration) time.Duration {
+//
+// With a Budget, a throttled call waits in the budget, which holds every
+// call of the operation until the refusing window is over; the wait
+// returned is that hold, so a caller whose deadline comes first gives up.
+func (c *Client) backoff(op, reason string, attempt int, retryAfter time.Duration) time.Duration {
+	if reason == "throttled" && c.cfg.Budget != nil {
+		return c.cfg.Budget.ReadyIn(op)
+	}
 	if retryAfter > 0 {
 		return min(retryAfter, c.cfg.MaxRetryDelay)
 	}
@@ -119,10 +127,23 @@ type answer struct {
 // reported only once the attempt really goes out, so the retry counter
 // matches the requests made.
 func (c *Client) attempt(ctx context.Context, op string, u *url.URL, retry string, into answer) (time.Duration, error) {
+	// The budget first: a call waiting for its minute holds no slot, so
+	// other operations' calls go on meanwhile.
+	res, err := c.cfg.Budget.Reserve(ctx, op)
+	if err != nil {
+		return 0, &NetworkError{Operation: op, Err: fmt.Errorf("%w: %w", errNotSent, err)}
+	}
 	if err := c.acquire(ctx); err != nil {
+		res.Cancel()
 		return 0, &NetworkError{Operation: op, Err: fmt.Errorf("%w: %w", errNotSent, err)}
 	}
 	defer c.release()
+	sent := false
+	defer func() {
+		if !sent {
+			res.Cancel()
+		}
+	}()
 	if retry != "" {
 		c.cfg.Observer.Retry(op, retry)
 	}
@@ -140,6 +161,8 @@ func (c *Client) attempt(ctx context.Context, op string, u *url.URL, retry strin
 		return 0, err
 	}
 	start := time.Now()
+	sent = true
+	sentAt := res.Sent()
 	resp, err := c.cfg.HTTPClient.Do(req)
 	if err != nil {
 		c.cfg.Observer.RequestDone(op, 0, time.Since(start))
@@ -148,10 +171,15 @@ func (c *Client) attempt(ctx context.Context, op string, u *url.URL, retry strin
 	defer resp.Body.Close()
 	err = c.readAnswer(op, req, resp, into)
 	c.cfg.Observer.RequestDone(op, resp.StatusCode, time.Since(start))
-	if resp.StatusCode != http.StatusOK {
-		return parseRetryAfter(resp.Header.Get("Retry-After")), err
+	if resp.StatusCode == http.StatusOK {
+		return 0, err
 	}
-	return 0, err
+	retryAfter := parseRetryAfter(resp.Header.Get("Retry-After"))
+	var apiErr *APIError
+	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusTooManyRequests {
+		c.cfg.Budget.Refused(op, sentAt, ParseRefusal(apiErr.Message, retryAfter))
+	}
+	return retryAfter, err
 }
 
 // readAnswer decodes a 200 answer as it arrives, or turns any other into

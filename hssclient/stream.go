@@ -1,6 +1,7 @@
 package hssclient
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -135,6 +136,35 @@ func readBounded(r io.Reader, limit int64) ([]byte, error) {
 // in disguise ({"error_code": ...}) comes back as its errorBody.
 type answerDecoder interface {
 	decodeAnswer(dec *json.Decoder) (*errorBody, error)
+}
+
+// wholeAnswer decodes a 200 answer that is no inventory page (the posture
+// calls) into out as encoding/json does, within the cap: the answer is
+// small, so it is held whole, once, and checked for an error in disguise.
+type wholeAnswer struct{ out any }
+
+func (w wholeAnswer) decodeAnswer(dec *json.Decoder) (*errorBody, error) {
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
+		return nil, err
+	}
+	if err := endOfBody(dec); err != nil {
+		return nil, err
+	}
+	var eb errorBody
+	if bytes.Contains(raw, []byte(`"error_code"`)) && json.Unmarshal(raw, &eb) == nil && eb.ErrorCode != "" {
+		return &eb, nil
+	}
+	return nil, json.Unmarshal(raw, w.out)
+}
+
+// decoderFor returns how a 200 answer is decoded into out: as a stream
+// when out knows how, whole otherwise.
+func decoderFor(out any) answerDecoder {
+	if d, ok := out.(answerDecoder); ok {
+		return d
+	}
+	return wholeAnswer{out}
 }
 
 // pageStream decodes one page of a listing: {"total_num": N,
@@ -290,6 +320,12 @@ func closeDocument(dec *json.Decoder) error {
 	if _, err := dec.Token(); err != nil {
 		return err
 	}
+	return endOfBody(dec)
+}
+
+// endOfBody makes sure nothing but white space follows the JSON value,
+// reading the body to its end.
+func endOfBody(dec *json.Decoder) error {
 	if _, err := dec.Token(); err != io.EOF {
 		if err == nil {
 			err = &json.SyntaxError{Offset: dec.InputOffset()}
