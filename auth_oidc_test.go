@@ -107,7 +107,8 @@ func TestConfigCheckValidatesOIDC(t *testing.T) {
 	require.Equal(t, 0, code, out)
 	code, out = check("{idp_id: 'bad idp', id_token_file: missing}")
 	require.Equal(t, 1, code, out)
-	require.Contains(t, out, `:7:22: targets[0].auth.oidc.idp_id: "bad idp" is not an identity provider ID`)
-	require.Contains(t, out, `:7:48: targets[0].auth.oidc.id_token_file: cannot read "`+filepath.Join(dir, "missing")+`"`)
+	require.Contains(t, out, `:7:22: targets[0].auth.oidc.idp_id: the value (not shown: values under auth may be secrets) is not an identity provider ID`)
+	require.Contains(t, out, `:7:48: targets[0].auth.oidc.id_token_file: cannot read the file it names: no such file or directory`)
+	require.NotContains(t, out, "bad idp", "no value under auth is quoted")
 	require.NotContains(t, out, "secret-jwt")
 }

@@ -44,6 +44,18 @@ type hostileHSS struct {
 	signatures []string
 	calls      atomic.Int32
 	iamExpired bool // IAM hands out a token that has already expired
+	// form, when set, is how each credential is echoed (lower-cased,
+	// base64, hex...); statuses, when set, replaces 500, 401, 403.
+	form     func(string) string
+	statuses []int
+}
+
+// echoed is v as the server echoes it.
+func (h *hostileHSS) echoed(v string) string {
+	if h.form == nil {
+		return v
+	}
+	return h.form(v)
 }
 
 func newHostileHSS(t *testing.T) *hostileHSS {
@@ -59,7 +71,7 @@ func (h *hostileHSS) serve(w http.ResponseWriter, r *http.Request) {
 	case r.URL.Path == "/v3/auth/tokens":
 		if !strings.Contains(string(body), `"password":"`+leakPassword+`"`) || !strings.Contains(string(body), `"name":"u"`) {
 			w.WriteHeader(http.StatusUnauthorized)
-			fmt.Fprintf(w, `{"error":{"code":401,"title":"Unauthorized","message":"rejected %s"}}`, jsonText(string(body)))
+			fmt.Fprintf(w, `{"error":{"code":401,"title":"Unauthorized","message":"rejected %s"}}`, jsonText(h.echoed(string(body))))
 			return
 		}
 		expires := time.Now().Add(time.Hour)
@@ -98,8 +110,12 @@ func (h *hostileHSS) echo(w http.ResponseWriter, r *http.Request) {
 		h.signatures = append(h.signatures, sig)
 		h.mu.Unlock()
 	}
-	creds := strings.Join([]string{auth, r.Header.Get("X-Auth-Token"), r.Header.Get("X-Security-Token")}, " ")
-	status := []int{500, 401, 403}[min(int(h.calls.Add(1))-1, 2)%3]
+	creds := strings.Join([]string{h.echoed(auth), h.echoed(r.Header.Get("X-Auth-Token")), h.echoed(r.Header.Get("X-Security-Token"))}, " ")
+	statuses := []int{500, 401, 403}
+	if h.statuses != nil {
+		statuses = h.statuses
+	}
+	status := statuses[min(int(h.calls.Add(1))-1, len(statuses)-1)]
 	if status == 500 {
 		w.Header().Set("Retry-After", "1")
 	}
@@ -107,7 +123,7 @@ func (h *hostileHSS) echo(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]string{
-		"error_code": creds, "error_msg": "you sent " + creds, "request_id": r.Header.Get("X-Auth-Token") + auth,
+		"error_code": creds, "error_msg": "you sent " + creds, "request_id": h.echoed(r.Header.Get("X-Auth-Token")) + h.echoed(auth),
 	})
 }
 

@@ -99,10 +99,20 @@ func explainError(msg string) string {
 	return prefix + likelyCause(msg)
 }
 
+// malformedAnswer is how the HSS client words a 200 answer that held no
+// page (hssclient.DecodeError).
+const malformedAnswer = "malformed response"
+
 func likelyCause(msg string) string {
 	if strings.Contains(msg, hssclient.OpIDToken) || strings.Contains(msg, hssclient.OpSecurityToken) {
 		return "The OIDC exchange at IAM failed, so no API call could be signed: check id_token_file, the IAM identity " +
 			"provider (issuer URL, signing key, client ID = the token's audience) and its identity conversion rule."
+	}
+	if strings.Contains(msg, malformedAnswer) && !strings.Contains(msg, hssclient.OpIAMToken) && !strings.Contains(msg, hssclient.OpMetadata) {
+		return "HSS answered 200 but not with a whole page of the listing (total_num or data_list missing or null, " +
+			"no row where total_num promised some, JSON cut short or not JSON, or an answer over the size cap). " +
+			"A gateway or proxy in front of HSS may be misconfigured, or HSS is partly down. The exporter retried it, " +
+			"then kept the last good data of what it could not list, until max_staleness; it did not take the answer for an empty inventory."
 	}
 	if m := httpStatus.FindStringSubmatch(msg); m != nil {
 		switch code := m[1]; {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
@@ -23,7 +24,18 @@ type HandlerOpts struct {
 	MaxRequestsInFlight int
 	// Logger receives errors gathering the live metrics; default none.
 	Logger log.Logger
+	// WriteTimeout is how long one piece of the page (writePiece bytes)
+	// may take to reach the client; a scrape that stalls longer is cut.
+	// Default DefaultWriteTimeout.
+	WriteTimeout time.Duration
 }
+
+// DefaultWriteTimeout lets a scraper take a piece of the page at as little
+// as 6.4 KiB/s, yet frees a stalled connection within seconds.
+const DefaultWriteTimeout = 10 * time.Second
+
+// writePiece is how much of the page is written under one deadline.
+const writePiece = 64 << 10
 
 // Handler serves the metrics page. The inventory is written as encoded at
 // each target's last refresh: for every family its HELP and TYPE once, then
@@ -38,9 +50,12 @@ type HandlerOpts struct {
 // member stitched from the chunks compressed at refresh and the live part
 // compressed per scrape, so nothing large is compressed per scrape.
 func (e *Exporter) Handler(live prometheus.Gatherer, opts HandlerOpts) http.Handler {
-	h := &handler{e: e, live: live, logger: opts.Logger}
+	h := &handler{e: e, live: live, logger: opts.Logger, writeTimeout: opts.WriteTimeout}
 	if h.logger == nil {
 		h.logger = log.NewNopLogger()
+	}
+	if h.writeTimeout <= 0 {
+		h.writeTimeout = DefaultWriteTimeout
 	}
 	if opts.MaxRequestsInFlight > 0 {
 		h.inflight = make(chan struct{}, opts.MaxRequestsInFlight)
@@ -49,17 +64,26 @@ func (e *Exporter) Handler(live prometheus.Gatherer, opts HandlerOpts) http.Hand
 }
 
 type handler struct {
-	e        *Exporter
-	live     prometheus.Gatherer
-	logger   log.Logger
-	inflight chan struct{} // nil: no limit
+	e            *Exporter
+	live         prometheus.Gatherer
+	logger       log.Logger
+	inflight     chan struct{} // nil: no limit
+	writeTimeout time.Duration
 }
 
+// ServeHTTP holds a --web.max-requests slot only while it prepares the
+// page; the bytes are written after, each piece under a deadline of its
+// own. A slot held while writing let 41 clients that never read take all
+// 40 slots, and every other scrape got 503 until the server's write
+// timeout, minutes later.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	release := func() {}
 	if h.inflight != nil {
 		select {
 		case h.inflight <- struct{}{}:
-			defer func() { <-h.inflight }()
+			var once sync.Once
+			release = func() { once.Do(func() { <-h.inflight }) }
+			defer release()
 		default:
 			http.Error(w, fmt.Sprintf("Limit of concurrent requests reached (%d), try again later.", cap(h.inflight)),
 				http.StatusServiceUnavailable)
@@ -89,17 +113,45 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		size = textSize(segs) + len(live)
 	}
 	hdr.Set("Content-Length", strconv.Itoa(size))
+	release()
 	if r.Method == http.MethodHead {
 		return
 	}
+	dw := &deadlineWriter{w: w, rc: http.NewResponseController(w), timeout: h.writeTimeout}
 	if gz {
-		err = writeGzip(w, segs)
-	} else if err = writePlain(w, segs); err == nil {
-		_, err = w.Write(live)
+		err = writeGzip(dw, segs)
+	} else if err = writePlain(dw, segs); err == nil {
+		_, err = dw.Write(live)
 	}
 	if err != nil {
-		level.Debug(h.logger).Log("msg", "writing the metrics page failed", "err", err)
+		level.Debug(h.logger).Log("msg", "writing the metrics page failed; the connection is closed", "err", err)
 	}
+}
+
+// deadlineWriter writes to a response in pieces of at most writePiece
+// bytes, each under a fresh write deadline: a client that reads steadily
+// gets any size of page, one that stalls is cut within timeout.
+type deadlineWriter struct {
+	w       http.ResponseWriter
+	rc      *http.ResponseController
+	timeout time.Duration
+}
+
+func (d *deadlineWriter) Write(p []byte) (int, error) {
+	written := 0
+	for len(p) > 0 {
+		piece := p[:min(len(p), writePiece)]
+		// ErrNotSupported (a recorder in tests) leaves the server's own
+		// write timeout in charge.
+		_ = d.rc.SetWriteDeadline(time.Now().Add(d.timeout))
+		n, err := d.w.Write(piece)
+		written += n
+		if err != nil {
+			return written, err
+		}
+		p = p[n:]
+	}
+	return written, nil
 }
 
 // inventory returns the inventory as segments: for each family, sorted

@@ -147,7 +147,8 @@ func (v *validator) secret(p, key string, inline Secret, file *string, required 
 }
 
 // readSecret reads a secret file, dropping the trailing newline editors
-// and `echo` add. Messages name the file, never its content.
+// and `echo` add. Messages name neither the file nor its content: a secret
+// typed in place of the path would be quoted.
 func (v *validator) readSecret(path string, file *string) Secret {
 	n := v.at[path]
 	if *file == "" {
@@ -159,7 +160,7 @@ func (v *validator) readSecret(path string, file *string) Secret {
 		full = filepath.Join(v.baseDir, full)
 	}
 	*file = absPath(full)
-	return v.readFile(n, path, *file)
+	return v.readFile(n, path, *file, false)
 }
 
 // absPath makes a path absolute, from the working directory when relative.
@@ -171,15 +172,24 @@ func absPath(file string) string {
 }
 
 // readFile reads the secret file full for the key at path (reported at n).
-func (v *validator) readFile(n *yaml.Node, path, full string) Secret {
+// A path from the configuration is not quoted (a secret may have been typed
+// in its place); one from an environment variable is.
+func (v *validator) readFile(n *yaml.Node, path, full string, fromEnv bool) Secret {
+	file, note := "the file it names", " ("+pathHidden+")"
+	if fromEnv {
+		file, note = quote(full), ""
+	}
 	s, _, err := secretfile.Read(full)
 	switch {
 	case errors.Is(err, secretfile.ErrTooLarge):
-		v.errorf(n, path, "%s is larger than %d KiB; is it the right file?", quote(full), secretfile.MaxSize>>10)
+		v.errorf(n, path, "%s is larger than %d KiB; is it the right file?%s", file, secretfile.MaxSize>>10, note)
 	case errors.Is(err, secretfile.ErrEmpty):
-		v.errorf(n, path, "%s is empty", quote(full))
+		v.errorf(n, path, "%s is empty%s", file, note)
 	case err != nil:
-		v.errorf(n, path, "cannot read %s: %s", quote(full), err)
+		v.errorf(n, path, "cannot read %s: %s%s", file, err, note)
 	}
 	return Secret(s)
 }
+
+// pathHidden says why a message leaves out the path of a secret file.
+const pathHidden = "path not shown: values under auth may be secrets"

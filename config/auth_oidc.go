@@ -44,7 +44,11 @@ func (v *validator) oidc(o *OIDC, p string) {
 
 func (v *validator) idpID(n *yaml.Node, path, id string) {
 	if !idpIDRE.MatchString(id) {
-		v.errorf(n, path, "%s is not an identity provider ID; expected at most 64 letters, digits, -, _ or .", quote(id))
+		shown := quote(id) // from the environment
+		if v.at[path] == n {
+			shown = v.shown(n, path) // from the file: under auth, not quoted
+		}
+		v.errorf(n, path, "%s is not an identity provider ID; expected at most 64 letters, digits, -, _ or .", shown)
 	}
 }
 
@@ -56,7 +60,7 @@ func (v *validator) idpID(n *yaml.Node, path, id string) {
 func (v *validator) oidcFromEnv(a *Auth, idp, tokenFile, p string, node *yaml.Node) {
 	o := &OIDC{IdpID: idp, IDTokenFile: absPath(filepath.Clean(tokenFile))}
 	v.idpID(node, p+" ("+EnvIdpID+")", idp)
-	v.readFile(node, p+" ("+EnvIDTokenFile+")", o.IDTokenFile)
+	v.readFile(node, p+" ("+EnvIDTokenFile+")", o.IDTokenFile, true)
 	if e := v.getenv(EnvIAMEndpoint); e != "" {
 		if !strings.Contains(e, "://") {
 			e = "https://" + e

@@ -62,7 +62,8 @@ func (v *validator) target(t *Target, path string, g settingsRef, names map[stri
 	switch {
 	case v.set(path+".region") && !regionRE.MatchString(t.Region):
 		v.errorf(v.at[path+".region"], path+".region",
-			"%s is not a region ID; expected lowercase <geo>-<area>-<number>, e.g. cn-north-4 or ap-southeast-1", quote(t.Region))
+			"%s is not a region ID; expected lowercase <geo>-<area>-<number>, e.g. cn-north-4 or ap-southeast-1",
+			v.shown(v.at[path+".region"], path+".region"))
 	case t.Region == "" && !v.bad[path+".region"]:
 		v.errorf(node, path, "region is required, e.g. region: cn-north-4")
 	}
@@ -90,9 +91,9 @@ func (v *validator) targetName(name, path string, node *yaml.Node, names map[str
 	case len(name) > maxNameLen:
 		v.errorf(n, p, "is %d characters long; the limit is %d", len(name), maxNameLen)
 	case !nameRE.MatchString(name):
-		v.errorf(n, p, "%s may only hold letters, digits and _ . : -", quote(name))
+		v.errorf(n, p, "%s may only hold letters, digits and _ . : -", v.shown(n, p))
 	case names[name] != nil:
-		v.errorf(n, p, "duplicate target name %s (first at line %d)", quote(name), names[name].Line)
+		v.errorf(n, p, "duplicate target name %s (first at line %d)", v.shown(n, p), names[name].Line)
 	default:
 		names[name] = n
 	}
@@ -112,7 +113,11 @@ func (v *validator) projectID(t *Target, path string, node *yaml.Node) {
 		n, p = node, p+" (from "+EnvProjectID+")"
 	}
 	if !projectIDRE.MatchString(t.ProjectID) {
-		v.errorf(n, p, "%s is not a project ID; expected letters, digits, - or _ (usually 32 hex digits)", quote(t.ProjectID))
+		shown := quote(t.ProjectID) // from the environment: no secret
+		if n != node {
+			shown = v.shown(n, p)
+		}
+		v.errorf(n, p, "%s is not a project ID; expected letters, digits, - or _ (usually 32 hex digits)", shown)
 	}
 }
 
@@ -245,7 +250,7 @@ func (d *decoder) staticImage(s StaticImage, path string, seen map[string]*yaml.
 	case s.Digest != "":
 		if !digestRE.MatchString(s.Digest) {
 			d.errorf(d.at[path+".digest"], path+".digest",
-				"%s is not an image digest; expected sha256:<64 lowercase hex digits>", quote(s.Digest))
+				"%s is not an image digest; expected sha256:<64 lowercase hex digits>", d.shown(d.at[path+".digest"], path+".digest"))
 		}
 		key = s.Digest
 	case s.Name != "":

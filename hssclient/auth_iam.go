@@ -245,22 +245,14 @@ func iamAnswerError(op string, resp *http.Response, data []byte, secrets ...stri
 		requestID = resp.Header.Get("X-Request-Id")
 	}
 	// Every field is cleaned: a hostile proxy can echo a password or a
-	// token in any of them.
-	secrets = append(secrets, resp.Header.Get("X-Subject-Token"))
-	redact := func(s string) string {
-		for _, secret := range secrets {
-			if secret != "" {
-				s = strings.ReplaceAll(s, secret, "[REDACTED]")
-			}
-		}
-		return s
-	}
+	// token in any of them, in any case or encoding.
+	r := newRedactor(append(secrets, resp.Header.Get("X-Subject-Token"))...)
 	return &APIError{
 		Operation:  op,
 		StatusCode: resp.StatusCode,
-		Code:       cleanText(redact(code), 64),
-		Message:    cleanText(redact(msg), maxErrorMessage),
-		RequestID:  cleanText(redact(requestID), 128),
+		Code:       cleanText(r.clean(code), 64),
+		Message:    cleanText(r.clean(msg), maxErrorMessage),
+		RequestID:  cleanText(r.clean(requestID), 128),
 	}
 }
 

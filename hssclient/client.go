@@ -35,7 +35,7 @@ type Config struct {
 	MaxRetries     int           // retries per request; default 4; negative = none
 	RequestTimeout time.Duration // per attempt; default 30s
 	MaxPages       int           // cap on pages per listing; default 10000
-	MaxBodyBytes   int64         // cap on a response body; default 64 MiB
+	MaxBodyBytes   int64         // cap on a 200 answer; default 1 MiB + 8 KiB per row asked for
 
 	RetryBaseDelay    time.Duration // first backoff step for 5xx and network errors; default 500ms
 	ThrottleBaseDelay time.Duration // first backoff step for 429 without Retry-After; default 2s
@@ -60,7 +60,6 @@ const (
 	DefaultMaxRetries     = 4
 	DefaultRequestTimeout = 30 * time.Second
 	DefaultMaxPages       = 10000
-	DefaultMaxBodyBytes   = 64 << 20
 )
 
 // New returns a client for cfg, or an error naming what is missing.
@@ -112,9 +111,6 @@ func applyDefaults(cfg *Config) {
 	if cfg.MaxPages <= 0 {
 		cfg.MaxPages = DefaultMaxPages
 	}
-	if cfg.MaxBodyBytes <= 0 {
-		cfg.MaxBodyBytes = DefaultMaxBodyBytes
-	}
 	if cfg.RetryBaseDelay <= 0 {
 		cfg.RetryBaseDelay = 500 * time.Millisecond
 	}
@@ -164,7 +160,7 @@ func (c *Client) ListLocalImageContainers(ctx context.Context, req ListContainer
 	setIfNotEmpty(q, "agent_id", req.AgentID)
 	setPaging(q, req.Offset, req.Limit)
 	var page ContainerPage
-	if err := c.get(ctx, OpListContainers, "image/local/containers", q, &page); err != nil {
+	if err := c.get(ctx, OpListContainers, "image/local/containers", q, page.stream(req.Offset)); err != nil {
 		return nil, err
 	}
 	return &page, nil
@@ -185,7 +181,7 @@ func (c *Client) ListImageLocal(ctx context.Context, req ListImagesRequest) (*Im
 	setBool(q, "has_container", req.HasContainer)
 	setPaging(q, req.Offset, req.Limit)
 	var page ImagePage
-	if err := c.get(ctx, OpListImages, "image/local-repositories", q, &page); err != nil {
+	if err := c.get(ctx, OpListImages, "image/local-repositories", q, page.stream(req.Offset)); err != nil {
 		return nil, err
 	}
 	return &page, nil
