@@ -97,7 +97,7 @@ func TestBinaryMemoryStaysBoundedUnderHugeAnswers(t *testing.T) {
 	cfg := leakConfig(t, api.URL, "      access_key: "+hssfake.DemoAccessKey+"\n      secret_key_file: DIR/demo-sk", "")
 	text, err := os.ReadFile(cfg)
 	require.NoError(t, err)
-	text = []byte(strings.Replace(string(text), "  max_staleness: 1m\n", "  max_staleness: 10m\n  max_concurrency: 4\n  requests_per_second: 50\n", 1))
+	text = []byte(strings.Replace(string(text), "  max_staleness: 1m\n", "  max_staleness: 10m\n  max_concurrency: 4\n  requests_per_second: 50\n  api_calls_per_minute: 100000\n", 1))
 	require.NoError(t, os.WriteFile(cfg, text, 0o600))
 
 	addr := freeAddress(t)

@@ -38,6 +38,17 @@ func stalledScrape(t *testing.T, addr string) *net.TCPConn {
 	return conn
 }
 
+// smallSendBuffers gives every accepted connection a 16 KiB send buffer.
+type smallSendBuffers struct{ net.Listener }
+
+func (l smallSendBuffers) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetWriteBuffer(16 << 10)
+	}
+	return c, err
+}
+
 // readAnswer reads what a stalled connection was sent, once it reads at
 // last: the length the headers promised and the body bytes that came.
 func readAnswer(t *testing.T, conn *net.TCPConn) (promised, got int64) {
@@ -72,6 +83,9 @@ func TestStalledScrapersHoldNoSlotAndAreCut(t *testing.T) {
 			closed.Add(1)
 		}
 	}
+	// Small send buffers, as on a slow link: the kernel must not take the
+	// whole page off the server's hands for a client that reads nothing.
+	srv.Listener = smallSendBuffers{srv.Listener}
 	srv.Start()
 	t.Cleanup(srv.Close)
 	addr := srv.Listener.Addr().String()
