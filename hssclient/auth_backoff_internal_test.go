@@ -1,0 +1,108 @@
+package hssclient
+
+import (
+	"context"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestOnlyAuthenticationCodesMakeA403ARefusal(t *testing.T) {
+	cases := []struct {
+		name    string
+		status  int
+		body    string
+		refused bool
+	}{
+		{"401 bad signature", 401, `{"error_code":"APIG.0301","error_msg":"Incorrect IAM authentication information: verify aksk signature fail"}`, true},
+		{"401 without a body", 401, ``, true},
+		{"403 locked access key", 403, `{"error_code":"APIG.0301","error_msg":"Incorrect IAM authentication information: AK access failed to reach the limit,forbidden"}`, true},
+		{"403 shared gateway's code", 403, `{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information"}`, true},
+		{"403 app authentication", 403, `{"error_code":"APIG.0303","error_msg":"Incorrect app authentication information"}`, true},
+		{"403 IAM user barred from the API", 403, `{"error_code":"APIG.0302","error_msg":"The IAM user is not authorized to access the API"}`, false},
+		{"403 project unavailable", 403, `{"error_code":"APIG.0310","error_msg":"The project is unavailable"}`, false},
+		{"403 HSS permission", 403, `{"error_code":"HSS.0013","error_msg":"Insufficient permissions"}`, false},
+		{"403 without a code", 403, `{}`, false},
+		{"400 HSS permission", 400, `{"error_code":"HSS.0013","error_msg":"Insufficient permissions"}`, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var sent atomic.Int32
+			c := fuzzClient(t, staticTransport(func(*http.Request) (int, []byte) {
+				sent.Add(1)
+				return tc.status, []byte(tc.body)
+			}), nil)
+			ctx := context.Background()
+			for range 3 {
+				_, err := c.ListImageLocal(ctx, ListImagesRequest{Limit: 10})
+				require.Error(t, err)
+				_, refused := CredentialsRefused(err)
+				require.Equal(t, tc.refused, refused, "err: %v", err)
+				require.Equal(t, tc.refused, IsCredentialError(err))
+			}
+			if tc.refused {
+				require.EqualValues(t, 1, sent.Load(), "nothing sent after the refusal")
+				require.False(t, c.RefusedUntil().IsZero())
+			} else {
+				require.EqualValues(t, 3, sent.Load(), "a permission denial locks nothing")
+				require.True(t, c.RefusedUntil().IsZero())
+			}
+		})
+	}
+}
+
+func refusal401() *APIError {
+	return &APIError{Operation: OpListImages, StatusCode: 401, Code: "APIG.0301", Message: "verify aksk signature fail"}
+}
+
+func TestOneAttemptAtATimeWithARefusedKey(t *testing.T) {
+	clk := newFakeClock()
+	b := NewAuthBackoff(time.Minute, AuthBackoffOptions{Now: clk.Now})
+	fp := func() string { return "key-1" }
+
+	// Calls out together when the key is first refused count as one.
+	p1, err := b.admit(OpListImages, fp)
+	require.NoError(t, err)
+	p2, err := b.admit(OpListContainers, fp)
+	require.NoError(t, err)
+	require.Error(t, p1.refused(refusal401(), "key-1"))
+	require.Error(t, p2.refused(refusal401(), "key-1"))
+	require.Equal(t, clk.Now().Add(54*time.Second), b.RefusedUntil(), "one step less a tenth")
+
+	_, err = b.admit(OpListImages, fp)
+	var held *CredentialsRefusedError
+	require.ErrorAs(t, err, &held)
+	require.Equal(t, OpListImages, held.Operation)
+
+	// When due, one call makes the attempt; the others are held until it
+	// says something of the key.
+	clk.Advance(time.Minute)
+	probe, err := b.admit(OpListImages, fp)
+	require.NoError(t, err)
+	_, err = b.admit(OpListContainers, fp)
+	require.Error(t, err, "an attempt is already out")
+	probe.release() // it ended in a network error: the next call tries
+	probe, err = b.admit(OpListContainers, fp)
+	require.NoError(t, err)
+	require.Error(t, probe.refused(refusal401(), "key-1"))
+	require.Equal(t, clk.Now().Add(114*time.Second), b.RefusedUntil(), "two steps less a tenth")
+
+	// A new key goes at once, however long the wait.
+	probe, err = b.admit(OpListImages, func() string { return "key-2" })
+	require.NoError(t, err)
+	probe.accepted()
+	require.True(t, b.RefusedUntil().IsZero())
+}
+
+func TestSharedBackoffTakesTheShortestStep(t *testing.T) {
+	s := NewAuthBackoffs(AuthBackoffOptions{})
+	slow := s.For("ak:A", 5*time.Minute)
+	require.Same(t, slow, s.For("ak:A", 30*time.Second))
+	require.Same(t, slow, s.For("ak:A", time.Hour))
+	require.Equal(t, 30*time.Second, slow.step)
+	require.NotSame(t, slow, s.For("ak:B", 30*time.Second))
+	require.Equal(t, MaxAuthBackoff, NewAuthBackoff(time.Hour, AuthBackoffOptions{}).step, "never a first wait over the cap")
+}
