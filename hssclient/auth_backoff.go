@@ -1,9 +1,8 @@
 package hssclient
 
 import (
-	"errors"
-	"net/http"
-	"strings"
+	"context"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -67,18 +66,25 @@ func (s *AuthBackoffs) For(identity string, step time.Duration) *AuthBackoff {
 
 // AuthBackoff is the refusal state of one credential. It is safe for
 // concurrent use.
+//
+// A credential not yet proven (at start, or refused and due again) is
+// tried by one call at a time: the others wait for its outcome, so that
+// targets starting together with a wrong key spend one attempt, not one
+// each. Once the API accepted it, calls go out freely until a refusal.
 type AuthBackoff struct {
 	now func() time.Time
 
 	mu      sync.Mutex
 	step    time.Duration
-	refused bool
+	trusted bool      // the last verdict on the credential was an acceptance
+	refused bool      // ... or a refusal; neither at start
 	streak  int       // refusals in a row of the credential fp names
 	next    time.Time // no attempt before this while refused
 	fp      string    // fingerprint of the refused credential
-	gen     uint64    // counts refusals and successes
-	probing bool      // an attempt with the refused credential is out
+	gen     uint64    // counts verdicts
 	cause   APIError  // the last refusal, as the API or IAM worded it
+	probing bool      // a call trying the unproven credential is out
+	settled chan struct{}
 }
 
 // NewAuthBackoff returns the backoff of one credential with first wait
@@ -125,37 +131,60 @@ func (b *AuthBackoff) wait(streak int) time.Duration {
 	return d - b.step/10
 }
 
-// authPass lets one call go out; exactly one of its outcomes (accepted,
-// refused, release) settles it.
+// authPass lets one call go out; its outcome (accepted, refused or
+// release) settles it.
 type authPass struct {
 	b     *AuthBackoff
 	gen   uint64
-	probe bool // the one attempt with a refused (or a new) credential
+	probe bool // the call trying an unproven credential
 }
 
-// admit lets a call go out, or says why not: while the credential is
-// refused and its next attempt is not due, or another call is already
-// making that attempt. fingerprint names the credential the call would
-// use now; it is asked only while refused, and one that differs from the
-// refused one is a new credential, tried at once.
-func (b *AuthBackoff) admit(op string, fingerprint func() string) (*authPass, error) {
-	b.mu.Lock()
-	if !b.refused {
-		defer b.mu.Unlock()
-		return &authPass{b: b, gen: b.gen}, nil
+// admit lets a call of op go out, waits while another call tries the
+// unproven credential, or says why not: the credential is refused and
+// its next attempt is not due. fingerprint names the credential the call
+// would use now; it is asked only while refused, and one that differs
+// from the refused one is a new credential, tried at once. The wait ends
+// early with ctx's error.
+func (b *AuthBackoff) admit(ctx context.Context, op string, fingerprint func() string) (*authPass, error) {
+	for {
+		b.mu.Lock()
+		trusted, refused := b.trusted, b.refused
+		b.mu.Unlock()
+		if trusted {
+			return b.pass(false), nil
+		}
+		fp := ""
+		if refused {
+			fp = fingerprint() // may look at files: not under the lock
+		}
+		b.mu.Lock()
+		switch {
+		case b.trusted:
+			b.mu.Unlock()
+			return b.pass(false), nil
+		case b.probing:
+			settled := b.settled
+			b.mu.Unlock()
+			select {
+			case <-settled:
+				continue
+			case <-ctx.Done():
+				return nil, &NetworkError{Operation: op, Err: fmt.Errorf("%w: %w", errNotSent, ctx.Err())}
+			}
+		case b.refused && fp == b.fp && b.now().Before(b.next):
+			defer b.mu.Unlock()
+			return nil, b.refusedError(op)
+		}
+		b.probing, b.settled = true, make(chan struct{})
+		b.mu.Unlock()
+		return b.pass(true), nil
 	}
-	b.mu.Unlock()
-	fp := fingerprint() // may look at files: not under the lock
+}
+
+func (b *AuthBackoff) pass(probe bool) *authPass {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	switch {
-	case !b.refused:
-		return &authPass{b: b, gen: b.gen}, nil
-	case b.probing || (fp == b.fp && b.now().Before(b.next)):
-		return nil, b.refusedError(op)
-	}
-	b.probing = true
-	return &authPass{b: b, gen: b.gen, probe: true}, nil
+	return &authPass{b: b, gen: b.gen, probe: probe}
 }
 
 // refusedError is what a call of op that may not go out returns. b.mu
@@ -165,125 +194,57 @@ func (b *AuthBackoff) refusedError(op string) error {
 	return &CredentialsRefusedError{Operation: op, NextAttempt: b.next, Err: &cause}
 }
 
-// accepted records that the credential worked: the backoff ends.
+// settle ends p's probe, if it is one, waking the calls waiting for it.
+// b.mu is held.
+func (p *authPass) settle() {
+	if p.probe {
+		p.probe, p.b.probing = false, false
+		close(p.b.settled)
+	}
+}
+
+// accepted records that the credential worked: any backoff ends, and
+// calls go out freely.
 func (p *authPass) accepted() {
 	b := p.b
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.refused || p.probe {
-		b.refused, b.probing, b.streak, b.cause = false, false, 0, APIError{}
+	if !b.trusted {
+		b.trusted, b.refused, b.streak, b.cause = true, false, 0, APIError{}
 		b.gen++
 	}
-	p.probe = false
+	p.settle()
 }
 
 // refused records that cause (a final refusal) refused the credential
 // fingerprint names, and returns cause wrapped with the next attempt's
-// time. Calls that were out together when the credential was first
-// refused count as one refusal.
+// time. Calls that were out together when the credential was refused
+// count as one refusal.
 func (p *authPass) refused(cause *APIError, fingerprint string) error {
 	b := p.b
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	now := b.now()
-	switch {
-	case b.refused && p.gen != b.gen && fingerprint == b.fp:
-		// Already counted: this call went out before the refusal landed.
-	default:
+	if !(b.refused && p.gen != b.gen && fingerprint == b.fp) {
 		if !b.refused || fingerprint != b.fp {
 			b.streak = 0 // a credential refused for the first time
 		}
 		b.streak++
-		b.refused, b.fp, b.next, b.cause = true, fingerprint, now.Add(b.wait(b.streak)), *cause
+		b.trusted, b.refused, b.fp, b.cause = false, true, fingerprint, *cause
+		b.next = b.now().Add(b.wait(b.streak))
 		b.gen++
 	}
-	if p.probe {
-		b.probing, p.probe = false, false
-	}
+	p.settle()
 	return b.refusedError(cause.Operation)
 }
 
 // release gives back a pass whose call said nothing of the credential (a
-// network error, a 5xx, a 429, a call never sent), so the next call may
-// make the attempt instead. A nil or settled pass is left alone.
+// network error, a 5xx, a 429, a call never sent), so that a waiting call
+// tries instead. A nil or settled pass is left alone.
 func (p *authPass) release() {
 	if p == nil || !p.probe {
 		return
 	}
 	p.b.mu.Lock()
-	p.b.probing, p.probe = false, false
-	p.b.mu.Unlock()
-}
-
-// CredentialsRefusedError says that the API or IAM refused the
-// credentials, and when they will be tried again. Until then every call
-// made with them fails at once with this error and sends nothing, unless
-// their files change. Err is the last refusal (an *APIError, secrets cut
-// out), which another call, or another target with the same credentials,
-// may have met.
-type CredentialsRefusedError struct {
-	Operation   string // the call that was refused, or not sent
-	NextAttempt time.Time
-	Err         error
-}
-
-func (e *CredentialsRefusedError) Error() string {
-	return e.Operation + ": credentials refused; next attempt at " + e.NextAttempt.UTC().Format(time.RFC3339) +
-		"; last refusal: " + e.Err.Error()
-}
-
-func (e *CredentialsRefusedError) Unwrap() error { return e.Err }
-
-// CredentialsRefused reports whether err says the credentials are refused,
-// and when they will be tried again.
-func CredentialsRefused(err error) (nextAttempt time.Time, ok bool) {
-	var r *CredentialsRefusedError
-	if errors.As(err, &r) {
-		return r.NextAttempt, true
-	}
-	return time.Time{}, false
-}
-
-// keyRefusalCodes are the gateway's codes for credentials it could not
-// authenticate (APIG for dedicated gateways, APIGW for the shared one):
-// incorrect IAM authentication information (a bad signature, an unknown
-// or locked access key, a bad or expired token), incorrect app
-// authentication information, incorrect authentication information (a
-// custom authorizer) and a token that must be renewed. Every other 403
-// (APIG.0302 an IAM user barred from the API, APIG.0304, APIG.0306,
-// APIG.0310, IP ACLs, HSS.0013 and policy denials) means the credentials
-// were accepted and lack permission: asking again locks nothing.
-var keyRefusalCodes = map[string]bool{
-	"APIG.0301": true, "APIG.0303": true, "APIG.0305": true, "APIG.0307": true,
-	"APIGW.0301": true, "APIGW.0303": true, "APIGW.0305": true, "APIGW.0307": true,
-}
-
-// keyRefused reports whether a 403 refused the key itself rather than a
-// permission.
-func keyRefused(e *APIError) bool {
-	return e.StatusCode == http.StatusForbidden && keyRefusalCodes[strings.ToUpper(e.Code)]
-}
-
-// refusal returns the refusal of credentials err is, or nil: a 401 of the
-// API or of IAM (password, ID token, token exchange), or a 403 that
-// refused the key. The metadata service's answers are not refusals: it
-// has no lockout, and no file to fix.
-func refusal(err error) *APIError {
-	var e *APIError
-	if !errors.As(err, &e) || e.Operation == OpMetadata {
-		return nil
-	}
-	if e.StatusCode == http.StatusUnauthorized || keyRefused(e) {
-		return e
-	}
-	return nil
-}
-
-// accepts reports whether err, the outcome of an API call, shows the
-// credentials were accepted: HSS itself answered, which it does only
-// once the gateway let the call through.
-func accepts(err error) bool {
-	var e *APIError
-	return err == nil || (errors.As(err, &e) && !credOperation(e.Operation) &&
-		strings.HasPrefix(strings.ToUpper(e.Code), "HSS."))
+	defer p.b.mu.Unlock()
+	p.settle()
 }

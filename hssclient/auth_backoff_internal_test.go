@@ -58,43 +58,80 @@ func refusal401() *APIError {
 	return &APIError{Operation: OpListImages, StatusCode: 401, Code: "APIG.0301", Message: "verify aksk signature fail"}
 }
 
-func TestOneAttemptAtATimeWithARefusedKey(t *testing.T) {
+// admitLater admits a call in the background; the channel gives its
+// outcome once it is let out or turned away.
+func admitLater(b *AuthBackoff, op string, fp func() string) <-chan error {
+	out := make(chan error, 1)
+	go func() {
+		p, err := b.admit(context.Background(), op, fp)
+		if err == nil {
+			p.release()
+		}
+		out <- err
+	}()
+	return out
+}
+
+func requireWaiting(t *testing.T, out <-chan error) {
+	t.Helper()
+	select {
+	case err := <-out:
+		t.Fatalf("let out or turned away while an attempt is out: %v", err)
+	case <-time.After(20 * time.Millisecond):
+	}
+}
+
+func TestOneAttemptAtATimeUntilTheKeyIsProven(t *testing.T) {
 	clk := newFakeClock()
 	b := NewAuthBackoff(time.Minute, AuthBackoffOptions{Now: clk.Now})
 	fp := func() string { return "key-1" }
+	ctx := context.Background()
 
-	// Calls out together when the key is first refused count as one.
-	p1, err := b.admit(OpListImages, fp)
+	// At start one call tries the key; the others wait for its verdict.
+	first, err := b.admit(ctx, OpListImages, fp)
 	require.NoError(t, err)
-	p2, err := b.admit(OpListContainers, fp)
-	require.NoError(t, err)
-	require.Error(t, p1.refused(refusal401(), "key-1"))
-	require.Error(t, p2.refused(refusal401(), "key-1"))
+	waiting := admitLater(b, OpListContainers, fp)
+	requireWaiting(t, waiting)
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err = b.admit(cancelled, OpListContainers, fp)
+	require.ErrorIs(t, err, errNotSent, "a caller out of time gives up")
+
+	// Refused: the waiting call is turned away without trying.
+	require.Error(t, first.refused(refusal401(), "key-1"))
+	var held *CredentialsRefusedError
+	require.ErrorAs(t, <-waiting, &held)
+	require.Equal(t, OpListContainers, held.Operation)
 	require.Equal(t, clk.Now().Add(54*time.Second), b.RefusedUntil(), "one step less a tenth")
 
-	_, err = b.admit(OpListImages, fp)
-	var held *CredentialsRefusedError
-	require.ErrorAs(t, err, &held)
-	require.Equal(t, OpListImages, held.Operation)
-
-	// When due, one call makes the attempt; the others are held until it
-	// says something of the key.
+	// When due, one call tries again; one that says nothing of the key
+	// (a network error) hands the attempt to a waiting call.
 	clk.Advance(time.Minute)
-	probe, err := b.admit(OpListImages, fp)
+	probe, err := b.admit(ctx, OpListImages, fp)
 	require.NoError(t, err)
-	_, err = b.admit(OpListContainers, fp)
-	require.Error(t, err, "an attempt is already out")
-	probe.release() // it ended in a network error: the next call tries
-	probe, err = b.admit(OpListContainers, fp)
+	waiting = admitLater(b, OpListContainers, fp)
+	requireWaiting(t, waiting)
+	probe.release()
+	require.NoError(t, <-waiting)
+	probe, err = b.admit(ctx, OpListImages, fp)
 	require.NoError(t, err)
 	require.Error(t, probe.refused(refusal401(), "key-1"))
 	require.Equal(t, clk.Now().Add(114*time.Second), b.RefusedUntil(), "two steps less a tenth")
 
-	// A new key goes at once, however long the wait.
-	probe, err = b.admit(OpListImages, func() string { return "key-2" })
+	// A new key goes at once, however long the wait; once accepted,
+	// calls go out together, and those that were out when it was later
+	// refused count as one refusal.
+	probe, err = b.admit(ctx, OpListImages, func() string { return "key-2" })
 	require.NoError(t, err)
 	probe.accepted()
 	require.True(t, b.RefusedUntil().IsZero())
+	p1, err := b.admit(ctx, OpListImages, fp)
+	require.NoError(t, err)
+	p2, err := b.admit(ctx, OpListContainers, fp)
+	require.NoError(t, err)
+	require.Error(t, p1.refused(refusal401(), "key-2"))
+	require.Error(t, p2.refused(refusal401(), "key-2"))
+	require.Equal(t, clk.Now().Add(54*time.Second), b.RefusedUntil())
 }
 
 func TestSharedBackoffTakesTheShortestStep(t *testing.T) {

@@ -1,6 +1,7 @@
 package hssclient
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -51,9 +52,14 @@ func fingerprintOf(auth Authenticator) string {
 	return ""
 }
 
-// admit asks the client's backoff whether a call of op may go out now.
-func (c *Client) admit(op string) (*authPass, error) {
-	return c.refusals.admit(op, func() string { return fingerprintOf(c.cfg.Auth) })
+// passFor returns the pass for a call's next attempt: the probe the
+// call already holds, which it keeps across its retries, or one the
+// client's backoff gives, when it gives one.
+func (c *Client) passFor(ctx context.Context, op string, held *authPass) (*authPass, error) {
+	if held != nil && held.probe {
+		return held, nil
+	}
+	return c.refusals.admit(ctx, op, func() string { return fingerprintOf(c.cfg.Auth) })
 }
 
 // settle records err, the final error of a call, against the credentials

@@ -34,12 +34,11 @@ func (c *Client) get(ctx context.Context, op, resource string, q url.Values, out
 	defer func() { pass.release() }()
 	retry := "" // why the next attempt is a retry; reported once it is sent
 	for attempt := 0; ; attempt++ {
-		if pass == nil || !pass.probe {
-			var err error
-			if pass, err = c.admit(op); err != nil {
-				return err // refused credentials: nothing is sent
-			}
+		next, err := c.passFor(ctx, op, pass)
+		if err != nil {
+			return err // refused credentials, or no time left to wait: nothing is sent
 		}
+		pass = next
 		retryAfter, err := c.attempt(ctx, op, &u, retry, into)
 		if accepts(err) {
 			pass.accepted()
