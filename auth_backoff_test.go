@@ -37,6 +37,27 @@ func refusedStatus(t *testing.T, base string) statusReport {
 	return r
 }
 
+// sharedKeyConfig writes a configuration of targets named names, all
+// signing with the demo access key and the secret key in keyFile, with a
+// 10 s refresh, and returns its path.
+func sharedKeyConfig(t *testing.T, endpoint, keyFile string, names ...string) string {
+	var text strings.Builder
+	text.WriteString("global: {refresh_interval: 10s, request_timeout: 5s, api_calls_per_minute: 6000}\ntargets:\n")
+	for _, name := range names {
+		fmt.Fprintf(&text, `  - name: %s
+    region: %s
+    project_id: %s
+    endpoint: %s
+    enterprise_project_id: all_granted_eps
+    auth: {access_key: %s, secret_key_file: %s}
+    images: {discover: true}
+`, name, hssfake.DemoRegion, hssfake.DemoProjectID, endpoint, hssfake.DemoAccessKey, keyFile)
+	}
+	file := filepath.Join(t.TempDir(), "hss.yml")
+	require.NoError(t, os.WriteFile(file, []byte(text.String()), 0o600))
+	return file
+}
+
 // TestWrongKeyFileBacksOffAndTheFixedFileRecoversWithinARefresh runs the
 // exporter with a wrong secret_key_file and a 10 s refresh, for two
 // targets of one access key: one authentication attempt for both, hss_up
@@ -57,21 +78,7 @@ func TestWrongKeyFileBacksOffAndTheFixedFileRecoversWithinARefresh(t *testing.T)
 		require.NoError(t, os.Rename(keyFile+".new", keyFile))
 	}
 	writeFile(wrongKeyValue)
-	var targets strings.Builder
-	for _, name := range []string{"one", "two"} {
-		fmt.Fprintf(&targets, `  - name: %s
-    region: %s
-    project_id: %s
-    endpoint: %s
-    enterprise_project_id: all_granted_eps
-    auth: {access_key: %s, secret_key_file: %s}
-    images: {discover: true}
-`, name, hssfake.DemoRegion, hssfake.DemoProjectID, srv.URL, hssfake.DemoAccessKey, keyFile)
-	}
-	cfgFile := filepath.Join(dir, "hss.yml")
-	require.NoError(t, os.WriteFile(cfgFile, []byte("global: {refresh_interval: 10s, request_timeout: 5s, api_calls_per_minute: 6000}\ntargets:\n"+
-		targets.String()), 0o600))
-	r := startExporter(t, "--config.file="+cfgFile)
+	r := startExporter(t, "--config.file="+sharedKeyConfig(t, srv.URL, keyFile, "one", "two"))
 
 	report := refusedStatus(t, r.base)
 	require.Len(t, srv.AuthFailures(), 1, "both targets held by the first refusal")

@@ -143,3 +143,23 @@ func TestSharedBackoffTakesTheShortestStep(t *testing.T) {
 	require.NotSame(t, slow, s.For("ak:B", 30*time.Second))
 	require.Equal(t, MaxAuthBackoff, NewAuthBackoff(time.Hour, AuthBackoffOptions{}).step, "never a first wait over the cap")
 }
+
+func TestOnlyWhatHSSItselfAnsweredProvesTheKey(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"a page", nil, true},
+		{"a 200 that is no page", &DecodeError{Operation: OpListImages, Err: errBodyTooLarge}, true},
+		{"an HSS error", &APIError{Operation: OpListImages, StatusCode: 400, Code: "HSS.0013"}, true},
+		{"an HSS server error", &APIError{Operation: OpListImages, StatusCode: 500, Code: "HSS.1000"}, true},
+		{"the gateway refusing the key", &APIError{Operation: OpListImages, StatusCode: 401, Code: "APIG.0301"}, false},
+		{"the gateway throttling", &APIError{Operation: OpListImages, StatusCode: 429, Code: "APIG.0308"}, false},
+		{"the gateway without a backend", &APIError{Operation: OpListImages, StatusCode: 502, Code: "APIG.0201"}, false},
+		{"no answer", &NetworkError{Operation: OpListImages, Err: context.DeadlineExceeded}, false},
+		{"IAM's answer", &DecodeError{Operation: OpIAMToken, Err: errBodyTooLarge}, false},
+	} {
+		require.Equal(t, tc.want, accepts(tc.err), tc.name)
+	}
+}

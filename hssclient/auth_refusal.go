@@ -72,10 +72,17 @@ func refusal(err error) *APIError {
 }
 
 // accepts reports whether err, the outcome of an API call, shows the
-// credentials were accepted: HSS itself answered, which it does only
-// once the gateway let the call through.
+// credentials were accepted: HSS itself answered (a 200, even one that
+// held no page, or an HSS error code), which it does only once the
+// gateway let the call through.
 func accepts(err error) bool {
+	if err == nil {
+		return true
+	}
+	var d *DecodeError
+	if errors.As(err, &d) {
+		return !credOperation(d.Operation)
+	}
 	var e *APIError
-	return err == nil || (errors.As(err, &e) && !credOperation(e.Operation) &&
-		strings.HasPrefix(strings.ToUpper(e.Code), "HSS."))
+	return errors.As(err, &e) && !credOperation(e.Operation) && strings.HasPrefix(strings.ToUpper(e.Code), "HSS.")
 }
