@@ -68,15 +68,16 @@ func hardSetup(t *testing.T, fleet *hssfake.Fleet, cfg config.Target, auth hsscl
 		auth = hssclient.NewAKSKAuth(hssfake.DemoAccessKey, hssfake.DemoSecretKey, "")
 	}
 	stats := NewAPIStats()
+	clock := &hardClock{now: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
 	client, err := hssclient.New(hssclient.Config{
 		Region: hssfake.DemoRegion, ProjectID: hssfake.DemoProjectID, Endpoint: srv.URL, Auth: auth,
 		HTTPClient: &http.Client{Transport: transport},
 		PageSize:   cfg.PageSize, MaxConcurrency: cfg.MaxConcurrency, RequestTimeout: cfg.RequestTimeout,
 		RetryBaseDelay: time.Millisecond, ThrottleBaseDelay: time.Millisecond, MaxRetryDelay: 5 * time.Millisecond,
-		Observer: stats.Observer(cfg.Name),
+		Observer:    stats.Observer(cfg.Name),
+		AuthBackoff: hssclient.NewAuthBackoff(cfg.RefreshInterval, hssclient.AuthBackoffOptions{Now: clock.Now}),
 	})
 	require.NoError(t, err)
-	clock := &hardClock{now: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
 	opts.Now, opts.Jitter = clock.Now, -1
 	e := NewExporter(logger, []Target{{Config: cfg, API: client}}, stats, opts)
 	return e, srv, clock

@@ -27,6 +27,8 @@ var MetricFamilies = []string{
 	"hss_exporter_api_request_duration_seconds",
 	"hss_exporter_api_retries_total",
 	"hss_exporter_build_info",
+	// Refused credentials: seconds until they are tried again, 0 when not refused.
+	"hss_exporter_auth_backoff_seconds",
 	// Sharding (issue 7): present also when not sharded (ordinal 0 of 1).
 	"hss_exporter_shard_ordinal",
 	"hss_exporter_total_shards",

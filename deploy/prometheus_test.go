@@ -56,7 +56,7 @@ func TestPromtoolCheckConfig(t *testing.T) {
 	out := runTool(t, ".", "promtool", "check", "config", "prometheus/prometheus.yml")
 	require.Contains(t, out, "is valid prometheus config file syntax")
 	// The rule file must be found and loaded, not silently absent.
-	require.Contains(t, out, "SUCCESS: 12 rules found")
+	require.Contains(t, out, "SUCCESS: 13 rules found")
 }
 
 func TestAmtoolCheckConfig(t *testing.T) {
@@ -74,6 +74,7 @@ func TestAlertmanagerRoutes(t *testing.T) {
 		{[]string{"alertname=HSSHighSeverityImageRunning", "category=security", "severity=warning"}, "security-team"},
 		{[]string{"alertname=HSSContainerCountMismatch", "category=security", "severity=info"}, "platform-team"},
 		{[]string{"alertname=HSSDataStale", "category=health", "severity=critical"}, "platform-oncall"},
+		{[]string{"alertname=HSSCredentialsRefused", "category=health", "severity=critical"}, "platform-oncall"},
 		{[]string{"alertname=HSSAPIThrottled", "category=health", "severity=warning"}, "platform-team"},
 	}
 	for _, tt := range tests {
