@@ -62,7 +62,7 @@ func requireShardFlags(t *testing.T, bin string) {
 	out, _ := exec.Command(bin, "--help").CombinedOutput()
 	for _, flag := range []string{"--shard=", "--total-shards=", "shard.from-pod-name"} {
 		if !strings.Contains(string(out), flag) {
-			t.Fatalf("exporter lacks --shard: %s is not in hss_exporter --help (issue 7)", flag)
+			t.Fatalf("exporter lacks --shard: %s is not in hss_exporter --help", flag)
 		}
 	}
 }
