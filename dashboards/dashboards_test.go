@@ -13,7 +13,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hss-exporter/hss_exporter/deploy"
+	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
+
+func TestMain(m *testing.M) { testtool.Main(m) }
 
 func load(t *testing.T, name string) map[string]any {
 	t.Helper()
@@ -128,13 +131,7 @@ func TestDashboardsUsePromisedMetrics(t *testing.T) {
 // TestDashboardsPromQLParses has promtool parse every query, written as a
 // recording rule. Whether they return data is the end-to-end test's job.
 func TestDashboardsPromQLParses(t *testing.T) {
-	promtool, err := exec.LookPath("promtool")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("promtool not found and CI is set: install the Debian package prometheus")
-		}
-		t.Skip("promtool not found: install the Debian package prometheus to parse the dashboards' PromQL")
-	}
+	promtool := testtool.Need(t, testtool.Promtool)
 	var rules strings.Builder
 	rules.WriteString("groups:\n  - name: dashboards\n    rules:\n")
 	n := 0

@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/hss-exporter/hss_exporter/config"
+	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
 var update = flag.Bool("update", false, "regenerate kubernetes/common/prometheusrule.yaml from prometheus/alerts.yml")
@@ -106,12 +107,10 @@ func TestKustomization(t *testing.T) {
 }
 
 // TestKustomizeBuild renders the kustomizations users apply with kubectl,
-// when installed (it is optional: CI does not install it).
+// when installed (CI cannot install it; .ci/run renders them with the
+// kustomize library and decodes every object strictly).
 func TestKustomizeBuild(t *testing.T) {
-	kubectl, err := exec.LookPath("kubectl")
-	if err != nil {
-		t.Skip("kubectl not installed: the kustomizations are not rendered")
-	}
+	kubectl := testtool.Need(t, testtool.Kubectl)
 	tests := []struct {
 		dir     string
 		kinds   []string
