@@ -58,8 +58,8 @@ func variables(d map[string]any) map[string]map[string]any {
 // the ${datasource} variable rather than a datasource of the author's.
 func TestDashboardsImportAnywhere(t *testing.T) {
 	wantVars := map[string][]string{
-		"hss-inventory.json": {"datasource", "target", "image"},
-		"hss-exporter.json":  {"datasource", "target"},
+		"hss-inventory.json": {"datasource", "job", "instance", "target", "image"},
+		"hss-exporter.json":  {"datasource", "job", "instance", "target"},
 	}
 	uids := map[string]bool{}
 	for _, name := range Files {
@@ -158,6 +158,7 @@ func TestSubstitute(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{`rate(x{target=~"$target"}[$__rate_interval])`, `rate(x{target=~".*"}[1m])`},
 		{`x{target=~"${target}",image_name=~"$image"}`, `x{target=~".*",image_name=~".*"}`},
+		{`x{job=~"$job",instance=~"${instance}"}`, `x{job=~".+",instance=~".+"}`},
 	}
 	for _, tt := range tests {
 		require.Equal(t, tt.want, Substitute(tt.in, "1m"))
