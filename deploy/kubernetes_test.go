@@ -16,7 +16,7 @@ import (
 	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
-var update = flag.Bool("update", false, "regenerate kubernetes/common/prometheusrule.yaml from prometheus/alerts.yml")
+var update = flag.Bool("update", false, "regenerate kubernetes/common/prometheusrule.yaml and the chart's files/alerts.yml from prometheus/alerts.yml")
 
 const prometheusRulePath = "kubernetes/common/prometheusrule.yaml"
 
@@ -38,7 +38,7 @@ func generatePrometheusRule(t *testing.T) []byte {
 	require.NotNil(t, groups, "alerts.yml has no groups")
 	head := `# Generated from deploy/prometheus/alerts.yml, the one source of the rules.
 # Do not edit: edit alerts.yml, then run
-#   go test ./deploy -run TestPrometheusRule -update
+#   go test ./deploy -run 'TestPrometheusRule|TestChartAlerts' -update
 apiVersion: monitoring.coreos.com/v1
 kind: PrometheusRule
 metadata:
@@ -73,7 +73,7 @@ func TestPrometheusRule(t *testing.T) {
 	spec, ok := rule["spec"].(map[string]any)
 	require.True(t, ok, "spec")
 	require.Equal(t, alerts["groups"], spec["groups"],
-		"%s differs from prometheus/alerts.yml: run go test ./deploy -run TestPrometheusRule -update", prometheusRulePath)
+		"%s differs from prometheus/alerts.yml: run go test ./deploy -run 'TestPrometheusRule|TestChartAlerts' -update", prometheusRulePath)
 }
 
 // kustomizations are the directories with a kustomization: the single
