@@ -156,8 +156,11 @@ func TestImportPathOfThisPackage(t *testing.T) {
 	require.Equal(t, "github.com/hss-exporter/hss_exporter/internal/testtool", importPath())
 }
 
+// every is each tool of the package.
+var every = []Tool{Promtool, Prometheus, Amtool, Alertmanager, Chromium, SystemdAnalyze, Helm, Kubectl, DockerCompose}
+
 func TestEveryToolSaysHowToGetIt(t *testing.T) {
-	for _, tool := range []Tool{Promtool, Prometheus, Amtool, Alertmanager, Chromium, SystemdAnalyze, Helm, Kubectl, DockerCompose} {
+	for _, tool := range every {
 		require.NotEmpty(t, tool.how(), tool.Name)
 		if tool.Debian == "" {
 			require.NotEmpty(t, tool.NotInCI+tool.Install, "%s: CI must install it, or say what covers it", tool.Name)
@@ -188,4 +191,27 @@ func TestNeedAllNamesEveryMissingTool(t *testing.T) {
 	NeedAll(r, absent, Tool{Name: "sh", Debian: "dash"}, other)
 	require.Equal(t, "not found: hss-exporter-no-such-tool (apt-get install no-such-package), other-x (apt-get install other-package); install them to run this test", r.skipped)
 	require.Equal(t, "skipped for want of hss-exporter-no-such-tool (TestStack), other-x (TestStack); to run them: apt-get install no-such-package other-package", summary())
+}
+
+// TestInstallToolsInstallsEveryTool keeps .ci/install-tools, which CI and
+// developers run, in step with the tools the tests ask for.
+func TestInstallToolsInstallsEveryTool(t *testing.T) {
+	data, err := os.ReadFile("../../.ci/install-tools")
+	require.NoError(t, err)
+	script := string(data)
+	require.Contains(t, script, "HELM_VERSION="+HelmVersion+"\n")
+	require.Contains(t, Helm.Install, HelmVersion)
+	var packages string
+	for _, line := range strings.Split(script, "\n") {
+		if p, ok := strings.CutPrefix(line, "DEBIAN_PACKAGES=("); ok {
+			packages = " " + strings.TrimSuffix(p, ")") + " "
+		}
+	}
+	require.NotEmpty(t, packages, "DEBIAN_PACKAGES=(...) in .ci/install-tools")
+	for _, tool := range every {
+		if tool.Debian == "" {
+			continue
+		}
+		require.Contains(t, packages, " "+tool.Debian+" ", "%s comes with Debian's %s", tool.Name, tool.Debian)
+	}
 }
