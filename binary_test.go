@@ -20,11 +20,7 @@ func TestBinaryExitsCleanlyOnSIGTERM(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "hss_exporter")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Stderr = os.Stderr
-	require.NoError(t, build.Run())
-
+	bin := buildBinary(t)
 	addr := freeAddress(t)
 	logs := &syncBuffer{}
 	cmd := exec.Command(bin, "--demo", "--web.listen-address="+addr)
@@ -49,4 +45,15 @@ func TestBinaryExitsCleanlyOnSIGTERM(t *testing.T) {
 		t.Fatalf("still running 5s after SIGTERM; logs:\n%s", logs.String())
 	}
 	require.Contains(t, logs.String(), "shutting down")
+}
+
+// buildBinary builds the exporter as released (no race detector) into a
+// temporary directory.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "hss_exporter")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	require.NoError(t, build.Run())
+	return bin
 }

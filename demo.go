@@ -17,6 +17,7 @@ import (
 // well under a second, and changing often enough to see churn in a graph.
 const (
 	demoContainers    = 1000
+	demoImages        = (demoContainers-demoHostileContainers)/25 + 1 // the generator's default, and the hostile one
 	demoChurnInterval = 10 * time.Second
 	demoChurnPerTick  = 15
 )
@@ -38,6 +39,7 @@ global:
   request_timeout: 10s
   max_staleness: 2m
   requests_per_second: 50
+  api_calls_per_minute: %g
 targets:
   - name: demo
     region: %s
@@ -54,18 +56,25 @@ targets:
 
 // startDemo starts the stand-in HSS API with a generated fleet that churns
 // until ctx ends, and returns a configuration pointing at it.
-func startDemo(ctx context.Context, listen string, logger log.Logger) (*config.Config, func(), error) {
+// The stand-in enforces callsPerMinute as HSS enforces its limit, and the
+// exporter is given the same budget.
+func startDemo(ctx context.Context, listen string, callsPerMinute float64, logger log.Logger) (*config.Config, func(), error) {
+	if !(callsPerMinute >= 1) {
+		return nil, nil, fmt.Errorf("--demo.api-calls-per-minute=%v: must be at least 1", callsPerMinute)
+	}
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: time.Now().UnixNano(), Containers: demoContainers - demoHostileContainers})
 	addHostileImage(fleet)
 	opts := hssfake.DemoOptions(fleet)
 	opts.ListenAddress = listen
+	opts.RateLimit = hssfake.RateLimit{Default: int(callsPerMinute)}
 	srv, err := hssfake.Start(opts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("starting the demo HSS API on %s: %w", listen, err)
 	}
 	level.Info(logger).Log("msg", "demo: stand-in HSS API started; its credentials are in the README",
-		"url", srv.URL, "project_id", hssfake.DemoProjectID, "region", hssfake.DemoRegion, "containers", demoContainers)
-	text := fmt.Sprintf(demoConfig, hssfake.DemoRegion, hssfake.DemoProjectID, srv.URL,
+		"url", srv.URL, "project_id", hssfake.DemoProjectID, "region", hssfake.DemoRegion, "containers", demoContainers,
+		"api_calls_per_minute", int(callsPerMinute))
+	text := fmt.Sprintf(demoConfig, float64(int(callsPerMinute)), hssfake.DemoRegion, hssfake.DemoProjectID, srv.URL,
 		hssfake.DemoAccessKey, hssfake.DemoSecretKey)
 	cfg, err := config.Parse([]byte(text), ".")
 	if err != nil {

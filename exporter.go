@@ -22,13 +22,16 @@ import (
 // build_info collectors.
 func buildExporter(cfg *config.Config, logger log.Logger, opts collector.Options) (*collector.Exporter, *prometheus.Registry, error) {
 	stats := collector.NewAPIStats()
+	budgets := hssclient.NewBudgets(hssclient.BudgetOptions{})
 	targets := make([]collector.Target, 0, len(cfg.Targets))
 	for _, t := range cfg.Targets {
-		client, err := newClient(t, stats.Observer(t.Name), log.With(logger, "target", t.Name))
+		// Every replica calls as the same user: each takes its share.
+		budget := budgets.For(t.Auth.Identity(), t.APICallsPerMinute/float64(opts.Shard.Count()))
+		client, err := newClient(t, budget, stats.Observer(t.Name), log.With(logger, "target", t.Name))
 		if err != nil {
 			return nil, nil, fmt.Errorf("target %q: %w", t.Name, err)
 		}
-		targets = append(targets, collector.Target{Config: t, API: client})
+		targets = append(targets, collector.Target{Config: t, API: client, Pacer: budget})
 	}
 	if opts.Shard.Sharded() {
 		level.Info(logger).Log("msg", "listing only this shard's images; sum the inventory series over all shards",
@@ -77,7 +80,7 @@ func collectorOptions(f flags, getenv func(string) string) (collector.Options, e
 // Credentials from *_file keys are read again when the files change (the
 // environment's are not); logger hears of each rotation and of a rotated
 // file that cannot be used, never of a value.
-func newClient(t config.Target, obs hssclient.Observer, logger log.Logger) (*hssclient.Client, error) {
+func newClient(t config.Target, budget *hssclient.Budget, obs hssclient.Observer, logger log.Logger) (*hssclient.Client, error) {
 	userAgent := "hss_exporter/" + version.Version
 	rotation := hssclient.RotationOptions{OnReload: func(err error) {
 		if err != nil {
@@ -100,6 +103,9 @@ func newClient(t config.Target, obs hssclient.Observer, logger log.Logger) (*hss
 		})
 	case config.MethodMetadata:
 		auth = hssclient.NewMetadataAuth(hssclient.MetadataConfig{Endpoint: a.MetadataEndpoint, Observer: obs})
+	case config.MethodOIDC:
+		auth = hssclient.NewOIDCAuth(hssclient.OIDCConfig{Endpoint: a.OIDC.Endpoint, IdpID: a.OIDC.IdpID,
+			IDTokenFile: a.OIDC.IDTokenFile, UserAgent: userAgent, Observer: obs})
 	default:
 		auth = hssclient.NewRotatingAKSKAuth(hssclient.AKSKConfig{
 			AccessKey:     hssclient.Credential{Value: a.AccessKey, File: a.AccessKeyFile},
@@ -116,6 +122,7 @@ func newClient(t config.Target, obs hssclient.Observer, logger log.Logger) (*hss
 		UserAgent:         userAgent,
 		PageSize:          t.PageSize,
 		RequestsPerSecond: t.RequestsPerSecond,
+		Budget:            budget,
 		MaxConcurrency:    t.MaxConcurrency,
 		RequestTimeout:    t.RequestTimeout,
 		Observer:          obs,

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -48,6 +49,7 @@ type flags struct {
 	configCheck  bool
 	demo         bool
 	demoListen   string
+	demoBudget   float64
 	telemetry    string
 	logLevel     string
 	logFormat    string
@@ -72,6 +74,7 @@ func newApp(f *flags) *kingpin.Application {
 	app.Flag("config.check", "Validate the configuration file, print every problem, and exit (0 when valid).").BoolVar(&f.configCheck)
 	app.Flag("demo", "Run against a built-in stand-in HSS API with a generated fleet; needs no cloud account.").BoolVar(&f.demo)
 	app.Flag("demo.listen-address", "With --demo, where the stand-in HSS API listens (default: a free loopback port, logged at start).").Default("127.0.0.1:0").StringVar(&f.demoListen)
+	app.Flag("demo.api-calls-per-minute", "With --demo, the stand-in's limit of calls of each API a minute, and the exporter's api_calls_per_minute; at the default the first listing of the demo fleet takes about a minute, so the status page shows a sweep in progress.").Default("20").Float64Var(&f.demoBudget)
 	app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&f.telemetry)
 	app.Flag("web.max-requests", "Maximum number of parallel scrapes; excess scrapes get 503 (0 = no limit).").Default("40").IntVar(&f.maxRequests)
 	app.Flag("log.level", "Only log messages with the given severity or above: debug, info, warn, error.").Default("info").EnumVar(&f.logLevel, "debug", "info", "warn", "error")
@@ -119,7 +122,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if f.configCheck {
-		return checkConfig(f, stdout, stderr)
+		return checkConfig(ctx, f, stdout, stderr)
 	}
 	if err := checkServeFlags(f); err != nil {
 		fmt.Fprintf(stderr, "hss_exporter: %v\n", err)
@@ -129,9 +132,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "hss_exporter: %v\n", err)
 		return 2
 	}
-	if err := checkWebConfig(f); err != nil {
+	if err := untilDone(ctx, func() error { return checkWebConfig(f) }); err != nil {
 		fmt.Fprintf(stderr, "hss_exporter: %v\n", err)
-		return 1
+		return stoppedOr(err, 1)
 	}
 	logger, slogger, err := newLogger(stderr, f.logLevel, f.logFormat)
 	if err != nil {
@@ -141,17 +144,38 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	setMemoryLimit(logger, f.autoMemLimit, f.memLimitRatio, memlimit.FromCgroup)
 	ignoreHangup(ctx, logger)
 	if err := serve(ctx, f, logger, slogger); err != nil {
+		if errors.Is(err, errStopped) {
+			level.Info(logger).Log("msg", err)
+			return 0
+		}
 		level.Error(logger).Log("msg", "exporter stopped", "err", err)
 		return 1
 	}
 	return 0
 }
 
+// stoppedOr is the exit code of a start-up that failed with err: 0 when a
+// signal called it off, as when one stops the exporter later, else code.
+func stoppedOr(err error, code int) int {
+	if errors.Is(err, errStopped) {
+		return 0
+	}
+	return code
+}
+
 // checkConfig implements --config.check: the configuration file and,
 // when given, --web.config.file, each problem on its own line.
-func checkConfig(f flags, stdout, stderr io.Writer) int {
-	cfg, err := config.Load(f.configFile)
-	webErr := checkWebConfig(f)
+func checkConfig(ctx context.Context, f flags, stdout, stderr io.Writer) int {
+	var cfg *config.Config
+	var err, webErr error
+	if stop := untilDone(ctx, func() error {
+		cfg, err = loadConfig(f.configFile)
+		webErr = checkWebConfig(f)
+		return nil
+	}); stop != nil {
+		fmt.Fprintf(stderr, "hss_exporter: %v\n", stop)
+		return 1
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 	}
@@ -194,9 +218,11 @@ func serve(ctx context.Context, f flags, logger log.Logger, slogger *slog.Logger
 }
 
 // newHTTPServer bounds what one client can hold: slow headers or bodies,
-// idle keep-alive connections and huge headers. WriteTimeout leaves room
-// for a 100,000-container scrape over a slow link. net/http's own errors go
-// to logger.
+// idle keep-alive connections and huge headers. WriteTimeout bounds the
+// small pages; the metrics page replaces it with a deadline per piece
+// written (collector.DefaultWriteTimeout), so a large scrape over a slow
+// link runs as long as it progresses and a stalled one is cut in seconds.
+// net/http's own errors go to logger.
 func newHTTPServer(h http.Handler, logger log.Logger) *http.Server {
 	return &http.Server{
 		Handler:           h,
@@ -209,12 +235,20 @@ func newHTTPServer(h http.Handler, logger log.Logger) *http.Server {
 	}
 }
 
+// loadConfig is config.Load; a test may make it hang like a read from a
+// stuck network mount.
+var loadConfig = config.Load
+
 // loadOrDemo returns the configuration to run, and what to stop at exit.
 func loadOrDemo(ctx context.Context, f flags, logger log.Logger) (*config.Config, func(), error) {
 	if f.demo {
-		return startDemo(ctx, f.demoListen, logger)
+		return startDemo(ctx, f.demoListen, f.demoBudget, logger)
 	}
-	cfg, err := config.Load(f.configFile)
+	var cfg *config.Config
+	err := untilDone(ctx, func() (err error) {
+		cfg, err = loadConfig(f.configFile)
+		return err
+	})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -126,14 +126,42 @@ func sumGauge(mf *dto.MetricFamily) float64 {
 	return sum
 }
 
+// fastDemo runs the demo with a budget above its image count, so its
+// first sweep lists every image at once.
+const fastDemo = "--demo.api-calls-per-minute=6000"
+
+// waitForInventory polls /metrics until discovery has run and no image
+// waits for a listing, and returns the families then.
+func waitForInventory(t *testing.T, client *http.Client, base string) map[string]*dto.MetricFamily {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	var last string
+	for time.Now().Before(deadline) {
+		code, text, err := httpGet(client, base+"/metrics")
+		if err == nil && code == http.StatusOK {
+			families := parseMetrics(t, text)
+			// No image waits for a listing, and the snapshot served (published
+			// up to a couple of seconds later) has every image's count.
+			pending, listed, info := families["hss_exporter_images_pending"], families["hss_image_containers"], families["hss_image_info"]
+			if pending != nil && listed != nil && sumGauge(pending) == 0 && len(listed.GetMetric()) >= len(info.GetMetric()) {
+				return families
+			}
+			last = text
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s/metrics: images still pending after 60s; last scrape:\n%s", base, last)
+	return nil
+}
+
 func TestDemoServesInventoryWithinSeconds(t *testing.T) {
 	start := time.Now()
-	r := startExporter(t, "--demo")
+	r := startExporter(t, "--demo", fastDemo)
 	waitFor(t, http.DefaultClient, r.base+"/readyz", http.StatusOK)
 	t.Logf("demo ready after %v", time.Since(start))
-	_, text, err := httpGet(http.DefaultClient, r.base+"/metrics")
-	require.NoError(t, err)
-	families := parseMetrics(t, text)
+	families := waitForInventory(t, http.DefaultClient, r.base)
+	t.Logf("demo fully listed after %v", time.Since(start))
+	require.Less(t, time.Since(start), 10*time.Second, "with a budget above the image count, the first sweep is one burst")
 	for _, name := range []string{"hss_image_containers", "hss_host_containers", "hss_pod_containers",
 		"hss_image_info", "hss_container_info", "hss_up", "hss_exporter_build_info", "go_goroutines"} {
 		require.Contains(t, families, name)
@@ -154,6 +182,45 @@ func TestDemoServesInventoryWithinSeconds(t *testing.T) {
 		require.Contains(t, landing, link)
 	}
 	require.NotContains(t, r.logs.String(), "hss-demo-secret-key-0001")
+}
+
+// TestDemoShowsItsFirstSweepInProgress runs the demo at its default
+// budget, below its image count: discovery's facts are there at once for
+// every image, the listings land a window at a time, and the status page
+// says how far the first sweep is and what more budget would buy.
+func TestDemoShowsItsFirstSweepInProgress(t *testing.T) {
+	r := startExporter(t, "--demo")
+	waitFor(t, http.DefaultClient, r.base+"/readyz", http.StatusOK)
+	var families map[string]*dto.MetricFamily
+	require.Eventually(t, func() bool {
+		_, text, err := httpGet(http.DefaultClient, r.base+"/metrics")
+		families = parseMetrics(t, text)
+		return err == nil && families["hss_image_containers"] != nil
+	}, 10*time.Second, 50*time.Millisecond)
+	images := len(families["hss_image_info"].GetMetric())
+	require.Equal(t, demoImages, images, "every image's discovery facts are served before its listing")
+	listed := len(families["hss_image_containers"].GetMetric())
+	require.Less(t, listed, images, "20 calls a minute list at most 20 images in the first minute")
+	require.Positive(t, sumGauge(families["hss_exporter_images_pending"]))
+	require.Equal(t, 1.0, sumGauge(families["hss_up"]), "waiting for the budget is no failure")
+	require.Equal(t, 20.0, gaugeWith(families["hss_exporter_api_budget_calls_per_minute"], "operation", "ListLocalImageContainers"))
+
+	_, page, err := httpGet(http.DefaultClient, r.base+"/status")
+	require.NoError(t, err)
+	require.Contains(t, page, `data-k="sweep_progress"`)
+	require.Contains(t, page, "api_calls_per_minute")
+}
+
+// gaugeWith returns the value of the series of mf whose label name is value.
+func gaugeWith(mf *dto.MetricFamily, name, value string) float64 {
+	for _, m := range mf.GetMetric() {
+		for _, l := range m.GetLabel() {
+			if l.GetName() == name && l.GetValue() == value {
+				return m.GetGauge().GetValue()
+			}
+		}
+	}
+	return -1
 }
 
 func TestReadyzExplainsAnUnreachableTarget(t *testing.T) {

@@ -124,8 +124,9 @@ func TestLogfmtToolkitLinesMatchTheProject(t *testing.T) {
 
 // TestStatusRoutesAnswerWrongMethodsAndQueries: a wrong method gets 405
 // with Allow (it used to fall through to the landing page's 404), and an
-// /api/v1/image query without a target, or with a parameter twice, is the
-// caller's mistake (400), not a missing image.
+// /api/v1/image query without a target, with a parameter twice, or that
+// does not parse, is the caller's mistake (400, naming the problem), not a
+// missing image.
 func TestStatusRoutesAnswerWrongMethodsAndQueries(t *testing.T) {
 	r := startExporter(t, "--demo")
 	waitFor(t, http.DefaultClient, r.base+"/readyz", http.StatusOK)
@@ -151,6 +152,10 @@ func TestStatusRoutesAnswerWrongMethodsAndQueries(t *testing.T) {
 		{"target=demo&name=a&name=b", http.StatusBadRequest, "parameter name is given more than once"},
 		{"target=nope&name=x", http.StatusNotFound, "no such target"},
 		{"target=demo&name=nope", http.StatusNotFound, "no such image"},
+		{"target=demo&name=%zz", http.StatusBadRequest, `the query cannot be parsed: invalid URL escape "%zz"`},
+		{"target=demo;name=x", http.StatusBadRequest, "the query cannot be parsed: invalid semicolon separator"},
+		{"target=demo" + strings.Repeat("&x=1", 9999), http.StatusBadRequest, "the query cannot be parsed: 10000 parameters"},
+		{"target=demo" + strings.Repeat("&x=1", 20), http.StatusBadRequest, "the query cannot be parsed: 21 parameters"},
 	}
 	for _, c := range cases {
 		code, body, err := httpGet(http.DefaultClient, r.base+"/api/v1/image?"+c.query)

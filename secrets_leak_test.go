@@ -30,6 +30,8 @@ const (
 	leakTempSecret    = "LeakCheckTempSecret-0d5c3b1a"
 	leakTempToken     = "LeakCheckTempSecurityToken-6e4f2a9d"
 	leakEntryPoint    = "LeakCheckEntryPointPassword-88c1"
+	leakIDToken       = "eyJLeakCheck.IDToken-5a1f93c7.sig"
+	leakFederated     = "MIILeakCheckFederatedToken-3e8b40d2"
 )
 
 // hostileHSS is a server that plays IAM, ECS metadata and HSS, and does its
@@ -42,6 +44,18 @@ type hostileHSS struct {
 	signatures []string
 	calls      atomic.Int32
 	iamExpired bool // IAM hands out a token that has already expired
+	// form, when set, is how each credential is echoed (lower-cased,
+	// base64, hex...); statuses, when set, replaces 500, 401, 403.
+	form     func(string) string
+	statuses []int
+}
+
+// echoed is v as the server echoes it.
+func (h *hostileHSS) echoed(v string) string {
+	if h.form == nil {
+		return v
+	}
+	return h.form(v)
 }
 
 func newHostileHSS(t *testing.T) *hostileHSS {
@@ -57,7 +71,7 @@ func (h *hostileHSS) serve(w http.ResponseWriter, r *http.Request) {
 	case r.URL.Path == "/v3/auth/tokens":
 		if !strings.Contains(string(body), `"password":"`+leakPassword+`"`) || !strings.Contains(string(body), `"name":"u"`) {
 			w.WriteHeader(http.StatusUnauthorized)
-			fmt.Fprintf(w, `{"error":{"code":401,"title":"Unauthorized","message":"rejected %s"}}`, jsonText(string(body)))
+			fmt.Fprintf(w, `{"error":{"code":401,"title":"Unauthorized","message":"rejected %s"}}`, jsonText(h.echoed(string(body))))
 			return
 		}
 		expires := time.Now().Add(time.Hour)
@@ -67,6 +81,18 @@ func (h *hostileHSS) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Subject-Token", leakIssuedToken)
 		w.WriteHeader(http.StatusCreated)
 		fmt.Fprintf(w, `{"token":{"expires_at":%q,"user":{"name":"u","password":%q}}}`, expires.UTC().Format(time.RFC3339Nano), leakPassword)
+	case r.URL.Path == "/v3.0/OS-AUTH/id-token/tokens":
+		h.exchange(w, r, body, `"id":"`+leakIDToken+`"`, func() {
+			w.Header().Set("X-Subject-Token", leakFederated)
+			w.WriteHeader(http.StatusCreated)
+			fmt.Fprintf(w, `{"token":{"expires_at":%q,"methods":["mapped"]}}`, time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
+		})
+	case r.URL.Path == "/v3.0/OS-CREDENTIAL/securitytokens":
+		h.exchange(w, r, body, `"id":"`+leakFederated+`"`, func() {
+			w.WriteHeader(http.StatusCreated)
+			fmt.Fprintf(w, `{"credential":{"access":"LEAKCHECKTEMPACCESS02","secret":%q,"securitytoken":%q,"expires_at":%q}}`,
+				leakTempSecret, leakTempToken, time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
+		})
 	case r.URL.Path == "/openstack/latest/securitykey":
 		fmt.Fprintf(w, `{"credential":{"access":"LEAKCHECKTEMPACCESS01","secret":%q,"securitytoken":%q,"expires_at":%q}}`,
 			leakTempSecret, leakTempToken, time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
@@ -84,8 +110,12 @@ func (h *hostileHSS) echo(w http.ResponseWriter, r *http.Request) {
 		h.signatures = append(h.signatures, sig)
 		h.mu.Unlock()
 	}
-	creds := strings.Join([]string{auth, r.Header.Get("X-Auth-Token"), r.Header.Get("X-Security-Token")}, " ")
-	status := []int{500, 401, 403}[min(int(h.calls.Add(1))-1, 2)%3]
+	creds := strings.Join([]string{h.echoed(auth), h.echoed(r.Header.Get("X-Auth-Token")), h.echoed(r.Header.Get("X-Security-Token"))}, " ")
+	statuses := []int{500, 401, 403}
+	if h.statuses != nil {
+		statuses = h.statuses
+	}
+	status := statuses[min(int(h.calls.Add(1))-1, len(statuses)-1)]
 	if status == 500 {
 		w.Header().Set("Retry-After", "1")
 	}
@@ -93,8 +123,23 @@ func (h *hostileHSS) echo(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]string{
-		"error_code": creds, "error_msg": "you sent " + creds, "request_id": r.Header.Get("X-Auth-Token") + auth,
+		"error_code": creds, "error_msg": "you sent " + creds, "request_id": h.echoed(r.Header.Get("X-Auth-Token")) + h.echoed(auth),
 	})
+}
+
+// exchange plays one OIDC step: it answers with issue when the body holds
+// want from identity provider hss-leak-idp, else refuses and echoes the
+// body (and so the ID token or federated token) back.
+func (h *hostileHSS) exchange(w http.ResponseWriter, r *http.Request, body []byte, want string, issue func()) {
+	w.Header().Set("X-Request-Id", "leak-check")
+	if strings.Contains(string(body), want) && r.Header.Get("X-Idp-Id") != "hss-other-idp" {
+		issue()
+		return
+	}
+	w.Header().Set("X-Subject-Token", leakFederated)
+	w.WriteHeader(http.StatusUnauthorized)
+	fmt.Fprintf(w, `{"error":{"code":401,"title":"Unauthorized","message":"rejected %s"},"request_id":"%s"}`,
+		jsonText(string(body)), jsonText(string(body)))
 }
 
 func (h *hostileHSS) seenSignatures() []string {
@@ -113,7 +158,7 @@ func jsonText(s string) string {
 func leakConfig(t *testing.T, endpoint, auth string, extra string) string {
 	dir := t.TempDir()
 	for name, v := range map[string]string{"sk": leakSK, "password": leakPassword, "token": leakSecurityToken,
-		"demo-sk": hssfake.DemoSecretKey, "demo-password": hssfake.DemoIAMPassword} {
+		"demo-sk": hssfake.DemoSecretKey, "demo-password": hssfake.DemoIAMPassword, "id-token": leakIDToken} {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(v+"\n"), 0o600))
 	}
 	text := fmt.Sprintf(`global:

@@ -63,12 +63,16 @@ func requireNoSecret(t *testing.T, text string, secrets ...string) {
 // token, security token or signature may appear in the debug logs, the
 // metrics, the landing, readiness and status pages.
 func TestNoSecretReachesLogsPagesOrMetrics(t *testing.T) {
-	secrets := []string{leakSK, leakPassword, leakSecurityToken, leakIssuedToken, leakTempSecret, leakTempToken, leakEntryPoint}
+	secrets := []string{leakSK, leakPassword, leakSecurityToken, leakIssuedToken, leakTempSecret, leakTempToken, leakEntryPoint,
+		leakIDToken, leakFederated}
 	const (
 		aksk      = "      access_key: LEAKCHECKACCESSKEY01\n      secret_key_file: DIR/sk"
 		temporary = aksk + "\n      security_token_file: DIR/token"
 		metadata  = "      metadata: true\n      metadata_endpoint: URL"
 	)
+	oidc := func(url, idp string) string {
+		return "      oidc: {idp_id: " + idp + ", id_token_file: DIR/id-token, endpoint: " + url + "}"
+	}
 	iam := func(url, user, password string) string {
 		return "      iam: {endpoint: " + url + ", domain: " + user + ", username: " + user + ", password_file: 'DIR/" + password + "'}"
 	}
@@ -130,6 +134,16 @@ func TestNoSecretReachesLogsPagesOrMetrics(t *testing.T) {
 		{"IAM refuses and echoes the password", func(t *testing.T) setup {
 			return hostile(t, func(url string) string { return iam(url, "other", "password") })
 		}},
+		{"stand-in IAM refuses the ID token", func(t *testing.T) setup {
+			s := fake(t, nil)
+			return setup{endpoint: s.URL, auth: oidc(s.URL, hssfake.DemoIdpID)}
+		}},
+		{"hostile echo of OIDC temporary keys", func(t *testing.T) setup {
+			return hostile(t, func(url string) string { return oidc(url, "hss-leak-idp") })
+		}},
+		{"IAM refuses and echoes the ID token", func(t *testing.T) setup {
+			return hostile(t, func(url string) string { return oidc(url, "hss-other-idp") })
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -139,10 +153,11 @@ func TestNoSecretReachesLogsPagesOrMetrics(t *testing.T) {
 			if st.h != nil {
 				sigs := st.h.seenSignatures()
 				all = append(all, sigs...)
-				if strings.Contains(st.auth, "access_key") || strings.Contains(st.auth, "metadata") {
+				if strings.Contains(st.auth, "access_key") || strings.Contains(st.auth, "metadata") ||
+					strings.Contains(st.auth, "hss-leak-idp") {
 					require.NotEmpty(t, sigs, "the hostile server saw signed requests")
 				}
-				if st.h.calls.Load() > 0 {
+				if st.h.calls.Load() > 0 || strings.Contains(tc.name, "echoes") {
 					require.Contains(t, out, "[REDACTED]", "the echo reached the logs, cut")
 				}
 			}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -18,6 +19,7 @@ import (
 	"github.com/prometheus/exporter-toolkit/web"
 
 	"github.com/hss-exporter/hss_exporter/config"
+	"github.com/hss-exporter/hss_exporter/internal/boundedfile"
 )
 
 // checkServeFlags refuses the flag values kingpin accepts but the server
@@ -73,10 +75,38 @@ func checkWebConfig(f flags) error {
 	if path == "" {
 		return nil
 	}
+	// exporter-toolkit reads the file whole, and would block on a FIFO or
+	// run out of memory on /dev/zero: it gets only a regular file of
+	// bounded size.
+	if _, _, err := boundedfile.Read(path, config.MaxFileSize); err != nil {
+		return fmt.Errorf("--web.config.file=%s: %w", path, err)
+	}
 	if err := web.Validate(path); err != nil {
 		return fmt.Errorf("--web.config.file=%s: %w", path, err)
 	}
 	return nil
+}
+
+// errStopped is a start-up step called off by SIGTERM or SIGINT.
+var errStopped = errors.New("stopped by a signal during start-up")
+
+// untilDone runs a start-up step that reads files (the configuration, the
+// credential files it names, --web.config.file) and returns as soon as ctx
+// ends, so SIGTERM and SIGINT stop the process even while a read hangs (a
+// stuck network mount); the step itself is left behind, as the process
+// is about to exit.
+func untilDone(ctx context.Context, step func() error) error {
+	if ctx.Err() != nil {
+		return errStopped
+	}
+	done := make(chan error, 1)
+	go func() { done <- step() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return errStopped
+	}
 }
 
 // logStart says what this process is and what it will do: the line an

@@ -12,8 +12,8 @@ import (
 // operator first sees with --demo: under 50 KB, and the demo's hostile
 // image name shown as text.
 func TestDemoStatusPageIsSmallAndEscapesTheHostileImage(t *testing.T) {
-	r := startExporter(t, "--demo")
-	waitFor(t, http.DefaultClient, r.base+"/readyz", http.StatusOK)
+	r := startExporter(t, "--demo", fastDemo)
+	waitForInventory(t, http.DefaultClient, r.base)
 	code, page, err := httpGet(http.DefaultClient, r.base+"/status")
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, code)

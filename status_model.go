@@ -55,10 +55,37 @@ type targetReport struct {
 	ImagesOwned      int `json:"images_owned"`
 	ImagesDiscovered int `json:"images_discovered"`
 
+	Listing listingReport `json:"listing"`
+
 	Counts            countsReport  `json:"counts"`
 	TopImages         []imageReport `json:"top_images"`
 	PublicImages      []imageReport `json:"public_images"`
 	PublicImagesTotal int           `json:"public_images_total"`
+}
+
+// listingReport is how the target's container listings keep up within
+// the API budget.
+type listingReport struct {
+	// BudgetCallsPerMinute is the listing budget in force (0: none), and
+	// BudgetLearned whether a 429 lowered it below api_calls_per_minute.
+	BudgetCallsPerMinute float64 `json:"budget_calls_per_minute"`
+	BudgetLearned        bool    `json:"budget_learned"`
+	// SweepCalls calls list every image once; SweepSeconds is how long
+	// that takes at the budget.
+	SweepCalls   int     `json:"sweep_calls"`
+	SweepSeconds float64 `json:"sweep_seconds"`
+	// ImagesListed of ImagesToList images that need a call are listed;
+	// ImagesPending wait for a first listing or one after a change.
+	ImagesToList  int `json:"images_to_list"`
+	ImagesListed  int `json:"images_listed"`
+	ImagesPending int `json:"images_pending"`
+	// OldestListingSeconds is the age of the oldest listing; null when
+	// none is listed. FirstSweepAt is null while the first sweep runs.
+	OldestListingSeconds *float64   `json:"oldest_listing_seconds"`
+	FirstSweepAt         *time.Time `json:"first_sweep_at"`
+	// Advice says in plain words what the budget buys, and what raising
+	// api_calls_per_minute would.
+	Advice string `json:"advice"`
 }
 
 // refreshReport is the last completed refresh of a target.
@@ -139,6 +166,7 @@ func buildTarget(st collector.TargetStatus, view collector.TargetView) targetRep
 		t.LastSuccessAt, t.DataAgeSeconds = &at, &age
 	}
 	t.Health, t.Summary = health(st, view.MaxStaleness)
+	t.Listing = buildListing(st, view.RefreshInterval)
 	for _, img := range view.TopImages(statusTopImages) {
 		t.TopImages = append(t.TopImages, newImageReport(st.Target, img))
 	}
@@ -148,6 +176,24 @@ func buildTarget(st collector.TargetStatus, view collector.TargetView) targetRep
 		t.PublicImages = append(t.PublicImages, newImageReport(st.Target, img))
 	}
 	return t
+}
+
+func buildListing(st collector.TargetStatus, interval time.Duration) listingReport {
+	l := listingReport{
+		BudgetCallsPerMinute: st.BudgetPerMinute, BudgetLearned: st.BudgetLearned,
+		SweepCalls: st.SweepCalls, SweepSeconds: st.Sweep.Seconds(),
+		ImagesToList: st.ImagesToList, ImagesListed: st.ImagesListed, ImagesPending: st.ImagesPending,
+		Advice: budgetAdvice(st, interval),
+	}
+	if st.ImagesListed > 0 {
+		age := st.OldestListing.Seconds()
+		l.OldestListingSeconds = &age
+	}
+	if !st.FirstSweepAt.IsZero() {
+		at := st.FirstSweepAt.UTC()
+		l.FirstSweepAt = &at
+	}
+	return l
 }
 
 func newImageReport(target string, img collector.ImageView) imageReport {

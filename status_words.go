@@ -2,11 +2,14 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hss-exporter/hss_exporter/collector"
+	"github.com/hss-exporter/hss_exporter/hssclient"
 )
 
 // Health values of a target, from best to worst news.
@@ -44,6 +47,42 @@ func health(st collector.TargetStatus, maxStaleness time.Duration) (word, summar
 	return healthHealthy, "Healthy: the last refresh succeeded."
 }
 
+// budgetAdvice says what the API budget buys: how long listing every
+// image once takes, against refresh_interval, and what raising
+// api_calls_per_minute would buy where the account allows more.
+func budgetAdvice(st collector.TargetStatus, interval time.Duration) string {
+	if st.BudgetPerMinute <= 0 || st.SweepCalls == 0 {
+		return ""
+	}
+	var b strings.Builder
+	if st.BudgetLearned {
+		b.WriteString("HSS refused a call and named its limit, so the budget is now that limit. ")
+	}
+	fmt.Fprintf(&b, "At %s calls a minute, listing the containers of all %s images once takes %s (%s calls)",
+		perMinuteText(st.BudgetPerMinute), thousands(st.ImagesToList), humanDuration(st.Sweep), thousands(st.SweepCalls))
+	if st.BudgetSharers > 1 {
+		fmt.Fprintf(&b, ", the budget being shared with %d other target(s) of the same credentials", st.BudgetSharers-1)
+	}
+	if st.Sweep <= interval {
+		fmt.Fprintf(&b, ", within refresh_interval (%s): each image is listed again every %s, and a larger api_calls_per_minute would not make the data fresher.",
+			humanDuration(interval), humanDuration(interval))
+		return b.String()
+	}
+	want := math.Ceil(float64(st.SweepCalls) * float64(time.Minute) / float64(interval) * float64(max(st.BudgetSharers, 1)))
+	fmt.Fprintf(&b, ", longer than refresh_interval (%s): each image is listed about every %s. "+
+		"Where your account allows more calls, api_calls_per_minute: %s would list every image once per refresh_interval.",
+		humanDuration(interval), humanDuration(st.Sweep), perMinuteText(want))
+	return b.String()
+}
+
+// perMinuteText prints a calls-a-minute figure without needless decimals.
+func perMinuteText(v float64) string {
+	if v == math.Trunc(v) && v < 1e15 {
+		return thousands(int(v))
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64)
+}
+
 var httpStatus = regexp.MustCompile(`HTTP (\d{3})`)
 
 // explainError puts a refresh error in plain words, so an operator knows
@@ -60,7 +99,21 @@ func explainError(msg string) string {
 	return prefix + likelyCause(msg)
 }
 
+// malformedAnswer is how the HSS client words a 200 answer that held no
+// page (hssclient.DecodeError).
+const malformedAnswer = "malformed response"
+
 func likelyCause(msg string) string {
+	if strings.Contains(msg, hssclient.OpIDToken) || strings.Contains(msg, hssclient.OpSecurityToken) {
+		return "The OIDC exchange at IAM failed, so no API call could be signed: check id_token_file, the IAM identity " +
+			"provider (issuer URL, signing key, client ID = the token's audience) and its identity conversion rule."
+	}
+	if strings.Contains(msg, malformedAnswer) && !strings.Contains(msg, hssclient.OpIAMToken) && !strings.Contains(msg, hssclient.OpMetadata) {
+		return "HSS answered 200 but not with a whole page of the listing (total_num or data_list missing or null, " +
+			"no row where total_num promised some, JSON cut short or not JSON, or an answer over the size cap). " +
+			"A gateway or proxy in front of HSS may be misconfigured, or HSS is partly down. The exporter retried it, " +
+			"then kept the last good data of what it could not list, until max_staleness; it did not take the answer for an empty inventory."
+	}
 	if m := httpStatus.FindStringSubmatch(msg); m != nil {
 		switch code := m[1]; {
 		case code == "401" || code == "403":

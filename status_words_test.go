@@ -1,12 +1,14 @@
 package main
 
 import (
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/hss-exporter/hss_exporter/collector"
+	"github.com/hss-exporter/hss_exporter/hssclient"
 )
 
 func TestHumanDuration(t *testing.T) {
@@ -35,6 +37,11 @@ func TestExplainErrorNamesTheCauseAndTheFix(t *testing.T) {
 		{"discovering images: ListImageLocal: context deadline exceeded", "request_timeout"},
 		{"refresh partly failed: 2 of 9 image listings failed, first: listing containers of a:1 : " +
 			"ListLocalImageContainers: HTTP 500 HSS.1000: oops", "Some images' container listings failed"},
+		{"discovering images: ListImageLocal: malformed response: total_num is missing or null", "not with a whole page"},
+		{"discovering images: KeystoneCreateUserTokenByPassword: malformed response: not valid JSON", "what the HSS client reported"},
+		{"discovering images: CreateTokenWithIdToken: HTTP 401 401: The ID token is invalid", "identity conversion rule"},
+		{"discovering images: CreateTemporaryAccessKeyByToken: HTTP 503 503: busy", "The OIDC exchange at IAM failed"},
+		{`discovering images: CreateTokenWithIdToken: cannot read id_token_file "/t": the file is empty`, "id_token_file"},
 		{"something new", "what the HSS client reported"},
 	} {
 		got := explainError(tc.err)
@@ -44,4 +51,6 @@ func TestExplainErrorNamesTheCauseAndTheFix(t *testing.T) {
 		}
 	}
 	require.Contains(t, collector.ErrPartialRefresh.Error(), "partly failed", "the partial prefix tracks the collector's error")
+	require.Contains(t, (&hssclient.DecodeError{Operation: "op", Err: errors.New("x")}).Error(), malformedAnswer,
+		"the words track the client's")
 }

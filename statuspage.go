@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"embed"
 	"encoding/json"
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/common/version"
@@ -29,6 +31,7 @@ var statusTemplate = template.Must(template.New("status.html").Funcs(template.Fu
 	"deref":       func(f *float64) float64 { return *f },
 	"part":        func(f, share float64) float64 { return f * share },
 	"thousands":   thousands,
+	"budgetText":  perMinuteText,
 }).ParseFS(templateFS, "templates/status.html"))
 
 // statusPolicy forbids every script, frame and remote fetch: the page needs
@@ -55,8 +58,8 @@ func addStatusRoutes(mux *http.ServeMux, f flags, exp *collector.Exporter) {
 		writeJSON(w, http.StatusOK, buildStatus(exp, exp.Now(), version.Version, f.telemetry))
 	}))
 	mux.HandleFunc("/api/v1/image", getOnly(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		if msg := imageQueryProblem(q); msg != "" {
+		q, msg := parseImageQuery(r.URL.RawQuery)
+		if msg != "" {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": msg})
 			return
 		}
@@ -74,6 +77,25 @@ func addStatusRoutes(mux *http.ServeMux, f flags, exp *collector.Exporter) {
 		}
 		writeJSON(w, http.StatusOK, newImageReport(target, img))
 	}))
+}
+
+// maxImageParams bounds an /api/v1/image query: it takes four parameters.
+const maxImageParams = 16
+
+// parseImageQuery reads an /api/v1/image query, or says what is wrong
+// with it. A query that does not parse (a bad %-escape, a ';', too many
+// parameters) is refused as such: read leniently, it lost the parameters
+// it did give and was answered "target is required".
+func parseImageQuery(raw string) (url.Values, string) {
+	if n := strings.Count(raw, "&") + 1; n > maxImageParams {
+		return nil, fmt.Sprintf("the query cannot be parsed: %d parameters, more than the %d allowed "+
+			"(it takes target, name, version and digest)", n, maxImageParams)
+	}
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		return nil, "the query cannot be parsed: " + err.Error()
+	}
+	return q, imageQueryProblem(q)
 }
 
 // imageQueryProblem says what is wrong with an /api/v1/image query, or

@@ -153,8 +153,8 @@ func getStatus(t *testing.T, base string) targetReport {
 // name is text, not a script element.
 func TestBrowserShowsTheDemoAsTheJSONSays(t *testing.T) {
 	needChromium(t)
-	r := startExporter(t, "--demo")
-	waitFor(t, http.DefaultClient, r.base+"/readyz", http.StatusOK)
+	r := startExporter(t, "--demo", fastDemo)
+	waitForInventory(t, http.DefaultClient, r.base)
 	// A refresh landing between the JSON and the page changes both; read
 	// again until one JSON answer brackets the page.
 	var before targetReport

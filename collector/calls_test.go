@@ -99,6 +99,33 @@ func TestRefreshSpendsTheFewestAPICalls(t *testing.T) {
 	}
 }
 
+func TestRunSpendsTheFewestCallsThenWaitsForTheInterval(t *testing.T) {
+	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 11, Containers: 1500, Images: 60})
+	const interval = 1500 * time.Millisecond
+	e, srv := fakeTarget(t, fleet, config.Target{PageSize: 25, MaxConcurrency: 4, RefreshInterval: interval,
+		MaxStaleness: time.Minute}, func(c *hssclient.Config) {
+		// A budget far above the fleet: the first pass is one burst.
+		c.Budget = hssclient.NewBudgets(hssclient.BudgetOptions{}).For("ak:demo", 100000)
+	})
+	discovery, listing := expectedCalls(fleet, 25)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { e.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	calls := func() (int, int) {
+		return srv.RequestsFor(hssfake.OpListImageLocal), srv.RequestsFor(hssfake.OpListLocalImageContainers)
+	}
+	require.Eventually(t, func() bool { _, l := calls(); return l >= listing }, 5*time.Second, 5*time.Millisecond)
+	d, l := calls()
+	require.Equal(t, discovery, d)
+	require.Equal(t, listing, l, "a first pass costs exactly the discovery pages and ceil(containers/page) per image")
+	time.Sleep(interval / 2)
+	d, l = calls()
+	require.Equal(t, [2]int{discovery, listing}, [2]int{d, l}, "nothing changed: no call before the next refresh_interval")
+	require.Eventually(t, func() bool { d, l = calls(); return d == 2*discovery && l == 2*listing },
+		3*interval, 10*time.Millisecond, "one interval on, one more discovery and one listing of each image")
+}
+
 func TestRetriesAreCountedApartFromCalls(t *testing.T) {
 	fleet := edgeFleet()
 	e, srv := fakeTarget(t, fleet, config.Target{PageSize: 25, MaxConcurrency: 1}, func(c *hssclient.Config) {
@@ -151,7 +178,15 @@ func TestRefreshKeepsEverySlotBusy(t *testing.T) {
 
 func TestLongestImagesAreListedFirst(t *testing.T) {
 	img := func(n int64) *hssclient.LocalImage { return &hssclient.LocalImage{ContainerNum: n} }
-	refs := []imageRef{{info: img(3)}, {info: nil}, {info: img(10)}, {info: img(0)}, {info: img(3)}}
-	require.Equal(t, []int{1, 2, 0, 4, 3}, longestFirst(refs),
+	tg := &target{images: map[string]*image{}}
+	for i, info := range []*hssclient.LocalImage{img(3), nil, img(10), img(0), img(3)} {
+		im := &image{ref: imageRef{key: fmt.Sprint(i), info: info, call: true}}
+		tg.order = append(tg.order, im)
+	}
+	var got []string
+	for _, p := range tg.takeAll() {
+		got = append(got, p.img.ref.key)
+	}
+	require.Equal(t, []string{"1", "2", "0", "4", "3"}, got,
 		"unknown size first, then by containers; ties keep discovery order")
 }

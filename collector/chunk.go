@@ -69,28 +69,59 @@ func (c *crcWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// gzipSize is the length of the gzip member writeGzip writes.
-func gzipSize(chunks []chunk) int {
-	n := len(gzipHeader) + len(finalBlock) + 8
+// segment is a run of chunks written one after another, with the CRC and
+// length of their text combined once, when it is made, rather than on
+// every scrape.
+type segment struct {
+	chunks []chunk
+	crc    uint32 // CRC-32 (IEEE) of the text of all chunks
+	size   int    // length of that text
+}
+
+func newSegment(chunks ...chunk) segment {
+	s := segment{chunks: chunks}
 	for _, c := range chunks {
-		n += len(c.deflated)
+		s.crc = crc32Combine(s.crc, c.crc, c.size)
+		s.size += c.size
+	}
+	return s
+}
+
+// gzipSize is the length of the gzip member writeGzip writes.
+func gzipSize(segs []segment) int {
+	n := len(gzipHeader) + len(finalBlock) + 8
+	for _, s := range segs {
+		for _, c := range s.chunks {
+			n += len(c.deflated)
+		}
 	}
 	return n
 }
 
-// writeGzip writes chunks as one gzip member.
-func writeGzip(w io.Writer, chunks []chunk) error {
+// textSize is the length of the text of segs.
+func textSize(segs []segment) int {
+	n := 0
+	for _, s := range segs {
+		n += s.size
+	}
+	return n
+}
+
+// writeGzip writes segs as one gzip member.
+func writeGzip(w io.Writer, segs []segment) error {
 	if _, err := w.Write(gzipHeader); err != nil {
 		return err
 	}
 	var crc uint32
 	var size int
-	for _, c := range chunks {
-		if _, err := w.Write(c.deflated); err != nil {
-			return err
+	for _, s := range segs {
+		for _, c := range s.chunks {
+			if _, err := w.Write(c.deflated); err != nil {
+				return err
+			}
 		}
-		crc = crc32Combine(crc, c.crc, c.size)
-		size += c.size
+		crc = crc32Combine(crc, s.crc, s.size)
+		size += s.size
 	}
 	trailer := make([]byte, 0, len(finalBlock)+8)
 	trailer = append(trailer, finalBlock...)
@@ -100,14 +131,16 @@ func writeGzip(w io.Writer, chunks []chunk) error {
 	return err
 }
 
-// writePlain writes the text of chunks, for a scraper that takes no gzip.
-func writePlain(w io.Writer, chunks []chunk) error {
-	if len(chunks) == 0 {
-		return nil
+// writePlain writes the text of segs, for a scraper that takes no gzip.
+func writePlain(w io.Writer, segs []segment) error {
+	var readers []io.Reader
+	for _, s := range segs {
+		for _, c := range s.chunks {
+			readers = append(readers, bytes.NewReader(c.deflated))
+		}
 	}
-	readers := make([]io.Reader, 0, len(chunks)+1)
-	for _, c := range chunks {
-		readers = append(readers, bytes.NewReader(c.deflated))
+	if len(readers) == 0 {
+		return nil
 	}
 	fr := flate.NewReader(io.MultiReader(append(readers, bytes.NewReader(finalBlock))...))
 	defer fr.Close()
@@ -116,51 +149,55 @@ func writePlain(w io.Writer, chunks []chunk) error {
 }
 
 // crc32Combine returns the CRC-32 of a text a followed by a text b, given
-// the CRC of each and the length of b: zlib's crc32_combine. Appending
-// lenB zero bits to a multiplies its CRC by x^lenB over GF(2); the operator
-// for 2^k zero bits is the square of the one for 2^(k-1).
+// the CRC of each and the length of b, as zlib's crc32_combine does:
+// appending lenB zero bytes to a multiplies its CRC by x^(8 lenB) modulo
+// the CRC polynomial, and x^(2^k) for every k is in a table, so the cost
+// is a few multiplications per bit of lenB.
 func crc32Combine(crcA, crcB uint32, lenB int) uint32 {
 	if lenB <= 0 {
 		return crcA
 	}
-	var even, odd [32]uint32
-	odd[0] = crc32.IEEE // the operator for one zero bit
-	row := uint32(1)
-	for n := 1; n < 32; n++ {
-		odd[n] = row
-		row <<= 1
-	}
-	gf2Square(&even, &odd) // two zero bits
-	gf2Square(&odd, &even) // four zero bits
-	for n := uint64(lenB); n != 0; {
-		gf2Square(&even, &odd) // first pass: one zero byte
-		if n&1 != 0 {
-			crcA = gf2Times(&even, crcA)
-		}
-		if n >>= 1; n == 0 {
-			break
-		}
-		gf2Square(&odd, &even)
-		if n&1 != 0 {
-			crcA = gf2Times(&odd, crcA)
-		}
-		n >>= 1
-	}
-	return crcA ^ crcB
+	return multModP(xPow8N(uint64(lenB)), crcA) ^ crcB
 }
 
-func gf2Times(mat *[32]uint32, vec uint32) uint32 {
-	var sum uint32
-	for i := 0; vec != 0; i, vec = i+1, vec>>1 {
-		if vec&1 != 0 {
-			sum ^= mat[i]
+// crcPoly is the reflected IEEE polynomial, x^32 implied.
+const crcPoly = 0xedb88320
+
+// multModP multiplies a and b modulo the CRC polynomial, in the reflected
+// bit order the CRC uses (x^0 is the top bit).
+func multModP(a, b uint32) uint32 {
+	var p uint32
+	for m := uint32(1) << 31; m != 0; m >>= 1 {
+		if a&m != 0 {
+			p ^= b
+		}
+		if b&1 != 0 {
+			b = b>>1 ^ crcPoly
+		} else {
+			b >>= 1
 		}
 	}
-	return sum
+	return p
 }
 
-func gf2Square(square, mat *[32]uint32) {
-	for n := range mat {
-		square[n] = gf2Times(mat, mat[n])
+// x2n[k] is x^(2^k) modulo the polynomial.
+var x2n = func() (t [64]uint32) {
+	p := uint32(1) << 30 // x^1
+	t[0] = p
+	for k := 1; k < len(t); k++ {
+		p = multModP(p, p)
+		t[k] = p
 	}
+	return t
+}()
+
+// xPow8N returns x^(8n) modulo the polynomial.
+func xPow8N(n uint64) uint32 {
+	p := uint32(1) << 31 // x^0
+	for k := 3; n != 0; n, k = n>>1, k+1 {
+		if n&1 != 0 {
+			p = multModP(x2n[k%len(x2n)], p)
+		}
+	}
+	return p
 }

@@ -30,26 +30,9 @@ func TestAcceptsGzip(t *testing.T) {
 	}
 }
 
-func TestLineFilterSplitsAcrossWrites(t *testing.T) {
-	const in = "# HELP a x\n# TYPE a gauge\na{l=\"#\"} 1\na 2\n"
-	for _, comments := range []bool{true, false} {
-		var out bytes.Buffer
-		f := &lineFilter{w: &out, comments: comments}
-		for i := range len(in) {
-			_, err := f.Write([]byte{in[i]})
-			require.NoError(t, err)
-		}
-		want := "a{l=\"#\"} 1\na 2\n"
-		if comments {
-			want = "# HELP a x\n# TYPE a gauge\n"
-		}
-		require.Equal(t, want, out.String())
-	}
-}
-
 func TestCRC32Combine(t *testing.T) {
 	data := bytes.Repeat([]byte("hss_container_info{target=\"prod\"} 1\n"), 5000)
-	for _, cut := range []int{0, 1, 7, 4096, len(data) - 1, len(data)} {
+	for _, cut := range []int{0, 1, 7, 4096, 65535, 65536, len(data) - 1, len(data)} {
 		a, b := data[:cut], data[cut:]
 		require.Equal(t, crc32.ChecksumIEEE(data),
 			crc32Combine(crc32.ChecksumIEEE(a), crc32.ChecksumIEEE(b), len(b)), "cut at %d", cut)
@@ -65,10 +48,12 @@ func TestChunksMakeOneGzipMember(t *testing.T) {
 		require.NoError(t, err)
 		chunks = append(chunks, c)
 	}
+	// Segments of one chunk and of several make one stream alike.
+	segs := []segment{newSegment(chunks[0]), newSegment(chunks[1:]...)}
 	var gz, plain bytes.Buffer
-	require.NoError(t, writeGzip(&gz, chunks))
-	require.Equal(t, gzipSize(chunks), gz.Len())
-	require.NoError(t, writePlain(&plain, chunks))
+	require.NoError(t, writeGzip(&gz, segs))
+	require.Equal(t, gzipSize(segs), gz.Len())
+	require.NoError(t, writePlain(&plain, segs))
 	want := strings.Join(texts, "")
 	require.Equal(t, want, plain.String())
 

@@ -1,156 +1,224 @@
 package collector
 
 import (
-	"bytes"
-	"compress/flate"
-	"errors"
-	"io"
-	"sync"
-
-	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
+	"cmp"
+	"hash/maphash"
+	"slices"
 )
 
-// format is an exposition format the inventory is encoded in.
-type format int
+// The inventory is kept encoded for scrapes, in units, each holding per
+// family its sample lines compressed on their own (see chunk). A publish
+// re-encodes only the units whose content changed, so one listing landing
+// costs the few units it touched, not the whole fleet.
+//
+// The units follow how the data changes and how it compresses. An image's
+// discovery facts change only with discovery, its container counts with
+// each listing: both are grouped by a hash of the image's sanitised labels
+// (so two images whose labels collide share a unit, where metricSet merges
+// them). container_info lines are grouped by the container's agent (its
+// host) and sorted, as a registry would sort them: lines of one host
+// share most of their text, which halves the compressed size against
+// lines grouped by image. Host and pod counts are grouped by their keys.
+const (
+	factsBuckets     = 256
+	countsBuckets    = 256
+	containerBuckets = 256
+	hostBuckets      = 256
+	podBuckets       = 1024
+)
+
+// encodedFamily is one family of one snapshot: its samples from every
+// unit, in a fixed unit order.
+type encodedFamily struct {
+	family  *family
+	samples segment
+}
+
+// unitCache holds one target's units between publishes. It is used by
+// one publish at a time.
+type unitCache struct {
+	seed  maphash.Seed
+	units map[unitID]*unit
+	lines *lineEncoder
+}
+
+// unitID names a unit: a kind and a bucket.
+type unitID struct {
+	kind   byte
+	bucket uint16
+}
 
 const (
-	formatText        format = iota // text/plain; version=0.0.4
-	formatOpenMetrics               // application/openmetrics-text
-	numFormats
+	kindFacts byte = iota
+	kindCounts
+	kindContainers
+	kindHosts
+	kindPods
 )
 
-// familyEncoders write one family in each format. OpenMetrics 0.0.1 and
-// 1.0.0 share an encoding.
-var familyEncoders = [numFormats]func(io.Writer, *dto.MetricFamily) (int, error){
-	formatText: expfmt.MetricFamilyToText,
-	formatOpenMetrics: func(w io.Writer, mf *dto.MetricFamily) (int, error) {
-		return expfmt.MetricFamilyToOpenMetrics(w, mf)
-	},
+// unit is one encoded unit: the fingerprint of what it was encoded from,
+// and a chunk per family (empty chunks have size 0).
+type unit struct {
+	fp      uint64
+	chunks  []chunk // by family index
+	dropped int     // duplicate series left out
 }
 
-// encodeLevel is the compression level of the cached inventory. The
-// default level costs a little more once per refresh than the fastest, and
-// makes every scrape's copy smaller.
-const encodeLevel = flate.DefaultCompression
-
-// family is one inventory family of one snapshot, encoded in each format:
-// its comment lines (HELP, TYPE) and its samples, each a compressed chunk.
-// They are kept apart so the families of several targets merge into a
-// valid exposition, each family's comments once and its samples together.
-type family struct {
-	name     string
-	comments [numFormats]chunk
-	samples  [numFormats]chunk
+func newUnitCache() *unitCache {
+	return &unitCache{seed: maphash.MakeSeed(), units: map[unitID]*unit{}, lines: newLineEncoder()}
 }
 
-// inventory is a collector over one snapshot's inventory series, for the
-// private registry a refresh gathers them with.
-type inventory struct {
-	s       *snapshot
-	dropped int
+// bucket spreads label tuples over n buckets.
+func (c *unitCache) bucket(n int, values ...string) uint16 {
+	return uint16(c.hash(values...) % uint64(n))
 }
 
-func (c *inventory) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range inventoryDescs {
-		ch <- d
+func (c *unitCache) hash(values ...string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(c.seed)
+	for _, v := range values {
+		h.WriteString(v)
+		h.WriteByte(0xff)
 	}
+	return h.Sum64()
 }
 
-func (c *inventory) Collect(ch chan<- prometheus.Metric) {
-	c.dropped = c.s.collect(func(m prometheus.Metric) { ch <- m })
+// rowRef is one row of one entry.
+type rowRef struct{ entry, row int32 }
+
+// plan is what a snapshot's units hold: the fingerprint each must have,
+// and its members.
+type plan struct {
+	want   map[unitID]uint64
+	images map[unitID][]int
+	rows   map[unitID][]rowRef
+	keys   map[unitID][]countKey
 }
 
-// encode gathers the snapshot's inventory once, through a private
-// registry (so the series are checked and sorted as on any scrape), and
-// keeps each family encoded and compressed. A gather error (a series the
-// registry refused) is returned after the rest was encoded.
-func (s *snapshot) encode() error {
-	reg := prometheus.NewRegistry()
-	inv := &inventory{s: s}
-	if err := reg.Register(inv); err != nil {
-		return err
-	}
-	mfs, gatherErr := reg.Gather()
-	s.duplicates = inv.dropped
-	s.families = make([]family, len(mfs))
-	for i, mf := range mfs {
-		s.families[i].name = mf.GetName()
-	}
-	// The formats are encoded side by side; each fills its own fields.
-	var errs [numFormats + 1]error
-	var wg sync.WaitGroup
-	for f := range numFormats {
-		wg.Go(func() {
-			enc := newEncoder()
-			for i, mf := range mfs {
-				if errs[f] = enc.family(f, mf, &s.families[i]); errs[f] != nil {
-					return
-				}
-			}
+// planUnits assigns every image, container, host and pod of s to its
+// unit and sums each unit's fingerprint. Image units mix their members in
+// entry order, since the order decides which of two colliding series wins.
+func (c *unitCache) planUnits(s *snapshot, hosts, pods map[countKey]int) *plan {
+	p := &plan{want: map[unitID]uint64{}, images: map[unitID][]int{}, rows: map[unitID][]rowRef{}, keys: map[unitID][]countKey{}}
+	for i := range s.entries {
+		e := &s.entries[i]
+		b := c.hash(e.labels[1], e.labels[2], e.labels[3])
+		facts, counts := unitID{kindFacts, uint16(b % factsBuckets)}, unitID{kindCounts, uint16(b % countsBuckets)}
+		p.images[facts], p.images[counts] = append(p.images[facts], i), append(p.images[counts], i)
+		p.want[facts] = mix(c.seed, p.want[facts], e.factsFP)
+		p.want[counts] = mix(c.seed, p.want[counts], e.fp)
+		if !s.containerInfo {
+			continue
+		}
+		ownedRows(e, func(j int) {
+			id := unitID{kindContainers, c.bucket(containerBuckets, e.rows[j].AgentID)}
+			p.rows[id] = append(p.rows[id], rowRef{int32(i), int32(j)})
+			p.want[id] += mix(c.seed, e.fp, uint64(j)) // a sum: rows arrive in no useful order
 		})
 	}
-	wg.Wait()
-	errs[numFormats] = gatherErr
-	return errors.Join(errs[:]...)
+	c.planCounts(p, kindHosts, hostBuckets, hosts)
+	c.planCounts(p, kindPods, podBuckets, pods)
+	return p
 }
 
-// encoder compresses families, reusing one compressor.
-type encoder struct{ d *deflater }
-
-func newEncoder() *encoder { return &encoder{d: newDeflater(encodeLevel)} }
-
-// family encodes mf in format f into fam.
-func (c *encoder) family(f format, mf *dto.MetricFamily, fam *family) error {
-	// The comments come from the family cut to one sample, which is then
-	// filtered out: the encoders refuse a family without samples.
-	head := &dto.MetricFamily{Name: mf.Name, Help: mf.Help, Type: mf.Type, Unit: mf.Unit, Metric: mf.Metric[:1]}
-	var err error
-	if fam.comments[f], err = c.chunk(f, head, true); err != nil {
-		return err
+// planCounts spreads the keys of counts over n buckets of kind.
+func (c *unitCache) planCounts(p *plan, kind byte, n int, counts map[countKey]int) {
+	for k, v := range counts {
+		h := c.hash(k.id, k.name)
+		id := unitID{kind, uint16(h % uint64(n))}
+		p.keys[id] = append(p.keys[id], k)
+		p.want[id] += mix(c.seed, h, uint64(v))
 	}
-	fam.samples[f], err = c.chunk(f, mf, false)
-	return err
 }
 
-// chunk encodes mf in format f, keeps its comment lines or its sample
-// lines only, and compresses them.
-func (c *encoder) chunk(f format, mf *dto.MetricFamily, comments bool) (chunk, error) {
-	return c.d.chunk(func(w io.Writer) error {
-		_, err := familyEncoders[f](&lineFilter{w: w, comments: comments}, mf)
-		return err
+// encode brings the units up to date with s, re-encoding those whose
+// fingerprint changed and dropping those now empty, and fills s.encoded.
+// It returns how many units it encoded.
+func (c *unitCache) encode(s *snapshot, hosts, pods map[countKey]int) int {
+	p := c.planUnits(s, hosts, pods)
+	encoded := 0
+	for id, fp := range p.want {
+		if u := c.units[id]; u != nil && u.fp == fp {
+			continue
+		}
+		set := newMetricSet(c.lines.emitter())
+		c.collectUnit(set, id, p, s, hosts, pods)
+		set.flush()
+		u := &unit{fp: fp, dropped: set.dropped}
+		u.chunks = c.lines.chunks()
+		c.units[id] = u
+		encoded++
+	}
+	for id := range c.units {
+		if _, ok := p.want[id]; !ok {
+			delete(c.units, id)
+		}
+	}
+	s.encoded = c.assemble()
+	for _, u := range c.units {
+		s.duplicates += u.dropped
+	}
+	return encoded
+}
+
+// collectUnit emits the series of one unit.
+func (c *unitCache) collectUnit(set *metricSet, id unitID, p *plan, s *snapshot, hosts, pods map[countKey]int) {
+	switch id.kind {
+	case kindFacts:
+		for _, i := range p.images[id] {
+			collectFacts(set, &s.entries[i])
+		}
+	case kindCounts:
+		for _, i := range p.images[id] {
+			collectCounts(set, &s.entries[i])
+		}
+	case kindContainers:
+		rows := p.rows[id]
+		slices.SortFunc(rows, func(a, b rowRef) int {
+			ra, rb := &s.entries[a.entry].rows[a.row], &s.entries[b.entry].rows[b.row]
+			return cmp.Or(cmp.Compare(ra.AgentID, rb.AgentID), cmp.Compare(ra.ContainerID, rb.ContainerID),
+				cmp.Compare(a.entry, b.entry), cmp.Compare(a.row, b.row))
+		})
+		for _, r := range rows {
+			collectContainer(set, &s.entries[r.entry], int(r.row), s.target)
+		}
+	case kindHosts:
+		collectKeyCounts(set, hostContainers, s.target, p.keys[id], hosts)
+	case kindPods:
+		collectKeyCounts(set, podContainers, s.target, p.keys[id], pods)
+	}
+}
+
+// collectKeyCounts emits the host or pod counts of keys, sorted so a unit
+// always reads the same.
+func collectKeyCounts(set *metricSet, f *family, target string, keys []countKey, counts map[countKey]int) {
+	slices.SortFunc(keys, func(a, b countKey) int { return cmp.Or(cmp.Compare(a.id, b.id), cmp.Compare(a.name, b.name)) })
+	for _, k := range keys {
+		set.sum(f, float64(counts[k]), target, k.id, k.name)
+	}
+}
+
+// assemble lists, per family with samples, the chunks of every unit in
+// unit order, with their CRC combined once here.
+func (c *unitCache) assemble() []encodedFamily {
+	ids := make([]unitID, 0, len(c.units))
+	for id := range c.units {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, func(a, b unitID) int {
+		return cmp.Or(cmp.Compare(a.kind, b.kind), cmp.Compare(a.bucket, b.bucket))
 	})
-}
-
-// lineFilter passes on either the comment lines (starting with '#') or
-// the other lines of what is written to it, however the writes split the
-// lines. Sample lines never start with '#'.
-type lineFilter struct {
-	w        io.Writer
-	comments bool // keep comment lines; else keep the others
-	midLine  bool
-	keep     bool // the current line is kept
-}
-
-func (f *lineFilter) Write(p []byte) (int, error) {
-	total := len(p)
-	for len(p) > 0 {
-		if !f.midLine {
-			f.keep = (p[0] == '#') == f.comments
-			f.midLine = true
-		}
-		end := len(p)
-		if i := bytes.IndexByte(p, '\n'); i >= 0 {
-			end = i + 1
-			f.midLine = false
-		}
-		if f.keep {
-			if n, err := f.w.Write(p[:end]); err != nil {
-				return total - len(p) + n, err
+	var out []encodedFamily
+	for _, f := range sortedFamilies {
+		var parts []chunk
+		for _, id := range ids {
+			if ch := c.units[id].chunks[f.index]; ch.size > 0 {
+				parts = append(parts, ch)
 			}
 		}
-		p = p[end:]
+		if len(parts) > 0 {
+			out = append(out, encodedFamily{family: f, samples: newSegment(parts...)})
+		}
 	}
-	return total, nil
+	return out
 }

@@ -1,14 +1,13 @@
-// Package collector refreshes each target's HSS container-image inventory in
-// the background, keeps the last good snapshot in memory and exposes it, with
-// the exporter's own health, as Prometheus metrics. A scrape never calls HSS.
+// Package collector keeps each target's HSS container-image inventory in
+// memory, listing it in the background within the API's call budget, and
+// exposes it, with the exporter's own health, as Prometheus metrics. A
+// scrape never calls HSS.
 package collector
 
 import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/go-kit/log"
@@ -31,6 +30,9 @@ var _ API = (*hssclient.Client)(nil)
 type Target struct {
 	Config config.Target
 	API    API
+	// Pacer is the API budget the client spends from; nil when it has none.
+	// Targets with the same Pacer share it.
+	Pacer Pacer
 }
 
 // Options tune an Exporter; zero values take the defaults.
@@ -41,22 +43,18 @@ type Options struct {
 	// targets and replicas do not call HSS in lockstep. Default 0.05;
 	// negative means none.
 	Jitter float64
-	// RefreshTimeout bounds one refresh; default the target's
-	// max_staleness, since data older than that would be dropped anyway.
+	// RefreshTimeout bounds one discovery, one listing, and a forced pass;
+	// default the target's max_staleness, since data older than that would
+	// be dropped anyway.
 	RefreshTimeout time.Duration
+	// PublishInterval is the least time between two publishes of a target
+	// while listings land; default 2s. What discovery and each listing
+	// learned is on /metrics within about that long.
+	PublishInterval time.Duration
 	// Shard is which share of each target's images this replica lists
 	// and exports; the zero value is all of them.
 	Shard shard.Spec
 }
-
-// Refresh results, the values of the result label.
-const (
-	resultSuccess = "success"
-	resultPartial = "partial"
-	resultFailure = "failure"
-)
-
-var results = [...]string{resultSuccess, resultPartial, resultFailure}
 
 // Exporter keeps every target's inventory and serves it. Handler serves
 // /metrics from the bytes each refresh encoded, with Self in its registry
@@ -71,43 +69,6 @@ type Exporter struct {
 }
 
 var _ prometheus.Collector = (*Exporter)(nil)
-
-// target is the state of one target: the snapshot served, and the status
-// of its refreshes.
-type target struct {
-	name   string
-	cfg    config.Target
-	api    API
-	logger log.Logger
-	now    func() time.Time
-	calls  *targetCalls
-	shard  shard.Spec
-
-	snap    atomic.Pointer[snapshot]
-	running atomic.Bool
-
-	mu sync.Mutex // guards st; held only to copy, never while writing a response
-	st targetStatus
-}
-
-// targetStatus is a target's refresh history, copied out under target.mu.
-type targetStatus struct {
-	lastStart    time.Time
-	lastDuration time.Duration
-	lastResult   string
-	lastErr      string
-	landed       time.Time // last refresh whose data landed (success or partial)
-	up           bool
-	imagesFailed int
-	refreshes    [len(results)]uint64
-	skipped      uint64
-	sanitized    uint64
-	requests     uint64 // in the last refresh
-	retries      uint64 // in the last refresh
-	// imagesOwned and imagesCovered count, at the last discovery that
-	// succeeded, the images this shard lists and all the target covers.
-	imagesOwned, imagesCovered int
-}
 
 // NewExporter returns an Exporter for targets. stats may be nil when no
 // client reports to it.
@@ -124,12 +85,23 @@ func NewExporter(logger log.Logger, targets []Target, stats *APIStats, opts Opti
 	if opts.Jitter == 0 {
 		opts.Jitter = 0.05
 	}
+	if opts.PublishInterval <= 0 {
+		opts.PublishInterval = 2 * time.Second
+	}
 	e := &Exporter{logger: logger, stats: stats, opts: opts, byName: map[string]*target{}}
+	sharers := map[Pacer]int{}
+	for _, tg := range targets {
+		if tg.Pacer != nil {
+			sharers[tg.Pacer]++
+		}
+	}
 	for _, tg := range targets {
 		t := &target{
-			name: tg.Config.Name, cfg: tg.Config, api: tg.API, now: opts.Now,
+			name: tg.Config.Name, cfg: tg.Config, api: tg.API, pacer: tg.Pacer, now: opts.Now,
 			logger: log.With(logger, "target", tg.Config.Name),
 			calls:  stats.callsFor(tg.Config.Name), shard: opts.Shard,
+			sharers: max(1, sharers[tg.Pacer]), images: map[string]*image{}, z: &sanitizer{},
+			publishReq: make(chan struct{}, 1), units: newUnitCache(),
 		}
 		e.targets = append(e.targets, t)
 		e.byName[t.name] = t
@@ -137,31 +109,10 @@ func NewExporter(logger log.Logger, targets []Target, stats *APIStats, opts Opti
 	return e
 }
 
-// expired reports whether data from at is older than max_staleness
-// (never, when max_staleness is not set).
-func (t *target) expired(at, now time.Time) bool {
-	return t.cfg.MaxStaleness > 0 && now.Sub(at) > t.cfg.MaxStaleness
-}
-
-func (t *target) status() targetStatus {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.st
-}
-
-// serving returns the snapshot a scrape may show, or nil once it expired.
-func (t *target) serving(now time.Time) *snapshot {
-	s := t.snap.Load()
-	if s == nil || t.expired(s.landed, now) {
-		return nil
-	}
-	return s
-}
-
 // Describe implements prometheus.Collector.
 func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range inventoryDescs {
-		ch <- d
+	for _, f := range families {
+		ch <- f.desc
 	}
 	e.describeSelf(ch)
 }
@@ -175,7 +126,7 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 	now := e.opts.Now()
 	for _, t := range e.targets {
 		if s := t.serving(now); s != nil {
-			s.collect(func(m prometheus.Metric) { ch <- m })
+			s.collect(constMetrics(func(m prometheus.Metric) { ch <- m }))
 		}
 	}
 }
@@ -204,13 +155,19 @@ func (e *Exporter) collectSelf(ch chan<- prometheus.Metric) {
 	e.stats.collect(ch)
 	ch <- constMetric(shardOrdinalDesc, prometheus.GaugeValue, float64(e.opts.Shard.Index))
 	ch <- constMetric(totalShardsDesc, prometheus.GaugeValue, float64(e.opts.Shard.Count()))
+	now := e.opts.Now()
 	for _, t := range e.targets {
-		st := t.status()
+		st := t.state(now)
 		for _, g := range selfGauges {
 			ch <- constMetric(g.desc, g.valueType, g.value(&st), t.name)
 		}
 		for i, r := range results {
 			ch <- constMetric(refreshesDesc, prometheus.CounterValue, float64(st.refreshes[i]), t.name, r)
+		}
+		if t.pacer != nil {
+			for _, op := range budgetOperations {
+				ch <- constMetric(budgetDesc, prometheus.GaugeValue, t.pacer.PerMinute(op), t.name, op)
+			}
 		}
 	}
 }
@@ -228,28 +185,34 @@ func (e *Exporter) Shard() shard.Spec {
 	return shard.Spec{Index: e.opts.Shard.Index, Total: e.opts.Shard.Count()}
 }
 
-// Ready reports whether every target has had a good refresh and none
-// serves data older than max_staleness; reasons name each target that is
-// not ready, and why. It never calls the API.
+// Ready reports whether every target has had a good discovery and none
+// has gone without a successful answer for max_staleness; reasons name
+// each target that is not ready, and why. Readiness does not wait for
+// every image to be listed: under a small budget that takes hours, while
+// discovery's facts and each listing are served as they land. It never
+// calls the API.
 func (e *Exporter) Ready() (ready bool, reasons []string) {
 	now := e.opts.Now()
 	for _, t := range e.targets {
-		st := t.status()
-		var reason string
-		switch {
-		case st.landed.IsZero() && st.lastErr != "":
-			reason = fmt.Sprintf("target %s: no good refresh yet; last error: %s", t.name, st.lastErr)
-		case st.landed.IsZero():
-			reason = fmt.Sprintf("target %s: no good refresh yet (first refresh pending)", t.name)
-		case t.expired(st.landed, now):
-			reason = fmt.Sprintf("target %s: data is %s old, older than max_staleness %s; last error: %s",
-				t.name, now.Sub(st.landed).Round(time.Second), t.cfg.MaxStaleness, st.lastErr)
-		}
-		if reason != "" {
+		if reason := t.notReady(t.state(now), now); reason != "" {
 			reasons = append(reasons, reason)
 		}
 	}
 	return len(reasons) == 0, reasons
+}
+
+// notReady says why the target is not ready, or "".
+func (t *target) notReady(s state, now time.Time) string {
+	switch {
+	case !s.discovered && s.lastErr != "":
+		return fmt.Sprintf("target %s: no good refresh yet; last error: %s", t.name, s.lastErr)
+	case !s.discovered:
+		return fmt.Sprintf("target %s: no good refresh yet (first refresh pending)", t.name)
+	case s.stale:
+		return fmt.Sprintf("target %s: data is %s old, older than max_staleness %s; last error: %s",
+			t.name, now.Sub(s.good).Round(time.Second), t.cfg.MaxStaleness, s.lastErr)
+	}
+	return ""
 }
 
 // jitterFactor returns a random factor in [1-Jitter, 1+Jitter].

@@ -69,11 +69,6 @@ func TestWholeFailureThenStalenessExpiry(t *testing.T) {
 		breakFleet func(f *fakeAPI)
 	}{
 		{"discovery fails", func(f *fakeAPI) { f.imagesErr = errBoom }},
-		{"every listing fails", func(f *fakeAPI) {
-			for k := range f.containers {
-				f.errs[k] = errBoom
-			}
-		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			api := testFleet()
@@ -111,6 +106,45 @@ func TestWholeFailureThenStalenessExpiry(t *testing.T) {
 			requireLintClean(t, e)
 		})
 	}
+}
+
+func TestEveryListingFailingKeepsDiscoveryAndExpiresRows(t *testing.T) {
+	api := testFleet()
+	e, clock := newTestExporter(api, testTarget())
+	ctx := context.Background()
+	require.NoError(t, e.RefreshNow(ctx, "prod"))
+	good := exposition(t, e, "hss_image_containers", "hss_host_containers")
+	info := exposition(t, e, "hss_image_info")
+
+	api.set(func(f *fakeAPI) {
+		for k := range f.containers {
+			f.errs[k] = errBoom
+		}
+	})
+	clock.Advance(10 * time.Minute)
+	require.ErrorContains(t, e.RefreshNow(ctx, "prod"), "all 3 image listings failed")
+	require.Equal(t, good, exposition(t, e, "hss_image_containers", "hss_host_containers"),
+		"each image keeps its last good rows until max_staleness")
+	require.Equal(t, []string{`hss_up{target="prod"} 0`}, seriesWith(t, e, "hss_up"))
+	require.Len(t, seriesWith(t, e, "hss_exporter_refreshes_total", `result="failure"`, "} 1"), 1,
+		"nothing listed counts as a failed refresh")
+
+	// Past max_staleness after the last good listing, the failing images'
+	// containers are unknown; discovery still answers, so its facts stay,
+	// and redis, which HSS says runs none, still shows none.
+	clock.Advance(21 * time.Minute)
+	require.Error(t, e.RefreshNow(ctx, "prod"))
+	require.Equal(t, []string{
+		`hss_image_containers{image_digest="sha256:bbb",image_name="redis",image_version="7.2",target="prod"} 0`,
+	}, seriesWith(t, e, "hss_image_containers"))
+	require.Empty(t, seriesWith(t, e, "hss_host_containers"))
+	require.Equal(t, info, exposition(t, e, "hss_image_info"))
+	ready, _ := e.Ready()
+	require.True(t, ready, "discovery answers: the target is not stale")
+
+	api.set(func(f *fakeAPI) { f.errs = map[string]error{} })
+	require.NoError(t, e.RefreshNow(ctx, "prod"))
+	require.Equal(t, good, exposition(t, e, "hss_image_containers", "hss_host_containers"))
 }
 
 func TestReadinessTransitions(t *testing.T) {

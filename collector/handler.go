@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
@@ -24,7 +24,18 @@ type HandlerOpts struct {
 	MaxRequestsInFlight int
 	// Logger receives errors gathering the live metrics; default none.
 	Logger log.Logger
+	// WriteTimeout is how long one piece of the page (writePiece bytes)
+	// may take to reach the client; a scrape that stalls longer is cut.
+	// Default DefaultWriteTimeout.
+	WriteTimeout time.Duration
 }
+
+// DefaultWriteTimeout lets a scraper take a piece of the page at as little
+// as 6.4 KiB/s, yet frees a stalled connection within seconds.
+const DefaultWriteTimeout = 10 * time.Second
+
+// writePiece is how much of the page is written under one deadline.
+const writePiece = 64 << 10
 
 // Handler serves the metrics page. The inventory is written as encoded at
 // each target's last refresh: for every family its HELP and TYPE once, then
@@ -39,9 +50,12 @@ type HandlerOpts struct {
 // member stitched from the chunks compressed at refresh and the live part
 // compressed per scrape, so nothing large is compressed per scrape.
 func (e *Exporter) Handler(live prometheus.Gatherer, opts HandlerOpts) http.Handler {
-	h := &handler{e: e, live: live, logger: opts.Logger}
+	h := &handler{e: e, live: live, logger: opts.Logger, writeTimeout: opts.WriteTimeout}
 	if h.logger == nil {
 		h.logger = log.NewNopLogger()
+	}
+	if h.writeTimeout <= 0 {
+		h.writeTimeout = DefaultWriteTimeout
 	}
 	if opts.MaxRequestsInFlight > 0 {
 		h.inflight = make(chan struct{}, opts.MaxRequestsInFlight)
@@ -50,31 +64,40 @@ func (e *Exporter) Handler(live prometheus.Gatherer, opts HandlerOpts) http.Hand
 }
 
 type handler struct {
-	e        *Exporter
-	live     prometheus.Gatherer
-	logger   log.Logger
-	inflight chan struct{} // nil: no limit
+	e            *Exporter
+	live         prometheus.Gatherer
+	logger       log.Logger
+	inflight     chan struct{} // nil: no limit
+	writeTimeout time.Duration
 }
 
+// ServeHTTP holds a --web.max-requests slot only while it prepares the
+// page; the bytes are written after, each piece under a deadline of its
+// own. A slot held while writing let 41 clients that never read take all
+// 40 slots, and every other scrape got 503 until the server's write
+// timeout, minutes later.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	release := func() {}
 	if h.inflight != nil {
 		select {
 		case h.inflight <- struct{}{}:
-			defer func() { <-h.inflight }()
+			var once sync.Once
+			release = func() { once.Do(func() { <-h.inflight }) }
+			defer release()
 		default:
 			http.Error(w, fmt.Sprintf("Limit of concurrent requests reached (%d), try again later.", cap(h.inflight)),
 				http.StatusServiceUnavailable)
 			return
 		}
 	}
-	f, contentType := negotiate(r.Header)
+	contentType := negotiate(r.Header)
 	gz := acceptsGzip(r.Header)
 	live, err := h.encodeLive(contentType)
-	chunks := h.e.inventory(f)
+	segs := h.e.inventory()
 	if err == nil && gz {
 		var c chunk
 		c, err = compressLive(live)
-		chunks = append(chunks, c)
+		segs = append(segs, newSegment(c))
 	}
 	if err != nil {
 		http.Error(w, "An error has occurred while encoding the metrics: "+err.Error(), http.StatusInternalServerError)
@@ -83,56 +106,75 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr := w.Header()
 	hdr.Set("Content-Type", string(contentType))
 	hdr.Add("Vary", "Accept-Encoding")
-	size := gzipSize(chunks)
+	size := gzipSize(segs)
 	if gz {
 		hdr.Set("Content-Encoding", "gzip")
 	} else {
-		size = len(live)
-		for _, c := range chunks {
-			size += c.size
-		}
+		size = textSize(segs) + len(live)
 	}
 	hdr.Set("Content-Length", strconv.Itoa(size))
+	release()
 	if r.Method == http.MethodHead {
 		return
 	}
+	dw := &deadlineWriter{w: w, rc: http.NewResponseController(w), timeout: h.writeTimeout}
 	if gz {
-		err = writeGzip(w, chunks)
-	} else if err = writePlain(w, chunks); err == nil {
-		_, err = w.Write(live)
+		err = writeGzip(dw, segs)
+	} else if err = writePlain(dw, segs); err == nil {
+		_, err = dw.Write(live)
 	}
 	if err != nil {
-		level.Debug(h.logger).Log("msg", "writing the metrics page failed", "err", err)
+		level.Debug(h.logger).Log("msg", "writing the metrics page failed; the connection is closed", "err", err)
 	}
 }
 
-// inventory returns the inventory in format f as chunks: for each
-// family, sorted by name, its comments once and then its samples from every
-// target served now, in configuration order.
-func (e *Exporter) inventory(f format) []chunk {
+// deadlineWriter writes to a response in pieces of at most writePiece
+// bytes, each under a fresh write deadline: a client that reads steadily
+// gets any size of page, one that stalls is cut within timeout.
+type deadlineWriter struct {
+	w       http.ResponseWriter
+	rc      *http.ResponseController
+	timeout time.Duration
+}
+
+func (d *deadlineWriter) Write(p []byte) (int, error) {
+	written := 0
+	for len(p) > 0 {
+		piece := p[:min(len(p), writePiece)]
+		// ErrNotSupported (a recorder in tests) leaves the server's own
+		// write timeout in charge.
+		_ = d.rc.SetWriteDeadline(time.Now().Add(d.timeout))
+		n, err := d.w.Write(piece)
+		written += n
+		if err != nil {
+			return written, err
+		}
+		p = p[n:]
+	}
+	return written, nil
+}
+
+// inventory returns the inventory as segments: for each family, sorted
+// by name, its comments once and then its samples from every target
+// served now, in configuration order. The same bytes serve both formats.
+func (e *Exporter) inventory() []segment {
 	now := e.opts.Now()
-	byName := map[string][]*family{}
-	var names []string
+	byFamily := make([][]segment, len(families))
 	for _, t := range e.targets {
 		s := t.serving(now)
 		if s == nil {
 			continue
 		}
-		for i := range s.families {
-			fam := &s.families[i]
-			if _, ok := byName[fam.name]; !ok {
-				names = append(names, fam.name)
-			}
-			byName[fam.name] = append(byName[fam.name], fam)
+		for _, ef := range s.encoded {
+			byFamily[ef.family.index] = append(byFamily[ef.family.index], ef.samples)
 		}
 	}
-	slices.Sort(names)
-	parts := make([]chunk, 0, len(names)*(1+len(e.targets))+1)
-	for _, name := range names {
-		fams := byName[name]
-		parts = append(parts, fams[0].comments[f])
-		for _, fam := range fams {
-			parts = append(parts, fam.samples[f])
+	comments := commentChunks()
+	parts := make([]segment, 0, len(families)*(1+len(e.targets))+1)
+	for _, f := range sortedFamilies {
+		if samples := byFamily[f.index]; len(samples) > 0 {
+			parts = append(parts, newSegment(comments[f.index]))
+			parts = append(parts, samples...)
 		}
 	}
 	return parts
@@ -178,12 +220,8 @@ var liveDeflaters = sync.Pool{New: func() any { return newDeflater(flate.BestSpe
 // negotiate picks the format of the response: text format 0.0.4 unless
 // the Accept header prefers OpenMetrics (curl's */* gets text). Protocol
 // buffers are not offered; a scraper asking for them also accepts text.
-func negotiate(h http.Header) (format, expfmt.Format) {
-	ct := expfmt.NegotiateAccept(h, expfmt.FmtText, expfmt.FmtOpenMetrics_1_0_0, expfmt.FmtOpenMetrics_0_0_1)
-	if ct.FormatType() == expfmt.TypeOpenMetrics {
-		return formatOpenMetrics, ct
-	}
-	return formatText, ct
+func negotiate(h http.Header) expfmt.Format {
+	return expfmt.NegotiateAccept(h, expfmt.FmtText, expfmt.FmtOpenMetrics_1_0_0, expfmt.FmtOpenMetrics_0_0_1)
 }
 
 // acceptsGzip reports whether Accept-Encoding allows gzip (or any coding

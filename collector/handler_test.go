@@ -205,12 +205,13 @@ func TestHandlerMergesTargetsAndDropsExpiredOnes(t *testing.T) {
 	require.NotContains(t, body, `image_version="1.25.3",target="staging"}`)
 	require.NotContains(t, body, "hss_container_info")
 	require.Contains(t, body, `hss_image_containers{image_digest="sha256:aaa",image_name="nginx",image_version="1.25.3",target="prod"} 3`)
-	require.Contains(t, body, `hss_up{target="staging"} 1`)
+	require.Contains(t, body, `hss_up{target="staging"} 0`, "no answer for max_staleness: not up")
+	require.Contains(t, body, `hss_up{target="prod"} 1`)
 
 	clock.Advance(20 * time.Minute)
 	_, body = scrape(t, url, "", "")
 	require.NotContains(t, body, "hss_image_containers", "no target served: no inventory family, not even its HELP")
-	require.Contains(t, body, `hss_up{target="prod"} 1`)
+	require.Contains(t, body, `hss_up{target="prod"} 0`)
 }
 
 func TestHandlerSelfMetricsStayLive(t *testing.T) {

@@ -10,10 +10,6 @@ import (
 	"github.com/go-kit/log/level"
 )
 
-// defaultRefreshInterval applies when a target carries none (the config
-// loader normally resolves it).
-const defaultRefreshInterval = 5 * time.Minute
-
 // ErrRefreshRunning is returned by RefreshNow while the target's previous
 // refresh still runs; the attempt is counted as skipped.
 var ErrRefreshRunning = errors.New("previous refresh still running")
@@ -22,43 +18,48 @@ var ErrRefreshRunning = errors.New("previous refresh still running")
 // failed but the rest of the refresh landed.
 var ErrPartialRefresh = errors.New("refresh partly failed")
 
-// Run refreshes every target at once, then every refresh_interval ± jitter,
-// until ctx is done. It returns after every refresher and in-flight refresh
-// has stopped.
+// Run works every target until ctx ends: discovery at once and then every
+// refresh_interval ± jitter, max_concurrency listers draining the queue of
+// container listings as the budget allows, and a publisher. It returns
+// after all of them have stopped.
 func (e *Exporter) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	for _, t := range e.targets {
-		wg.Go(func() { e.loop(ctx, t) })
+		wg.Go(func() { e.discoveryLoop(ctx, t) })
+		for range max(1, t.cfg.MaxConcurrency) {
+			wg.Go(func() { e.lister(ctx, t) })
+		}
+		wg.Go(func() { e.publisher(ctx, t) })
 	}
 	wg.Wait()
 }
 
-// loop is one target's refresher. The refresh runs beside the timer, so a
-// tick can see that the previous refresh is still running and skip.
-func (e *Exporter) loop(ctx context.Context, t *target) {
+// discoveryLoop discovers the target's images at once, then every
+// refresh_interval ± jitter. Discovery runs beside the timer, so a tick
+// can see that the previous one still runs (a small budget spreads its
+// pages over minutes) and skip.
+func (e *Exporter) discoveryLoop(ctx context.Context, t *target) {
 	var inflight sync.WaitGroup
 	defer inflight.Wait()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
-	interval := t.cfg.RefreshInterval
-	if interval <= 0 {
-		interval = defaultRefreshInterval
-	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-timer.C:
 		}
-		if t.running.CompareAndSwap(false, true) {
+		if t.busy.CompareAndSwap(false, true) {
 			inflight.Go(func() {
-				defer t.running.Store(false)
-				_ = e.refresh(ctx, t)
+				defer t.busy.Store(false)
+				if err := e.discoverOnce(ctx, t); err == nil {
+					t.recordRefresh(t.lastCycle.start, t.lastCycle.duration, nil, false)
+				}
 			})
 		} else {
 			t.skip()
 		}
-		timer.Reset(time.Duration(float64(interval) * e.jitterFactor()))
+		timer.Reset(time.Duration(float64(t.interval()) * e.jitterFactor()))
 	}
 }
 
@@ -66,170 +67,107 @@ func (t *target) skip() {
 	t.mu.Lock()
 	t.st.skipped++
 	t.mu.Unlock()
-	level.Warn(t.logger).Log("msg", "refresh skipped: the previous one is still running; consider a longer refresh_interval")
+	level.Warn(t.logger).Log("msg", "discovery skipped: the previous one is still running; consider a longer refresh_interval or a larger api_calls_per_minute")
 }
 
-// RefreshNow runs one refresh of the named target synchronously. It returns
-// nil on full success, an error wrapping ErrPartialRefresh when some images
-// failed, ErrRefreshRunning when a refresh is already running, or the
-// failure.
+// publisher publishes the target's state when asked, at most every
+// PublishInterval, so listings landing one after another cost one encode
+// of what changed, not one each.
+func (e *Exporter) publisher(ctx context.Context, t *target) {
+	var last time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.publishReq:
+		}
+		if wait := e.opts.PublishInterval - time.Since(last); wait > 0 {
+			sleepUntil(ctx, wait, nil)
+			if ctx.Err() != nil {
+				return
+			}
+		}
+		last = time.Now()
+		t.publish()
+	}
+}
+
+// RefreshNow runs one full pass of the named target synchronously: a
+// discovery, then a listing of every image that needs a call, whatever the
+// queue says, then a publish. It returns nil on full success, an error
+// wrapping ErrPartialRefresh when some listings failed, ErrRefreshRunning
+// when a discovery or pass is already running, or the failure.
 func (e *Exporter) RefreshNow(ctx context.Context, name string) error {
 	t, ok := e.byName[name]
 	if !ok {
 		return fmt.Errorf("unknown target %q", name)
 	}
-	if !t.running.CompareAndSwap(false, true) {
+	if !t.busy.CompareAndSwap(false, true) {
 		t.skip()
 		return ErrRefreshRunning
 	}
-	defer t.running.Store(false)
-	return e.refresh(ctx, t)
-}
-
-// outcome is what one refresh reports to the target's status.
-type outcome struct {
-	start             time.Time
-	duration          time.Duration
-	requests, retries uint64
-	failed            int
-	err               error
-	// discovered is true when discovery succeeded; owned and covered then
-	// count the images this shard lists and those the target covers.
-	discovered     bool
-	owned, covered int
-}
-
-// refresh builds a new snapshot off to the side and swaps it in. Whole
-// failure (discovery failed, or every listing failed) keeps the previous
-// snapshot, which scrapes stop showing once it is older than max_staleness.
-func (e *Exporter) refresh(ctx context.Context, t *target) error {
-	stopping := ctx
-	timeout := e.opts.RefreshTimeout
-	if timeout <= 0 {
-		timeout = t.cfg.MaxStaleness
-	}
-	if timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
-	}
+	defer t.busy.Store(false)
 	began, start := time.Now(), t.now()
-	req0, retry0 := t.calls.requests.Load(), t.calls.retries.Load()
-	prev := t.snap.Load()
+	if err := e.discoverOnce(ctx, t); err != nil {
+		return err
+	}
+	pass, cancel := e.workContext(ctx, t)
+	defer cancel()
+	calls, failed, first := e.listEverything(pass, t)
+	t.publish()
+	var err error
+	switch {
+	case failed > 0 && failed == calls:
+		err = fmt.Errorf("all %d image listings failed, first: %w", calls, first)
+	case failed > 0:
+		err = fmt.Errorf("%w: %d of %d image listings failed, first: %w", ErrPartialRefresh, failed, calls, first)
+	}
+	if ctx.Err() != nil && err != nil {
+		level.Info(t.logger).Log("msg", "refresh stopped by shutdown; what landed before is kept")
+		return ctx.Err()
+	}
+	t.recordRefresh(start, time.Since(began), err, true)
+	return err
+}
 
+// cycle is what one discovery reports to the target's status.
+type cycle struct {
+	start    time.Time
+	began    time.Time // on the monotonic clock, for the duration
+	duration time.Duration
+}
+
+// discoverOnce discovers the target's images and applies them. A failure
+// keeps everything known; once the target has had no successful answer
+// for max_staleness its data is dropped.
+func (e *Exporter) discoverOnce(ctx context.Context, t *target) error {
+	stopping := ctx
+	ctx, cancel := e.workContext(ctx, t)
+	defer cancel()
+	c := cycle{start: t.now(), began: time.Now()}
+	t.startCycle()
 	refs, covered, err := t.discover(ctx)
-	discovered := err == nil
-	var res []imageResult
-	var calls, failed int
-	if err == nil {
-		res, calls, failed = t.listAll(ctx, refs)
-		if failed > 0 && failed == calls {
-			err = fmt.Errorf("all %d image listings failed, first: %w", calls, firstErr(res))
-		}
-	}
-	out := outcome{
-		start: start, duration: time.Since(began), failed: failed, err: err,
-		discovered: discovered, owned: len(refs), covered: covered,
-		requests: t.calls.requests.Load() - req0, retries: t.calls.retries.Load() - retry0,
-	}
-	if (err != nil || failed > 0) && stopping.Err() != nil {
+	c.duration = time.Since(c.began)
+	t.lastCycle = c
+	if err != nil && stopping.Err() != nil {
 		// Cut short by shutdown, not by HSS: an error line and a failure
-		// count would send an operator looking for a fault on every
-		// restart, and a half-listed refresh must not land.
-		level.Info(t.logger).Log("msg", "refresh stopped by shutdown; nothing of it kept", "duration", out.duration)
+		// count would send an operator looking for a fault on every restart.
+		level.Info(t.logger).Log("msg", "refresh stopped by shutdown", "duration", c.duration)
 		return stopping.Err()
 	}
 	if err != nil {
-		t.recordFailure(out, prev)
+		t.recordDiscoveryFailure(c, err)
 		return err
 	}
-	t.retain(prev, refs, res)
-	z := &sanitizer{}
-	snap := buildSnapshot(t.name, t.cfg.ContainerInfo, refs, res, t.now(), z)
-	if err := snap.encode(); err != nil {
-		// Only a series the registry refused is missing; the rest lands.
-		level.Warn(t.logger).Log("msg", "some inventory series could not be encoded and are left out", "err", err)
-	}
-	t.snap.Store(snap)
-	if failed > 0 {
-		out.err = fmt.Errorf("%w: %d of %d image listings failed, first: %w", ErrPartialRefresh, failed, calls, firstErr(res))
-	}
-	t.recordLanded(out, snap, z.changed)
-	return out.err
-}
-
-func firstErr(res []imageResult) error {
-	for _, r := range res {
-		if r.err != nil {
-			return r.err
-		}
-	}
+	now := t.now()
+	t.applyDiscovery(refs, covered, now)
+	t.markGood(now)
+	t.mu.Lock()
+	t.st.discovered, t.st.discoveryOK, t.st.expired = true, true, false
+	t.pausedUntil = time.Time{}
+	t.noteSweep(now)
+	t.mu.Unlock()
+	t.changed.notify()
+	t.requestPublish()
 	return nil
-}
-
-// recordLanded records a refresh whose snapshot was swapped in.
-func (t *target) recordLanded(out outcome, snap *snapshot, sanitized uint64) {
-	result := resultSuccess
-	if out.failed > 0 {
-		result = resultPartial
-	}
-	t.mu.Lock()
-	t.record(out, result)
-	t.st.landed = snap.landed
-	t.st.up = out.failed == 0
-	t.st.sanitized += sanitized
-	t.mu.Unlock()
-	kv := []any{"images", snap.images, "containers", snap.containers, "hosts", snap.hosts, "pods", snap.pods,
-		"duration", out.duration, "requests", out.requests, "retries", out.retries}
-	if sanitized > 0 {
-		kv = append(kv, "label_values_sanitized", sanitized)
-	}
-	if snap.duplicates > 0 {
-		kv = append(kv, "duplicate_series_dropped", snap.duplicates)
-	}
-	if out.failed > 0 {
-		level.Warn(t.logger).Log(append([]any{"msg", "refresh partly failed; kept the last good rows of the failed images",
-			"images_failed", out.failed, "err", out.err}, kv...)...)
-		return
-	}
-	level.Debug(t.logger).Log(append([]any{"msg", "refresh done"}, kv...)...)
-}
-
-// recordFailure records a refresh that landed nothing, and drops the
-// previous snapshot once it expired so its memory is released.
-func (t *target) recordFailure(out outcome, prev *snapshot) {
-	dropped := prev != nil && t.expired(prev.landed, t.now()) && t.snap.CompareAndSwap(prev, nil)
-	t.mu.Lock()
-	t.record(out, resultFailure)
-	t.st.up = false
-	t.mu.Unlock()
-	msg := "refresh failed; serving the last good data until max_staleness"
-	if prev == nil || dropped {
-		msg = "refresh failed; no data to serve for this target until a refresh succeeds"
-	}
-	level.Error(t.logger).Log("msg", msg,
-		"err", out.err, "duration", out.duration, "requests", out.requests, "retries", out.retries)
-	if dropped {
-		level.Warn(t.logger).Log("msg", "last good data is older than max_staleness; inventory series dropped",
-			"max_staleness", t.cfg.MaxStaleness)
-	}
-}
-
-// record sets the fields every completed refresh updates; t.mu is held.
-func (t *target) record(out outcome, result string) {
-	for i, r := range results {
-		if r == result {
-			t.st.refreshes[i]++
-		}
-	}
-	t.st.lastStart, t.st.lastDuration, t.st.lastResult = out.start, out.duration, result
-	t.st.lastErr = ""
-	if out.err != nil {
-		t.st.lastErr = out.err.Error()
-	}
-	t.st.imagesFailed = out.failed
-	t.st.requests, t.st.retries = out.requests, out.retries
-	if out.discovered {
-		t.st.imagesOwned, t.st.imagesCovered = out.owned, out.covered
-	}
 }

@@ -21,10 +21,8 @@ import (
 var inventoryFamilies = map[string]bool{}
 
 func init() {
-	for _, d := range inventoryDescs {
-		name := d.String()
-		name = name[strings.Index(name, `fqName: "`)+9:]
-		inventoryFamilies[name[:strings.IndexByte(name, '"')]] = true
+	for _, f := range families {
+		inventoryFamilies[f.name] = true
 	}
 }
 

@@ -1,25 +1,24 @@
 package collector
 
 import (
+	"hash/maphash"
 	"time"
 
 	"github.com/hss-exporter/hss_exporter/hssclient"
 )
 
-// snapshot is one target's inventory as of one refresh. It is immutable
-// once stored: scrapes read it without locks. It keeps the sanitised data,
-// not metrics: its series are encoded once per refresh (families), and
-// const metrics are only built on demand (collect), because holding 100,000
-// of them would cost more memory than the rows they come from.
+// snapshot is one target's inventory as published: what it knew of every
+// image at one moment, counted. It is immutable once stored: scrapes read
+// it without locks. It holds the sanitised rows (shared with the target's
+// state, never copied) and the inventory encoded for scrapes.
 type snapshot struct {
 	target        string
 	containerInfo bool
-	landed        time.Time
-	entries       []imageEntry         // in the refresh's stable image order
-	rows          map[string]imageRows // by imageRef.key, for the next partial failure
+	published     time.Time
+	entries       []imageEntry // in the target's stable image order
 	hostCounts    []keyCount
 	podCounts     []keyCount
-	families      []family // the inventory, pre-encoded; sorted by name
+	encoded       []encodedFamily // the inventory's families, sorted by name
 
 	images, containers, hosts, pods int
 	duplicates                      int // series dropped as duplicates of an earlier one
@@ -30,12 +29,16 @@ type snapshot struct {
 type imageEntry struct {
 	labels []string              // target, image_name, image_version, image_digest
 	info   *hssclient.LocalImage // from discovery, strings sanitised; nil for a configured image HSS did not list
-	listed bool                  // rows known: listed now, kept from before, or zero without a call
-	rows   []hssclient.Container // sanitised; those counted under an earlier image included
-
-	// containers and public count the rows not already counted under an
-	// earlier image.
+	listed bool                  // rows known: listed, or zero without a call
+	rows   []hssclient.Container // sanitised; those owned by an earlier image included
+	// skip holds, in order, the indexes of rows an earlier image owns: a
+	// container listed under two images counts once, under the first.
+	skip []int32
+	// containers and public count the rows the image owns.
 	containers, public int
+	// factsFP changes whenever the image's discovery facts change, fp
+	// whenever its listing series (counts, container_info) change.
+	factsFP, fp uint64
 }
 
 // keyCount is the container count of one host or pod.
@@ -44,86 +47,75 @@ type keyCount struct {
 	n        int
 }
 
-// imageRows are one image's sanitised container rows and when they were
-// listed; a failed listing later falls back to them until max_staleness.
-type imageRows struct {
-	rows     []hssclient.Container
-	listedAt time.Time
+type countKey struct{ id, name string }
+
+// counted is what counting the entries gives besides their own counts.
+type counted struct {
+	hosts, pods map[countKey]int
+	containers  int
 }
 
-// imageResult is what a refresh learned about one image's containers.
-type imageResult struct {
-	rows     []hssclient.Container // raw rows, or sanitised rows when retained
-	listedAt time.Time
-	listed   bool // rows are known: listed now, kept from before, or zero without a call
-	err      error
-}
-
-type hostKey struct{ id, name string }
-
-type podKey struct{ id, name string }
-
-// buildSnapshot sanitises and counts the refs and results of one refresh.
-// A container listed under two images is counted once, under the first
-// (refs are in a stable order). The families are encoded separately.
-func buildSnapshot(target string, containerInfo bool, refs []imageRef, results []imageResult, now time.Time, z *sanitizer) *snapshot {
-	s := &snapshot{target: target, containerInfo: containerInfo, landed: now,
-		entries: make([]imageEntry, len(refs)), rows: make(map[string]imageRows, len(refs)), images: len(refs)}
-	seen := map[string]struct{}{}
-	hosts, pods := map[hostKey]int{}, map[podKey]int{}
-	for i, ref := range refs {
-		res := results[i]
-		e := &s.entries[i]
-		e.labels = []string{target, z.clean(ref.name), z.clean(ref.version), z.clean(ref.digest)}
-		if ref.info != nil {
-			e.info = z.image(ref.info, e.labels[1], e.labels[2], e.labels[3])
-		}
-		if !res.listed {
+// countEntries counts the containers of every entry, each container once,
+// under the first image in order that lists it, and the containers of
+// every host and pod. A row without container_id cannot be de-duplicated
+// and counts as its own container. Each entry's fp is mixed from base (its
+// identity and version) and what counting gave it.
+func countEntries(entries []imageEntry, base []uint64, seed maphash.Seed, sizeHint int) counted {
+	c := counted{hosts: map[countKey]int{}, pods: map[countKey]int{}}
+	seen := make(map[string]struct{}, sizeHint)
+	for i := range entries {
+		e := &entries[i]
+		if !e.listed {
+			e.fp = mix(seed, base[i], 0, 0)
 			continue
 		}
-		e.listed = true
-		e.rows = make([]hssclient.Container, len(res.rows))
-		for j, c := range res.rows {
-			e.rows[j] = z.container(c)
-		}
-		s.rows[ref.key] = imageRows{rows: e.rows, listedAt: res.listedAt}
-		for _, c := range e.rows {
-			if !firstSighting(seen, c) {
-				continue
+		var owned uint64
+		for j := range e.rows {
+			row := &e.rows[j]
+			if id := row.ContainerID; id != "" {
+				if _, dup := seen[id]; dup {
+					e.skip = append(e.skip, int32(j))
+					continue
+				}
+				seen[id] = struct{}{}
+				owned += maphash.String(seed, id)
 			}
 			e.containers++
-			if c.PublicIP != "" {
+			if row.PublicIP != "" {
 				e.public++
 			}
-			if c.HostID != "" || c.HostName != "" {
-				hosts[hostKey{c.HostID, c.HostName}]++
+			if row.HostID != "" || row.HostName != "" {
+				c.hosts[countKey{row.HostID, row.HostName}]++
 			}
-			if c.PodID != "" || c.PodName != "" {
-				pods[podKey{c.PodID, c.PodName}]++
+			if row.PodID != "" || row.PodName != "" {
+				c.pods[countKey{row.PodID, row.PodName}]++
 			}
 		}
-		s.containers += e.containers
+		c.containers += e.containers
+		e.fp = mix(seed, base[i], owned, uint64(e.containers)<<32|uint64(e.public))
 	}
-	for k, n := range hosts {
-		s.hostCounts = append(s.hostCounts, keyCount{k.id, k.name, n})
-	}
-	for k, n := range pods {
-		s.podCounts = append(s.podCounts, keyCount{k.id, k.name, n})
-	}
-	s.hosts, s.pods = len(hosts), len(pods)
-	return s
+	return c
 }
 
-// firstSighting reports whether c is seen for the first time in this
-// snapshot, and records it. A row without container_id cannot be
-// de-duplicated and counts as its own container.
-func firstSighting(seen map[string]struct{}, c hssclient.Container) bool {
-	if c.ContainerID == "" {
-		return true
+// mix hashes a few words into one.
+func mix(seed maphash.Seed, words ...uint64) uint64 {
+	var h maphash.Hash
+	h.SetSeed(seed)
+	var b [8]byte
+	for _, w := range words {
+		for i := range b {
+			b[i] = byte(w >> (8 * i))
+		}
+		h.Write(b[:])
 	}
-	if _, dup := seen[c.ContainerID]; dup {
-		return false
+	return h.Sum64()
+}
+
+// keyCounts turns a count map into a slice.
+func keyCounts(m map[countKey]int) []keyCount {
+	out := make([]keyCount, 0, len(m))
+	for k, n := range m {
+		out = append(out, keyCount{k.id, k.name, n})
 	}
-	seen[c.ContainerID] = struct{}{}
-	return true
+	return out
 }

@@ -1,19 +1,92 @@
 package collector
 
-import "time"
+import (
+	"math"
+	"time"
 
-// TargetStatus is one target's refresh state, for a status page.
+	"github.com/hss-exporter/hss_exporter/hssclient"
+)
+
+// state is a target's status with what its images say of it, read at
+// once under t.mu so every figure agrees with the others.
+type state struct {
+	targetStatus
+	good       time.Time     // last successful API answer; zero before
+	stale      bool          // no successful answer for max_staleness
+	up         bool          // last discovery fine, no listing failing, not stale
+	failed     int           // images whose latest listing failed
+	pending    int           // images never listed, or changed since
+	toList     int           // images that need a call
+	listed     int           // of those, how many are listed
+	listingAge time.Duration // of the oldest listing
+	sweepCalls int           // calls to list every image once
+	sweep      time.Duration // sweepCalls at the budget in force
+	running    bool
+}
+
+func (t *target) state(now time.Time) state {
+	t.mu.Lock()
+	s := state{targetStatus: t.st, good: t.good(), running: t.busy.Load()}
+	var oldest time.Time
+	for _, img := range t.order {
+		if img.err != nil {
+			s.failed++
+		}
+		if !img.ref.call {
+			continue
+		}
+		s.toList++
+		s.sweepCalls += max(img.pages(t.cfg.PageSize), 1)
+		if img.pending() {
+			s.pending++
+		}
+		if img.listed {
+			s.listed++
+			if oldest.IsZero() || img.listedAt.Before(oldest) {
+				oldest = img.listedAt
+			}
+		}
+	}
+	t.mu.Unlock()
+	if !oldest.IsZero() {
+		s.listingAge = max(now.Sub(oldest), 0)
+	}
+	s.stale = !s.good.IsZero() && t.expired(s.good, now)
+	s.up = s.discoveryOK && s.failed == 0 && !s.stale
+	s.sweep = t.sweepTime(s.sweepCalls)
+	return s
+}
+
+// sweepTime is how long calls listing calls take at the budget in force,
+// shared with the other targets of the same credentials, and at most
+// requests_per_second.
+func (t *target) sweepTime(calls int) time.Duration {
+	perSecond := math.Inf(1)
+	if t.pacer != nil {
+		perSecond = t.pacer.PerMinute(hssclient.OpListContainers) / 60 / float64(t.sharers)
+	}
+	if rps := t.cfg.RequestsPerSecond; rps > 0 {
+		perSecond = math.Min(perSecond, rps)
+	}
+	if math.IsInf(perSecond, 1) || perSecond <= 0 {
+		return 0
+	}
+	return time.Duration(float64(calls) / perSecond * float64(time.Second))
+}
+
+// TargetStatus is one target's state, for a status page.
 type TargetStatus struct {
 	Target       string
-	Running      bool          // a refresh is in progress
-	LastRefresh  time.Time     // start of the last completed refresh; zero before the first
+	Running      bool          // a discovery (or forced pass) is in progress
+	LastRefresh  time.Time     // start of the last completed refresh (discovery); zero before the first
 	LastDuration time.Duration // of the last completed refresh
 	LastResult   string        // "success", "partial", "failure"; "" before the first
-	LastError    string        // of the last completed refresh; "" on success
-	LastSuccess  time.Time     // when data last landed (success or partial); zero before
+	LastError    string        // of the last refresh or the latest failed listing; "" when none failed
+	LastSuccess  time.Time     // last successful API answer; zero before
 	DataAge      time.Duration // since LastSuccess; 0 before the first
-	Stale        bool          // data older than max_staleness: inventory series dropped
-	Up           bool          // the last refresh fully succeeded
+	Stale        bool          // no successful answer for max_staleness: inventory series dropped
+	Up           bool          // what hss_up says
+	Discovered   bool          // a discovery has succeeded
 
 	// Counts in the snapshot being served; zero when none is served.
 	Images, Containers, Hosts, Pods int
@@ -22,10 +95,27 @@ type TargetStatus struct {
 	// discovery that succeeded: all of them when not sharded.
 	ImagesOwned, ImagesDiscovered int
 
-	ImagesFailed int    // in the last refresh
-	Requests     uint64 // HTTP attempts in the last refresh
-	Retries      uint64 // retried attempts in the last refresh
-	Skipped      uint64 // refreshes skipped since start
+	ImagesFailed int    // images whose latest listing failed
+	Requests     uint64 // HTTP attempts in the last refresh cycle
+	Retries      uint64 // retried attempts in the last refresh cycle
+	Skipped      uint64 // discoveries skipped since start
+
+	// The listing schedule: images waiting for a first (or, after a
+	// change, another) listing, images that need a call and how many of
+	// those are listed, the age of the oldest listing, and when the first
+	// sweep (every image listed once) completed; zero while it runs.
+	ImagesPending, ImagesToList, ImagesListed int
+	OldestListing                             time.Duration
+	FirstSweepAt                              time.Time
+	// The budget: calls a minute allowed for listing (after what any 429
+	// taught) and whether a 429 lowered it, the calls a sweep takes and
+	// how long at that budget. BudgetPerMinute is 0 when there is none.
+	BudgetPerMinute float64
+	BudgetLearned   bool
+	SweepCalls      int
+	Sweep           time.Duration
+	// BudgetSharers counts the targets spending from the same budget.
+	BudgetSharers int
 }
 
 // Status returns every target's state, in configuration order.
@@ -33,22 +123,31 @@ func (e *Exporter) Status() []TargetStatus {
 	now := e.opts.Now()
 	out := make([]TargetStatus, 0, len(e.targets))
 	for _, t := range e.targets {
-		st := t.status()
-		ts := TargetStatus{
-			Target: t.name, Running: t.running.Load(),
-			LastRefresh: st.lastStart, LastDuration: st.lastDuration,
-			LastResult: st.lastResult, LastError: st.lastErr, LastSuccess: st.landed, Up: st.up,
-			ImagesOwned: st.imagesOwned, ImagesDiscovered: st.imagesCovered,
-			ImagesFailed: st.imagesFailed, Requests: st.requests, Retries: st.retries, Skipped: st.skipped,
-		}
-		if !st.landed.IsZero() {
-			ts.DataAge = now.Sub(st.landed)
-			ts.Stale = t.expired(st.landed, now)
-		}
-		if s := t.serving(now); s != nil {
-			ts.Images, ts.Containers, ts.Hosts, ts.Pods = s.images, s.containers, s.hosts, s.pods
-		}
-		out = append(out, ts)
+		out = append(out, t.status(now))
 	}
 	return out
+}
+
+func (t *target) status(now time.Time) TargetStatus {
+	s := t.state(now)
+	ts := TargetStatus{
+		Target: t.name, Running: s.running, Discovered: s.discovered,
+		LastRefresh: s.lastStart, LastDuration: s.lastDuration,
+		LastResult: s.lastResult, LastError: s.lastErr, LastSuccess: s.good, Up: s.up, Stale: s.stale,
+		ImagesOwned: s.imagesOwned, ImagesDiscovered: s.imagesCovered,
+		ImagesFailed: s.failed, Requests: s.requests, Retries: s.retries, Skipped: s.skipped,
+		ImagesPending: s.pending, ImagesToList: s.toList, ImagesListed: s.listed, OldestListing: s.listingAge,
+		FirstSweepAt: s.firstSweep, SweepCalls: s.sweepCalls, Sweep: s.sweep, BudgetSharers: t.sharers,
+	}
+	if t.pacer != nil {
+		ts.BudgetPerMinute = t.pacer.PerMinute(hssclient.OpListContainers)
+		ts.BudgetLearned = t.pacer.Learned(hssclient.OpListContainers)
+	}
+	if !s.good.IsZero() {
+		ts.DataAge = now.Sub(s.good)
+	}
+	if snap := t.serving(now); snap != nil {
+		ts.Images, ts.Containers, ts.Hosts, ts.Pods = snap.images, snap.containers, snap.hosts, snap.pods
+	}
+	return ts
 }

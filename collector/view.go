@@ -50,10 +50,7 @@ func (e *Exporter) View(target string) (v TargetView, ok bool) {
 	if !ok {
 		return TargetView{}, false
 	}
-	v = TargetView{Target: t.name, RefreshInterval: t.cfg.RefreshInterval, MaxStaleness: t.cfg.MaxStaleness}
-	if v.RefreshInterval <= 0 {
-		v.RefreshInterval = defaultRefreshInterval
-	}
+	v = TargetView{Target: t.name, RefreshInterval: t.interval(), MaxStaleness: t.cfg.MaxStaleness}
 	if s := t.serving(e.opts.Now()); s != nil {
 		v.Images = imagesOf(s.entries)
 	}

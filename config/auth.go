@@ -29,6 +29,9 @@ func (v *validator) auth(t *Target, path string) {
 	if a.Metadata {
 		methods = append(methods, "metadata")
 	}
+	if a.OIDC != nil {
+		methods = append(methods, "oidc")
+	}
 	if v.set(p+".metadata_endpoint") && !a.Metadata {
 		v.errorf(v.at[p+".metadata_endpoint"], p+".metadata_endpoint", "only applies with metadata: true")
 	}
@@ -37,6 +40,8 @@ func (v *validator) auth(t *Target, path string) {
 		v.errorf(node, p, "set exactly one authentication method, found %s", strings.Join(methods, " and "))
 	case a.IAM != nil:
 		v.iam(a.IAM, t.Region, p+".iam")
+	case a.OIDC != nil:
+		v.oidc(a.OIDC, p+".oidc")
 	case a.Metadata:
 		a.MetadataEndpoint = DefaultMetadataEndpoint
 		if v.set(p + ".metadata_endpoint") {
@@ -92,14 +97,25 @@ func defaultIAMEndpoint(region string) string {
 	return "https://iam." + region + ".myhuaweicloud.com"
 }
 
-// fromEnv takes static credentials from the environment. Their values are
-// never part of a message, only the variable names.
+// fromEnv takes credentials from the environment, in the order Huawei's
+// SDK does: an identity provider with an ID token file first, then an
+// access key. Their values are never part of a message, only the variable
+// names.
 func (v *validator) fromEnv(a *Auth, p string, node *yaml.Node) {
+	idp, tokenFile := v.getenv(EnvIdpID), v.getenv(EnvIDTokenFile)
+	if idp != "" && tokenFile != "" {
+		v.oidcFromEnv(a, idp, tokenFile, p, node)
+		return
+	}
 	ak, sk := v.getenv(EnvAccessKey), v.getenv(EnvSecretKey)
 	switch {
+	case ak == "" && sk == "" && idp != "":
+		v.errorf(node, p, "%s is set but %s is empty", EnvIdpID, EnvIDTokenFile)
+	case ak == "" && sk == "" && tokenFile != "":
+		v.errorf(node, p, "%s is set but %s is empty", EnvIDTokenFile, EnvIdpID)
 	case ak == "" && sk == "":
-		v.errorf(node, p, "no authentication: set access_key with secret_key_file, iam, or metadata: true, "+
-			"or the environment variables %s and %s", EnvAccessKey, EnvSecretKey)
+		v.errorf(node, p, "no authentication: set access_key with secret_key_file, iam, oidc, or metadata: true, "+
+			"or the environment variables %s and %s (or %s and %s)", EnvAccessKey, EnvSecretKey, EnvIdpID, EnvIDTokenFile)
 	case ak == "":
 		v.errorf(node, p, "%s is set but %s is empty", EnvSecretKey, EnvAccessKey)
 	case sk == "":
@@ -131,7 +147,8 @@ func (v *validator) secret(p, key string, inline Secret, file *string, required 
 }
 
 // readSecret reads a secret file, dropping the trailing newline editors
-// and `echo` add. Messages name the file, never its content.
+// and `echo` add. Messages name neither the file nor its content: a secret
+// typed in place of the path would be quoted.
 func (v *validator) readSecret(path string, file *string) Secret {
 	n := v.at[path]
 	if *file == "" {
@@ -142,18 +159,37 @@ func (v *validator) readSecret(path string, file *string) Secret {
 	if !filepath.IsAbs(full) {
 		full = filepath.Join(v.baseDir, full)
 	}
-	if abs, err := filepath.Abs(full); err == nil {
-		full = abs
+	*file = absPath(full)
+	return v.readFile(n, path, *file, false)
+}
+
+// absPath makes a path absolute, from the working directory when relative.
+func absPath(file string) string {
+	if abs, err := filepath.Abs(file); err == nil {
+		return abs
 	}
-	*file = full
+	return file
+}
+
+// readFile reads the secret file full for the key at path (reported at n).
+// A path from the configuration is not quoted (a secret may have been typed
+// in its place); one from an environment variable is.
+func (v *validator) readFile(n *yaml.Node, path, full string, fromEnv bool) Secret {
+	file, note := "the file it names", " ("+pathHidden+")"
+	if fromEnv {
+		file, note = quote(full), ""
+	}
 	s, _, err := secretfile.Read(full)
 	switch {
 	case errors.Is(err, secretfile.ErrTooLarge):
-		v.errorf(n, path, "%s is larger than %d KiB; is it the right file?", quote(full), secretfile.MaxSize>>10)
+		v.errorf(n, path, "%s is larger than %d KiB; is it the right file?%s", file, secretfile.MaxSize>>10, note)
 	case errors.Is(err, secretfile.ErrEmpty):
-		v.errorf(n, path, "%s is empty", quote(full))
+		v.errorf(n, path, "%s is empty%s", file, note)
 	case err != nil:
-		v.errorf(n, path, "cannot read %s: %s", quote(full), err)
+		v.errorf(n, path, "cannot read %s: %s%s", file, err, note)
 	}
 	return Secret(s)
 }
+
+// pathHidden says why a message leaves out the path of a secret file.
+const pathHidden = "path not shown: values under auth may be secrets"

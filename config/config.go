@@ -18,12 +18,13 @@ type Config struct {
 
 // Global holds the defaults for every target.
 type Global struct {
-	RefreshInterval   time.Duration `yaml:"refresh_interval"`    // default 5m
-	RequestTimeout    time.Duration `yaml:"request_timeout"`     // default 30s
-	PageSize          int           `yaml:"page_size"`           // default 200 (10..200)
-	MaxConcurrency    int           `yaml:"max_concurrency"`     // default 4
-	RequestsPerSecond float64       `yaml:"requests_per_second"` // default 5
-	MaxStaleness      time.Duration `yaml:"max_staleness"`       // default 30m
+	RefreshInterval   time.Duration `yaml:"refresh_interval"`     // default 5m
+	RequestTimeout    time.Duration `yaml:"request_timeout"`      // default 30s
+	PageSize          int           `yaml:"page_size"`            // default 200 (10..200)
+	MaxConcurrency    int           `yaml:"max_concurrency"`      // default 4
+	RequestsPerSecond float64       `yaml:"requests_per_second"`  // default 5
+	APICallsPerMinute float64       `yaml:"api_calls_per_minute"` // default 5, per operation
+	MaxStaleness      time.Duration `yaml:"max_staleness"`        // default 30m
 }
 
 // Target is one HSS project in one region.
@@ -44,6 +45,7 @@ type Target struct {
 	PageSize          int           `yaml:"page_size"`
 	MaxConcurrency    int           `yaml:"max_concurrency"`
 	RequestsPerSecond float64       `yaml:"requests_per_second"`
+	APICallsPerMinute float64       `yaml:"api_calls_per_minute"`
 	MaxStaleness      time.Duration `yaml:"max_staleness"`
 }
 
@@ -62,9 +64,10 @@ type Auth struct {
 	IAM               *IAM   `yaml:"iam"`
 	Metadata          bool   `yaml:"metadata"`
 	MetadataEndpoint  string `yaml:"metadata_endpoint"` // default http://169.254.169.254
+	OIDC              *OIDC  `yaml:"oidc"`
 
-	// FromEnv is true when the file has no auth block and the access key
-	// came from HUAWEICLOUD_SDK_AK/SK (worth a log line at start).
+	// FromEnv is true when the file has no auth block and the credentials
+	// came from the HUAWEICLOUD_SDK_* variables (worth a log line at start).
 	FromEnv bool `yaml:"-"`
 }
 
@@ -75,6 +78,19 @@ type IAM struct {
 	Username     string `yaml:"username"`
 	Password     Secret `yaml:"password"`
 	PasswordFile string `yaml:"password_file"`
+}
+
+// OIDC is workload identity: an OpenID Connect ID token (on Kubernetes, a
+// projected service account token) exchanged at IAM for temporary keys.
+// The token itself is not kept: the client reads the file afresh for every
+// exchange, as the kubelet rotates it.
+type OIDC struct {
+	IdpID       string `yaml:"idp_id"`        // the IAM identity provider, protocol OpenID Connect
+	IDTokenFile string `yaml:"id_token_file"` // absolute after Load
+	// Endpoint is the IAM endpoint; empty after Load when neither the file
+	// nor HUAWEICLOUD_SDK_IAM_ENDPOINT gives one, which leaves the default
+	// (IAM's global endpoint) to the client.
+	Endpoint string `yaml:"endpoint"`
 }
 
 // Images selects which images a target lists containers for.
@@ -116,6 +132,9 @@ const (
 	DefaultPageSize          = 200
 	DefaultMaxConcurrency    = 4
 	DefaultRequestsPerSecond = 5.0
+	// DefaultAPICallsPerMinute is HSS's documented limit: "a single user
+	// or IP address can access an API for up to five times/minute".
+	DefaultAPICallsPerMinute = 5.0
 	DefaultMaxStaleness      = 30 * time.Minute
 	DefaultMetadataEndpoint  = "http://169.254.169.254"
 
@@ -137,6 +156,9 @@ const (
 	EnvSecretKey     = "HUAWEICLOUD_SDK_SK"
 	EnvSecurityToken = "HUAWEICLOUD_SDK_SECURITY_TOKEN"
 	EnvProjectID     = "HUAWEICLOUD_SDK_PROJECT_ID"
+	EnvIdpID         = "HUAWEICLOUD_SDK_IDP_ID"
+	EnvIDTokenFile   = "HUAWEICLOUD_SDK_ID_TOKEN_FILE"
+	EnvIAMEndpoint   = "HUAWEICLOUD_SDK_IAM_ENDPOINT"
 )
 
 // Authentication methods, as returned by Auth.Method.
@@ -144,21 +166,40 @@ const (
 	MethodAKSK     = "aksk"
 	MethodIAM      = "iam"
 	MethodMetadata = "metadata"
+	MethodOIDC     = "oidc"
 )
 
-// Method names the authentication method after Load: "aksk" (from the
-// file or the environment), "iam" or "metadata"; "" for an Auth that did
-// not come from Load.
+// Method names the authentication method after Load: "aksk" or "oidc"
+// (from the file or the environment), "iam" or "metadata"; "" for an Auth
+// that did not come from Load.
 func (a Auth) Method() string {
 	switch {
 	case a.IAM != nil:
 		return MethodIAM
 	case a.Metadata:
 		return MethodMetadata
+	case a.OIDC != nil:
+		return MethodOIDC
 	case a.AccessKey != "":
 		return MethodAKSK
 	}
 	return ""
+}
+
+// Identity names the user HSS counts this authentication's calls
+// against: the access key, the IAM user, the ECS agency behind the
+// metadata service, or the identity provider whose federated user the ID
+// token maps to. Targets with one identity share one call budget.
+func (a Auth) Identity() string {
+	switch a.Method() {
+	case MethodIAM:
+		return "iam:" + a.IAM.Domain + "/" + a.IAM.Username
+	case MethodMetadata:
+		return "agency:" + a.MetadataEndpoint
+	case MethodOIDC:
+		return "oidc:" + a.OIDC.IdpID
+	}
+	return "ak:" + a.AccessKey
 }
 
 // Selects reports whether a discovered image is listed: it matches one

@@ -18,7 +18,7 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // developer's own Huawei credentials cannot change a test's outcome.
 func noEnv(t *testing.T) {
 	t.Helper()
-	for _, k := range []string{EnvAccessKey, EnvSecretKey, EnvSecurityToken, EnvProjectID} {
+	for _, k := range []string{EnvAccessKey, EnvSecretKey, EnvSecurityToken, EnvProjectID, EnvIdpID, EnvIDTokenFile, EnvIAMEndpoint} {
 		t.Setenv(k, "")
 	}
 }
@@ -45,7 +45,7 @@ func TestLoadGood(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, Global{
 		RefreshInterval: 2 * time.Minute, RequestTimeout: 20 * time.Second, PageSize: 100,
-		MaxConcurrency: 8, RequestsPerSecond: 2.5, MaxStaleness: 24 * time.Hour,
+		MaxConcurrency: 8, RequestsPerSecond: 2.5, APICallsPerMinute: 30, MaxStaleness: 24 * time.Hour,
 	}, cfg.Global)
 	require.Len(t, cfg.Targets, 4)
 
@@ -103,12 +103,12 @@ targets:
 	require.NoError(t, err)
 	want := Global{
 		RefreshInterval: 5 * time.Minute, RequestTimeout: 30 * time.Second, PageSize: 200,
-		MaxConcurrency: 4, RequestsPerSecond: 5, MaxStaleness: 30 * time.Minute,
+		MaxConcurrency: 4, RequestsPerSecond: 5, APICallsPerMinute: 5, MaxStaleness: 30 * time.Minute,
 	}
 	require.Equal(t, want, cfg.Global)
 	tg := cfg.Targets[0]
 	require.Equal(t, want, Global{tg.RefreshInterval, tg.RequestTimeout, tg.PageSize,
-		tg.MaxConcurrency, tg.RequestsPerSecond, tg.MaxStaleness})
+		tg.MaxConcurrency, tg.RequestsPerSecond, tg.APICallsPerMinute, tg.MaxStaleness})
 	require.Empty(t, tg.Endpoint, "the client picks the regional endpoint")
 	require.False(t, tg.ContainerInfo)
 }

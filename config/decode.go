@@ -31,6 +31,9 @@ type decoder struct {
 	// when a list item was empty and skipped.
 	targetPaths []string
 	budget      int
+	// secret, authDefined and public mark the nodes under auth (see
+	// markSecrets).
+	secret, authDefined, public map[*yaml.Node]bool
 }
 
 // field is one known key of a mapping and what to do with its value.
@@ -88,17 +91,21 @@ func (d *decoder) mapping(n *yaml.Node, path string, fields []field) {
 			d.errorf(p.key, path, "keys must be plain names")
 			continue
 		}
+		f := findField(fields, key)
 		if first, dup := seen[key]; dup {
-			d.errorf(p.key, join(path, key), "duplicate key (first at line %d)", first.Line)
+			keyPath := join(path, key)
+			if f == nil && underAuth(path) {
+				keyPath = path // an unknown key under auth is not quoted, not even in the path
+			}
+			d.errorf(p.key, keyPath, "duplicate key (first at line %d)", first.Line)
 			continue
 		}
 		seen[key] = p.key
-		f := findField(fields, key)
 		if f == nil {
-			d.errorf(p.key, path, "unknown key %s (known keys: %s)", quote(key), fieldNames(fields))
+			d.unknownKey(p.key, path, fields)
 			continue
 		}
-		if v := d.resolve(p.val); v != nil {
+		if v := d.resolve(p.val); v != nil && !d.borrowsSecret(p.val, v, join(path, key)) {
 			f.set(d, v, join(path, key))
 		}
 	}
@@ -199,7 +206,10 @@ func kindName(n *yaml.Node) string {
 		case "!!bool":
 			return "true or false"
 		}
-		return "a " + strings.TrimPrefix(n.ShortTag(), "!!") + " value"
+		if tag := n.ShortTag(); strings.HasPrefix(tag, "!!") {
+			return "a " + strings.TrimPrefix(tag, "!!") + " value"
+		}
+		return "a value with a custom tag" // the tag is the user's text: not quoted
 	}
 	return "something else"
 }
@@ -229,7 +239,9 @@ func (d *decoder) seq(n *yaml.Node, path string, each func(item *yaml.Node, path
 			return
 		}
 		if v := d.resolve(item); v != nil {
-			each(v, p)
+			if !d.borrowsSecret(item, v, p) {
+				each(v, p)
+			}
 		} else {
 			d.errorf(item, p, "empty list item")
 		}

@@ -1,6 +1,9 @@
 package config
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,4 +26,29 @@ func TestExampleIsValid(t *testing.T) {
 	require.True(t, tg.Images.Selects("swr.cn-north-4.myhuaweicloud.com/team/api"))
 	require.False(t, tg.Images.Selects("swr.cn-north-4.myhuaweicloud.com/team/api-debug"))
 	require.False(t, tg.Images.Selects("docker.io/nginx"))
+}
+
+// The example's commented OIDC block must validate once uncommented.
+func TestExampleOIDCBlockIsValid(t *testing.T) {
+	noEnv(t)
+	var block []string
+	for _, line := range strings.Split(Example(), "\n") {
+		trimmed := strings.TrimSpace(line)
+		if trimmed == "# oidc:" {
+			block = []string{"oidc:"}
+		} else if len(block) > 0 && strings.HasPrefix(trimmed, "#   ") {
+			block = append(block, "  "+strings.TrimPrefix(trimmed, "# "))
+		} else if len(block) > 0 {
+			break
+		}
+	}
+	require.Len(t, block, 4, "idp_id, id_token_file and endpoint under oidc:")
+	dir := t.TempDir()
+	token := filepath.Join(dir, "oidc-token")
+	require.NoError(t, os.WriteFile(token, []byte("jwt"), 0o600))
+	text := strings.ReplaceAll(withAuth(block...), "/var/run/secrets/tokens/oidc-token", token)
+	cfg, err := Parse([]byte(text), dir)
+	require.NoError(t, err, text)
+	require.Equal(t, &OIDC{IdpID: "my-cce-idp", IDTokenFile: token, Endpoint: "https://iam.myhuaweicloud.com"},
+		cfg.Targets[0].Auth.OIDC)
 }

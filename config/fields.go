@@ -34,7 +34,7 @@ func boolField(key string, dst *bool) field {
 			return
 		}
 		if n.Decode(dst) != nil {
-			d.errorf(n, path, "expected true or false, got %s", quote(n.Value))
+			d.errorf(n, path, "expected true or false, got %s", d.shown(n, path))
 			return
 		}
 		d.at[path] = n
@@ -48,7 +48,7 @@ func intField(key string, dst *int) field {
 		}
 		// yaml.v3 would truncate 1.5 to 1; only a plain integer will do.
 		if n.ShortTag() != "!!int" || n.Decode(dst) != nil {
-			d.errorf(n, path, "expected an integer, got %s", quote(n.Value))
+			d.errorf(n, path, "expected an integer, got %s", d.shown(n, path))
 			return
 		}
 		d.at[path] = n
@@ -62,7 +62,7 @@ func floatField(key string, dst *float64) field {
 		}
 		if n.Decode(dst) != nil || math.IsNaN(*dst) || math.IsInf(*dst, 0) {
 			*dst = 0
-			d.errorf(n, path, "expected a finite number, got %s", quote(n.Value))
+			d.errorf(n, path, "expected a finite number, got %s", d.shown(n, path))
 			return
 		}
 		d.at[path] = n
@@ -76,7 +76,7 @@ func durField(key string, dst *time.Duration) field {
 		}
 		v, err := parseDuration(n.Value)
 		if err != nil {
-			d.errorf(n, path, "%s is not a duration; use a number with a unit, e.g. 30s, 5m, 1h30m or 1d", quote(n.Value))
+			d.errorf(n, path, "%s is not a duration; use a number with a unit, e.g. 30s, 5m, 1h30m or 1d", d.shown(n, path))
 			return
 		}
 		*dst, d.at[path] = v, n

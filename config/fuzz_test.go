@@ -11,7 +11,7 @@ import (
 // it accepts is really valid. Seeds: the example, the test files, and
 // the corpus under testdata/fuzz/FuzzParse.
 func FuzzParse(f *testing.F) {
-	for _, k := range []string{EnvAccessKey, EnvSecretKey, EnvSecurityToken, EnvProjectID} {
+	for _, k := range []string{EnvAccessKey, EnvSecretKey, EnvSecurityToken, EnvProjectID, EnvIdpID, EnvIDTokenFile, EnvIAMEndpoint} {
 		f.Setenv(k, "")
 	}
 	f.Add([]byte(Example()))

@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,16 +13,24 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/hss-exporter/hss_exporter/internal/boundedfile"
 )
+
+// MaxFileSize bounds the configuration file (and --web.config.file): a
+// real one is a few KiB, even with a thousand static images.
+const MaxFileSize = 10 << 20
 
 // Load reads, validates and resolves the configuration file at path.
 // Relative *_file paths are taken from the file's directory. A problem
 // with the content is reported as *Errors listing every problem with its
-// line; a file that cannot be read gives the plain os error.
+// line. A file that cannot be read, or is no regular file of at most
+// MaxFileSize (a device, a FIFO, a log), gives one line naming the path
+// and why; nothing of such a file is read, and opening it never blocks.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, _, err := boundedfile.Read(path, MaxFileSize)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return parse(data, filepath.Dir(path), path)
 }
@@ -50,6 +59,7 @@ func parse(data []byte, baseDir, file string) (cfg *Config, err error) {
 	root := d.document(data)
 	if root != nil {
 		d.at[""] = root
+		d.markSecrets(root)
 		d.mapping(root, "", rootFields(cfg))
 	}
 	switch {
@@ -61,6 +71,7 @@ func parse(data []byte, baseDir, file string) (cfg *Config, err error) {
 		v.config(cfg)
 	}
 	if len(errs.List) > 0 {
+		d.scrub()
 		errs.sort()
 		return nil, errs
 	}
@@ -168,7 +179,7 @@ func rootFields(c *Config) []field {
 		mapField("global", func() []field {
 			g := &c.Global
 			return settingsFields(&g.RefreshInterval, &g.RequestTimeout, &g.PageSize,
-				&g.MaxConcurrency, &g.RequestsPerSecond, &g.MaxStaleness)
+				&g.MaxConcurrency, &g.RequestsPerSecond, &g.APICallsPerMinute, &g.MaxStaleness)
 		}),
 		{"targets", func(d *decoder, n *yaml.Node, path string) {
 			d.seq(n, path, func(item *yaml.Node, p string) {
@@ -188,13 +199,14 @@ func rootFields(c *Config) []field {
 
 // settingsFields are the keys shared by global and every target.
 func settingsFields(refresh, timeout *time.Duration, pageSize, maxConc *int,
-	rps *float64, staleness *time.Duration) []field {
+	rps, callsPerMinute *float64, staleness *time.Duration) []field {
 	return []field{
 		durField("refresh_interval", refresh),
 		durField("request_timeout", timeout),
 		intField("page_size", pageSize),
 		intField("max_concurrency", maxConc),
 		floatField("requests_per_second", rps),
+		floatField("api_calls_per_minute", callsPerMinute),
 		durField("max_staleness", staleness),
 	}
 }
@@ -211,7 +223,7 @@ func targetFields(t *Target) []field {
 		boolField("container_info", &t.ContainerInfo),
 	}
 	return append(fields, settingsFields(&t.RefreshInterval, &t.RequestTimeout, &t.PageSize,
-		&t.MaxConcurrency, &t.RequestsPerSecond, &t.MaxStaleness)...)
+		&t.MaxConcurrency, &t.RequestsPerSecond, &t.APICallsPerMinute, &t.MaxStaleness)...)
 }
 
 func authFields(a *Auth) []field {
@@ -228,6 +240,18 @@ func authFields(a *Auth) []field {
 		}),
 		boolField("metadata", &a.Metadata),
 		strField("metadata_endpoint", &a.MetadataEndpoint),
+		mapField("oidc", func() []field {
+			a.OIDC = &OIDC{}
+			return oidcFields(a.OIDC)
+		}),
+	}
+}
+
+func oidcFields(o *OIDC) []field {
+	return []field{
+		strField("idp_id", &o.IdpID),
+		strField("id_token_file", &o.IDTokenFile),
+		strField("endpoint", &o.Endpoint),
 	}
 }
 

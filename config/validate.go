@@ -62,7 +62,8 @@ func (v *validator) target(t *Target, path string, g settingsRef, names map[stri
 	switch {
 	case v.set(path+".region") && !regionRE.MatchString(t.Region):
 		v.errorf(v.at[path+".region"], path+".region",
-			"%s is not a region ID; expected lowercase <geo>-<area>-<number>, e.g. cn-north-4 or ap-southeast-1", quote(t.Region))
+			"%s is not a region ID; expected lowercase <geo>-<area>-<number>, e.g. cn-north-4 or ap-southeast-1",
+			v.shown(v.at[path+".region"], path+".region"))
 	case t.Region == "" && !v.bad[path+".region"]:
 		v.errorf(node, path, "region is required, e.g. region: cn-north-4")
 	}
@@ -90,9 +91,9 @@ func (v *validator) targetName(name, path string, node *yaml.Node, names map[str
 	case len(name) > maxNameLen:
 		v.errorf(n, p, "is %d characters long; the limit is %d", len(name), maxNameLen)
 	case !nameRE.MatchString(name):
-		v.errorf(n, p, "%s may only hold letters, digits and _ . : -", quote(name))
+		v.errorf(n, p, "%s may only hold letters, digits and _ . : -", v.shown(n, p))
 	case names[name] != nil:
-		v.errorf(n, p, "duplicate target name %s (first at line %d)", quote(name), names[name].Line)
+		v.errorf(n, p, "duplicate target name %s (first at line %d)", v.shown(n, p), names[name].Line)
 	default:
 		names[name] = n
 	}
@@ -112,7 +113,11 @@ func (v *validator) projectID(t *Target, path string, node *yaml.Node) {
 		n, p = node, p+" (from "+EnvProjectID+")"
 	}
 	if !projectIDRE.MatchString(t.ProjectID) {
-		v.errorf(n, p, "%s is not a project ID; expected letters, digits, - or _ (usually 32 hex digits)", quote(t.ProjectID))
+		shown := quote(t.ProjectID) // from the environment: no secret
+		if n != node {
+			shown = v.shown(n, p)
+		}
+		v.errorf(n, p, "%s is not a project ID; expected letters, digits, - or _ (usually 32 hex digits)", shown)
 	}
 }
 
@@ -120,7 +125,12 @@ func (v *validator) projectID(t *Target, path string, node *yaml.Node) {
 // callers can append API paths. The value is not quoted in messages: a
 // URL may carry credentials.
 func (v *validator) url(s, path, example string) string {
-	n := v.at[path]
+	return v.urlAt(v.at[path], s, path, example)
+}
+
+// urlAt is url for a value that comes from elsewhere than key path (the
+// environment), reported at node n.
+func (v *validator) urlAt(n *yaml.Node, s, path, example string) string {
 	u, err := url.Parse(s)
 	switch {
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
@@ -137,22 +147,22 @@ func (v *validator) url(s, path, example string) string {
 type settingsRef struct {
 	refresh, timeout, staleness *time.Duration
 	pageSize, maxConc           *int
-	rps                         *float64
+	rps, callsPerMinute         *float64
 }
 
 func globalRef(g *Global) settingsRef {
 	return settingsRef{&g.RefreshInterval, &g.RequestTimeout, &g.MaxStaleness,
-		&g.PageSize, &g.MaxConcurrency, &g.RequestsPerSecond}
+		&g.PageSize, &g.MaxConcurrency, &g.RequestsPerSecond, &g.APICallsPerMinute}
 }
 
 func targetRef(t *Target) settingsRef {
 	return settingsRef{&t.RefreshInterval, &t.RequestTimeout, &t.MaxStaleness,
-		&t.PageSize, &t.MaxConcurrency, &t.RequestsPerSecond}
+		&t.PageSize, &t.MaxConcurrency, &t.RequestsPerSecond, &t.APICallsPerMinute}
 }
 
 func defaultsRef() settingsRef {
 	g := Global{DefaultRefreshInterval, DefaultRequestTimeout, DefaultPageSize,
-		DefaultMaxConcurrency, DefaultRequestsPerSecond, DefaultMaxStaleness}
+		DefaultMaxConcurrency, DefaultRequestsPerSecond, DefaultAPICallsPerMinute, DefaultMaxStaleness}
 	return globalRef(&g)
 }
 
@@ -177,6 +187,9 @@ func (v *validator) checkSettings(prefix string, s settingsRef) bool {
 		"%d is out of range 1..%d", *s.maxConc, MaxConcurrencyLimit)
 	check("requests_per_second", *s.rps <= 0,
 		"must be greater than 0, got %s", strconv.FormatFloat(*s.rps, 'g', -1, 64))
+	check("api_calls_per_minute", *s.callsPerMinute <= 0,
+		"must be greater than 0 (calls of each HSS API a minute; HSS documents 5), got %s",
+		strconv.FormatFloat(*s.callsPerMinute, 'g', -1, 64))
 	return ok
 }
 
@@ -193,6 +206,7 @@ func (v *validator) inherit(prefix string, s, base settingsRef) {
 	fill("page_size", func() { *s.pageSize = *base.pageSize })
 	fill("max_concurrency", func() { *s.maxConc = *base.maxConc })
 	fill("requests_per_second", func() { *s.rps = *base.rps })
+	fill("api_calls_per_minute", func() { *s.callsPerMinute = *base.callsPerMinute })
 }
 
 // crossCheck compares the resolved durations. For a target, only a pair
@@ -236,7 +250,7 @@ func (d *decoder) staticImage(s StaticImage, path string, seen map[string]*yaml.
 	case s.Digest != "":
 		if !digestRE.MatchString(s.Digest) {
 			d.errorf(d.at[path+".digest"], path+".digest",
-				"%s is not an image digest; expected sha256:<64 lowercase hex digits>", quote(s.Digest))
+				"%s is not an image digest; expected sha256:<64 lowercase hex digits>", d.shown(d.at[path+".digest"], path+".digest"))
 		}
 		key = s.Digest
 	case s.Name != "":

@@ -77,11 +77,13 @@ func TestPrometheusRule(t *testing.T) {
 }
 
 // kustomizations are the directories with a kustomization: the single
-// replica, the parts it shares, and the sharded layout.
-var kustomizations = []string{"kubernetes", "kubernetes/common", "kubernetes/sharded"}
+// replica, the parts it shares, the sharded layout, and the single replica
+// with OIDC workload identity (beside kubernetes/, not in it: kustomize
+// refuses an overlay inside the base it builds on).
+var kustomizations = []string{"kubernetes", "kubernetes/common", "kubernetes/sharded", "kubernetes-oidc"}
 
-// TestKustomization checks that every resource listed exists and every
-// manifest in the directory is listed.
+// TestKustomization checks that every resource and patch file listed
+// exists and every manifest in the directory is listed.
 func TestKustomization(t *testing.T) {
 	for _, dir := range kustomizations {
 		t.Run(dir, func(t *testing.T) {
@@ -94,6 +96,13 @@ func TestKustomization(t *testing.T) {
 					path = filepath.Join(path, "kustomization.yaml")
 				}
 				require.FileExists(t, path)
+			}
+			patches, _ := k["patches"].([]any)
+			for _, p := range patches {
+				if file, ok := p.(map[string]any)["path"].(string); ok {
+					listed = append(listed, file)
+					require.FileExists(t, filepath.Join(dir, file))
+				}
 			}
 			files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
 			require.NoError(t, err)
@@ -116,9 +125,12 @@ func TestKustomizeBuild(t *testing.T) {
 		kinds   []string
 		notKind string
 		extra   string
+		absent  string
 	}{
-		{"kubernetes", []string{"ConfigMap", "Secret", "Deployment", "Service", "ServiceMonitor", "PrometheusRule"}, "StatefulSet", ""},
-		{"kubernetes/sharded", []string{"ConfigMap", "Secret", "StatefulSet", "Service", "ServiceMonitor", "PrometheusRule"}, "Deployment", "  clusterIP: None\n"},
+		{"kubernetes", []string{"ConfigMap", "Secret", "Deployment", "Service", "ServiceMonitor", "PrometheusRule"}, "StatefulSet", "", ""},
+		{"kubernetes/sharded", []string{"ConfigMap", "Secret", "StatefulSet", "Service", "ServiceMonitor", "PrometheusRule"}, "Deployment", "  clusterIP: None\n", ""},
+		{"kubernetes-oidc", []string{"ConfigMap", "ServiceAccount", "Deployment", "Service", "ServiceMonitor", "PrometheusRule"}, "Secret",
+			"          - serviceAccountToken:\n              audience: hss-exporter\n", "hss-exporter-credentials"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.dir, func(t *testing.T) {
@@ -133,6 +145,9 @@ func TestKustomizeBuild(t *testing.T) {
 			require.Equal(t, 6, strings.Count(text, "    app.kubernetes.io/part-of: hss-exporter\n"))
 			require.Contains(t, text, "image: ghcr.io/hss-exporter/hss_exporter:latest")
 			require.Contains(t, text, tt.extra)
+			if tt.absent != "" {
+				require.NotContains(t, text, tt.absent)
+			}
 		})
 	}
 }

@@ -36,6 +36,7 @@ global:
   request_timeout: 5s
   max_staleness: 2m
   requests_per_second: 50
+  api_calls_per_minute: 60000
 targets:
   - name: e2e
     region: %s

@@ -207,10 +207,21 @@ func (a *iamAuth) fetchToken(ctx context.Context) (string, time.Time, error) {
 	return token, expires, err
 }
 
-// iamError turns a failed IAM answer into an APIError. IAM speaks Keystone
-// ({"error":{"code":401,"message":...,"title":...}}); its gateway speaks
-// {"error_code","error_msg"}. The password is cut out of whatever comes back.
+// iamError turns IAM's refusal of a password token request into an
+// APIError, the password cut out of whatever comes back.
 func iamError(resp *http.Response, data []byte, password string) *APIError {
+	e := iamAnswerError(OpIAMToken, resp, data, password)
+	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusBadRequest {
+		e.Hint = hintIAMRejected
+	}
+	return e
+}
+
+// iamAnswerError turns a failed IAM answer to op into an APIError. IAM
+// speaks Keystone ({"error":{"code":401,"message":...,"title":...}}); its
+// gateway speaks {"error_code","error_msg"}. The secrets sent, and any
+// X-Subject-Token, are cut out of whatever comes back.
+func iamAnswerError(op string, resp *http.Response, data []byte, secrets ...string) *APIError {
 	var body struct {
 		ErrorCode string `json:"error_code"`
 		ErrorMsg  string `json:"error_msg"`
@@ -233,27 +244,16 @@ func iamError(resp *http.Response, data []byte, password string) *APIError {
 	if requestID == "" {
 		requestID = resp.Header.Get("X-Request-Id")
 	}
-	// Every field is cleaned: a hostile proxy can echo the password or the
-	// token in any of them.
-	redact := func(s string) string {
-		for _, secret := range []string{password, resp.Header.Get("X-Subject-Token")} {
-			if secret != "" {
-				s = strings.ReplaceAll(s, secret, "[REDACTED]")
-			}
-		}
-		return s
-	}
-	e := &APIError{
-		Operation:  OpIAMToken,
+	// Every field is cleaned: a hostile proxy can echo a password or a
+	// token in any of them, in any case or encoding.
+	r := newRedactor(append(secrets, resp.Header.Get("X-Subject-Token"))...)
+	return &APIError{
+		Operation:  op,
 		StatusCode: resp.StatusCode,
-		Code:       cleanText(redact(code), 64),
-		Message:    cleanText(redact(msg), maxErrorMessage),
-		RequestID:  cleanText(redact(requestID), 128),
+		Code:       cleanText(r.clean(code), 64),
+		Message:    cleanText(r.clean(msg), maxErrorMessage),
+		RequestID:  cleanText(r.clean(requestID), 128),
 	}
-	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusBadRequest {
-		e.Hint = hintIAMRejected
-	}
-	return e
 }
 
 // doBounded sends req, reports the attempt to obs and reads at most limit

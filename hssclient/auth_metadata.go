@@ -2,8 +2,6 @@ package hssclient
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -104,24 +102,7 @@ func (a *metadataAuth) fetch(ctx context.Context) (tempCredentials, time.Time, e
 		// The body is not quoted: a misbehaving proxy could echo keys in it.
 		return none, time.Time{}, &APIError{Operation: OpMetadata, StatusCode: resp.StatusCode}
 	}
-	var answer struct {
-		Credential struct {
-			Access        string `json:"access"`
-			Secret        string `json:"secret"`
-			SecurityToken string `json:"securitytoken"`
-			ExpiresAt     string `json:"expires_at"`
-		} `json:"credential"`
-	}
-	if err := json.Unmarshal(data, &answer); err != nil {
-		return none, time.Time{}, &DecodeError{Operation: OpMetadata, Err: safeJSONError(err)}
-	}
-	c := answer.Credential
-	if c.Access == "" || c.Secret == "" || c.SecurityToken == "" {
-		return none, time.Time{}, &DecodeError{Operation: OpMetadata,
-			Err: errors.New("credential.access, credential.secret or credential.securitytoken is missing")}
-	}
-	expires, err := parseExpiry(OpMetadata, "credential.expires_at", c.ExpiresAt)
-	return tempCredentials{access: c.Access, secret: c.Secret, token: c.SecurityToken}, expires, err
+	return decodeTemporaryKeys(OpMetadata, data)
 }
 
 // credRetryAfterFailure is how long a still-valid credential is used after a
@@ -146,7 +127,10 @@ type credCache[T any] struct {
 	expiresAt time.Time
 	failErr   error
 	failUntil time.Time
-	inflight  *credFlight[T]
+	// refused: the last fetch was refused (4xx) and left no credential;
+	// the next invalidate, for that refusal, is told so once.
+	refused  bool
+	inflight *credFlight[T]
 }
 
 // credFlight is one fetch in progress; done closes when it ends.
@@ -224,6 +208,7 @@ func (c *credCache[T]) lead(ctx context.Context, f *credFlight[T]) (T, error) {
 	case c.cooldown > 0 && rejected(err):
 		c.failErr, c.failUntil = err, now.Add(c.cooldown)
 	}
+	c.refused = err != nil && rejected(err)
 	c.inflight = nil
 	f.val, f.err = val, err
 	f.abandoned = err != nil && ctx.Err() != nil
@@ -232,13 +217,17 @@ func (c *credCache[T]) lead(ctx context.Context, f *credFlight[T]) (T, error) {
 }
 
 // invalidate drops the credential. It reports whether a new one may be
-// fetched: not while a rejection is being remembered.
+// fetched: not while a rejection is being remembered, nor when the 401 at
+// hand was the fetch's own refusal, which asking again at once would only
+// repeat.
 func (c *credCache[T]) invalidate() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var zero T
 	c.val, c.have = zero, false
-	return c.failErr == nil || !c.now().Before(c.failUntil)
+	ownRefusal := c.refused
+	c.refused = false
+	return !ownRefusal && (c.failErr == nil || !c.now().Before(c.failUntil))
 }
 
 // forgetFailure ends a remembered rejection early, because the credentials

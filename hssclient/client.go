@@ -24,14 +24,18 @@ type Config struct {
 	HTTPClient *http.Client // default: a client with transport timeouts and no redirects
 	UserAgent  string       // default "hss_exporter"
 
-	PageSize          int           // default 200; stepped down to 100, 50, then 10, on a 400
-	RequestsPerSecond float64       // token bucket rate; 0 = unlimited
-	Burst             int           // default max(1, RequestsPerSecond)
-	MaxConcurrency    int           // in-flight requests; 0 = unlimited
-	MaxRetries        int           // retries per request; default 4; negative = none
-	RequestTimeout    time.Duration // per attempt; default 30s
-	MaxPages          int           // cap on pages per listing; default 10000
-	MaxBodyBytes      int64         // cap on a response body; default 64 MiB
+	PageSize          int     // default 200; stepped down to 100, 50, then 10, on a 400
+	RequestsPerSecond float64 // token bucket rate, a ceiling within Budget; 0 = unlimited
+	// Budget, when set, limits the calls of each operation per minute; it
+	// is shared by every client that calls HSS as the same user. A 429
+	// then waits out its window in the budget instead of backing off.
+	Budget         *Budget
+	Burst          int           // default max(1, RequestsPerSecond)
+	MaxConcurrency int           // in-flight requests; 0 = unlimited
+	MaxRetries     int           // retries per request; default 4; negative = none
+	RequestTimeout time.Duration // per attempt; default 30s
+	MaxPages       int           // cap on pages per listing; default 10000
+	MaxBodyBytes   int64         // cap on a 200 answer; default 1 MiB + 8 KiB per row asked for
 
 	RetryBaseDelay    time.Duration // first backoff step for 5xx and network errors; default 500ms
 	ThrottleBaseDelay time.Duration // first backoff step for 429 without Retry-After; default 2s
@@ -56,7 +60,6 @@ const (
 	DefaultMaxRetries     = 4
 	DefaultRequestTimeout = 30 * time.Second
 	DefaultMaxPages       = 10000
-	DefaultMaxBodyBytes   = 64 << 20
 )
 
 // New returns a client for cfg, or an error naming what is missing.
@@ -108,9 +111,6 @@ func applyDefaults(cfg *Config) {
 	if cfg.MaxPages <= 0 {
 		cfg.MaxPages = DefaultMaxPages
 	}
-	if cfg.MaxBodyBytes <= 0 {
-		cfg.MaxBodyBytes = DefaultMaxBodyBytes
-	}
 	if cfg.RetryBaseDelay <= 0 {
 		cfg.RetryBaseDelay = 500 * time.Millisecond
 	}
@@ -160,7 +160,7 @@ func (c *Client) ListLocalImageContainers(ctx context.Context, req ListContainer
 	setIfNotEmpty(q, "agent_id", req.AgentID)
 	setPaging(q, req.Offset, req.Limit)
 	var page ContainerPage
-	if err := c.get(ctx, OpListContainers, "image/local/containers", q, &page); err != nil {
+	if err := c.get(ctx, OpListContainers, "image/local/containers", q, page.stream(req.Offset)); err != nil {
 		return nil, err
 	}
 	return &page, nil
@@ -181,7 +181,7 @@ func (c *Client) ListImageLocal(ctx context.Context, req ListImagesRequest) (*Im
 	setBool(q, "has_container", req.HasContainer)
 	setPaging(q, req.Offset, req.Limit)
 	var page ImagePage
-	if err := c.get(ctx, OpListImages, "image/local-repositories", q, &page); err != nil {
+	if err := c.get(ctx, OpListImages, "image/local-repositories", q, page.stream(req.Offset)); err != nil {
 		return nil, err
 	}
 	return &page, nil

@@ -112,7 +112,7 @@ func TestImageQueryLeavesUnsetFiltersOut(t *testing.T) {
 	var query string
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		query = r.URL.RawQuery
-		writeJSON(w, 200, map[string]any{"total_num": 0, "data_list": nil})
+		writeJSON(w, 200, map[string]any{"total_num": 0, "data_list": []any{}})
 	}, nil)
 	yes := true
 	_, err := c.ListImageLocal(context.Background(), ListImagesRequest{HasContainer: &yes, Limit: 50})
@@ -173,7 +173,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 			writeJSON(w, 429, map[string]string{"error_code": "APIG.0308", "error_msg": "over ratelimit, limit:5, time:1 second"})
 			return
 		}
-		writeJSON(w, 200, map[string]any{"total_num": 0})
+		writeJSON(w, 200, map[string]any{"total_num": 0, "data_list": []any{}})
 	}, func(cfg *Config) { cfg.MaxRetryDelay = time.Minute })
 	c.sleep = func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil }
 	_, err := c.ListLocalImageContainers(context.Background(), ListContainersRequest{})
@@ -270,7 +270,7 @@ func TestConcurrencyCap(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 		inFlight.Add(-1)
-		writeJSON(w, 200, map[string]any{"total_num": 0})
+		writeJSON(w, 200, map[string]any{"total_num": 0, "data_list": []any{}})
 	}, func(cfg *Config) { cfg.MaxConcurrency = 3 })
 	var wg sync.WaitGroup
 	for range 12 {
@@ -285,7 +285,7 @@ func TestConcurrencyCap(t *testing.T) {
 
 func TestRateLimit(t *testing.T) {
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 200, map[string]any{"total_num": 0})
+		writeJSON(w, 200, map[string]any{"total_num": 0, "data_list": []any{}})
 	}, func(cfg *Config) { cfg.RequestsPerSecond = 20; cfg.Burst = 1 })
 	start := time.Now()
 	for range 11 {

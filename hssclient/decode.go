@@ -7,17 +7,10 @@ import (
 	"strings"
 )
 
-// decodeJSON decodes a 200 answer into out. The error never quotes the
-// body: a hostile or broken server could put anything there, a number of a
-// million digits included.
-func decodeJSON(op string, body []byte, out any) error {
-	if err := json.Unmarshal(body, out); err != nil {
-		return &DecodeError{Operation: op, Err: safeJSONError(err)}
-	}
-	return nil
-}
-
-// DecodeError reports a 200 answer whose body is not the expected JSON.
+// DecodeError reports a 200 answer that is not what was asked for: not
+// the expected JSON, larger than its cap, or no whole page (total_num or
+// data_list missing or null, or no row on a first page that total_num
+// says has some). Its message never quotes the body.
 type DecodeError struct {
 	Operation string
 	Err       error

@@ -112,10 +112,20 @@ func (e *NetworkError) Error() string { return e.Operation + ": " + e.Err.Error(
 func (e *NetworkError) Unwrap() error { return e.Err }
 
 // IsCredentialError reports whether err came from fetching credentials (an
-// IAM token or the metadata service's temporary keys) rather than from the
-// HSS API: until that works again, no API call can be authorised.
+// IAM token, the metadata service's temporary keys, or the OIDC exchange and
+// its ID token file) rather than from the HSS API: until that works again,
+// no API call can be authorised.
 func IsCredentialError(err error) bool {
-	credOp := func(op string) bool { return op == OpIAMToken || op == OpMetadata }
+	if errors.Is(err, errIDTokenFile) {
+		return true
+	}
+	credOp := func(op string) bool {
+		switch op {
+		case OpIAMToken, OpMetadata, OpIDToken, OpSecurityToken:
+			return true
+		}
+		return false
+	}
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
 		return credOp(apiErr.Operation)

@@ -3,6 +3,7 @@ package hssclient
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -87,7 +88,7 @@ func FuzzResponseDecoder(f *testing.F) {
 			into any
 		}{{OpListContainers, cp != nil, cerr, &ContainerPage{}}, {OpListImages, ip != nil, ierr, &ImagePage{}}} {
 			if r.err == nil {
-				if status != 200 || !r.ok || decodeJSON(r.op, body, r.into) != nil {
+				if status != 200 || !r.ok || json.Unmarshal(body, r.into) != nil {
 					t.Fatalf("%s: status %d accepted without a valid page", r.op, status)
 				}
 				continue

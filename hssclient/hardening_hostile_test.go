@@ -43,7 +43,8 @@ func TestHostileSuccessBodiesFailClearly(t *testing.T) {
 		{"html from a proxy", `<html><body>LEAKME</body></html>`, "not valid JSON"},
 		{"empty body", ``, "not valid JSON"},
 		{"over the size cap", `{"total_num": 1, "data_list": [{"container_id": "` + strings.Repeat("x", 5000) + `"}]}`, "larger than 4096 bytes"},
-		{"null arrays", `{"total_num": 0, "data_list": null}`, ""},
+		{"null data_list", `{"total_num": 0, "data_list": null}`, "data_list is missing or null"},
+		{"empty page", `{"total_num": 0, "data_list": []}`, ""},
 		{"null rows", `{"total_num": 1, "data_list": [null]}`, ""},
 		{"non-UTF-8 bytes", "{\"total_num\": 1, \"data_list\": [{\"container_name\": \"a\xffb\xc3\"}]}", ""},
 	}

@@ -76,7 +76,6 @@ func TestPagingTrustsRowsOverAContradictoryTotal(t *testing.T) {
 	}{
 		{"honest", func(int) *int { return num(n) }, 4},
 		{"zero with rows", func(int) *int { return num(0) }, 4},
-		{"missing", func(int) *int { return nil }, 4},
 		{"shrinking by the offset", func(o int) *int { return num(max(n-o, 0)) }, 4},
 		{"growing", func(o int) *int { return num(n + o) }, 4},
 	}

@@ -10,7 +10,8 @@ type Observer interface {
 	// the attempt failed before a status arrived (reset, timeout).
 	RequestDone(operation string, code int, duration time.Duration)
 	// Retry reports that an attempt is retried and why: "throttled",
-	// "server_error", "network", "auth_refresh" or "page_size".
+	// "server_error", "network", "malformed" (a 200 that was no page),
+	// "auth_refresh" or "page_size".
 	Retry(operation, reason string)
 }
 
@@ -20,6 +21,18 @@ const (
 	OpListImages     = "ListImageLocal"
 	OpIAMToken       = "KeystoneCreateUserTokenByPassword"
 	OpMetadata       = "MetadataSecurityKey"
+	// OIDC workload identity: an ID token for a federated token, then that
+	// token for temporary keys.
+	OpIDToken       = "CreateTokenWithIdToken"
+	OpSecurityToken = "CreateTemporaryAccessKeyByToken"
+)
+
+// Operation names of the posture APIs: container nodes, security event
+// counts and protection quotas.
+const (
+	OpListContainerNodes = "ListContainerNodes"
+	OpShowEventSeverity  = "ShowEventSeverity"
+	OpShowResourceQuotas = "ShowResourceQuotas"
 )
 
 type nopObserver struct{}

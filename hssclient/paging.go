@@ -87,14 +87,20 @@ type fetchPage func(offset int64, limit int) (rows, fresh int, total int64, err 
 // received, so a page larger than asked skips nothing.
 //
 // A full page that carries offset past total_num contradicts it (a
-// total_num of 0, missing or shrinking while rows keep coming): the rows
-// are the better evidence, so paging goes on until a short or empty page,
-// or a page with nothing new (a server that ignores offset), instead of
-// dropping the rest of the listing.
+// total_num of 0 or shrinking while rows keep coming): the rows are the
+// better evidence, so paging goes on until a short or empty page, or a
+// page with nothing new (a server that ignores offset), instead of
+// dropping the rest of the listing. The other way round, a first page
+// with no row while total_num promises some, never reaches the walk: the
+// client takes it for a malformed answer, as it takes one without
+// total_num or data_list, retries it and fails, so that the caller keeps
+// what it had rather than an inventory wiped by a broken gateway.
 //
 // A 400 to the first page is retried with the next smaller page size. The
 // smaller size is remembered only once the API accepts it: a 400 that has
 // nothing to do with the page size must not shrink every later listing.
+// A page over its body cap is asked for again with the next smaller page
+// size too, whose cap leaves more room per row, for this listing only.
 func (c *Client) walk(ctx context.Context, op string, fetch fetchPage) error {
 	var offset int64
 	limit, stepped := c.PageSize(), false
@@ -104,9 +110,17 @@ func (c *Client) walk(ctx context.Context, op string, fetch fetchPage) error {
 		}
 		rows, fresh, total, err := fetch(offset, limit)
 		if err != nil {
-			if next, ok := smallerPageSize(limit); ok && pages == 0 && isPageSizeRefusal(err) {
+			next, ok := smallerPageSize(limit)
+			switch {
+			case ok && pages == 0 && isPageSizeRefusal(err):
 				c.cfg.Observer.Retry(op, "page_size")
 				limit, stepped = next, true
+				continue
+			case ok && errors.Is(err, errBodyTooLarge):
+				// Rows this long (entry_point can be) need a smaller page,
+				// whose cap allows more per row; for this listing only.
+				c.cfg.Observer.Retry(op, "page_size")
+				limit = next
 				continue
 			}
 			return err

@@ -1,7 +1,6 @@
 package hssclient
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,19 +19,23 @@ import (
 // or broken gateway cannot flood logs through it.
 const maxErrorMessage = 256
 
-// get performs one logical GET with retries and decodes a 200 answer into out.
+// get performs one logical GET with retries and decodes a 200 answer into
+// out (as a stream when out is an answerDecoder), reading at most the body
+// cap of a page of the query's limit.
 func (c *Client) get(ctx context.Context, op, resource string, q url.Values, out any) error {
 	u := *c.base
 	u.Path = strings.TrimRight(u.Path, "/") + "/v5/" + c.cfg.ProjectID + "/" + resource
 	u.RawPath = ""
 	u.RawQuery = EncodeQuery(q)
+	rows, _ := strconv.Atoi(q.Get("limit"))
+	into := answer{out: decoderFor(out), limit: c.pageBodyLimit(rows)}
 	refreshedAuth := false
 	var lastErr error
 	retry := "" // why the next attempt is a retry; reported once it is sent
 	for attempt := 0; ; attempt++ {
-		body, retryAfter, err := c.attempt(ctx, op, &u, retry)
+		retryAfter, err := c.attempt(ctx, op, &u, retry, into)
 		if err == nil {
-			return decodeJSON(op, body, out)
+			return nil
 		}
 		if errors.Is(err, errNotSent) && lastErr != nil {
 			// The retry could not go out (deadline, cancel): the last
@@ -53,7 +56,7 @@ func (c *Client) get(ctx context.Context, op, resource string, q url.Values, out
 		if !retryable || attempt >= c.cfg.MaxRetries || c.cfg.MaxRetries < 0 {
 			return withAuthHint(err, c.cfg.Auth, c.cfg.ProjectID)
 		}
-		delay := c.backoff(reason, attempt, retryAfter)
+		delay := c.backoff(op, reason, attempt, retryAfter)
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < delay {
 			return err // the wait would outlive the caller: give the error now
 		}
@@ -75,6 +78,9 @@ func retryReason(err error) (reason string, retryable bool) {
 	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized {
 		return "auth_refresh", false
 	}
+	if isMalformedPage(err) {
+		return "malformed", true
+	}
 	switch Classify(err) {
 	case ClassThrottled:
 		return "throttled", true
@@ -89,7 +95,14 @@ func retryReason(err error) (reason string, retryable bool) {
 // backoff returns the sleep before retry number attempt+1: Retry-After when
 // the server sent one, else exponential backoff with full jitter. Throttling
 // starts from a higher base, as the gateway asks for seconds, not millis.
-func (c *Client) backoff(reason string, attempt int, retryAfter time.Duration) time.Duration {
+//
+// With a Budget, a throttled call waits in the budget, which holds every
+// call of the operation until the refusing window is over; the wait
+// returned is that hold, so a caller whose deadline comes first gives up.
+func (c *Client) backoff(op, reason string, attempt int, retryAfter time.Duration) time.Duration {
+	if reason == "throttled" && c.cfg.Budget != nil {
+		return c.cfg.Budget.ReadyIn(op)
+	}
 	if retryAfter > 0 {
 		return min(retryAfter, c.cfg.MaxRetryDelay)
 	}
@@ -103,15 +116,34 @@ func (c *Client) backoff(reason string, attempt int, retryAfter time.Duration) t
 	return ceiling/10 + rand.N(ceiling-ceiling/10+1)
 }
 
-// attempt sends one HTTP request and returns the body of a 200 answer.
+// answer is where a 200 answer goes, and how much of it may be read.
+type answer struct {
+	out   answerDecoder
+	limit int64
+}
+
+// attempt sends one HTTP request and decodes a 200 answer into into.out.
 // retry, when not empty, is why this attempt repeats an earlier one; it is
 // reported only once the attempt really goes out, so the retry counter
 // matches the requests made.
-func (c *Client) attempt(ctx context.Context, op string, u *url.URL, retry string) ([]byte, time.Duration, error) {
+func (c *Client) attempt(ctx context.Context, op string, u *url.URL, retry string, into answer) (time.Duration, error) {
+	// The budget first: a call waiting for its minute holds no slot, so
+	// other operations' calls go on meanwhile.
+	res, err := c.cfg.Budget.Reserve(ctx, op)
+	if err != nil {
+		return 0, &NetworkError{Operation: op, Err: fmt.Errorf("%w: %w", errNotSent, err)}
+	}
 	if err := c.acquire(ctx); err != nil {
-		return nil, 0, &NetworkError{Operation: op, Err: fmt.Errorf("%w: %w", errNotSent, err)}
+		res.Cancel()
+		return 0, &NetworkError{Operation: op, Err: fmt.Errorf("%w: %w", errNotSent, err)}
 	}
 	defer c.release()
+	sent := false
+	defer func() {
+		if !sent {
+			res.Cancel()
+		}
+	}()
 	if retry != "" {
 		c.cfg.Observer.Retry(op, retry)
 	}
@@ -119,36 +151,69 @@ func (c *Client) attempt(ctx context.Context, op string, u *url.URL, retry strin
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, 0, fmt.Errorf("%s: building request: %w", op, err)
+		return 0, fmt.Errorf("%s: building request: %w", op, err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", c.cfg.UserAgent)
 	req.Header.Set("X-Project-Id", c.cfg.ProjectID)
 	req.Header.Set("region", c.cfg.Region)
 	if err := c.cfg.Auth.Authorize(ctx, req, nil); err != nil {
-		return nil, 0, err
+		return 0, err
 	}
 	start := time.Now()
+	sent = true
+	sentAt := res.Sent()
 	resp, err := c.cfg.HTTPClient.Do(req)
 	if err != nil {
 		c.cfg.Observer.RequestDone(op, 0, time.Since(start))
-		return nil, 0, &NetworkError{Operation: op, Err: stripURL(err)}
+		return 0, &NetworkError{Operation: op, Err: redactError(stripURL(err), req)}
 	}
 	defer resp.Body.Close()
-	body, err := readBounded(resp.Body, c.cfg.MaxBodyBytes)
+	err = c.readAnswer(op, req, resp, into)
 	c.cfg.Observer.RequestDone(op, resp.StatusCode, time.Since(start))
-	if errors.Is(err, errBodyTooLarge) {
-		// Not transient: asking again downloads the same cap's worth of
-		// bytes up to MaxRetries more times, to fail the same way.
-		return nil, 0, &DecodeError{Operation: op, Err: err}
+	if resp.StatusCode == http.StatusOK {
+		return 0, err
 	}
-	if err != nil {
-		return nil, 0, &NetworkError{Operation: op, Err: err}
+	retryAfter := parseRetryAfter(resp.Header.Get("Retry-After"))
+	var apiErr *APIError
+	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusTooManyRequests {
+		c.cfg.Budget.Refused(op, sentAt, ParseRefusal(apiErr.Message, retryAfter))
 	}
-	if resp.StatusCode != http.StatusOK || hasErrorCode(body) {
-		return nil, parseRetryAfter(resp.Header.Get("Retry-After")), newAPIError(op, resp, body, req)
+	return retryAfter, err
+}
+
+// readAnswer decodes a 200 answer as it arrives, or turns any other into
+// an *APIError from at most maxErrorBody bytes of it.
+func (c *Client) readAnswer(op string, req *http.Request, resp *http.Response, into answer) error {
+	if resp.StatusCode != http.StatusOK {
+		body, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		if err != nil {
+			return &NetworkError{Operation: op, Err: redactError(fmt.Errorf("reading response body: %w", err), req)}
+		}
+		var eb errorBody
+		_ = json.Unmarshal(body, &eb) // a gateway may answer HTML; the status still tells
+		return newAPIError(op, resp, eb, req)
 	}
-	return body, 0, nil
+	if resp.ContentLength > into.limit {
+		// Declared too large: not one byte of it is worth reading.
+		return &DecodeError{Operation: op, Err: fmt.Errorf("%w than %d bytes", errBodyTooLarge, into.limit)}
+	}
+	body := newBoundedBody(resp.Body, into.limit)
+	eb, err := into.out.decodeAnswer(json.NewDecoder(body))
+	switch {
+	case err != nil:
+		err = body.classify(op, err)
+		var netErr *NetworkError
+		if errors.As(err, &netErr) {
+			netErr.Err = redactError(netErr.Err, req)
+		}
+		return err
+	case eb != nil:
+		// An error body in disguise: read as a page it would be an empty
+		// inventory, and a refresh would report success with nothing in it.
+		return newAPIError(op, resp, *eb, req)
+	}
+	return nil
 }
 
 func (c *Client) acquire(ctx context.Context) error {
@@ -182,21 +247,6 @@ func stripURL(err error) error {
 	return err
 }
 
-// errBodyTooLarge marks an answer over Config.MaxBodyBytes.
-var errBodyTooLarge = errors.New("response body larger")
-
-// readBounded reads at most limit bytes and fails clearly beyond that.
-func readBounded(r io.Reader, limit int64) ([]byte, error) {
-	body, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading response body: %w", err)
-	}
-	if int64(len(body)) > limit {
-		return nil, fmt.Errorf("%w than %d bytes", errBodyTooLarge, limit)
-	}
-	return body, nil
-}
-
 // parseRetryAfter reads delay-seconds or an HTTP date; 0 when absent or bad.
 func parseRetryAfter(v string) time.Duration {
 	if v == "" {
@@ -211,42 +261,28 @@ func parseRetryAfter(v string) time.Duration {
 	return 0
 }
 
-// hasErrorCode reports whether a 200 answer is an error body in disguise
-// ({"error_code": "...", ...}, as some gateways and backends send): read as
-// a page it would be an empty inventory, and a refresh would report success
-// with nothing in it. The cheap byte search keeps large pages from being
-// decoded twice.
-func hasErrorCode(body []byte) bool {
-	if !bytes.Contains(body, []byte(`"error_code"`)) {
-		return false
-	}
-	var eb errorBody
-	return json.Unmarshal(body, &eb) == nil && eb.ErrorCode != ""
-}
-
 type errorBody struct {
 	ErrorCode string `json:"error_code"`
 	ErrorMsg  string `json:"error_msg"`
 	RequestID string `json:"request_id"`
 }
 
-// newAPIError builds the typed error of a non-200 answer. Whatever the body
+// newAPIError builds the typed error of an error answer. Whatever the body
 // says, the request's own credentials are cut out of it.
-func newAPIError(op string, resp *http.Response, body []byte, req *http.Request) *APIError {
-	var eb errorBody
-	_ = json.Unmarshal(body, &eb) // a gateway may answer HTML; the status still tells
+func newAPIError(op string, resp *http.Response, eb errorBody, req *http.Request) *APIError {
 	requestID := eb.RequestID
 	if requestID == "" {
 		requestID = resp.Header.Get("X-Request-Id")
 	}
 	// Every field is redacted, not only error_msg: a hostile gateway can
 	// echo a token in error_code, request_id or X-Request-Id just as well.
+	r := requestRedactor(req)
 	return &APIError{
 		Operation:  op,
 		StatusCode: resp.StatusCode,
-		Code:       cleanText(redactCredentials(eb.ErrorCode, req), 64),
-		Message:    cleanText(redactCredentials(eb.ErrorMsg, req), maxErrorMessage),
-		RequestID:  cleanText(redactCredentials(requestID, req), 128),
+		Code:       cleanText(r.clean(eb.ErrorCode), 64),
+		Message:    cleanText(r.clean(eb.ErrorMsg), maxErrorMessage),
+		RequestID:  cleanText(r.clean(requestID), 128),
 	}
 }
 
@@ -268,22 +304,4 @@ func cleanText(s string, limit int) string {
 		s = s[:cut] + "…"
 	}
 	return s
-}
-
-// redactCredentials removes the values of the request's credential headers,
-// and the signature inside Authorization, from text a server sent back.
-func redactCredentials(text string, req *http.Request) string {
-	for _, name := range []string{"Authorization", "X-Auth-Token", "X-Security-Token"} {
-		v := req.Header.Get(name)
-		if v == "" {
-			continue
-		}
-		text = strings.ReplaceAll(text, v, "[REDACTED]")
-		if i := strings.Index(v, "Signature="); i >= 0 {
-			if sig := v[i+len("Signature="):]; len(sig) >= 16 {
-				text = strings.ReplaceAll(text, sig, "[REDACTED]")
-			}
-		}
-	}
-	return text
 }

@@ -14,7 +14,8 @@ type Container struct {
 	PrivateIP     string `json:"private_ip"`
 	PublicIP      string `json:"public_ip"`
 	// EntryPoint is the container's start command line. It can carry
-	// secrets; never export it without redaction.
+	// secrets: the client drops it as each row is decoded, so it is empty
+	// in every row the client returns.
 	EntryPoint string `json:"entry_point"`
 }
 

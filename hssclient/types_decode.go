@@ -1,43 +1,50 @@
 package hssclient
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"strings"
 )
 
-// The UnmarshalJSON methods below decode every 64-bit count through count,
+// The UnmarshalJSON methods of rows decode every 64-bit count through count,
 // so 3.0 or "12" is read as the integer it is; everything else decodes as
 // the plain struct would. A field that still cannot be read is named in the
 // error, never quoted.
 
-// UnmarshalJSON implements json.Unmarshaler.
-func (p *ContainerPage) UnmarshalJSON(b []byte) error {
-	type plain ContainerPage
-	var v struct {
-		plain
-		TotalNum count `json:"total_num"`
-	}
-	if err := unmarshalCounts(b, &v); err != nil {
-		return err
-	}
-	*p = ContainerPage(v.plain)
-	p.TotalNum = int64(v.TotalNum)
-	return nil
+// stream returns the decoder of a page asked for at offset.
+func (p *ContainerPage) stream(offset int64) *pageStream[Container] {
+	return &pageStream[Container]{offset: offset, total: &p.TotalNum, rows: &p.DataList, scrub: dropEntryPoint}
 }
 
-// UnmarshalJSON implements json.Unmarshaler.
-func (p *ImagePage) UnmarshalJSON(b []byte) error {
-	type plain ImagePage
-	var v struct {
-		plain
-		TotalNum count `json:"total_num"`
+// dropEntryPoint forgets a container's start command as soon as its row is
+// decoded: it may carry passwords, and nothing reads it.
+func dropEntryPoint(c *Container) { c.EntryPoint = "" }
+
+// stream returns the decoder of a page asked for at offset.
+func (p *ImagePage) stream(offset int64) *pageStream[LocalImage] {
+	return &pageStream[LocalImage]{offset: offset, total: &p.TotalNum, rows: &p.DataList}
+}
+
+// UnmarshalJSON implements json.Unmarshaler with the rules of the client:
+// total_num and data_list are required, entry_point is dropped.
+func (p *ContainerPage) UnmarshalJSON(b []byte) error { return unmarshalPage(b, p.stream(-1)) }
+
+// UnmarshalJSON implements json.Unmarshaler with the rules of the client:
+// total_num and data_list are required.
+func (p *ImagePage) UnmarshalJSON(b []byte) error { return unmarshalPage(b, p.stream(-1)) }
+
+func unmarshalPage(b []byte, page answerDecoder) error {
+	eb, err := page.decodeAnswer(json.NewDecoder(bytes.NewReader(b)))
+	var decErr *DecodeError
+	switch {
+	case errors.As(err, &decErr):
+		return decErr.Err
+	case err != nil:
+		return safeJSONError(err)
+	case eb != nil:
+		return errors.New("an error answer (error_code is set), not a page")
 	}
-	if err := unmarshalCounts(b, &v); err != nil {
-		return err
-	}
-	*p = ImagePage(v.plain)
-	p.TotalNum = int64(v.TotalNum)
 	return nil
 }
 

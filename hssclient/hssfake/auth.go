@@ -71,16 +71,19 @@ func (s *Server) RotateIAMPassword(password string) {
 	s.opts.IAMPassword = password
 }
 
-// ExpireTokens invalidates every IAM token issued so far, as if they had all
-// expired; clients must fetch a new one.
+// ExpireTokens invalidates every IAM token issued so far, federated ones
+// included, as if they had all expired; clients must fetch a new one.
 func (s *Server) ExpireTokens() {
 	s.creds.mu.Lock()
-	defer s.creds.mu.Unlock()
 	clear(s.creds.tokens)
+	s.creds.mu.Unlock()
+	s.oidc.mu.Lock()
+	clear(s.oidc.unscoped)
+	s.oidc.mu.Unlock()
 }
 
 // ExpireTemporaryCredentials invalidates every temporary AK/SK issued by the
-// metadata endpoint.
+// metadata endpoint or IAM.
 func (s *Server) ExpireTemporaryCredentials() {
 	s.creds.mu.Lock()
 	defer s.creds.mu.Unlock()

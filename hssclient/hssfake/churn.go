@@ -10,7 +10,10 @@ import (
 // starting a new one, and returns how many of each. A new container copies
 // the host and pod of a random existing one and mostly runs its image, but
 // sometimes an image that had no containers, so images come and go too.
-// It is safe while the fleet is being served.
+// It also makes n/10 (rounded up) changes to the nodes, as ChurnNodes does,
+// drawn from the fleet's own random source so that rng yields the same
+// containers as before nodes existed. It is safe while the fleet is being
+// served.
 func (f *Fleet) Churn(rng *rand.Rand, n int) (added, removed int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -28,6 +31,7 @@ func (f *Fleet) Churn(rng *rand.Rand, n int) (added, removed int) {
 		added++
 	}
 	f.snap = nil
+	f.churnNodesLocked(f.posturerng(), (n+9)/10)
 	return added, removed
 }
 

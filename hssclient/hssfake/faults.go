@@ -34,6 +34,10 @@ const (
 	// body, waits Delay (or until the client gives up), then sends the rest:
 	// a body that trickles in after the headers arrived on time.
 	FaultSlowBody
+	// FaultBody answers 200 with Body in place of the real page, as a
+	// misconfigured gateway or a half-outage may: {}, null, or a total_num
+	// far above an empty data_list. Error answers pass through intact.
+	FaultBody
 )
 
 // Fault is one rule of injected failure. Rules are matched in order; each
@@ -44,6 +48,7 @@ type Fault struct {
 	Delay      time.Duration // FaultLatency, FaultSlowBody
 	Status     int           // FaultStatus
 	RetryAfter string        // FaultStatus: Retry-After header value, "" for none
+	Body       string        // FaultBody
 	// Times limits the rule to its first Times firings; 0 means forever.
 	Times int
 	// Every fires the rule only on every Every-th matching request (the
@@ -148,8 +153,8 @@ func (s *Server) serveWithFaults(op string, w http.ResponseWriter, r *http.Reque
 		case FaultHang:
 			s.wait(r, -1)
 			panic(http.ErrAbortHandler)
-		case FaultMalformedJSON, FaultCutJSON, FaultTruncatedBody:
-			serveCorrupted(w, r, h, f.Kind)
+		case FaultMalformedJSON, FaultCutJSON, FaultTruncatedBody, FaultBody:
+			serveCorrupted(w, r, h, f)
 			return
 		case FaultSlowBody:
 			s.serveSlowly(w, r, h, f.Delay)

@@ -75,9 +75,9 @@ func (b *bufferWriter) WriteHeader(code int) {
 	}
 }
 
-// serveCorrupted runs h, then sends its answer damaged by kind when it is a
+// serveCorrupted runs h, then sends its answer damaged by f when it is a
 // 200; any other answer (401, 400, ...) passes through intact.
-func serveCorrupted(w http.ResponseWriter, r *http.Request, h http.HandlerFunc, kind FaultKind) {
+func serveCorrupted(w http.ResponseWriter, r *http.Request, h http.HandlerFunc, f Fault) {
 	buf := &bufferWriter{header: http.Header{}}
 	h(buf, r)
 	for k, v := range buf.header {
@@ -89,7 +89,9 @@ func serveCorrupted(w http.ResponseWriter, r *http.Request, h http.HandlerFunc, 
 		_, _ = w.Write(body)
 		return
 	}
-	switch kind {
+	switch f.Kind {
+	case FaultBody:
+		body = []byte(f.Body)
 	case FaultMalformedJSON:
 		body = []byte(malformedBody)
 	case FaultCutJSON:

@@ -102,6 +102,19 @@ func TestBodyFaults(t *testing.T) {
 	}
 }
 
+func TestBodyFaultSendsTheGivenBody(t *testing.T) {
+	clock := newClock()
+	s := startServer(t, testOptions(clock, smallFleet()))
+	s.SetFaults(Faults{Rules: []Fault{{Operation: OpListLocalImageContainers, Kind: FaultBody, Body: `{}`, Times: 1}}})
+	resp, body, err := rawGet(t, context.Background(), s, clock, containersPath, "")
+	require.NoError(t, err)
+	require.Equal(t, 200, resp.StatusCode)
+	require.Equal(t, `{}`, string(body))
+	_, body, err = rawGet(t, context.Background(), s, clock, containersPath, "")
+	require.NoError(t, err)
+	require.Contains(t, string(body), `"data_list"`, "only the first answer is replaced")
+}
+
 func TestBodyFaultSparesErrors(t *testing.T) {
 	clock := newClock()
 	s := startServer(t, testOptions(clock, smallFleet()))

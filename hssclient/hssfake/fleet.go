@@ -2,6 +2,7 @@ package hssfake
 
 import (
 	"fmt"
+	"math/rand"
 	"slices"
 	"sync"
 	"time"
@@ -58,11 +59,21 @@ type Fleet struct {
 	containers []Container
 	snap       *snapshot // nil after a change, rebuilt on the next read
 	seq        int       // numbers containers added by Churn
+
+	// Posture: what ListContainerNodes, ShowEventSeverity and
+	// ShowResourceQuotas answer from.
+	nodes  []Node
+	events []Event
+	quotas []QuotaResource
+	psnap  *postureSnapshot // nil after a change
+	prng   *rand.Rand       // drives the node changes of Churn
 }
 
 // NewFleet returns a fleet of images and containers, kept in the given order
 // (the order the API pages through). It panics when a container names an
-// unknown image or IDs repeat: hand-built fleets are test code.
+// unknown image or IDs repeat: hand-built fleets are test code. Every host
+// the containers run on becomes a protected, online node with a quota of
+// the container edition (see SetNodes to change that).
 func NewFleet(images []Image, containers []Container) *Fleet {
 	f := &Fleet{}
 	for _, img := range images {
@@ -71,6 +82,7 @@ func NewFleet(images []Image, containers []Container) *Fleet {
 	for _, c := range containers {
 		f.AddContainer(c)
 	}
+	f.nodes, f.quotas = deriveNodes(f.containers)
 	return f
 }
 

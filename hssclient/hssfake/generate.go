@@ -15,6 +15,12 @@ type GenerateOptions struct {
 	Hosts      int       // default Containers/25, at least 2
 	Pods       int       // default Containers/2, at least 1
 	Now        time.Time // reference for scan and update times; default 2026-11-26T08:00:00Z
+	// QuotaSpare is the number of idle protection quotas per edition; an
+	// edition mapped to 0 (or left out) has none available. Nil takes the
+	// defaults: a tenth of the container edition's used quotas (at least
+	// 2), 3 of the basic edition, and none of the enterprise edition that
+	// "other" nodes use, so one edition is always exhausted.
+	QuotaSpare map[string]int
 }
 
 // Bounds of GenerateOptions.Containers.
@@ -63,7 +69,8 @@ type genPod struct {
 // seven carries none; about 30% of containers are plain Docker (no pod
 // fields); about 5% of hosts have an elastic IP; a few entry points carry a
 // secret-looking argument; about one image in ten (with its containers)
-// belongs to a non-default enterprise project.
+// belongs to a non-default enterprise project. Its nodes, security events
+// and quotas are described at genNodes, genEvents and GenerateOptions.
 func Generate(opts GenerateOptions) *Fleet {
 	opts.defaults()
 	rng := rand.New(rand.NewSource(opts.Seed))
@@ -100,7 +107,9 @@ func Generate(opts GenerateOptions) *Fleet {
 		c.HostID, c.HostName, c.AgentID, c.PrivateIP, c.PublicIP = h.id, h.name, h.agent, h.ip, h.eip
 		containers[i] = c
 	}
-	return &Fleet{images: images, containers: containers}
+	f := &Fleet{images: images, containers: containers}
+	genPosture(f, opts, hosts)
+	return f
 }
 
 func genHosts(rng *rand.Rand, n int) []genHost {

@@ -47,11 +47,34 @@ func parseQuery(raw string) (map[string]string, bool) {
 }
 
 // admitList runs the checks every /v5 list request goes through, in the
-// order the real service applies them: authentication (401), project (403),
-// region header (400), enterprise project permission and paging parameters
-// (400). It answers and returns false on the first failure.
+// order the real service applies them: authentication (401), the gateway's
+// rate limit (429), project (403), region header (400), enterprise project
+// permission and paging parameters (400). It answers and returns false on
+// the first failure.
 func (s *Server) admitList(w http.ResponseWriter, r *http.Request, op string, regionRequired bool) (listRequest, bool) {
-	if !s.authenticate(w, r, op) {
+	req, ok := s.admit(w, r, op, regionRequired)
+	if !ok {
+		return listRequest{}, false
+	}
+	if req.offset, ok = intParam(req.query, "offset", 0, 0, maxOffset); !ok {
+		invalidParam(w, "offset")
+		return listRequest{}, false
+	}
+	hi := maxLimit
+	if m := s.faultMaxLimit(); m > 0 && m < hi {
+		hi = m
+	}
+	if req.limit, ok = intParam(req.query, "limit", defaultLimit, minLimit, hi); !ok {
+		invalidParam(w, "limit")
+		return listRequest{}, false
+	}
+	return req, true
+}
+
+// admit runs the checks of admitList that every /v5 request goes through,
+// paged or not, up to the enterprise project permission.
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, op string, regionRequired bool) (listRequest, bool) {
+	if !s.authenticate(w, r, op) || !s.admitRate(w, r, op) {
 		return listRequest{}, false
 	}
 	if r.PathValue("project_id") != s.opts.ProjectID {
@@ -71,18 +94,6 @@ func (s *Server) admitList(w http.ResponseWriter, r *http.Request, op string, re
 	req := listRequest{query: q, ep: q["enterprise_project_id"]}
 	if !s.epGranted(req.ep) {
 		writeHSSError(w, http.StatusBadRequest, "HSS.0013", "Insufficient permissions for the enterprise project")
-		return listRequest{}, false
-	}
-	if req.offset, ok = intParam(q, "offset", 0, 0, maxOffset); !ok {
-		invalidParam(w, "offset")
-		return listRequest{}, false
-	}
-	hi := maxLimit
-	if m := s.faultMaxLimit(); m > 0 && m < hi {
-		hi = m
-	}
-	if req.limit, ok = intParam(q, "limit", defaultLimit, minLimit, hi); !ok {
-		invalidParam(w, "limit")
 		return listRequest{}, false
 	}
 	return req, true

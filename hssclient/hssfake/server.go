@@ -1,8 +1,9 @@
-// Package hssfake is a stand-in for the Huawei Cloud HSS v5 image APIs, the
-// IAM token endpoint and the ECS metadata security-key endpoint, all served by
-// one HTTP server. It verifies SDK-HMAC-SHA256 signatures with its own code
-// (it deliberately does not import hssclient, so a client bug cannot hide in
-// shared code), serves a Fleet, counts requests and injects faults.
+// Package hssfake is a stand-in for the Huawei Cloud HSS v5 image APIs, its
+// container node, event severity and quota APIs, the IAM token endpoint and
+// the ECS metadata security-key endpoint, all served by one HTTP server. It
+// verifies SDK-HMAC-SHA256 signatures with its own code (it deliberately
+// does not import hssclient, so a client bug cannot hide in shared code),
+// serves a Fleet, counts requests and injects faults.
 package hssfake
 
 import (
@@ -25,8 +26,13 @@ import (
 const (
 	OpListLocalImageContainers = "ListLocalImageContainers"
 	OpListImageLocal           = "ListImageLocal"
+	OpListContainerNodes       = "ListContainerNodes"
+	OpShowEventSeverity        = "ShowEventSeverity"
+	OpShowResourceQuotas       = "ShowResourceQuotas"
 	OpCreateToken              = "KeystoneCreateUserTokenByPassword"
 	OpMetadataSecurityKey      = "MetadataSecurityKey"
+	OpCreateTokenWithIDToken   = "CreateTokenWithIdToken"
+	OpCreateTemporaryKeys      = "CreateTemporaryAccessKeyByToken"
 	// OpUnknown counts requests to paths the server does not serve.
 	OpUnknown = "Unknown"
 )
@@ -41,6 +47,8 @@ const (
 	DemoIAMUser     = "demo"
 	DemoIAMPassword = "demo-password"
 	DemoIAMDomain   = "demo"
+	DemoIdpID       = "hss-demo-idp"
+	DemoIDToken     = "hss-demo-id-token"
 )
 
 // Options configures a Server. Zero durations take the documented defaults.
@@ -56,12 +64,17 @@ type Options struct {
 	TokenTTL      time.Duration // IAM token lifetime; default 24h
 	MetadataTTL   time.Duration // temporary credential lifetime; default 1h
 	MaxSkew       time.Duration // allowed X-Sdk-Date skew; default 15m
+	OIDC          OIDCOptions   // identity providers and ID tokens IAM accepts
 	// GrantedEnterpriseProjects limits the caller to these enterprise
 	// projects ("0" is the default one); nil grants all.
 	GrantedEnterpriseProjects []string
 	Fleet                     *Fleet           // default: an empty fleet
 	Now                       func() time.Time // default time.Now
 	Logger                    log.Logger       // default: no logging
+
+	// RateLimit is the per-API, per-user call limit; zero: none.
+	// SetRateLimit changes it at run time.
+	RateLimit RateLimit
 }
 
 // DemoOptions returns Options with the demo credentials, serving fleet.
@@ -70,6 +83,7 @@ func DemoOptions(fleet *Fleet) Options {
 		ProjectID: DemoProjectID, Region: DemoRegion,
 		AccessKey: DemoAccessKey, SecretKey: DemoSecretKey,
 		IAMUser: DemoIAMUser, IAMPassword: DemoIAMPassword, IAMDomain: DemoIAMDomain,
+		OIDC:  OIDCOptions{IDTokens: map[string][]string{DemoIdpID: {DemoIDToken}}},
 		Fleet: fleet,
 	}
 }
@@ -90,7 +104,9 @@ type Server struct {
 	stats    stats
 	inFlight atomic.Int64
 	creds    credStore
+	oidc     oidcState
 	faults   faultState
+	rate     rateLimiter
 
 	httpSrv   *http.Server
 	done      chan struct{}
@@ -120,6 +136,8 @@ func New(opts Options) *Server {
 		s.logger = log.NewNopLogger()
 	}
 	s.creds.init()
+	s.SetRateLimit(opts.RateLimit)
+	s.oidc.init(opts.OIDC)
 	s.handler = s.routes()
 	return s
 }
@@ -204,8 +222,13 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/v5/{project_id}/image/local/containers", s.wrap(OpListLocalImageContainers, http.MethodGet, s.handleContainers))
 	mux.Handle("/v5/{project_id}/image/local-repositories", s.wrap(OpListImageLocal, http.MethodGet, s.handleImages))
+	mux.Handle("/v5/{project_id}/container/nodes", s.wrap(OpListContainerNodes, http.MethodGet, s.handleNodes))
+	mux.Handle("/v5/{project_id}/event/severity", s.wrap(OpShowEventSeverity, http.MethodGet, s.handleEventSeverity))
+	mux.Handle("/v5/{project_id}/billing/quotas", s.wrap(OpShowResourceQuotas, http.MethodGet, s.handleQuotas))
 	mux.Handle("/v3/auth/tokens", s.wrap(OpCreateToken, http.MethodPost, s.handleCreateToken))
 	mux.Handle("/openstack/latest/securitykey", s.wrap(OpMetadataSecurityKey, http.MethodGet, s.handleSecurityKey))
+	mux.Handle("/v3.0/OS-AUTH/id-token/tokens", s.wrap(OpCreateTokenWithIDToken, http.MethodPost, s.handleIDToken))
+	mux.Handle("/v3.0/OS-CREDENTIAL/securitytokens", s.wrap(OpCreateTemporaryKeys, http.MethodPost, s.handleSecurityTokens))
 	mux.Handle("/", s.wrap(OpUnknown, "", nil))
 	return mux
 }

@@ -45,10 +45,11 @@ type AuthFailure struct {
 
 // stats counts requests and auth failures.
 type stats struct {
-	mu       sync.Mutex
-	seq      uint64
-	requests map[RequestKey]int
-	failures []AuthFailure
+	mu        sync.Mutex
+	seq       uint64
+	requests  map[RequestKey]int
+	failures  []AuthFailure
+	throttled map[string]int // refusals of the rate limit, by operation
 }
 
 func (st *stats) nextRequestID() string {
@@ -108,11 +109,13 @@ func (s *Server) AuthFailures() []AuthFailure {
 	return append([]AuthFailure(nil), s.stats.failures...)
 }
 
-// ResetCounts clears the request counters and the recorded auth failures.
+// ResetCounts clears the request counters, the rate limit's refusals and
+// the recorded auth failures.
 // Lockouts and issued credentials stay.
 func (s *Server) ResetCounts() {
 	s.stats.mu.Lock()
 	defer s.stats.mu.Unlock()
 	s.stats.requests = nil
 	s.stats.failures = nil
+	s.stats.throttled = nil
 }

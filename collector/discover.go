@@ -1,14 +1,11 @@
 package collector
 
 import (
-	"cmp"
 	"context"
-	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
-	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/go-kit/log/level"
@@ -17,13 +14,16 @@ import (
 	"github.com/hss-exporter/hss_exporter/hssclient"
 )
 
-// imageRef is one image a refresh covers: discovered, configured, or both.
+// imageRef is one image a target covers: discovered, configured, or both.
 type imageRef struct {
-	key                   string // stable across refreshes, for keeping last good rows
-	name, version, digest string // raw upstream values: queries must use them unchanged
-	info                  *hssclient.LocalImage
-	query                 hssclient.ListContainersRequest
-	call                  bool // false: no container call (container_num 0, or no usable identity)
+	key                   string   // stable across discoveries
+	name, version, digest string   // raw upstream values: queries must use them unchanged
+	labels                []string // target, name, version, digest as sanitised label values
+	// info is what discovery said of the image (nil for a configured image
+	// it did not list); sanitised once applied.
+	info  *hssclient.LocalImage
+	query hssclient.ListContainersRequest
+	call  bool // false: no container call (container_num 0, or no usable identity)
 }
 
 func newRef(name, version, digest string, info *hssclient.LocalImage) imageRef {
@@ -130,128 +130,75 @@ func reportsNoContainers(info *hssclient.LocalImage) bool {
 	return info != nil && !info.ContainerNumUnknown && info.ContainerNum == 0
 }
 
-// listAll lists the containers of every image that needs a call, at most
-// MaxConcurrency at once (the client adds its own cap and rate limit).
-// Results are stored by index, so their order does not depend on timing.
-func (t *target) listAll(ctx context.Context, refs []imageRef) (results []imageResult, calls, failed int) {
-	parent := ctx
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	stop := &credentialStop{cancel: cancel}
-	results = make([]imageResult, len(refs))
-	limit := t.cfg.MaxConcurrency
-	if limit <= 0 {
-		limit = 1
+// applyDiscovery makes refs the images the target covers, in their order.
+// Images gone from discovery go with their rows. An image whose discovery
+// facts changed is republished; whether its containers must be listed
+// again is the queue's to see (container_num or its query changed). An
+// image HSS reports without containers is known to have none at once,
+// without a call.
+func (t *target) applyDiscovery(refs []imageRef, covered int, now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	// A new generation of interned strings: values no row uses any more
+	// are let go with the old table.
+	z := &sanitizer{}
+	next := make(map[string]*image, len(refs))
+	order := make([]*image, 0, len(refs))
+	for _, r := range refs {
+		r.labels = []string{t.name, z.clean(r.name), z.clean(r.version), z.clean(r.digest)}
+		if r.info != nil {
+			r.info = z.image(r.info, r.labels[1], r.labels[2], r.labels[3])
+		}
+		img := t.images[r.key]
+		if img == nil {
+			img = &image{listedNum: -1}
+		}
+		relabelled := !slices.Equal(img.ref.labels, r.labels)
+		if img.factsVersion == 0 || relabelled || !sameInfo(img.ref.info, r.info) {
+			t.touchFacts(img)
+		}
+		if img.rowsVersion == 0 || relabelled {
+			t.touchRows(img) // container_info shows the image's name and version
+		}
+		img.ref = r
+		if !r.call && img.settleWithoutCall(now) {
+			t.touchRows(img)
+		}
+		next[r.key] = img
+		order = append(order, img)
 	}
-	sem := make(chan struct{}, limit)
-	var wg sync.WaitGroup
-	for _, i := range longestFirst(refs) {
-		r := &refs[i]
-		if !r.call {
-			// Zero containers per HSS is a known count; no identity is unknown.
-			results[i] = imageResult{listed: reportsNoContainers(r.info), listedAt: t.now()}
-			continue
-		}
-		calls++
-		if ctx.Err() != nil {
-			results[i] = imageResult{err: ctx.Err()}
-			continue
-		}
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			results[i] = imageResult{err: ctx.Err()}
-			continue
-		}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			results[i] = t.list(ctx, r)
-			stop.check(results[i].err)
-		})
-	}
-	wg.Wait()
-	for i := range results {
-		if results[i].err != nil {
-			if stop.err != nil && parent.Err() == nil && errors.Is(results[i].err, context.Canceled) {
-				results[i].err = stop.err // called off, not cancelled by shutdown
-			}
-			failed++
-		}
-	}
-	return results, calls, failed
+	t.images, t.order, t.z = next, order, z
+	t.st.sanitized += z.changed
+	t.st.imagesOwned, t.st.imagesCovered = len(refs), covered
 }
 
-// credentialStop calls off the rest of a refresh's listings once
-// credentials cannot be had (IAM or the metadata service failing): every
-// further listing would ask for them again and fail the same way after its
-// retries, so a refresh of N images cost N times the retries against the
-// failing service and ran for minutes. The images not listed count as
-// failed with that error and keep their last good rows.
-type credentialStop struct {
-	cancel context.CancelFunc
-	once   sync.Once
-	err    error // set once, read after every listing has returned
+// settleWithoutCall sets the rows of an image that needs no call: none,
+// when HSS reports container_num 0; unknown, when it has no identity to
+// query by. It reports whether that changed what the image shows.
+func (img *image) settleWithoutCall(now time.Time) (changed bool) {
+	if reportsNoContainers(img.ref.info) {
+		changed = !img.listed || len(img.rows) > 0
+		img.rows, img.listed, img.listedAt, img.listedNum = nil, true, now, 0
+		img.listedQuery, img.failedAt, img.err = img.ref.query, time.Time{}, nil
+		return changed
+	}
+	changed = img.listed
+	img.rows, img.listed, img.failedAt, img.err = nil, false, time.Time{}, nil
+	return changed
 }
 
-func (s *credentialStop) check(err error) {
-	if err != nil && hssclient.IsCredentialError(err) {
-		s.once.Do(func() {
-			s.err = err
-			s.cancel()
-		})
+func sameInfo(a, b *hssclient.LocalImage) bool {
+	if a == nil || b == nil {
+		return a == b
 	}
+	return *a == *b
 }
 
-// longestFirst returns the indexes of refs, the images with the most
-// containers first (those HSS did not report first of all, as they may be
-// large). An image's pages come one after another, so a big image started
-// last would leave the other slots idle while it pages: longest first keeps
-// every slot busy until the end.
-func longestFirst(refs []imageRef) []int {
-	order := make([]int, len(refs))
-	for i := range order {
-		order[i] = i
+// reportedNum is the container_num discovery gave the image, -1 when it
+// gave none (null, absent, negative, or a configured image it did not list).
+func (r *imageRef) reportedNum() int64 {
+	if r.info == nil || r.info.ContainerNumUnknown || r.info.ContainerNum < 0 {
+		return -1
 	}
-	expected := func(r *imageRef) int64 {
-		if r.info == nil {
-			return math.MaxInt64
-		}
-		return r.info.ContainerNum
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(expected(&refs[b]), expected(&refs[a])) })
-	return order
-}
-
-// list fetches one image's containers.
-func (t *target) list(ctx context.Context, r *imageRef) imageResult {
-	var rows []hssclient.Container
-	err := t.api.EachContainer(ctx, r.query, func(c hssclient.Container) error {
-		c.EntryPoint = "" // may hold secrets; never kept
-		rows = append(rows, c)
-		return nil
-	})
-	if err != nil {
-		level.Debug(t.logger).Log("msg", "listing containers failed", "image_name", r.name,
-			"image_version", r.version, "image_digest", r.digest, "err", err)
-		return imageResult{err: fmt.Errorf("listing containers of %s:%s %s: %w", r.name, r.version, r.digest, err)}
-	}
-	return imageResult{rows: rows, listed: true, listedAt: t.now()}
-}
-
-// retain fills in each failed image's rows from the previous snapshot when
-// they are younger than max_staleness, so a partial failure loses nothing.
-func (t *target) retain(prev *snapshot, refs []imageRef, results []imageResult) {
-	if prev == nil {
-		return
-	}
-	now := t.now()
-	for i := range results {
-		if results[i].err == nil {
-			continue
-		}
-		old, ok := prev.rows[refs[i].key]
-		if ok && !t.expired(old.listedAt, now) {
-			results[i].rows, results[i].listedAt, results[i].listed = old.rows, old.listedAt, true
-		}
-	}
+	return r.info.ContainerNum
 }

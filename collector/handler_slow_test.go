@@ -1,0 +1,136 @@
+package collector
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/hss-exporter/hss_exporter/config"
+	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+)
+
+// stalledScrape sends GET /metrics for the gzipped page, as Prometheus
+// does, on a connection whose receive window is a few KiB, and never reads
+// the answer.
+func stalledScrape(t *testing.T, addr string) *net.TCPConn {
+	t.Helper()
+	dialer := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		var err error
+		_ = c.Control(func(fd uintptr) { err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
+		return err
+	}}
+	c, err := dialer.Dial("tcp", addr)
+	require.NoError(t, err)
+	conn := c.(*net.TCPConn)
+	_, err = io.WriteString(conn, "GET /metrics HTTP/1.1\r\nHost: exporter\r\nAccept-Encoding: gzip\r\n\r\n")
+	require.NoError(t, err)
+	return conn
+}
+
+// smallSendBuffers gives every accepted connection a 16 KiB send buffer.
+type smallSendBuffers struct{ net.Listener }
+
+func (l smallSendBuffers) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetWriteBuffer(16 << 10)
+	}
+	return c, err
+}
+
+// readAnswer reads what a stalled connection was sent, once it reads at
+// last: the length the headers promised and the body bytes that came.
+func readAnswer(t *testing.T, conn *net.TCPConn) (promised, got int64) {
+	t.Helper()
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(2*time.Second)))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		return -1, 0 // cut before the headers
+	}
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	promised, _ = strconv.ParseInt(resp.Header.Get("Content-Length"), 10, 64)
+	got, _ = io.Copy(io.Discard, resp.Body)
+	return promised, got
+}
+
+// TestStalledScrapersHoldNoSlotAndAreCut: 41 clients send GET /metrics for
+// a fleet of 20,000 containers and never read, with --web.max-requests at
+// its default of 40. A normal scrape still gets 200 within seconds, and
+// each stalled connection is cut once a piece of the page has waited the
+// write timeout, rather than kept for the server's minutes-long one.
+func TestStalledScrapersHoldNoSlotAndAreCut(t *testing.T) {
+	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 1, Containers: 20_000})
+	e, _ := fakeTarget(t, fleet, config.Target{PageSize: 200, MaxConcurrency: 8, ContainerInfo: true}, nil)
+	require.NoError(t, e.RefreshNow(context.Background(), "demo"))
+	const writeTimeout = time.Second
+	srv := httptest.NewUnstartedServer(e.Handler(liveRegistry(t, e), HandlerOpts{MaxRequestsInFlight: 40, WriteTimeout: writeTimeout}))
+	srv.Config.WriteTimeout = 2 * time.Minute // as main sets it
+	var closed atomic.Int32
+	srv.Config.ConnState = func(_ net.Conn, state http.ConnState) {
+		if state == http.StateClosed {
+			closed.Add(1)
+		}
+	}
+	// Small send buffers, as on a slow link: the kernel must not take the
+	// whole page off the server's hands for a client that reads nothing.
+	srv.Listener = smallSendBuffers{srv.Listener}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	addr := srv.Listener.Addr().String()
+
+	stalled := make([]*net.TCPConn, 41)
+	for i := range stalled {
+		stalled[i] = stalledScrape(t, addr)
+		t.Cleanup(func() { _ = stalled[i].Close() })
+	}
+	time.Sleep(200 * time.Millisecond) // every stalled scrape is writing, or blocked writing
+
+	start := time.Now()
+	req, err := http.NewRequest(http.MethodGet, srv.URL+"/metrics", nil)
+	require.NoError(t, err)
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := (&http.Client{Timeout: time.Minute}).Do(req)
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "a normal scrape is served: %.200s", body)
+	require.EqualValues(t, resp.ContentLength, len(body), "and in full")
+	within := 5 * time.Second
+	if hardRace {
+		within = 30 * time.Second // 42 scrapes share two cores, slowed down tenfold
+	}
+	require.Less(t, time.Since(start), within, "not queued behind the stalled scrapes")
+	require.Greater(t, len(body), 1<<20, "the page is larger than what a stalled connection's buffers hold")
+
+	// Each stalled connection is closed by the server soon after a piece
+	// has waited the write timeout, not after the server's 2 minutes.
+	require.Eventually(t, func() bool { return closed.Load() >= int32(len(stalled)) },
+		writeTimeout+5*time.Second, 50*time.Millisecond, "closed %d of %d", closed.Load(), len(stalled))
+	// What a stalled client gets when it reads at last is a cut page (the
+	// kernel may even have dropped what was queued for it).
+	var wg sync.WaitGroup
+	cut := make([]bool, len(stalled))
+	for i, conn := range stalled {
+		wg.Go(func() {
+			promised, got := readAnswer(t, conn)
+			cut[i] = promised < 0 || got < promised
+		})
+	}
+	wg.Wait()
+	for i := range cut {
+		require.True(t, cut[i], "stalled scrape %d was sent in full, not cut", i)
+	}
+}

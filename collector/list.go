@@ -1,0 +1,238 @@
+package collector
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/go-kit/log/level"
+
+	"github.com/hss-exporter/hss_exporter/hssclient"
+)
+
+// listing is what one container listing learned.
+type listing struct {
+	rows []hssclient.Container // raw rows, entry_point dropped
+	at   time.Time
+	err  error
+}
+
+// list fetches one image's containers.
+func (t *target) list(ctx context.Context, p pick) listing {
+	var rows []hssclient.Container
+	r := &p.img.ref
+	err := t.api.EachContainer(ctx, p.query, func(c hssclient.Container) error {
+		c.EntryPoint = "" // may hold secrets; never kept
+		rows = append(rows, c)
+		return nil
+	})
+	if err != nil {
+		level.Debug(t.logger).Log("msg", "listing containers failed", "image_name", r.name,
+			"image_version", r.version, "image_digest", r.digest, "err", err)
+		return listing{err: fmt.Errorf("listing containers of %s:%s %s: %w", r.name, r.version, r.digest, err)}
+	}
+	return listing{rows: rows, at: t.now()}
+}
+
+// land stores what a listing learned: its rows replace the image's at
+// once; a failure keeps the last good rows. A listing cut short by
+// shutdown changes nothing. Once credentials cannot be had (IAM or the
+// metadata service failing), listings pause for a refresh_interval: every
+// one would ask for them again and fail the same way after its retries.
+func (t *target) land(p pick, l listing, stopping bool) {
+	t.mu.Lock()
+	img := p.img
+	img.busy = false
+	if t.images[img.ref.key] != img || (l.err != nil && stopping) {
+		t.mu.Unlock() // gone from discovery meanwhile, or shut down
+		return
+	}
+	now := t.now()
+	if l.err != nil {
+		img.failedAt, img.err = now, l.err
+		t.st.lastErr = l.err.Error()
+		if hssclient.IsCredentialError(l.err) {
+			t.pausedUntil = now.Add(t.interval())
+		}
+	} else {
+		before := t.z.changed
+		rows := make([]hssclient.Container, len(l.rows))
+		for i, c := range l.rows {
+			rows[i] = t.z.container(c)
+		}
+		t.st.sanitized += t.z.changed - before
+		if !img.listed || !slices.Equal(rows, img.rows) {
+			// Unchanged rows keep their version: a sweep that finds
+			// nothing new re-encodes nothing.
+			t.touchRows(img)
+		}
+		img.rows, img.listed, img.listedAt, img.listedNum, img.listedQuery = rows, true, l.at, p.num, p.query
+		img.failedAt, img.err = time.Time{}, nil
+		t.markGood(now)
+		t.noteSweep(now)
+	}
+	t.mu.Unlock()
+	t.requestPublish()
+}
+
+// noteSweep records when every image needing a call has been listed for
+// the first time; t.mu is held.
+func (t *target) noteSweep(now time.Time) {
+	if !t.st.firstSweep.IsZero() || !t.st.discovered {
+		return
+	}
+	for _, img := range t.order {
+		if img.ref.call && !img.listed {
+			return
+		}
+	}
+	t.st.firstSweep = now
+}
+
+// lister takes listings from the queue until ctx ends. Before taking one
+// it waits for the budget to allow a call, so a listing that becomes due
+// meanwhile (a new image) is taken before an older one.
+func (e *Exporter) lister(ctx context.Context, t *target) {
+	for ctx.Err() == nil {
+		if t.pacer != nil {
+			if wait := t.pacer.ReadyIn(hssclient.OpListContainers); wait > 0 {
+				sleepUntil(ctx, wait, nil)
+				continue
+			}
+		}
+		changed := t.changed.wait()
+		now := t.now()
+		p, ok, wake := t.take(now)
+		if !ok {
+			wait := time.Duration(math.MaxInt64)
+			if !wake.IsZero() {
+				wait = max(wake.Sub(now), time.Millisecond)
+			}
+			sleepUntil(ctx, wait, changed)
+			continue
+		}
+		lctx, cancel := e.workContext(ctx, t)
+		l := t.list(lctx, p)
+		cancel()
+		t.land(p, l, ctx.Err() != nil)
+	}
+}
+
+// sleepUntil waits d, until changed closes, or until ctx ends.
+func sleepUntil(ctx context.Context, d time.Duration, changed <-chan struct{}) {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+	case <-changed:
+	case <-timer.C:
+	}
+}
+
+// workContext bounds one discovery or listing: by Options.RefreshTimeout,
+// else max_staleness, since data older than that is dropped anyway.
+func (e *Exporter) workContext(ctx context.Context, t *target) (context.Context, context.CancelFunc) {
+	timeout := e.opts.RefreshTimeout
+	if timeout <= 0 {
+		timeout = t.cfg.MaxStaleness
+	}
+	if timeout <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, timeout)
+}
+
+// listEverything lists every image that needs a call now, whatever the
+// queue says, at most max_concurrency at once, the longest first: a forced
+// full pass. It returns how many listings it made and how many failed,
+// with the first failure.
+func (e *Exporter) listEverything(ctx context.Context, t *target) (calls, failed int, first error) {
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := &credentialStop{cancel: cancel}
+	picks := t.takeAll()
+	sem := make(chan struct{}, max(1, t.cfg.MaxConcurrency))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, p := range picks {
+		acquired := false
+		select {
+		case sem <- struct{}{}:
+			acquired = true
+		case <-ctx.Done():
+		}
+		wg.Go(func() {
+			if acquired {
+				defer func() { <-sem }()
+			}
+			l := listing{err: ctx.Err()}
+			if l.err == nil {
+				l = t.list(ctx, p)
+			}
+			stop.check(l.err)
+			if l.err != nil && stop.err() != nil && parent.Err() == nil && errors.Is(l.err, context.Canceled) {
+				l.err = stop.err() // called off, not cancelled by shutdown
+			}
+			t.land(p, l, parent.Err() != nil)
+			if l.err != nil {
+				mu.Lock()
+				failed++
+				first = cmp.Or(first, l.err)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return len(picks), failed, first
+}
+
+// takeAll marks every image that needs a call busy and returns them, the
+// most containers first (unknown sizes before all).
+func (t *target) takeAll() []pick {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var picks []pick
+	for _, img := range t.order {
+		if img.ref.call && !img.busy {
+			img.busy = true
+			picks = append(picks, pick{img: img, query: img.ref.query, num: img.ref.reportedNum()})
+		}
+	}
+	slices.SortStableFunc(picks, func(a, b pick) int { return cmp.Compare(b.img.expected(), a.img.expected()) })
+	return picks
+}
+
+// credentialStop calls off the rest of a forced pass once credentials
+// cannot be had (IAM or the metadata service failing): every further
+// listing would ask for them again and fail the same way after its
+// retries. The images not listed count as failed with that error and keep
+// their last good rows.
+type credentialStop struct {
+	cancel context.CancelFunc
+	mu     sync.Mutex
+	first  error
+}
+
+func (s *credentialStop) check(err error) {
+	if err == nil || !hssclient.IsCredentialError(err) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.first == nil {
+		s.first = err
+		s.cancel()
+	}
+}
+
+func (s *credentialStop) err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.first
+}

@@ -1,0 +1,179 @@
+package collector
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/hss-exporter/hss_exporter/config"
+	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+)
+
+// testMinute stands for one minute in the schedule tests: the stand-in's
+// clock runs 60s/testMinute times faster than the wall clock, and the
+// budgets count in minutes of testMinute, so a minute's schedule takes
+// testMinute to run.
+const testMinute = 2 * time.Second
+
+// scaledClock runs minutes of testMinute: its time moves 60s for every
+// testMinute of wall time, from a start a little before a minute ends, so
+// the first window is already partly spent, as it usually is.
+func scaledClock() func() time.Time {
+	start := time.Now()
+	base := time.Date(2026, 11, 30, 8, 0, 45, 0, time.UTC)
+	return func() time.Time {
+		return base.Add(time.Duration(float64(time.Since(start)) * float64(time.Minute) / float64(testMinute)))
+	}
+}
+
+// budgetRun is an Exporter running against a stand-in that allows perMinute
+// calls of each API a minute, as HSS's gateway does, in scaled time.
+type budgetRun struct {
+	e     *Exporter
+	srv   *hssfake.Server
+	start time.Time
+}
+
+// runBudgeted starts the stand-in and an Exporter whose targets (each
+// cfgs entry, named) read it through the real client, sharing one access
+// key and so one budget of perMinute calls, and runs the Exporter until
+// the test ends.
+func runBudgeted(t *testing.T, fleet *hssfake.Fleet, perMinute int, cfgs ...config.Target) *budgetRun {
+	t.Helper()
+	opts := hssfake.DemoOptions(fleet)
+	opts.Now, opts.MaxSkew = scaledClock(), 1000*time.Hour
+	opts.RateLimit = hssfake.RateLimit{Default: perMinute}
+	srv, err := hssfake.Start(opts)
+	require.NoError(t, err)
+	t.Cleanup(srv.Close)
+	budget := hssclient.NewBudgets(hssclient.BudgetOptions{Minute: testMinute}).For("ak:demo", float64(perMinute))
+	stats := NewAPIStats()
+	transport := &http.Transport{}
+	t.Cleanup(transport.CloseIdleConnections)
+	var targets []Target
+	for _, cfg := range cfgs {
+		client, err := hssclient.New(hssclient.Config{
+			Region: hssfake.DemoRegion, ProjectID: hssfake.DemoProjectID, Endpoint: srv.URL,
+			Auth:       hssclient.NewAKSKAuth(hssfake.DemoAccessKey, hssfake.DemoSecretKey, ""),
+			HTTPClient: &http.Client{Transport: transport}, Budget: budget,
+			PageSize: cfg.PageSize, MaxConcurrency: cfg.MaxConcurrency, Observer: stats.Observer(cfg.Name),
+		})
+		require.NoError(t, err)
+		targets = append(targets, Target{Config: cfg, API: client, Pacer: budget})
+	}
+	e := NewExporter(nil, targets, stats, Options{Jitter: -1, PublishInterval: 20 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { e.Run(ctx) })
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	return &budgetRun{e: e, srv: srv, start: time.Now()}
+}
+
+// scheduleTarget is a target with the exporter's defaults and a
+// refresh_interval of one (scaled) minute.
+func scheduleTarget(name string) config.Target {
+	return config.Target{Name: name, EnterpriseProjectID: hssfake.AllEnterpriseProjects,
+		Images: config.Images{Discover: true}, PageSize: 200, MaxConcurrency: 4, RefreshInterval: testMinute,
+		MaxStaleness: 30 * testMinute}
+}
+
+// exactImages counts the images whose served container count equals the
+// fleet's, and the images served at all.
+func (r *budgetRun) exactImages(t *testing.T, target string, fleet *hssfake.Fleet) (exact, served int) {
+	t.Helper()
+	truth := fleet.Truth(hssfake.AllEnterpriseProjects)
+	view, ok := r.e.View(target)
+	require.True(t, ok)
+	for _, img := range view.Images {
+		served++
+		if want, ok := truth.Images[hssfake.ImageKey{Name: img.Name, Version: img.Version, Digest: img.Digest}]; ok && img.Listed && img.Containers == want {
+			exact++
+		}
+	}
+	return exact, served
+}
+
+// minutes waits until n scaled minutes have passed since the run started.
+func (r *budgetRun) minutes(n float64) {
+	time.Sleep(time.Until(r.start.Add(time.Duration(n * float64(testMinute)))))
+}
+
+func (r *budgetRun) refused() int {
+	return r.srv.Throttled(hssfake.OpListLocalImageContainers) + r.srv.Throttled(hssfake.OpListImageLocal)
+}
+
+func TestFiveCallsAMinuteListTwelveImagesExactly(t *testing.T) {
+	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 12, Containers: 600, Images: 12})
+	r := runBudgeted(t, fleet, 5, scheduleTarget("demo"))
+	truth := fleet.Truth(hssfake.AllEnterpriseProjects)
+	var took time.Duration
+	require.Eventually(t, func() bool {
+		exact, _ := r.exactImages(t, "demo", fleet)
+		st := r.e.Status()[0]
+		took = time.Since(r.start)
+		return exact == len(truth.Images) && st.Containers == truth.Containers &&
+			st.Hosts == len(truth.Hosts) && st.Pods == len(truth.Pods)
+	}, 3*testMinute+testMinute/2, testMinute/100, "every count exact within 210 s")
+	t.Logf("12 images exact after %.0f s (scaled); refused calls: %d", took.Seconds()*60/testMinute.Seconds(), r.refused())
+	require.LessOrEqual(t, r.refused(), 2)
+	require.True(t, r.e.Status()[0].Up)
+}
+
+func TestFiveCallsAMinuteServeSixtyImagesAsTheyLand(t *testing.T) {
+	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 60, Containers: 3000, Images: 60})
+	r := runBudgeted(t, fleet, 5, scheduleTarget("demo"))
+
+	r.minutes(20.0 / 60)
+	exact, served := r.exactImages(t, "demo", fleet)
+	t.Logf("at 20 s: %d images served, %d listed exactly", served, exact)
+	require.Equal(t, 60, served, "discovery's facts are served within seconds")
+	require.GreaterOrEqual(t, exact, 4, "the first minute's calls are spent on listings at once")
+	ready, reasons := r.e.Ready()
+	require.True(t, ready, "ready after the first discovery: %v", reasons)
+
+	r.minutes(150.0 / 60)
+	exact, _ = r.exactImages(t, "demo", fleet)
+	st := r.e.Status()[0]
+	t.Logf("at 150 s: %d listed exactly, %d pending, refused %d, budget %.0f/min, sweep %s",
+		exact, st.ImagesPending, r.refused(), st.BudgetPerMinute, st.Sweep)
+	require.GreaterOrEqual(t, exact, 11)
+	require.LessOrEqual(t, r.refused(), 2)
+	require.True(t, st.Up, "throttling the scheduler absorbs is no failure: %s", st.LastError)
+	require.Equal(t, 60-exact, st.ImagesPending, "images not yet listed are pending")
+	require.InDelta(t, 12*time.Minute, st.Sweep, float64(time.Second), "60 one-page images at 5 a minute")
+}
+
+func TestTargetsSharingAKeyStayWithinItsBudget(t *testing.T) {
+	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 3, Containers: 400, Images: 16})
+	r := runBudgeted(t, fleet, 5, scheduleTarget("a"), scheduleTarget("b"))
+	r.minutes(2.5)
+	listed := 0
+	for _, name := range []string{"a", "b"} {
+		exact, _ := r.exactImages(t, name, fleet)
+		listed += exact
+	}
+	t.Logf("two targets, one key: %d listings exact after 2.5 minutes, %d refused", listed, r.refused())
+	require.LessOrEqual(t, r.refused(), 2, "both targets spend from the key's one budget")
+	require.GreaterOrEqual(t, listed, 13, "three windows of five calls between them")
+	require.Equal(t, 2, r.e.Status()[0].BudgetSharers)
+}
+
+func TestARefusalTeachesTheBudgetAndIsRare(t *testing.T) {
+	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 9, Containers: 500, Images: 20})
+	r := runBudgeted(t, fleet, 5, scheduleTarget("demo"))
+	// The account turns out to be allowed 3, not the 5 configured.
+	r.srv.SetRateLimit(hssfake.RateLimit{Default: 3})
+	r.minutes(3.5)
+	st := r.e.Status()[0]
+	t.Logf("after 3.5 minutes: %d refused, budget %.0f/min (learned %v), %d of %d listed",
+		r.refused(), st.BudgetPerMinute, st.BudgetLearned, st.ImagesListed, st.ImagesToList)
+	require.LessOrEqual(t, r.refused(), 2, "a refusal is a rare event, never a loop")
+	require.InDelta(t, 3, st.BudgetPerMinute, 1e-9, "limit:3 in the refusal is the budget from then on")
+	require.True(t, st.BudgetLearned)
+	require.GreaterOrEqual(t, st.ImagesListed, 3+3+3, "three windows of three calls")
+}

@@ -1,0 +1,182 @@
+package collector
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-kit/log"
+
+	"github.com/hss-exporter/hss_exporter/config"
+	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/shard"
+)
+
+// target is the state of one target: every image it covers with what is
+// known of its containers, the snapshot served, and the status of its work.
+//
+// Work runs continuously: discovery every refresh_interval, and a queue of
+// container listings drained as fast as the API budget allows (see queue.go).
+// Each listing's rows replace the image's rows as soon as it lands; a
+// publisher turns the state into the snapshot served, at most every
+// PublishInterval.
+type target struct {
+	name   string
+	cfg    config.Target
+	api    API
+	pacer  Pacer // nil: no budget to pace by
+	logger log.Logger
+	now    func() time.Time
+	calls  *targetCalls
+	shard  shard.Spec
+	// sharers counts the targets spending from the same budget, this one
+	// included, for the sweep-time estimate.
+	sharers int
+
+	snap     atomic.Pointer[snapshot]
+	lastGood atomic.Int64 // Unix ns of the last successful API answer; 0: none yet
+	busy     atomic.Bool  // a discovery (or a forced pass) runs
+
+	mu          sync.Mutex // guards what follows; never held while calling the API or writing a response
+	images      map[string]*image
+	order       []*image // the covered images, in the stable order of discovery
+	z           *sanitizer
+	st          targetStatus
+	pausedUntil time.Time // listings wait after credentials could not be had
+	versions    uint64    // the last version given out (see touchFacts, touchRows)
+	changed     broadcast // wakes listers when work may have appeared
+	publishReq  chan struct{}
+
+	// lastCycle is the last discovery's timing; only the goroutine that
+	// holds busy touches it.
+	lastCycle cycle
+
+	pubMu sync.Mutex // one publish at a time
+	units *unitCache
+}
+
+// image is what a target knows of one image it covers.
+type image struct {
+	ref         imageRef
+	rows        []hssclient.Container // sanitised; never changed once stored
+	listed      bool                  // rows known: listed, or none without a call
+	listedAt    time.Time
+	listedNum   int64                           // container_num HSS reported when the rows were listed; -1 unknown
+	listedQuery hssclient.ListContainersRequest // the query the rows came from
+	busy        bool                            // a listing is in flight
+	failedAt    time.Time                       // of the last failed listing; zero after a success
+	err         error
+	// factsVersion is new whenever discovery changes what the image's
+	// facts series show, rowsVersion whenever its rows change; versions
+	// are unique within the target, so a version names one content.
+	factsVersion, rowsVersion uint64
+}
+
+// targetStatus is a target's history, copied out under target.mu.
+type targetStatus struct {
+	lastStart    time.Time // of the last completed refresh (discovery, or a forced pass)
+	lastDuration time.Duration
+	lastResult   string
+	lastErr      string // of the last refresh, or of the last failed listing since
+	discovered   bool   // a discovery has succeeded
+	discoveryOK  bool   // the last discovery succeeded
+	refreshes    [len(results)]uint64
+	skipped      uint64
+	sanitized    uint64
+	requests     uint64 // in the last refresh cycle
+	retries      uint64
+	cycleReq     uint64 // counters at the start of the cycle
+	cycleRetry   uint64
+	sweeps       uint64    // every image needing a call listed once since start
+	firstSweep   time.Time // when the first sweep completed
+	// imagesOwned and imagesCovered count, at the last discovery that
+	// succeeded, the images this shard lists and all the target covers.
+	imagesOwned, imagesCovered int
+	expired                    bool // data dropped after max_staleness without an answer
+}
+
+// interval is the target's refresh_interval (config resolves a default).
+func (t *target) interval() time.Duration {
+	if t.cfg.RefreshInterval <= 0 {
+		return config.DefaultRefreshInterval
+	}
+	return t.cfg.RefreshInterval
+}
+
+// expired reports whether data from at is older than max_staleness
+// (never, when max_staleness is not set).
+func (t *target) expired(at, now time.Time) bool {
+	return t.cfg.MaxStaleness > 0 && now.Sub(at) > t.cfg.MaxStaleness
+}
+
+// good returns when the API last answered successfully; zero before.
+func (t *target) good() time.Time {
+	if n := t.lastGood.Load(); n != 0 {
+		return time.Unix(0, n)
+	}
+	return time.Time{}
+}
+
+// markGood records a successful API answer at now.
+func (t *target) markGood(now time.Time) {
+	t.lastGood.Store(now.UnixNano())
+}
+
+// serving returns the snapshot a scrape may show, or nil once the target
+// has had no successful answer for max_staleness.
+func (t *target) serving(now time.Time) *snapshot {
+	s := t.snap.Load()
+	if s == nil {
+		return nil
+	}
+	if good := t.good(); good.IsZero() || t.expired(good, now) {
+		return nil
+	}
+	return s
+}
+
+// touchFacts marks that what discovery says of img changed; t.mu is held.
+func (t *target) touchFacts(img *image) {
+	t.versions++
+	img.factsVersion = t.versions
+}
+
+// touchRows marks that img's rows (or the labels they are shown with)
+// changed; t.mu is held.
+func (t *target) touchRows(img *image) {
+	t.versions++
+	img.rowsVersion = t.versions
+}
+
+// requestPublish asks the publisher for a publish soon; requests made
+// while one is pending merge into it.
+func (t *target) requestPublish() {
+	select {
+	case t.publishReq <- struct{}{}:
+	default:
+	}
+}
+
+// broadcast wakes every waiter at once: closed and replaced on notify.
+type broadcast struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+func (b *broadcast) wait() <-chan struct{} {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.ch == nil {
+		b.ch = make(chan struct{})
+	}
+	return b.ch
+}
+
+func (b *broadcast) notify() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.ch != nil {
+		close(b.ch)
+		b.ch = nil
+	}
+}

@@ -1,0 +1,363 @@
+package hssclient
+
+import (
+	"context"
+	"math"
+	"regexp"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// HSS documents its call limit per API and per user: "a single user or IP
+// address can access an API for up to five times/minute". A gateway that
+// counts in fixed one-minute windows lets through at most N calls in any
+// window, so the client keeps a sliding window per operation: no more than
+// N calls start in any span of one minute. A token bucket with burst N
+// would let about 2N through in one fixed minute, which is what the
+// gateway counts.
+
+// DefaultCallsPerMinute is HSS's documented limit of one API for one user.
+const DefaultCallsPerMinute = 5
+
+// BudgetOptions tune the budgets of a Budgets; zero values take defaults.
+type BudgetOptions struct {
+	// Minute is the length of the limit's window; default one minute.
+	// Tests shorten it to run a minute's schedule in a moment.
+	Minute time.Duration
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+// Budgets hands out one Budget per identity (an access key, an IAM user,
+// an agency), so every target of the process that calls HSS as the same
+// user spends from the same budget, as the gateway counts them.
+type Budgets struct {
+	opts BudgetOptions
+	mu   sync.Mutex
+	by   map[string]*Budget
+}
+
+// NewBudgets returns an empty set of budgets.
+func NewBudgets(opts BudgetOptions) *Budgets {
+	if opts.Minute <= 0 {
+		opts.Minute = time.Minute
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Budgets{opts: opts, by: map[string]*Budget{}}
+}
+
+// For returns the budget of identity, allowing perMinute calls of each
+// operation per minute. A second caller with the same identity shares the
+// budget; when it asks for a different rate the lower one holds, since
+// the gateway counts both callers' calls against one limit.
+func (b *Budgets) For(identity string, perMinute float64) *Budget {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if bud, ok := b.by[identity]; ok {
+		bud.lower(perMinute)
+		return bud
+	}
+	bud := newBudget(perMinute, b.opts)
+	b.by[identity] = bud
+	return bud
+}
+
+// Budget limits the calls of each operation made with one identity. It is
+// safe for concurrent use; a nil *Budget allows everything.
+type Budget struct {
+	opts BudgetOptions
+
+	mu        sync.Mutex
+	perMinute float64 // configured calls per minute of each operation
+	ops       map[string]*opWindow
+	changed   chan struct{} // closed and replaced whenever a waiter may proceed
+}
+
+// opWindow is one operation's sliding window.
+type opWindow struct {
+	limit        int           // calls per span
+	span         time.Duration // the window, with a guard for clock and latency skew
+	learned      bool          // limit and span came from a 429's body
+	sent         []time.Time   // send times still inside the span, oldest first
+	pending      int           // calls reserved but not yet sent
+	blockedUntil time.Time     // after a 429: no call before this
+}
+
+func newBudget(perMinute float64, opts BudgetOptions) *Budget {
+	if !(perMinute > 0) {
+		perMinute = DefaultCallsPerMinute
+	}
+	return &Budget{opts: opts, perMinute: perMinute, ops: map[string]*opWindow{}, changed: make(chan struct{})}
+}
+
+// windowFor returns the limit and span that allow perMinute calls a
+// minute: N calls per minute, or one call per 1/perMinute minutes when
+// fewer than one a minute are allowed (a shard's share of a small budget).
+func windowFor(perMinute float64, minute time.Duration) (int, time.Duration) {
+	if perMinute >= 1 {
+		return int(math.Min(math.Floor(perMinute), math.MaxInt32)), minute
+	}
+	return 1, time.Duration(float64(minute) / perMinute)
+}
+
+// guard widens a window: a call sent just inside one minute by the
+// client's clock may arrive just inside the gateway's next, and one sent
+// slowly just after.
+func guard(span time.Duration) time.Duration { return span + span/60 }
+
+// op returns the window of operation op, creating it; b.mu is held.
+func (b *Budget) op(op string) *opWindow {
+	w, ok := b.ops[op]
+	if !ok {
+		limit, span := windowFor(b.perMinute, b.opts.Minute)
+		w = &opWindow{limit: limit, span: guard(span)}
+		b.ops[op] = w
+	}
+	return w
+}
+
+// lower applies a lower configured rate to every operation not limited
+// further by what a 429 taught.
+func (b *Budget) lower(perMinute float64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !(perMinute > 0) || perMinute >= b.perMinute {
+		return
+	}
+	b.perMinute = perMinute
+	limit, span := windowFor(perMinute, b.opts.Minute)
+	for _, w := range b.ops {
+		if !w.learned || callRate(limit, guard(span)) < callRate(w.limit, w.span) {
+			w.limit, w.span, w.learned = limit, guard(span), false
+		}
+	}
+}
+
+func callRate(limit int, span time.Duration) float64 { return float64(limit) / span.Seconds() }
+
+// prune drops the send times that left the span.
+func (w *opWindow) prune(now time.Time) {
+	i := 0
+	for i < len(w.sent) && now.Sub(w.sent[i]) >= w.span {
+		i++
+	}
+	if i > 0 {
+		w.sent = append(w.sent[:0], w.sent[i:]...)
+	}
+}
+
+// readyAt returns when a call could start: now, or the earliest time a
+// slot frees. ok is false when only a pending call being sent can free one.
+func (w *opWindow) readyAt(now time.Time) (at time.Time, ok bool) {
+	w.prune(now)
+	at = now
+	if w.blockedUntil.After(at) {
+		at = w.blockedUntil
+	}
+	if len(w.sent)+w.pending < w.limit {
+		return at, true
+	}
+	// Full: the oldest sent call leaves the span first, unless the pending
+	// ones alone fill it.
+	if w.pending >= w.limit {
+		return time.Time{}, false
+	}
+	if free := w.sent[len(w.sent)+w.pending-w.limit].Add(w.span); free.After(at) {
+		at = free
+	}
+	return at, true
+}
+
+// Reservation is the right to send one call of an operation. Exactly one
+// of Sent and Cancel must be called.
+type Reservation struct {
+	b  *Budget
+	op string
+}
+
+// Reserve waits until a call of op may start within the budget and
+// reserves it; the wait ends early with ctx's error. A reserved call
+// counts against the window from now until it is sent and for a span
+// after that, so calls sent late never crowd one window.
+func (b *Budget) Reserve(ctx context.Context, op string) (*Reservation, error) {
+	if b == nil {
+		return nil, nil
+	}
+	for {
+		b.mu.Lock()
+		w := b.op(op)
+		now := b.opts.Now()
+		at, ok := w.readyAt(now)
+		if ok && !at.After(now) {
+			w.pending++
+			b.mu.Unlock()
+			return &Reservation{b: b, op: op}, nil
+		}
+		changed := b.changed
+		b.mu.Unlock()
+		if err := waitFor(ctx, at.Sub(now), ok, changed); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// waitFor waits d (or, when timed is false, without a deadline) until
+// changed closes or ctx ends.
+func waitFor(ctx context.Context, d time.Duration, timed bool, changed <-chan struct{}) error {
+	var timer <-chan time.Time
+	if timed {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		timer = t.C
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer:
+	case <-changed:
+	}
+	return nil
+}
+
+// ReadyIn returns how long until a call of op could start: 0 when one may
+// start now. It reserves nothing, so a scheduler can pick its next call
+// only when the budget allows one.
+func (b *Budget) ReadyIn(op string) time.Duration {
+	if b == nil {
+		return 0
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.opts.Now()
+	at, ok := b.op(op).readyAt(now)
+	if !ok {
+		return b.op(op).span
+	}
+	return max(at.Sub(now), 0)
+}
+
+// notify wakes every waiter; b.mu is held.
+func (b *Budget) notify() {
+	close(b.changed)
+	b.changed = make(chan struct{})
+}
+
+// Sent records that the reserved call leaves now, and returns that time.
+// The time is read under the budget's lock, so send times stay in order.
+func (r *Reservation) Sent() time.Time {
+	if r == nil {
+		return time.Now()
+	}
+	r.b.mu.Lock()
+	defer r.b.mu.Unlock()
+	t := r.b.opts.Now()
+	w := r.b.op(r.op)
+	w.pending--
+	w.sent = append(w.sent, t)
+	r.b.notify()
+	return t
+}
+
+// Cancel gives back a reservation whose call was never sent.
+func (r *Reservation) Cancel() {
+	if r == nil {
+		return
+	}
+	r.b.mu.Lock()
+	defer r.b.mu.Unlock()
+	r.b.op(r.op).pending--
+	r.b.notify()
+}
+
+// Refusal is what a 429 says of the limit that refused a call.
+type Refusal struct {
+	Limit      int           // calls allowed per Window; 0 when the answer did not say
+	Window     time.Duration // the limit's window; 0 when the answer did not say
+	RetryAfter time.Duration // from the Retry-After header; 0 when absent
+}
+
+// refusalRE reads the gateway's "over ratelimit, limit:5, time:1 minute".
+var refusalRE = regexp.MustCompile(`(?i)limit\s*:\s*(\d{1,9})\s*,\s*time\s*:\s*(\d{1,6})\s*(second|minute|hour)`)
+
+// ParseRefusal reads the limit and window a 429's error message names.
+func ParseRefusal(msg string, retryAfter time.Duration) Refusal {
+	r := Refusal{RetryAfter: retryAfter}
+	m := refusalRE.FindStringSubmatch(msg)
+	if m == nil {
+		return r
+	}
+	limit, err1 := strconv.Atoi(m[1])
+	n, err2 := strconv.Atoi(m[2])
+	if err1 != nil || err2 != nil || limit <= 0 || n <= 0 {
+		return r
+	}
+	unit := map[string]time.Duration{"second": time.Second, "minute": time.Minute, "hour": time.Hour}
+	r.Limit, r.Window = limit, time.Duration(n)*unit[toLower(m[3])]
+	return r
+}
+
+func toLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// Refused records that a call of op sent at sentAt was refused with 429.
+// What the answer says of the limit replaces the budget at once when it
+// is lower, and no call of op starts again inside the window that
+// refused it: the gateway's window, when it named one, else the
+// documented minute, or Retry-After when that is longer.
+func (b *Budget) Refused(op string, sentAt time.Time, r Refusal) {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	w := b.op(op)
+	window := b.opts.Minute
+	if r.Limit > 0 {
+		// The gateway's own units, scaled as the configured minute is.
+		span := time.Duration(float64(r.Window) * float64(b.opts.Minute) / float64(time.Minute))
+		window = span
+		if callRate(r.Limit, guard(span)) < callRate(w.limit, w.span) {
+			w.limit, w.span, w.learned = r.Limit, guard(span), true
+		}
+	}
+	until := sentAt.Add(max(guard(window), r.RetryAfter))
+	if until.After(w.blockedUntil) {
+		w.blockedUntil = until
+	}
+	b.notify()
+}
+
+// PerMinute returns the calls of op a minute the budget allows now, after
+// anything a 429 taught.
+func (b *Budget) PerMinute(op string) float64 {
+	if b == nil {
+		return math.Inf(1)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	w := b.op(op)
+	// The guard is the client's own margin, not the account's limit.
+	span := float64(w.span) * 60 / 61
+	perMinute := float64(w.limit) * float64(b.opts.Minute) / span
+	return math.Round(perMinute*1e6) / 1e6
+}
+
+// Learned reports whether a 429 lowered op's budget below the configured one.
+func (b *Budget) Learned(op string) bool {
+	if b == nil {
+		return false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.op(op).learned
+}

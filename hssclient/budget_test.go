@@ -1,0 +1,186 @@
+package hssclient
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// testMinute is the budgets' minute in these tests: short enough to run
+// several windows in a second, long enough for scheduling noise.
+const testMinute = 400 * time.Millisecond
+
+// maxInSpan returns the most times that fall within any span.
+func maxInSpan(times []time.Time, span time.Duration) int {
+	sort.Slice(times, func(i, j int) bool { return times[i].Before(times[j]) })
+	most := 0
+	for i := range times {
+		n := 0
+		for j := i; j < len(times) && times[j].Sub(times[i]) < span; j++ {
+			n++
+		}
+		most = max(most, n)
+	}
+	return most
+}
+
+func TestBudgetStartsNoMoreThanNCallsInAnyMinute(t *testing.T) {
+	b := NewBudgets(BudgetOptions{Minute: testMinute}).For("ak:one", 5)
+	var mu sync.Mutex
+	var sent []time.Time
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range 12 {
+		wg.Go(func() {
+			r, err := b.Reserve(context.Background(), OpListContainers)
+			require.NoError(t, err)
+			at := r.Sent()
+			mu.Lock()
+			sent = append(sent, at)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	require.Len(t, sent, 12)
+	require.LessOrEqual(t, maxInSpan(sent, testMinute), 5, "a minute held more than the budget")
+	// 12 calls at 5 a minute need three windows: two full waits.
+	require.GreaterOrEqual(t, time.Since(start), 2*testMinute)
+	require.Less(t, time.Since(start), 4*testMinute)
+}
+
+func TestBudgetOperationsHaveTheirOwnWindows(t *testing.T) {
+	b := NewBudgets(BudgetOptions{Minute: time.Hour}).For("ak:one", 2)
+	for range 2 {
+		r, err := b.Reserve(context.Background(), OpListContainers)
+		require.NoError(t, err)
+		r.Sent()
+	}
+	require.Positive(t, b.ReadyIn(OpListContainers), "the listing budget is spent")
+	require.Zero(t, b.ReadyIn(OpListImages), "discovery has a budget of its own")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	_, err := b.Reserve(ctx, OpListContainers)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+}
+
+func TestBudgetCountsReservedCallsUntilCancelled(t *testing.T) {
+	b := NewBudgets(BudgetOptions{Minute: time.Hour}).For("ak:one", 1)
+	r, err := b.Reserve(context.Background(), OpListImages)
+	require.NoError(t, err)
+	require.Positive(t, b.ReadyIn(OpListImages), "a reserved call holds its place")
+	r.Cancel()
+	require.Zero(t, b.ReadyIn(OpListImages), "a call never sent gives its place back")
+}
+
+func TestBudgetBelowOneCallAMinuteSpacesCalls(t *testing.T) {
+	// A shard's share of 5 a minute over 8 shards: one call per 96 s.
+	limit, span := windowFor(5.0/8, time.Minute)
+	require.Equal(t, 1, limit)
+	require.Equal(t, 96*time.Second, span)
+	b := NewBudgets(BudgetOptions{Minute: time.Minute}).For("ak:one", 5.0/8)
+	require.InDelta(t, 0.625, b.PerMinute(OpListContainers), 1e-9)
+}
+
+func TestBudgetsShareOneBudgetPerIdentity(t *testing.T) {
+	budgets := NewBudgets(BudgetOptions{Minute: time.Hour})
+	a := budgets.For("ak:shared", 5)
+	b := budgets.For("ak:shared", 3)
+	require.Same(t, a, b, "two targets with one access key spend from one budget")
+	require.InDelta(t, 3, a.PerMinute(OpListContainers), 1e-9, "the lower configured rate holds")
+	require.NotSame(t, a, budgets.For("ak:other", 5))
+	for range 3 {
+		r, err := a.Reserve(context.Background(), OpListContainers)
+		require.NoError(t, err)
+		r.Sent()
+	}
+	require.Positive(t, b.ReadyIn(OpListContainers))
+}
+
+func TestParseRefusal(t *testing.T) {
+	for msg, want := range map[string]Refusal{
+		"The throttling threshold has been reached: policy user over ratelimit, limit:5, time:1 minute": {Limit: 5, Window: time.Minute},
+		"over ratelimit,limit:3,time:1 second":                                                          {Limit: 3, Window: time.Second},
+		"over ratelimit, LIMIT: 20, TIME: 2 Hour":                                                       {Limit: 20, Window: 2 * time.Hour},
+		"over ratelimit":                            {},
+		"limit:0, time:1 minute":                    {},
+		"limit:99999999999999999999, time:1 minute": {},
+	} {
+		require.Equal(t, want, ParseRefusal(msg, 0), msg)
+	}
+	require.Equal(t, 7*time.Second, ParseRefusal("", 7*time.Second).RetryAfter)
+}
+
+// refusingServer answers 429 with body to the first call, then 200 with
+// an empty page; it records when each call arrived.
+func refusingServer(t *testing.T, body string) (*httptest.Server, *[]time.Time) {
+	t.Helper()
+	var mu sync.Mutex
+	var calls []time.Time
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		mu.Lock()
+		calls = append(calls, time.Now())
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		if n.Add(1) == 1 {
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = w.Write([]byte(body))
+			return
+		}
+		_, _ = w.Write([]byte(`{"total_num":0,"data_list":[]}`))
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &calls
+}
+
+func budgetClient(t *testing.T, url string, b *Budget) *Client {
+	t.Helper()
+	c, err := New(Config{Region: "cn-north-4", ProjectID: "p1", Endpoint: url, Auth: NewAKSKAuth("AK", "SK", ""),
+		Budget: b, RetryBaseDelay: time.Millisecond, MaxRetryDelay: 10 * time.Millisecond})
+	require.NoError(t, err)
+	return c
+}
+
+func TestRefusalLowersTheBudgetAndIsNotRetriedInsideItsWindow(t *testing.T) {
+	srv, calls := refusingServer(t, `{"error_code":"APIG.0308","error_msg":"over ratelimit, limit:3, time:1 minute"}`)
+	b := NewBudgets(BudgetOptions{Minute: testMinute}).For("ak:AK", 5)
+	c := budgetClient(t, srv.URL, b)
+	err := c.EachContainer(context.Background(), ListContainersRequest{ImageName: "nginx", ImageVersion: "1"},
+		func(Container) error { return nil })
+	require.NoError(t, err)
+	require.InDelta(t, 3, b.PerMinute(OpListContainers), 1e-9, "limit:3 replaces the budget at once")
+	require.True(t, b.Learned(OpListContainers))
+	require.Len(t, *calls, 2)
+	require.GreaterOrEqual(t, (*calls)[1].Sub((*calls)[0]), testMinute,
+		"the refused call was retried inside the window that refused it")
+}
+
+func TestRefusalWithoutALimitWaitsTheDocumentedMinute(t *testing.T) {
+	srv, calls := refusingServer(t, `{"error_code":"APIG.0308","error_msg":"over ratelimit"}`)
+	b := NewBudgets(BudgetOptions{Minute: testMinute}).For("ak:AK", 5)
+	c := budgetClient(t, srv.URL, b)
+	require.NoError(t, c.EachContainer(context.Background(), ListContainersRequest{ImageName: "a", ImageVersion: "1"},
+		func(Container) error { return nil }))
+	require.InDelta(t, 5, b.PerMinute(OpListContainers), 1e-9, "an answer naming no limit teaches none")
+	require.GreaterOrEqual(t, (*calls)[1].Sub((*calls)[0]), testMinute)
+}
+
+func TestRefusalOutlivingTheDeadlineFailsAtOnce(t *testing.T) {
+	srv, calls := refusingServer(t, `{"error_code":"APIG.0308","error_msg":"over ratelimit, limit:5, time:1 minute"}`)
+	b := NewBudgets(BudgetOptions{Minute: time.Hour}).For("ak:AK", 5)
+	c := budgetClient(t, srv.URL, b)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	start := time.Now()
+	err := c.EachContainer(ctx, ListContainersRequest{ImageName: "a", ImageVersion: "1"}, func(Container) error { return nil })
+	require.True(t, IsThrottled(err), "err: %v", err)
+	require.Less(t, time.Since(start), 500*time.Millisecond, "waited for a window the caller cannot see the end of")
+	require.Len(t, *calls, 1)
+}
