@@ -141,7 +141,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "hss_exporter: %v\n", err)
 		return 2
 	}
-	setMemoryLimit(logger, f.autoMemLimit, f.memLimitRatio, memlimit.FromCgroup)
 	ignoreHangup(ctx, logger)
 	if err := serve(ctx, f, logger, slogger); err != nil {
 		if errors.Is(err, errStopped) {
@@ -198,6 +197,7 @@ func serve(ctx context.Context, f flags, logger log.Logger, slogger *slog.Logger
 	}
 	defer cleanup()
 	logStart(logger, f, cfg)
+	setMemoryLimit(logger, f.autoMemLimit, f.memLimitRatio, memlimit.FromCgroup)
 	exp, reg, err := buildExporter(cfg, logger, f.collector)
 	if err != nil {
 		return err
