@@ -123,8 +123,18 @@ func TestChartOIDCMountsAProjectedTokenAndNoSecret(t *testing.T) {
 	require.Equal(t, "hss-exporter", dig(t, token, "audience"))
 	require.Equal(t, 3600, dig(t, token, "expirationSeconds"))
 	tokenFile := mountPath(t, d, "oidc") + "/" + dig(t, token, "path").(string)
-	require.Equal(t, "/var/run/secrets/hss-exporter/oidc/token", tokenFile)
-	require.Contains(t, r.configFile(t, "hss.yml"), "id_token_file: "+tokenFile, "the configuration reads the projected token")
+	require.Equal(t, "/var/run/secrets/tokens/oidc-token", tokenFile)
+	text := r.configFile(t, "hss.yml")
+	require.Contains(t, text, "id_token_file: "+tokenFile, "the configuration reads the projected token")
+	// The exporter loads it, with a token where the kubelet puts it.
+	local := filepath.Join(t.TempDir(), "oidc-token")
+	require.NoError(t, os.WriteFile(local, []byte("eyJ.example.jwt\n"), 0o600))
+	cfg, err := config.Parse([]byte(strings.ReplaceAll(text, tokenFile, local)), filepath.Dir(local))
+	require.NoError(t, err, "%s", text)
+	require.Len(t, cfg.Targets, 1)
+	require.Equal(t, dig(t, token, "audience"), dig(t, readYAML(t, "kubernetes-oidc/deployment-patch.yaml"),
+		"spec", "template", "spec", "volumes", 1, "projected", "sources", 0, "serviceAccountToken", "audience"),
+		"the same audience as the kustomize OIDC overlay")
 	sa := r.one(t, "ServiceAccount")
 	require.Equal(t, dig(t, sa, "metadata", "name"), podSpec(t, d)["serviceAccountName"], "the token is this ServiceAccount's")
 	require.Equal(t, false, podSpec(t, d)["automountServiceAccountToken"], "no API token besides the projected one")

@@ -105,7 +105,7 @@ spec:
         {{- end }}
         {{- if .Values.credentials.oidc.enabled }}
         - name: oidc
-          mountPath: /var/run/secrets/hss-exporter/oidc
+          mountPath: /var/run/secrets/tokens
           readOnly: true
         {{- end }}
         {{- if .Values.web.tls.enabled }}
@@ -135,7 +135,7 @@ spec:
           - serviceAccountToken:
               audience: {{ required "credentials.oidc.audience is required with credentials.oidc.enabled" .Values.credentials.oidc.audience | quote }}
               expirationSeconds: {{ .Values.credentials.oidc.expirationSeconds }}
-              path: token
+              path: oidc-token
     {{- end }}
     {{- if .Values.web.tls.enabled }}
     - name: tls
