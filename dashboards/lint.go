@@ -18,6 +18,7 @@ type Problem struct {
 	What  string
 }
 
+// String is the problem as a test failure lists it.
 func (p Problem) String() string { return p.Where + ": " + p.What + " [" + p.Rule + "]" }
 
 type lintDatasource struct {
