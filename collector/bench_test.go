@@ -1,8 +1,8 @@
 package collector
 
-// Benchmarks of issue 5 on the reference fleet: 100,000 containers, 5,000
-// images, 3,000 hosts, 50,000 pods, container_info on, read through the real
-// client from the stand-in server. Run them with
+// Benchmarks on the reference fleet of the README's Performance section:
+// 100,000 containers, 5,000 images, 3,000 hosts, 50,000 pods, container_info
+// on, read through the real client from the stand-in server. Run them with
 //
 //	go test -run '^$' -bench 'Scrape|Refresh|Encode' -benchmem ./collector/
 //	go test -run '^$' -bench 'Refresh$' -benchtime 100x ./collector/             # 100 refreshes with churn
@@ -33,7 +33,7 @@ import (
 	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
 )
 
-// referenceFleet is the fleet of issue 5.
+// referenceFleet is the fleet the README's performance figures are for.
 func referenceFleet() *hssfake.Fleet {
 	return hssfake.Generate(hssfake.GenerateOptions{Seed: 1, Containers: 100_000, Images: 5_000, Hosts: 3_000, Pods: 50_000})
 }
@@ -49,7 +49,7 @@ func referenceExporter(b *testing.B) (*Exporter, *hssfake.Server, *prometheus.Re
 	return e, srv, live
 }
 
-// yardstick is the baseline of issue 5: a standard client_golang collector
+// yardstick is the baseline the scrape is compared with: a standard client_golang collector
 // that builds every inventory series as a const metric on each scrape,
 // served by promhttp. It emits the series the Exporter defines.
 type yardstick struct{ s *snapshot }
