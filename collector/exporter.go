@@ -164,7 +164,9 @@ func (e *Exporter) collectSelf(ch chan<- prometheus.Metric) {
 		for i, r := range results {
 			ch <- constMetric(refreshesDesc, prometheus.CounterValue, float64(st.refreshes[i]), t.name, r)
 		}
+		ch <- constMetric(refreshIntervalDesc, prometheus.GaugeValue, t.interval().Seconds(), t.name)
 		if t.pacer != nil {
+			ch <- constMetric(budgetConfiguredDesc, prometheus.GaugeValue, t.pacer.Configured(), t.name)
 			for _, op := range budgetOperations {
 				ch <- constMetric(budgetDesc, prometheus.GaugeValue, t.pacer.PerMinute(op), t.name, op)
 			}

@@ -30,6 +30,10 @@ var (
 		"Age of the oldest container listing among the target's listed images; 0 when none is listed.", targetLabel)
 	sweepDesc = selfDesc("sweep_seconds",
 		"Estimated time to list every image's containers once at the API budget in force (and requests_per_second).", targetLabel)
+	budgetConfiguredDesc = selfDesc("api_budget_configured_calls_per_minute",
+		"Calls of each HSS API a minute the target's budget was given: api_calls_per_minute (the lowest of the targets sharing the credentials), divided between shards.", targetLabel)
+	refreshIntervalDesc = selfDesc("refresh_interval_seconds",
+		"The target's refresh_interval: how often discovery runs, and the least time before an unchanged image is listed again.", targetLabel)
 	budgetDesc = selfDesc("api_budget_calls_per_minute",
 		"Calls of the operation a minute the target's API budget allows now: api_calls_per_minute (shared by targets with the same credentials, divided between shards), or lower once a 429 named a lower limit.",
 		[]string{"target", "operation"})
@@ -78,7 +82,7 @@ var selfGauges = []struct {
 // selfDescs are the descriptors of the exporter's health, which stay live.
 var selfDescs = []*prometheus.Desc{
 	upDesc, lastSuccessDesc, refreshDurationDesc, refreshesDesc, refreshesSkippedDesc,
-	imagesFailedDesc, imagesPendingDesc, listingAgeDesc, sweepDesc, budgetDesc, authBackoffDesc,
+	imagesFailedDesc, imagesPendingDesc, listingAgeDesc, sweepDesc, budgetDesc, budgetConfiguredDesc, refreshIntervalDesc, authBackoffDesc,
 	labelsSanitizedDesc, shardOrdinalDesc, totalShardsDesc, shardImagesOwnedDesc, shardImagesDiscoveredDesc,
 }
 

@@ -18,6 +18,8 @@ type Pacer interface {
 	PerMinute(op string) float64
 	// Learned reports whether a refusal lowered op's budget.
 	Learned(op string) bool
+	// Configured is the calls a minute each operation was given.
+	Configured() float64
 }
 
 var _ Pacer = (*hssclient.Budget)(nil)

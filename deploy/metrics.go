@@ -27,6 +27,14 @@ var MetricFamilies = []string{
 	"hss_exporter_api_request_duration_seconds",
 	"hss_exporter_api_retries_total",
 	"hss_exporter_build_info",
+	// The listing schedule within the API budget.
+	"hss_exporter_images_pending",
+	"hss_exporter_listing_age_seconds",
+	"hss_exporter_sweep_seconds",
+	"hss_exporter_api_budget_calls_per_minute",
+	"hss_exporter_api_budget_configured_calls_per_minute",
+	"hss_exporter_refresh_interval_seconds",
+	"hss_exporter_label_values_sanitized_total",
 	// Refused credentials: seconds until they are tried again, 0 when not refused.
 	"hss_exporter_auth_backoff_seconds",
 	// Sharding: present also when not sharded (ordinal 0 of 1).

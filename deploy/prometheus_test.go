@@ -1,9 +1,11 @@
 package deploy
 
 import (
+	"fmt"
 	"os"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -58,7 +60,7 @@ func TestPromtoolCheckConfig(t *testing.T) {
 	out := runTool(t, ".", testtool.Promtool, "check", "config", "prometheus/prometheus.yml")
 	require.Contains(t, out, "is valid prometheus config file syntax")
 	// The rule file must be found and loaded, not silently absent.
-	require.Contains(t, out, "SUCCESS: 13 rules found")
+	require.Contains(t, out, rulesFound(t))
 }
 
 func TestAmtoolCheckConfig(t *testing.T) {
@@ -152,4 +154,13 @@ func TestAlertsAllTested(t *testing.T) {
 	for name := range fires {
 		require.True(t, slices.Contains(names, name), "alerts_test.yml tests unknown alert %s", name)
 	}
+}
+
+// rulesFound is what promtool check config says of a configuration that
+// loads alerts.yml: one rule per alert in it.
+func rulesFound(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile("prometheus/alerts.yml")
+	require.NoError(t, err)
+	return fmt.Sprintf("SUCCESS: %d rules found", strings.Count(string(data), "- alert: "))
 }

@@ -352,6 +352,18 @@ func (b *Budget) PerMinute(op string) float64 {
 	return math.Round(perMinute*1e6) / 1e6
 }
 
+// Configured returns the calls of each operation a minute the budget was
+// given: api_calls_per_minute, the lowest of the targets sharing it, and
+// a shard's share.
+func (b *Budget) Configured() float64 {
+	if b == nil {
+		return math.Inf(1)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.perMinute
+}
+
 // Learned reports whether a 429 lowered op's budget below the configured one.
 func (b *Budget) Learned(op string) bool {
 	if b == nil {
