@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
@@ -77,7 +78,28 @@ func collectorOptions(f flags, getenv func(string) string) (collector.Options, e
 	if jitter == 0 {
 		jitter = -1 // Options reads 0 as "the default" and a negative value as none
 	}
-	return collector.Options{Shard: spec, Jitter: jitter}, nil
+	if err := checkStoragePath(f.storagePath); err != nil {
+		return collector.Options{}, err
+	}
+	return collector.Options{Shard: spec, Jitter: jitter, StatePath: f.storagePath}, nil
+}
+
+// checkStoragePath makes --storage.path's directory when missing and
+// checks the exporter may write there, so a wrong path stops the start
+// rather than every state write failing later.
+func checkStoragePath(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("--storage.path=%s: %w", dir, err)
+	}
+	f, err := os.CreateTemp(dir, ".write-check-*")
+	if err != nil {
+		return fmt.Errorf("--storage.path=%s: cannot write there: %w", dir, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }
 
 // newClient builds the HSS client of one target with its authentication.

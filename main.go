@@ -70,6 +70,7 @@ type flags struct {
 	totalShards  int
 	shardFromPod bool
 	jitter       float64
+	storagePath  string
 	// autoMemLimit and memLimitRatio set GOMEMLIMIT from the cgroup.
 	autoMemLimit  bool
 	memLimitRatio float64
@@ -92,6 +93,7 @@ func newApp(f *flags) *kingpin.Application {
 	app.Flag("shard", "Which shard this replica is, from 0 to --total-shards-1: it lists containers only for the images it owns.").Default("0").IntVar(&f.shard)
 	app.Flag("total-shards", "How many replicas split the images of every target between them; every replica must be given the same value.").Default("1").IntVar(&f.totalShards)
 	app.Flag("shard.from-pod-name", "Take --shard from the trailing ordinal of the StatefulSet pod name (hss-exporter-3 is shard 3), read from $POD_NAME when set, else from $HOSTNAME.").BoolVar(&f.shardFromPod)
+	app.Flag("storage.path", "Directory to keep what the exporter knows in (each image's rows, discovery, the API budget), so a restart serves it at once and lists again only what changed or is due; off when empty. No secret is stored.").Default("").StringVar(&f.storagePath)
 	app.Flag("refresh.jitter", "Spread each refresh by up to ± this fraction of refresh_interval, so targets and HA replicas do not call HSS in lockstep; 0 for none.").Default("0.05").Float64Var(&f.jitter)
 	app.Flag("auto-gomemlimit", "Set GOMEMLIMIT from the cgroup (container) memory limit, so the garbage collector works harder near the limit instead of the process being killed at it.").Default("true").BoolVar(&f.autoMemLimit)
 	app.Flag("auto-gomemlimit.ratio", "The fraction of the cgroup memory limit to set GOMEMLIMIT to, more than 0 and at most 1; the rest is headroom for memory the Go runtime does not manage.").Default("0.9").Float64Var(&f.memLimitRatio)

@@ -51,6 +51,11 @@ type Options struct {
 	// while listings land; default 2s. What discovery and each listing
 	// learned is on /metrics within about that long.
 	PublishInterval time.Duration
+	// StatePath, when set, is the directory each target's state is kept
+	// in (see persist.go): loaded when Run starts, written at most every
+	// StateInterval (default 5s) after a change, and when Run ends.
+	StatePath     string
+	StateInterval time.Duration
 	// Shard is which share of each target's images this replica lists
 	// and exports; the zero value is all of them.
 	Shard shard.Spec
@@ -88,6 +93,9 @@ func NewExporter(logger log.Logger, targets []Target, stats *APIStats, opts Opti
 	if opts.PublishInterval <= 0 {
 		opts.PublishInterval = 2 * time.Second
 	}
+	if opts.StateInterval <= 0 {
+		opts.StateInterval = 5 * time.Second
+	}
 	e := &Exporter{logger: logger, stats: stats, opts: opts, byName: map[string]*target{}}
 	sharers := map[Pacer]int{}
 	for _, tg := range targets {
@@ -101,7 +109,7 @@ func NewExporter(logger log.Logger, targets []Target, stats *APIStats, opts Opti
 			logger: log.With(logger, "target", tg.Config.Name),
 			calls:  stats.callsFor(tg.Config.Name), shard: opts.Shard,
 			sharers: max(1, sharers[tg.Pacer]), images: map[string]*image{}, z: &sanitizer{},
-			publishReq: make(chan struct{}, 1), units: newUnitCache(),
+			publishReq: make(chan struct{}, 1), units: newUnitCache(), stateReq: make(chan struct{}, 1),
 		}
 		e.targets = append(e.targets, t)
 		e.byName[t.name] = t

@@ -24,6 +24,11 @@ func (t *target) publish() {
 	s.hostCounts, s.podCounts = keyCounts(c.hosts), keyCounts(c.pods)
 	encoded := t.units.encode(s, c.hosts, c.pods)
 	t.snap.Store(s)
+	t.stateDirty.Store(true)
+	select {
+	case t.stateReq <- struct{}{}:
+	default:
+	}
 	kv := []any{"msg", "published", "images", s.images, "containers", s.containers, "hosts", s.hosts, "pods", s.pods,
 		"units_encoded", encoded, "duration", time.Since(began)}
 	if s.duplicates > 0 {

@@ -20,10 +20,17 @@ var ErrPartialRefresh = errors.New("refresh partly failed")
 
 // Run works every target until ctx ends: discovery at once and then every
 // refresh_interval ± jitter, max_concurrency listers draining the queue of
-// container listings as the budget allows, and a publisher. It returns
-// after all of them have stopped.
+// container listings as the budget allows, and a publisher; with a
+// StatePath, after restoring what was kept there, and writing it back. It
+// returns after all of them have stopped.
 func (e *Exporter) Run(ctx context.Context) {
 	var wg sync.WaitGroup
+	if e.opts.StatePath != "" {
+		e.loadState()
+		for _, t := range e.targets {
+			wg.Go(func() { e.stateWriter(ctx, t) })
+		}
+	}
 	for _, t := range e.targets {
 		wg.Go(func() { e.discoveryLoop(ctx, t) })
 		for range max(1, t.cfg.MaxConcurrency) {

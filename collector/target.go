@@ -53,6 +53,11 @@ type target struct {
 
 	pubMu sync.Mutex // one publish at a time
 	units *unitCache
+
+	// stateDirty is set by each publish and taken by the state writer;
+	// stateReq wakes it.
+	stateDirty atomic.Bool
+	stateReq   chan struct{}
 }
 
 // image is what a target knows of one image it covers.

@@ -184,3 +184,29 @@ func TestRefusalOutlivingTheDeadlineFailsAtOnce(t *testing.T) {
 	require.Less(t, time.Since(start), 500*time.Millisecond, "waited for a window the caller cannot see the end of")
 	require.Len(t, *calls, 1)
 }
+
+func TestBudgetStateOutlivesARestart(t *testing.T) {
+	before := NewBudgets(BudgetOptions{Minute: time.Hour}).For("ak:one", 5)
+	for range 5 {
+		r, err := before.Reserve(context.Background(), OpListContainers)
+		require.NoError(t, err)
+		r.Sent()
+	}
+	before.Refused(OpListImages, time.Now(), Refusal{Limit: 2, Window: time.Minute})
+
+	after := NewBudgets(BudgetOptions{Minute: time.Hour}).For("ak:one", 5)
+	after.Restore(before.State())
+	require.Positive(t, after.ReadyIn(OpListContainers), "the window's calls were spent before the restart")
+	require.Positive(t, after.ReadyIn(OpListImages), "the refusal's hold stands")
+	require.True(t, after.Learned(OpListImages))
+	require.InDelta(t, before.PerMinute(OpListImages), after.PerMinute(OpListImages), 1e-9, "the limit HSS named stands")
+
+	hostile := BudgetState{Ops: map[string]OpBudgetState{OpListContainers: {
+		BlockedUntil: time.Now().Add(1000 * time.Hour), LearnedLimit: 1, LearnedWindow: 1000 * time.Hour,
+		Sent: []time.Time{time.Now().Add(time.Hour)},
+	}}}
+	fresh := NewBudgets(BudgetOptions{}).For("ak:two", 5)
+	fresh.Restore(hostile)
+	require.Zero(t, fresh.ReadyIn(OpListContainers), "a damaged file cannot hold calls for ever")
+	require.False(t, fresh.Learned(OpListContainers))
+}

@@ -1,0 +1,218 @@
+package collector
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/go-kit/log/level"
+
+	"github.com/hss-exporter/hss_exporter/internal/boundedfile"
+)
+
+// State files: one per target, <dir>/<target>.state.json.gz, written
+// atomically (a temporary file, fsync, rename, fsync of the directory) at
+// most every StateInterval after a change, and on shutdown.
+const (
+	// maxStateFile bounds the compressed file read at start: the
+	// 100,000-container fleet writes a few MiB.
+	maxStateFile = 256 << 20
+	// maxStateJSON bounds what it may inflate to.
+	maxStateJSON = 1 << 30
+)
+
+func stateFile(dir, target string) string {
+	return filepath.Join(dir, target+".state.json.gz")
+}
+
+// loadState restores every target's state file at start. A file that is
+// damaged, truncated, foreign (another target or configuration) or from a
+// newer version is set aside (renamed with a .bad suffix) with a warning,
+// and the target starts empty; a missing file is a first start.
+func (e *Exporter) loadState() {
+	dir := e.opts.StatePath
+	now := e.opts.Now()
+	restored := map[budgetStater]bool{}
+	for _, t := range e.targets {
+		path := stateFile(dir, t.name)
+		s, err := readState(path)
+		if err == nil {
+			err = s.check(t)
+		}
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			continue
+		case err != nil:
+			bad := path + ".bad"
+			_ = os.Rename(path, bad)
+			level.Warn(t.logger).Log("msg", "state file set aside; starting empty", "file", bad, "err", err)
+			continue
+		}
+		images, rows := t.restore(s, now)
+		if st, ok := t.pacer.(budgetStater); ok && s.Budget != nil && !restored[st] {
+			st.Restore(*s.Budget)
+			restored[st] = true
+		}
+		t.publish()
+		level.Info(t.logger).Log("msg", "state restored", "file", path, "images", images, "rows", rows,
+			"written_at", s.WrittenAt.UTC().Format(time.RFC3339))
+	}
+}
+
+// readState reads and decodes one state file, as a bounded regular file.
+// The images are decoded one at a time: the whole document of a large
+// fleet would be buffered at once otherwise.
+func readState(path string) (*savedTarget, error) {
+	data, _, err := boundedfile.Read(path, maxStateFile)
+	if err != nil {
+		return nil, fmt.Errorf("reading: %w", err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("not a gzip file: %w", err)
+	}
+	s, err := decodeState(json.NewDecoder(io.LimitReader(zr, maxStateJSON)))
+	if err != nil {
+		return nil, fmt.Errorf("damaged or cut short: %w", err)
+	}
+	if _, err := io.Copy(io.Discard, zr); err != nil { // the gzip trailer's checksum
+		return nil, fmt.Errorf("damaged or cut short: %w", err)
+	}
+	return s, nil
+}
+
+// decodeState reads the document writeState writes: the head's fields,
+// then "images" one by one.
+func decodeState(dec *json.Decoder) (*savedTarget, error) {
+	var s savedTarget
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, errors.Join(errors.New("not a JSON object"), err)
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		if key, _ := tok.(string); key != "images" {
+			var raw json.RawMessage
+			if err := dec.Decode(&raw); err != nil {
+				return nil, err
+			}
+			if err := mergeField(&s, key, raw); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+			return nil, errors.Join(errors.New("images is not a list"), err)
+		}
+		for dec.More() {
+			var img savedImage
+			if err := dec.Decode(&img); err != nil {
+				return nil, err
+			}
+			s.Images = append(s.Images, img)
+		}
+		if _, err := dec.Token(); err != nil {
+			return nil, err
+		}
+	}
+	_, err := dec.Token()
+	return &s, err
+}
+
+// mergeField decodes one field of the head into s.
+func mergeField(s *savedTarget, key string, raw json.RawMessage) error {
+	field, err := json.Marshal(map[string]json.RawMessage{key: raw})
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(field, s)
+}
+
+// writeState writes s to path atomically, the images one at a time so a
+// large fleet is never held encoded whole.
+func writeState(path string, s *savedTarget) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // gone after the rename; left behind after a failure
+	zw, _ := gzip.NewWriterLevel(tmp, gzip.BestSpeed)
+	err = errors.Join(encodeState(zw, s), zw.Close(), tmp.Sync(), tmp.Close())
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	if d, err := os.Open(filepath.Dir(path)); err == nil { // the rename itself survives a crash
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// encodeState writes the head of s, then its images one by one.
+func encodeState(w io.Writer, s *savedTarget) error {
+	head := *s
+	head.Images = nil
+	b, err := json.Marshal(head)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(append(b[:len(b)-1], `,"images":[`...)); err != nil {
+		return err
+	}
+	enc := json.NewEncoder(w) // its buffer is pooled: no copy of each image
+	for i := range s.Images {
+		if i > 0 {
+			if _, err := io.WriteString(w, ","); err != nil {
+				return err
+			}
+		}
+		if err := enc.Encode(&s.Images[i]); err != nil {
+			return err
+		}
+	}
+	_, err = io.WriteString(w, "]}\n")
+	return err
+}
+
+// stateWriter writes a target's state when it changed, at most every
+// StateInterval and never more than a tenth of the time, and once more
+// when ctx ends.
+func (e *Exporter) stateWriter(ctx context.Context, t *target) {
+	var last time.Time
+	var cost time.Duration
+	write := func() {
+		start := time.Now()
+		if err := writeState(stateFile(e.opts.StatePath, t.name), t.saved(e.opts.Now())); err != nil {
+			level.Error(t.logger).Log("msg", "writing the state file failed; it is tried again at the next change", "err", err)
+		}
+		last, cost = time.Now(), time.Since(start)
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			if t.stateDirty.Swap(false) {
+				write()
+			}
+			return
+		case <-t.stateReq:
+		}
+		if wait := max(e.opts.StateInterval, 10*cost) - time.Since(last); wait > 0 {
+			sleepUntil(ctx, wait, nil)
+		}
+		if t.stateDirty.Swap(false) {
+			write()
+		}
+	}
+}

@@ -1,0 +1,185 @@
+package collector
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-kit/log"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hss-exporter/hss_exporter/config"
+	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+)
+
+// persistRun runs an Exporter over srv with its state kept in dir until
+// stop is called, which ends Run as SIGTERM does.
+func persistRun(t *testing.T, srv *hssfake.Server, dir string, logs *syncBuffer) (e *Exporter, stop func()) {
+	t.Helper()
+	cfg := config.Target{Name: "demo", EnterpriseProjectID: hssfake.AllEnterpriseProjects,
+		Images: config.Images{Discover: true}, PageSize: 200, MaxConcurrency: 4,
+		RefreshInterval: time.Hour, MaxStaleness: 2 * time.Hour, ContainerInfo: true}
+	stats := NewAPIStats()
+	budget := hssclient.NewBudgets(hssclient.BudgetOptions{}).For("ak:demo", 100000)
+	client := demoClient(t, srv.URL, cfg, stats, 10*time.Second)
+	var logger log.Logger = log.NewNopLogger()
+	if logs != nil {
+		logger = log.NewLogfmtLogger(logs)
+	}
+	e = NewExporter(logger, []Target{{Config: cfg, API: client, Pacer: budget}}, stats,
+		Options{Jitter: -1, PublishInterval: 10 * time.Millisecond, StatePath: dir, StateInterval: 10 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { e.Run(ctx) })
+	once := sync.OnceFunc(func() { cancel(); wg.Wait() })
+	t.Cleanup(once)
+	return e, once
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger and the test at once.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// requireExact waits until e serves exactly what srv holds.
+func requireExact(t *testing.T, e *Exporter, srv *hssfake.Server, within time.Duration) {
+	t.Helper()
+	truth := srv.Fleet().Truth(hssfake.AllEnterpriseProjects)
+	require.Eventually(t, func() bool {
+		st := e.Status()[0]
+		return st.Containers == truth.Containers && st.Hosts == len(truth.Hosts) && st.Pods == len(truth.Pods) &&
+			st.ImagesPending == 0
+	}, within, 10*time.Millisecond)
+}
+
+func TestRestartServesTheKeptStateWithoutListingAgain(t *testing.T) {
+	srv, err := hssfake.Start(hssfake.DemoOptions(hssfake.Generate(hssfake.GenerateOptions{Seed: 4, Containers: 2000})))
+	require.NoError(t, err)
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+
+	first, stop := persistRun(t, srv, dir, nil)
+	requireExact(t, first, srv, 10*time.Second)
+	want := exposition(t, first, "hss_image_containers", "hss_host_containers", "hss_pod_containers", "hss_container_info")
+	stop()
+	listings := srv.RequestsFor(hssfake.OpListLocalImageContainers)
+	data, err := os.ReadFile(stateFile(dir, "demo"))
+	require.NoError(t, err)
+	require.NotContains(t, string(data), hssfake.DemoSecretKey)
+
+	second, _ := persistRun(t, srv, dir, nil)
+	requireExact(t, second, srv, 2*time.Second)
+	require.Equal(t, want, exposition(t, second, "hss_image_containers", "hss_host_containers", "hss_pod_containers", "hss_container_info"))
+	ready, reasons := second.Ready()
+	require.True(t, ready, "%v", reasons)
+	time.Sleep(200 * time.Millisecond) // discovery ran: nothing changed, nothing is due
+	require.Equal(t, listings, srv.RequestsFor(hssfake.OpListLocalImageContainers),
+		"no container listing after a restart within refresh_interval of the last")
+	require.Positive(t, second.Status()[0].OldestListing, "listing ages are the true ones, from before the restart")
+}
+
+func TestRestartListsAgainWhatChangedMeanwhile(t *testing.T) {
+	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 5, Containers: 600})
+	srv, err := hssfake.Start(hssfake.DemoOptions(fleet))
+	require.NoError(t, err)
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	first, stop := persistRun(t, srv, dir, nil)
+	requireExact(t, first, srv, 10*time.Second)
+	stop()
+
+	img := fleet.Images()[0]
+	fleet.AddContainer(hssfake.Container{ImageID: img.ID, ID: "added-while-down", HostID: "h-new", HostName: "new"})
+	srv.ResetCounts()
+	second, _ := persistRun(t, srv, dir, nil)
+	requireExact(t, second, srv, 5*time.Second)
+	require.Equal(t, 1, srv.RequestsFor(hssfake.OpListLocalImageContainers), "only the changed image is listed again")
+}
+
+func TestDamagedStateIsSetAsideAndTheInventoryRebuilt(t *testing.T) {
+	srv, err := hssfake.Start(hssfake.DemoOptions(hssfake.Generate(hssfake.GenerateOptions{Seed: 6, Containers: 800})))
+	require.NoError(t, err)
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	first, stop := persistRun(t, srv, dir, nil)
+	requireExact(t, first, srv, 10*time.Second)
+	stop()
+	good, err := os.ReadFile(stateFile(dir, "demo"))
+	require.NoError(t, err)
+
+	future := gzipped(t, `{"format":"hss_exporter/target-state","version":99,"target":"demo"}`)
+	foreign := gzipped(t, strings.Replace(gunzipped(t, good), `"target":"demo"`, `"target":"other"`, 1))
+	for name, content := range map[string][]byte{
+		"half-truncated":   good[:len(good)/2],
+		"not gzip":         []byte("hello"),
+		"not JSON":         gzipped(t, "{{{"),
+		"a future version": future,
+		"another target":   foreign,
+		"empty":            {},
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := stateFile(dir, "demo")
+			require.NoError(t, os.WriteFile(path, content, 0o600))
+			logs := &syncBuffer{}
+			srv.ResetCounts()
+			e, _ := persistRun(t, srv, dir, logs)
+			requireExact(t, e, srv, 10*time.Second)
+			require.Contains(t, logs.String(), "state file set aside; starting empty")
+			require.Positive(t, srv.RequestsFor(hssfake.OpListLocalImageContainers), "rebuilt from the API")
+			kept, err := os.ReadFile(path + ".bad")
+			require.NoError(t, err)
+			require.Equal(t, content, kept, "the damaged file is kept for a look")
+		})
+	}
+}
+
+func gzipped(t *testing.T, s string) []byte {
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	_, err := zw.Write([]byte(s))
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	return b.Bytes()
+}
+
+func gunzipped(t *testing.T, b []byte) string {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	require.NoError(t, err)
+	var out bytes.Buffer
+	_, err = out.ReadFrom(zr)
+	require.NoError(t, err)
+	return out.String()
+}
+
+func TestStateFileIsReplacedWhole(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "x.state.json.gz")
+	require.NoError(t, writeState(path, &savedTarget{Format: stateFormat, Version: stateVersion, Target: "x"}))
+	require.NoError(t, writeState(path, &savedTarget{Format: stateFormat, Version: stateVersion, Target: "y"}))
+	s, err := readState(path)
+	require.NoError(t, err)
+	require.Equal(t, "y", s.Target)
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Len(t, entries, 1, "no temporary file left behind")
+}
