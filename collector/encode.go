@@ -93,6 +93,7 @@ type plan struct {
 	images map[unitID][]int
 	rows   map[unitID][]rowRef
 	keys   map[unitID][]countKey
+	nodes  map[unitID][]int // posture nodes by unit (posture_publish.go)
 }
 
 // planUnits assigns every image, container, host and pod of s to its
@@ -118,6 +119,7 @@ func (c *unitCache) planUnits(s *snapshot, hosts, pods map[countKey]int) *plan {
 	}
 	c.planCounts(p, kindHosts, hostBuckets, hosts)
 	c.planCounts(p, kindPods, podBuckets, pods)
+	c.planPosture(p, s)
 	return p
 }
 
@@ -186,6 +188,8 @@ func (c *unitCache) collectUnit(set *metricSet, id unitID, p *plan, s *snapshot,
 		collectKeyCounts(set, hostContainers, s.target, p.keys[id], hosts)
 	case kindPods:
 		collectKeyCounts(set, podContainers, s.target, p.keys[id], pods)
+	default:
+		collectPostureUnit(set, id, p, s)
 	}
 }
 

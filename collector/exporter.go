@@ -102,6 +102,7 @@ func NewExporter(logger log.Logger, targets []Target, stats *APIStats, opts Opti
 			calls:  stats.callsFor(tg.Config.Name), shard: opts.Shard,
 			sharers: max(1, sharers[tg.Pacer]), images: map[string]*image{}, z: &sanitizer{},
 			publishReq: make(chan struct{}, 1), units: newUnitCache(),
+			posture: newPosture(tg, opts.Shard.Index),
 		}
 		e.targets = append(e.targets, t)
 		e.byName[t.name] = t
@@ -128,6 +129,9 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 		if s := t.serving(now); s != nil {
 			s.collect(constMetrics(func(m prometheus.Metric) { ch <- m }))
 		}
+		if s := t.snap.Load(); s != nil {
+			s.collectPosture(constMetrics(func(m prometheus.Metric) { ch <- m }), now)
+		}
 	}
 }
 
@@ -148,6 +152,7 @@ func (e *Exporter) describeSelf(ch chan<- *prometheus.Desc) {
 	for _, d := range selfDescs {
 		ch <- d
 	}
+	ch <- postureUpDesc
 	e.stats.describe(ch)
 }
 
@@ -164,6 +169,7 @@ func (e *Exporter) collectSelf(ch chan<- prometheus.Metric) {
 		for i, r := range results {
 			ch <- constMetric(refreshesDesc, prometheus.CounterValue, float64(st.refreshes[i]), t.name, r)
 		}
+		t.collectPostureUp(ch)
 		if t.pacer != nil {
 			for _, op := range budgetOperations {
 				ch <- constMetric(budgetDesc, prometheus.GaugeValue, t.pacer.PerMinute(op), t.name, op)

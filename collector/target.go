@@ -53,6 +53,8 @@ type target struct {
 
 	pubMu sync.Mutex // one publish at a time
 	units *unitCache
+
+	posture *posture // nodes, events and quotas (posture.go)
 }
 
 // image is what a target knows of one image it covers.
