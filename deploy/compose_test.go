@@ -94,7 +94,7 @@ func TestComposePrometheusConfig(t *testing.T) {
 		require.NoError(t, os.WriteFile(filepath.Join(root, dst), data, 0o644))
 	}
 	out := runTool(t, root, "promtool", "check", "config", filepath.Join(root, "etc/prometheus/prometheus.yml"))
-	require.Contains(t, out, "SUCCESS: 12 rules found")
+	require.Contains(t, out, "SUCCESS: 14 rules found")
 	// The scrape target is the exporter's service on its port.
 	cfg := readYAML(t, "compose/prometheus.yml")
 	require.Equal(t, "hss-exporter:10867", dig(t, cfg, "scrape_configs", 0, "static_configs", 0, "targets", 0))

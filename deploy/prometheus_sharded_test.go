@@ -60,7 +60,7 @@ func TestShardedScrapeExamples(t *testing.T) {
 			require.NoError(t, err)
 			file := filepath.Join(t.TempDir(), "prometheus.yml")
 			require.NoError(t, os.WriteFile(file, out, 0o644))
-			require.Contains(t, runTool(t, ".", "promtool", "check", "config", file), "SUCCESS: 12 rules found")
+			require.Contains(t, runTool(t, ".", "promtool", "check", "config", file), "SUCCESS: 14 rules found")
 		})
 	}
 }

@@ -56,7 +56,7 @@ func TestPromtoolCheckConfig(t *testing.T) {
 	out := runTool(t, ".", "promtool", "check", "config", "prometheus/prometheus.yml")
 	require.Contains(t, out, "is valid prometheus config file syntax")
 	// The rule file must be found and loaded, not silently absent.
-	require.Contains(t, out, "SUCCESS: 12 rules found")
+	require.Contains(t, out, "SUCCESS: 14 rules found")
 }
 
 func TestAmtoolCheckConfig(t *testing.T) {
@@ -73,6 +73,8 @@ func TestAlertmanagerRoutes(t *testing.T) {
 		{[]string{"alertname=HSSPubliclyExposedRiskyImage", "category=security", "severity=critical"}, "security-team"},
 		{[]string{"alertname=HSSHighSeverityImageRunning", "category=security", "severity=warning"}, "security-team"},
 		{[]string{"alertname=HSSContainerCountMismatch", "category=security", "severity=info"}, "platform-team"},
+		{[]string{"alertname=HSSContainersOnUnprotectedNodes", "category=security", "severity=warning"}, "security-team"},
+		{[]string{"alertname=HSSProtectionQuotaExhausted", "category=security", "severity=warning"}, "security-team"},
 		{[]string{"alertname=HSSDataStale", "category=health", "severity=critical"}, "platform-oncall"},
 		{[]string{"alertname=HSSAPIThrottled", "category=health", "severity=warning"}, "platform-team"},
 	}
