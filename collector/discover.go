@@ -178,12 +178,12 @@ func (t *target) applyDiscovery(refs []imageRef, covered int, now time.Time) {
 func (img *image) settleWithoutCall(now time.Time) (changed bool) {
 	if reportsNoContainers(img.ref.info) {
 		changed = !img.listed || len(img.rows) > 0
-		img.rows, img.listed, img.listedAt, img.listedNum = nil, true, now, 0
+		img.rows, img.rowHashes, img.listed, img.listedAt, img.listedNum = nil, nil, true, now, 0
 		img.listedQuery, img.failedAt, img.err = img.ref.query, time.Time{}, nil
 		return changed
 	}
 	changed = img.listed
-	img.rows, img.listed, img.failedAt, img.err = nil, false, time.Time{}, nil
+	img.rows, img.rowHashes, img.listed, img.failedAt, img.err = nil, nil, false, time.Time{}, nil
 	return changed
 }
 

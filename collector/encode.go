@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"hash/maphash"
 	"slices"
+
+	"github.com/hss-exporter/hss_exporter/hssclient"
 )
 
 // The inventory is kept encoded for scrapes, in units, each holding per
@@ -54,6 +56,11 @@ const (
 	kindContainers
 	kindHosts
 	kindPods
+	// The posture's (posture_publish.go).
+	kindNodes
+	kindEvents
+	kindQuotas
+	kinds
 )
 
 // unit is one encoded unit: the fingerprint of what it was encoded from,
@@ -68,9 +75,15 @@ func newUnitCache() *unitCache {
 	return &unitCache{seed: maphash.MakeSeed(), units: map[unitID]*unit{}, lines: newLineEncoder()}
 }
 
-// bucket spreads label tuples over n buckets.
-func (c *unitCache) bucket(n int, values ...string) uint16 {
-	return uint16(c.hash(values...) % uint64(n))
+// rowHashes hashes the content of each row.
+func (c *unitCache) rowHashes(rows []hssclient.Container) []uint64 {
+	out := make([]uint64, len(rows))
+	for i := range rows {
+		r := &rows[i]
+		out[i] = c.hash(r.ContainerID, r.ContainerName, r.HostID, r.HostName, r.PodID, r.PodName,
+			r.PrivateIP, r.PublicIP, r.AgentID)
+	}
+	return out
 }
 
 func (c *unitCache) hash(values ...string) uint64 {
@@ -86,50 +99,72 @@ func (c *unitCache) hash(values ...string) uint64 {
 // rowRef is one row of one entry.
 type rowRef struct{ entry, row int32 }
 
-// plan is what a snapshot's units hold: the fingerprint each must have,
-// and its members.
+// plan is what a snapshot's units hold: the fingerprint each must have
+// (present: the unit has members), and its members, by bucket.
 type plan struct {
-	want   map[unitID]uint64
-	images map[unitID][]int
-	rows   map[unitID][]rowRef
-	keys   map[unitID][]countKey
-	nodes  map[unitID][]int // posture nodes by unit (posture_publish.go)
+	want    [kinds][]uint64
+	present [kinds][]bool
+	images  [kinds][][]int
+	rows    [][]rowRef
+	keys    [kinds][][]countKey
+}
+
+// bucketsOf is how many buckets each kind of unit has.
+var bucketsOf = [kinds]int{factsBuckets, countsBuckets, containerBuckets, hostBuckets, podBuckets,
+	nodeBuckets, 1, 1}
+
+func newPlan() *plan {
+	p := &plan{rows: make([][]rowRef, containerBuckets)}
+	for k, n := range bucketsOf {
+		p.want[k], p.present[k] = make([]uint64, n), make([]bool, n)
+		p.images[k], p.keys[k] = make([][]int, n), make([][]countKey, n)
+	}
+	return p
 }
 
 // planUnits assigns every image, container, host and pod of s to its
 // unit and sums each unit's fingerprint. Image units mix their members in
 // entry order, since the order decides which of two colliding series wins.
 func (c *unitCache) planUnits(s *snapshot, hosts, pods map[countKey]int) *plan {
-	p := &plan{want: map[unitID]uint64{}, images: map[unitID][]int{}, rows: map[unitID][]rowRef{}, keys: map[unitID][]countKey{}}
+	p := newPlan()
+	add := func(kind byte, bucket int, fp uint64) {
+		p.want[kind][bucket], p.present[kind][bucket] = fp, true
+	}
 	for i := range s.entries {
 		e := &s.entries[i]
 		b := c.hash(e.labels[1], e.labels[2], e.labels[3])
-		facts, counts := unitID{kindFacts, uint16(b % factsBuckets)}, unitID{kindCounts, uint16(b % countsBuckets)}
-		p.images[facts], p.images[counts] = append(p.images[facts], i), append(p.images[counts], i)
-		p.want[facts] = mix(c.seed, p.want[facts], e.factsFP)
-		p.want[counts] = mix(c.seed, p.want[counts], e.fp)
+		facts, counts := int(b%factsBuckets), int(b%countsBuckets)
+		p.images[kindFacts][facts] = append(p.images[kindFacts][facts], i)
+		p.images[kindCounts][counts] = append(p.images[kindCounts][counts], i)
+		add(kindFacts, facts, mix(c.seed, p.want[kindFacts][facts], e.factsFP))
+		add(kindCounts, counts, mix(c.seed, p.want[kindCounts][counts], e.fp))
 		if !s.containerInfo {
 			continue
 		}
 		ownedRows(e, func(j int) {
-			id := unitID{kindContainers, c.bucket(containerBuckets, e.rows[j].AgentID)}
-			p.rows[id] = append(p.rows[id], rowRef{int32(i), int32(j)})
-			p.want[id] += mix(c.seed, e.fp, uint64(j)) // a sum: rows arrive in no useful order
+			bucket := int(c.hash(e.rows[j].AgentID) % containerBuckets)
+			p.rows[bucket] = append(p.rows[bucket], rowRef{int32(i), int32(j)})
+			// A sum, since rows arrive in no useful order; of each row's
+			// content and the image it is shown with, so an image's
+			// landing re-encodes only the hosts whose rows changed.
+			add(kindContainers, bucket, p.want[kindContainers][bucket]+mix(c.seed, e.rowHashes[j], b))
 		})
 	}
-	c.planCounts(p, kindHosts, hostBuckets, hosts)
-	c.planCounts(p, kindPods, podBuckets, pods)
+	c.planCounts(p, kindHosts, hosts)
+	c.planCounts(p, kindPods, pods)
 	c.planPosture(p, s)
 	return p
 }
 
-// planCounts spreads the keys of counts over n buckets of kind.
-func (c *unitCache) planCounts(p *plan, kind byte, n int, counts map[countKey]int) {
+// planCounts spreads the keys of counts over the buckets of kind.
+func (c *unitCache) planCounts(p *plan, kind byte, counts map[countKey]int) {
+	n := uint64(bucketsOf[kind])
 	for k, v := range counts {
 		h := c.hash(k.id, k.name)
-		id := unitID{kind, uint16(h % uint64(n))}
-		p.keys[id] = append(p.keys[id], k)
-		p.want[id] += mix(c.seed, h, uint64(v))
+		bucket := int(h % n)
+		p.keys[kind][bucket] = append(p.keys[kind][bucket], k)
+		p.want[kind][bucket] += mix(c.seed, h, uint64(v))
+		p.present[kind][bucket] = true
 	}
 }
 
@@ -139,21 +174,21 @@ func (c *unitCache) planCounts(p *plan, kind byte, n int, counts map[countKey]in
 func (c *unitCache) encode(s *snapshot, hosts, pods map[countKey]int) int {
 	p := c.planUnits(s, hosts, pods)
 	encoded := 0
-	for id, fp := range p.want {
-		if u := c.units[id]; u != nil && u.fp == fp {
-			continue
-		}
-		set := newMetricSet(c.lines.emitter())
-		c.collectUnit(set, id, p, s, hosts, pods)
-		set.flush()
-		u := &unit{fp: fp, dropped: set.dropped}
-		u.chunks = c.lines.chunks()
-		c.units[id] = u
-		encoded++
-	}
-	for id := range c.units {
-		if _, ok := p.want[id]; !ok {
-			delete(c.units, id)
+	for kind := range kinds {
+		for bucket, fp := range p.want[kind] {
+			id := unitID{kind, uint16(bucket)}
+			if !p.present[kind][bucket] {
+				delete(c.units, id)
+				continue
+			}
+			if u := c.units[id]; u != nil && u.fp == fp {
+				continue
+			}
+			set := newMetricSet(c.lines.emitter())
+			c.collectUnit(set, id, p, s, hosts, pods)
+			set.flush()
+			c.units[id] = &unit{fp: fp, dropped: set.dropped, chunks: c.lines.chunks()}
+			encoded++
 		}
 	}
 	s.encoded = c.assemble()
@@ -167,15 +202,15 @@ func (c *unitCache) encode(s *snapshot, hosts, pods map[countKey]int) int {
 func (c *unitCache) collectUnit(set *metricSet, id unitID, p *plan, s *snapshot, hosts, pods map[countKey]int) {
 	switch id.kind {
 	case kindFacts:
-		for _, i := range p.images[id] {
+		for _, i := range p.images[id.kind][id.bucket] {
 			collectFacts(set, &s.entries[i])
 		}
 	case kindCounts:
-		for _, i := range p.images[id] {
+		for _, i := range p.images[id.kind][id.bucket] {
 			collectCounts(set, &s.entries[i])
 		}
 	case kindContainers:
-		rows := p.rows[id]
+		rows := p.rows[id.bucket]
 		slices.SortFunc(rows, func(a, b rowRef) int {
 			ra, rb := &s.entries[a.entry].rows[a.row], &s.entries[b.entry].rows[b.row]
 			return cmp.Or(cmp.Compare(ra.AgentID, rb.AgentID), cmp.Compare(ra.ContainerID, rb.ContainerID),
@@ -185,9 +220,9 @@ func (c *unitCache) collectUnit(set *metricSet, id unitID, p *plan, s *snapshot,
 			collectContainer(set, &s.entries[r.entry], int(r.row), s.target)
 		}
 	case kindHosts:
-		collectKeyCounts(set, hostContainers, s.target, p.keys[id], hosts)
+		collectKeyCounts(set, hostContainers, s.target, p.keys[id.kind][id.bucket], hosts)
 	case kindPods:
-		collectKeyCounts(set, podContainers, s.target, p.keys[id], pods)
+		collectKeyCounts(set, podContainers, s.target, p.keys[id.kind][id.bucket], pods)
 	default:
 		collectPostureUnit(set, id, p, s)
 	}

@@ -71,6 +71,9 @@ func (t *target) land(p pick, l listing, stopping bool) {
 			// nothing new re-encodes nothing.
 			t.touchRows(img)
 		}
+		if img.rowHashes == nil || len(rows) != len(img.rows) || !slices.Equal(rows, img.rows) {
+			img.rowHashes = t.units.rowHashes(rows)
+		}
 		img.rows, img.listed, img.listedAt, img.listedNum, img.listedQuery = rows, true, l.at, p.num, p.query
 		img.failedAt, img.err = time.Time{}, nil
 		t.markGood(now)

@@ -13,13 +13,6 @@ import (
 // read is younger than max_staleness, checked again at every scrape, and
 // whatever becomes of the inventory.
 
-// Unit kinds of the posture, after the inventory's.
-const (
-	kindNodes = kindPods + 1 + iota
-	kindEvents
-	kindQuotas
-)
-
 // nodeBuckets spreads the nodes' series over units: churn touches a few
 // nodes per read, and a unit of a few dozen nodes still compresses well.
 const nodeBuckets = 64
@@ -68,13 +61,12 @@ func (c *unitCache) planPosture(p *plan, s *snapshot) {
 		return
 	}
 	if !ps.good[partNodes].IsZero() {
-		if p.nodes == nil {
-			p.nodes = map[unitID][]int{}
-		}
+		// p.images holds each unit's members; here indexes into the nodes.
 		for i := range ps.nodes {
-			id := unitID{kindNodes, ps.nodes[i].bucket}
-			p.nodes[id] = append(p.nodes[id], i)
-			p.want[id] += ps.nodes[i].fp // a sum: the order of nodes does not matter
+			b := ps.nodes[i].bucket
+			p.images[kindNodes][b] = append(p.images[kindNodes][b], i)
+			p.want[kindNodes][b] += ps.nodes[i].fp // a sum: the order of nodes does not matter
+			p.present[kindNodes][b] = true
 		}
 	}
 	if !ps.good[partEvents].IsZero() && len(ps.events) > 0 {
@@ -83,14 +75,14 @@ func (c *unitCache) planPosture(p *plan, s *snapshot) {
 			fp = mix(c.seed, fp, c.hash(r.category), uint64(r.counts[0]), uint64(r.counts[1]),
 				uint64(r.counts[2]), uint64(r.counts[3]))
 		}
-		p.want[unitID{kind: kindEvents}] = fp
+		p.want[kindEvents][0], p.present[kindEvents][0] = fp, true
 	}
 	if !ps.good[partQuotas].IsZero() && len(ps.quotas) > 0 {
 		fp := uint64(kindQuotas)
 		for _, r := range ps.quotas {
 			fp = mix(c.seed, fp, c.hash(r.edition), uint64(r.total), uint64(r.used), uint64(r.available))
 		}
-		p.want[unitID{kind: kindQuotas}] = fp
+		p.want[kindQuotas][0], p.present[kindQuotas][0] = fp, true
 	}
 }
 
@@ -101,7 +93,7 @@ func collectPostureUnit(set *metricSet, id unitID, p *plan, s *snapshot) {
 	ps := s.posture
 	switch id.kind {
 	case kindNodes:
-		members := p.nodes[id]
+		members := p.images[kindNodes][id.bucket]
 		slices.SortFunc(members, func(a, b int) int {
 			return cmp.Or(cmp.Compare(ps.nodes[a].hostID, ps.nodes[b].hostID), cmp.Compare(ps.nodes[a].fp, ps.nodes[b].fp))
 		})

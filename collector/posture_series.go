@@ -88,7 +88,7 @@ func (t *target) nodeRow(z *sanitizer, n *hssclient.ContainerNode) nodeRow {
 		detectResult: z.clean(n.DetectResult), interrupted: n.ProtectInterrupt, degraded: n.ProtectDegradation,
 		reason: z.clean(n.DegradationReason), risks: [len(riskKinds)]int64{n.Vulnerability, n.Intrusion, n.Asset}}
 	h := t.units.hash(r.hostID, r.hostName, r.agentStatus, r.protectStatus, r.hostStatus, r.nodeType, r.detectResult, r.reason)
-	r.bucket = t.units.bucket(nodeBuckets, r.hostID)
+	r.bucket = uint16(t.units.hash(r.hostID) % nodeBuckets)
 	r.fp = mix(t.units.seed, h, uint64(boolValue(r.interrupted))<<1|uint64(boolValue(r.degraded)),
 		uint64(r.risks[0]), uint64(r.risks[1]), uint64(r.risks[2]))
 	return r

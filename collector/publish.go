@@ -19,12 +19,7 @@ func (t *target) publish() {
 		t.snap.Store(nil) // dropped after max_staleness: nothing to publish
 		return
 	}
-	prev := t.snap.Load()
-	hint := 0
-	if prev != nil {
-		hint = prev.containers
-	}
-	c := countEntries(s.entries, base, t.units.seed, hint)
+	c := countEntries(s.entries, base, t.units.seed, t.snap.Load())
 	s.containers, s.hosts, s.pods = c.containers, len(c.hosts), len(c.pods)
 	s.hostCounts, s.podCounts = keyCounts(c.hosts), keyCounts(c.pods)
 	encoded := t.units.encode(s, c.hosts, c.pods)
@@ -66,7 +61,7 @@ func (t *target) capture() (*snapshot, []uint64) {
 		s.entries[i] = imageEntry{labels: img.ref.labels, info: img.ref.info, listed: listed,
 			factsFP: mix(t.units.seed, img.factsVersion)}
 		if listed {
-			s.entries[i].rows = img.rows
+			s.entries[i].rows, s.entries[i].rowHashes = img.rows, img.rowHashes
 		}
 		// Versions are unique within the target, so they name the content.
 		base[i] = mix(t.units.seed, img.rowsVersion, uint64(boolValue(listed)))

@@ -130,7 +130,7 @@ func (t *target) recordDiscoveryFailure(c cycle, err error) {
 func (t *target) dropData() {
 	for _, img := range t.order {
 		if img.listed {
-			img.rows, img.listed = nil, false
+			img.rows, img.rowHashes, img.listed = nil, nil, false
 			t.touchRows(img)
 		}
 	}

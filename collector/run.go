@@ -73,16 +73,19 @@ func (t *target) skip() {
 
 // publisher publishes the target's state when asked, at most every
 // PublishInterval, so listings landing one after another cost one encode
-// of what changed, not one each.
+// of what changed, not one each; and never more often than keeps
+// publishing under a tenth of the time, as when the first sweep of a large
+// fleet dirties most units each time.
 func (e *Exporter) publisher(ctx context.Context, t *target) {
 	var last time.Time
+	var cost time.Duration
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.publishReq:
 		}
-		if wait := e.opts.PublishInterval - time.Since(last); wait > 0 {
+		if wait := publishDelay(e.opts.PublishInterval, cost) - time.Since(last); wait > 0 {
 			sleepUntil(ctx, wait, nil)
 			if ctx.Err() != nil {
 				return
@@ -90,7 +93,14 @@ func (e *Exporter) publisher(ctx context.Context, t *target) {
 		}
 		last = time.Now()
 		t.publish()
+		cost = time.Since(last)
 	}
+}
+
+// publishDelay is the least time between two publishes, given what the
+// last one cost.
+func publishDelay(interval, cost time.Duration) time.Duration {
+	return max(interval, 10*cost)
 }
 
 // RefreshNow runs one full pass of the named target synchronously: a

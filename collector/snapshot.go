@@ -32,6 +32,8 @@ type imageEntry struct {
 	info   *hssclient.LocalImage // from discovery, strings sanitised; nil for a configured image HSS did not list
 	listed bool                  // rows known: listed, or zero without a call
 	rows   []hssclient.Container // sanitised; those owned by an earlier image included
+	// rowHashes hash each row's content, computed once when it landed.
+	rowHashes []uint64
 	// skip holds, in order, the indexes of rows an earlier image owns: a
 	// container listed under two images counts once, under the first.
 	skip []int32
@@ -61,9 +63,15 @@ type counted struct {
 // every host and pod. A row without container_id cannot be de-duplicated
 // and counts as its own container. Each entry's fp is mixed from base (its
 // identity and version) and what counting gave it.
-func countEntries(entries []imageEntry, base []uint64, seed maphash.Seed, sizeHint int) counted {
-	c := counted{hosts: map[countKey]int{}, pods: map[countKey]int{}}
-	seen := make(map[string]struct{}, sizeHint)
+// The previous snapshot's sizes presize the maps, so counting a fleet
+// does not grow them step by step on every publish.
+func countEntries(entries []imageEntry, base []uint64, seed maphash.Seed, prev *snapshot) counted {
+	var containers, hosts, pods int
+	if prev != nil {
+		containers, hosts, pods = prev.containers, prev.hosts, prev.pods
+	}
+	c := counted{hosts: make(map[countKey]int, hosts), pods: make(map[countKey]int, pods)}
+	seen := make(map[string]struct{}, containers)
 	for i := range entries {
 		e := &entries[i]
 		if !e.listed {
@@ -79,8 +87,8 @@ func countEntries(entries []imageEntry, base []uint64, seed maphash.Seed, sizeHi
 					continue
 				}
 				seen[id] = struct{}{}
-				owned += maphash.String(seed, id)
 			}
+			owned += e.rowHashes[j]
 			e.containers++
 			if row.PublicIP != "" {
 				e.public++

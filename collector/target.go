@@ -61,6 +61,7 @@ type target struct {
 type image struct {
 	ref         imageRef
 	rows        []hssclient.Container // sanitised; never changed once stored
+	rowHashes   []uint64              // a hash of each row's content, for fingerprints
 	listed      bool                  // rows known: listed, or none without a call
 	listedAt    time.Time
 	listedNum   int64                           // container_num HSS reported when the rows were listed; -1 unknown
