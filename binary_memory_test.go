@@ -49,7 +49,7 @@ func writeHugeBody(w http.ResponseWriter, shape [2]string) {
 }
 
 // procStatusKiB reads a field of /proc/<pid>/status, in KiB.
-func procStatusKiB(t *testing.T, pid int, field string) int {
+func procStatusKiB(t testing.TB, pid int, field string) int {
 	t.Helper()
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	require.NoError(t, err)

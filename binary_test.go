@@ -49,7 +49,7 @@ func TestBinaryExitsCleanlyOnSIGTERM(t *testing.T) {
 
 // buildBinary builds the exporter as released (no race detector) into a
 // temporary directory.
-func buildBinary(t *testing.T) string {
+func buildBinary(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "hss_exporter")
 	build := exec.Command("go", "build", "-o", bin, ".")

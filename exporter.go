@@ -23,11 +23,15 @@ import (
 func buildExporter(cfg *config.Config, logger log.Logger, opts collector.Options) (*collector.Exporter, *prometheus.Registry, error) {
 	stats := collector.NewAPIStats()
 	budgets := hssclient.NewBudgets(hssclient.BudgetOptions{})
+	// A refused credential holds every target that authenticates as the
+	// same identity, as the gateway locks them together.
+	refusals := hssclient.NewAuthBackoffs(hssclient.AuthBackoffOptions{})
 	targets := make([]collector.Target, 0, len(cfg.Targets))
 	for _, t := range cfg.Targets {
 		// Every replica calls as the same user: each takes its share.
 		budget := budgets.For(t.Auth.Identity(), t.APICallsPerMinute/float64(opts.Shard.Count()))
-		client, err := newClient(t, budget, stats.Observer(t.Name), log.With(logger, "target", t.Name))
+		refused := refusals.For(t.Auth.Identity(), t.RefreshInterval)
+		client, err := newClient(t, budget, refused, stats.Observer(t.Name), log.With(logger, "target", t.Name))
 		if err != nil {
 			return nil, nil, fmt.Errorf("target %q: %w", t.Name, err)
 		}
@@ -80,7 +84,8 @@ func collectorOptions(f flags, getenv func(string) string) (collector.Options, e
 // Credentials from *_file keys are read again when the files change (the
 // environment's are not); logger hears of each rotation and of a rotated
 // file that cannot be used, never of a value.
-func newClient(t config.Target, budget *hssclient.Budget, obs hssclient.Observer, logger log.Logger) (*hssclient.Client, error) {
+func newClient(t config.Target, budget *hssclient.Budget, refused *hssclient.AuthBackoff, obs hssclient.Observer,
+	logger log.Logger) (*hssclient.Client, error) {
 	userAgent := "hss_exporter/" + version.Version
 	rotation := hssclient.RotationOptions{OnReload: func(err error) {
 		if err != nil {
@@ -123,6 +128,7 @@ func newClient(t config.Target, budget *hssclient.Budget, obs hssclient.Observer
 		PageSize:          t.PageSize,
 		RequestsPerSecond: t.RequestsPerSecond,
 		Budget:            budget,
+		AuthBackoff:       refused,
 		MaxConcurrency:    t.MaxConcurrency,
 		RequestTimeout:    t.RequestTimeout,
 		Observer:          obs,

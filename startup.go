@@ -35,6 +35,9 @@ func checkServeFlags(f flags) error {
 	if err := checkTelemetryPath(f.telemetry); err != nil {
 		return err
 	}
+	if err := checkMemLimitRatio(f.memLimitRatio); err != nil {
+		return err
+	}
 	for _, addr := range *f.web.WebListenAddresses {
 		if strings.TrimSpace(addr) == "" {
 			return fmt.Errorf("--web.listen-address: an address is empty")

@@ -81,7 +81,11 @@ func TestLoadReadsOnlyABoundedRegularFile(t *testing.T) {
 func TestSignalStopsAHangingStartUp(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
+	// entered tells the test the hanging read has begun, and so that the
+	// step has read loadConfig before the test restores it.
+	entered := make(chan struct{}, 2)
 	loadConfig = func(string) (*config.Config, error) {
+		entered <- struct{}{}
 		<-release
 		return nil, context.Canceled
 	}
@@ -91,7 +95,11 @@ func TestSignalStopsAHangingStartUp(t *testing.T) {
 		done := make(chan int, 1)
 		var stderr syncBuffer
 		go func() { done <- run(ctx, append(args, "--web.listen-address=127.0.0.1:0"), &bytes.Buffer{}, &stderr) }()
-		time.Sleep(100 * time.Millisecond)
+		select {
+		case <-entered:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%v: the configuration read never began", args)
+		}
 		cancel()
 		select {
 		case code := <-done:

@@ -55,6 +55,11 @@ type targetReport struct {
 	ImagesOwned      int `json:"images_owned"`
 	ImagesDiscovered int `json:"images_discovered"`
 
+	// CredentialsRefused is null unless the API or IAM refused the
+	// target's credentials: then no call is made with them until the
+	// next attempt it names.
+	CredentialsRefused *refusalReport `json:"credentials_refused"`
+
 	Listing listingReport `json:"listing"`
 
 	Counts            countsReport  `json:"counts"`
@@ -89,6 +94,15 @@ type listingReport struct {
 	// Advice says in plain words what the budget buys, and what raising
 	// api_calls_per_minute would.
 	Advice string `json:"advice"`
+}
+
+// refusalReport says that the target's credentials were refused, and
+// when they are tried again: at NextAttemptAt, or at once when their
+// files change. It names no credential.
+type refusalReport struct {
+	NextAttemptAt time.Time `json:"next_attempt_at"`
+	Message       string    `json:"message"` // "credentials refused; next attempt at <time>"
+	Advice        string    `json:"advice"`
 }
 
 // refreshReport is the last completed refresh of a target.
@@ -172,6 +186,7 @@ func buildTarget(st collector.TargetStatus, view collector.TargetView) targetRep
 		t.LastSuccessAt, t.DataAgeSeconds = &at, &age
 	}
 	t.Health, t.Summary = health(st, view.MaxStaleness)
+	t.CredentialsRefused = refusal(st.CredentialsRefusedUntil)
 	t.Listing = buildListing(st, view.RefreshInterval)
 	for _, img := range view.TopImages(statusTopImages) {
 		t.TopImages = append(t.TopImages, newImageReport(st.Target, img))

@@ -47,6 +47,23 @@ func health(st collector.TargetStatus, maxStaleness time.Duration) (word, summar
 	return healthHealthy, "Healthy: the last refresh succeeded."
 }
 
+// refusalAdvice says why refused credentials wait, and how to end it.
+const refusalAdvice = "No request is sent with these credentials until then, since HSS locks an access key " +
+	"after five failed authentications (and IAM a user after wrong passwords), and every target using them with it; " +
+	"the wait doubles with each refusal, up to 30 minutes. Fix the credential files " +
+	"(secret_key_file, access_key_file, security_token_file, password_file, id_token_file): " +
+	"the next refresh tries the new ones at once."
+
+// refusal reports refused credentials, tried again at next; nil when
+// next is zero (not refused).
+func refusal(next time.Time) *refusalReport {
+	if next.IsZero() {
+		return nil
+	}
+	return &refusalReport{NextAttemptAt: next.UTC(), Message: "credentials refused; next attempt at " + timeText(next),
+		Advice: refusalAdvice}
+}
+
 // budgetAdvice says what the API budget buys: how long listing every
 // image once takes, against refresh_interval, and what raising
 // api_calls_per_minute would buy where the account allows more.

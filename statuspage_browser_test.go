@@ -18,25 +18,19 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
-
-// chromiumPath is Debian's chromium, which .ci/run installs.
-const chromiumPath = "/usr/bin/chromium"
 
 // artifactsDir holds the screenshots CI keeps; the README names them.
 const artifactsDir = "artifacts"
 
-// needChromium skips without a browser on a developer machine, but fails
-// in CI (env CI set), where a skipped browser test would pass unnoticed.
+func TestMain(m *testing.M) { testtool.Main(m) }
+
+// needChromium skips without Debian's chromium on a developer machine, but
+// fails in CI (env CI set), where a skipped browser test would pass unnoticed.
 func needChromium(t *testing.T) {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err == nil {
-		return
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("CI is set but %s is missing: .ci/run installs Debian's chromium and chromium-driver", chromiumPath)
-	}
-	t.Skipf("browser test skipped: %s not found (apt-get install chromium); with CI set it fails instead", chromiumPath)
+	testtool.Need(t, testtool.Chromium)
 }
 
 // chromium runs headless Chromium once with args and returns its stdout.
@@ -47,7 +41,7 @@ func chromium(t *testing.T, args ...string) string {
 	base := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
 		"--user-data-dir=" + t.TempDir()}
-	cmd := exec.CommandContext(ctx, chromiumPath, append(base, args...)...)
+	cmd := exec.CommandContext(ctx, testtool.Need(t, testtool.Chromium), append(base, args...)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	require.NoError(t, cmd.Run(), "chromium %v:\n%s", args, stderr.String())

@@ -41,6 +41,9 @@ func newMux(f flags, exp *collector.Exporter, live prometheus.Gatherer, logger l
 		Name:        "HSS Exporter",
 		Description: "Prometheus exporter for the container-image inventory of Huawei Cloud Host Security Service",
 		Version:     version.Info(),
+		// The toolkit links pprof pages by default; this exporter serves
+		// none, so those links would answer 404.
+		Profiling: "false",
 		Links: []web.LandingLinks{
 			{Address: "/status", Text: "Status", Description: "refresh health and inventory at a glance (JSON: /api/v1/status)"},
 			{Address: f.telemetry, Text: "Metrics"},

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hss-exporter/hss_exporter/config"
+	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
 // twoTargets returns an Exporter over testFleet as "prod" and "staging",
@@ -276,10 +277,7 @@ func TestHandlerAnswersExcessScrapesWith503(t *testing.T) {
 }
 
 func TestPromtoolAcceptsTheScrape(t *testing.T) {
-	promtool, err := exec.LookPath("promtool")
-	if err != nil {
-		t.Skip("promtool not installed; install Prometheus to run this check")
-	}
+	promtool := testtool.Need(t, testtool.Promtool)
 	_, _, _, url := twoTargets(t, HandlerOpts{})
 	_, body := scrape(t, url, "", "gzip")
 	cmd := exec.Command(promtool, "check", "metrics")

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -20,6 +19,7 @@ import (
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
 	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
 // Helpers of the hardening tests. Their names start with "hard" so they
@@ -68,15 +68,16 @@ func hardSetup(t *testing.T, fleet *hssfake.Fleet, cfg config.Target, auth hsscl
 		auth = hssclient.NewAKSKAuth(hssfake.DemoAccessKey, hssfake.DemoSecretKey, "")
 	}
 	stats := NewAPIStats()
+	clock := &hardClock{now: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
 	client, err := hssclient.New(hssclient.Config{
 		Region: hssfake.DemoRegion, ProjectID: hssfake.DemoProjectID, Endpoint: srv.URL, Auth: auth,
 		HTTPClient: &http.Client{Transport: transport},
 		PageSize:   cfg.PageSize, MaxConcurrency: cfg.MaxConcurrency, RequestTimeout: cfg.RequestTimeout,
 		RetryBaseDelay: time.Millisecond, ThrottleBaseDelay: time.Millisecond, MaxRetryDelay: 5 * time.Millisecond,
-		Observer: stats.Observer(cfg.Name),
+		Observer:    stats.Observer(cfg.Name),
+		AuthBackoff: hssclient.NewAuthBackoff(cfg.RefreshInterval, hssclient.AuthBackoffOptions{Now: clock.Now}),
 	})
 	require.NoError(t, err)
-	clock := &hardClock{now: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
 	opts.Now, opts.Jitter = clock.Now, -1
 	e := NewExporter(logger, []Target{{Config: cfg, API: client}}, stats, opts)
 	return e, srv, clock
@@ -101,16 +102,14 @@ func hardScrape(t *testing.T, e *Exporter) string {
 	return text
 }
 
-// hardPromtool runs `promtool check metrics` on text when promtool exists.
+// hardPromtool runs `promtool check metrics` on text when promtool exists;
+// without it the rest of the test goes on and the check is reported missing.
 // Lint findings (naming, HELP style) are not its job here; errors are.
 func hardPromtool(t *testing.T, text string) {
 	t.Helper()
-	path, err := exec.LookPath("promtool")
-	if err != nil {
-		if _, statErr := os.Stat("/usr/bin/promtool"); statErr != nil {
-			return
-		}
-		path = "/usr/bin/promtool"
+	path, ok := testtool.Optional(t, testtool.Promtool, "promtool check metrics")
+	if !ok {
+		return
 	}
 	cmd := exec.Command(path, "check", "metrics")
 	cmd.Stdin = strings.NewReader(text)

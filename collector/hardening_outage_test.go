@@ -115,21 +115,23 @@ func TestClockJumps(t *testing.T) {
 	require.True(t, ready)
 }
 
-// TestWrongKeysOneAttemptPerRefreshAndAClearLog runs refreshes with a wrong
-// secret key: one API attempt each (an AK is locked after five failures),
-// and an error log line that says what to fix, without the key.
-func TestWrongKeysOneAttemptPerRefreshAndAClearLog(t *testing.T) {
+// TestWrongKeysBackOffWithAClearLog runs refreshes a minute apart with a
+// wrong secret key: attempts after 1, then 2 refresh intervals, none in
+// between (an AK is locked after five failures), and an error log line
+// that says what to fix and when the key is tried next, without the key.
+func TestWrongKeysBackOffWithAClearLog(t *testing.T) {
 	const wrongSK = "wrong-secret-key-for-hardening-0001"
 	sink := &syncLog{}
 	logger := level.NewFilter(log.NewLogfmtLogger(sink), level.AllowDebug())
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 5, Containers: 20})
 	e, srv, clock := hardSetup(t, fleet, hardTarget(), hssclient.NewAKSKAuth(hssfake.DemoAccessKey, wrongSK, ""), logger, Options{})
-	for refresh := 1; refresh <= 3; refresh++ {
+	for minute, attempts := range []int{1, 2, 2, 3, 3, 3, 3} {
 		require.Error(t, e.RefreshNow(context.Background(), "h"))
-		require.Equal(t, refresh, srv.RequestsFor(hssfake.OpListImageLocal), "one attempt per refresh")
+		require.Equal(t, attempts, srv.RequestsFor(hssfake.OpListImageLocal), "attempts by minute %d", minute)
 		clock.Add(time.Minute)
 	}
 	logs := sink.String()
+	require.Contains(t, logs, "credentials refused; next attempt at ")
 	require.Contains(t, logs, "level=error")
 	require.Contains(t, logs, "access_key and secret_key", "the log says what to fix")
 	require.NotContains(t, logs, wrongSK)

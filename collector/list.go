@@ -24,7 +24,9 @@ type listing struct {
 
 // list fetches one image's containers.
 func (t *target) list(ctx context.Context, p pick) listing {
-	var rows []hssclient.Container
+	// Sized for what discovery reported, so a listing does not grow its
+	// slice by doubling (a sweep of 100,000 rows would allocate twice that).
+	rows := make([]hssclient.Container, 0, min(max(p.num, 0), 1<<16))
 	r := &p.img.ref
 	err := t.api.EachContainer(ctx, p.query, func(c hssclient.Container) error {
 		c.EntryPoint = "" // may hold secrets; never kept
@@ -61,20 +63,16 @@ func (t *target) land(p pick, l listing, stopping bool) {
 		}
 	} else {
 		before := t.z.changed
-		rows := make([]hssclient.Container, len(l.rows))
-		for i, c := range l.rows {
-			rows[i] = t.z.container(c)
+		rows := l.rows // the listing's own slice: sanitised in place
+		for i := range rows {
+			rows[i] = t.z.container(rows[i])
 		}
 		t.st.sanitized += t.z.changed - before
 		if !img.listed || !slices.Equal(rows, img.rows) {
-			// Unchanged rows keep their version: a sweep that finds
-			// nothing new re-encodes nothing.
+			img.rows, img.rowHashes = slices.Clip(rows), t.units.rowHashes(rows)
 			t.touchRows(img)
-		}
-		if img.rowHashes == nil || len(rows) != len(img.rows) || !slices.Equal(rows, img.rows) {
-			img.rowHashes = t.units.rowHashes(rows)
-		}
-		img.rows, img.listed, img.listedAt, img.listedNum, img.listedQuery = rows, true, l.at, p.num, p.query
+		} // else: unchanged rows keep their version, and a sweep that finds nothing new re-encodes nothing
+		img.listed, img.listedAt, img.listedNum, img.listedQuery = true, l.at, p.num, p.query
 		img.failedAt, img.err = time.Time{}, nil
 		t.markGood(now)
 		t.noteSweep(now)

@@ -41,6 +41,8 @@ var (
 		"Images of the target this shard lists and exports, at the last discovery that succeeded; all of them when not sharded.", targetLabel)
 	shardImagesDiscoveredDesc = selfDesc("shard_images_discovered",
 		"Images the target covers (selected discovered images plus configured ones) before they are split between shards, at the last discovery that succeeded.", targetLabel)
+	authBackoffDesc = selfDesc("auth_backoff_seconds",
+		"Seconds until the target's credentials, refused by the API or IAM (a 401, or a 403 refusing the key), are tried again; no call is made with them meanwhile. 0 when they are not refused, or the attempt is due. Shared by the targets with the same credentials.", targetLabel)
 	labelsSanitizedDesc = selfDesc("label_values_sanitized_total",
 		"Label values from the API that were changed to be valid: invalid UTF-8 replaced, control characters removed, or cut to 1024 bytes.", targetLabel)
 )
@@ -68,6 +70,7 @@ var selfGauges = []struct {
 	{imagesPendingDesc, prometheus.GaugeValue, func(s *state) float64 { return float64(s.pending) }},
 	{listingAgeDesc, prometheus.GaugeValue, func(s *state) float64 { return s.listingAge.Seconds() }},
 	{sweepDesc, prometheus.GaugeValue, func(s *state) float64 { return s.sweep.Seconds() }},
+	{authBackoffDesc, prometheus.GaugeValue, func(s *state) float64 { return s.authWait.Seconds() }},
 	{labelsSanitizedDesc, prometheus.CounterValue, func(s *state) float64 { return float64(s.sanitized) }},
 	{shardImagesOwnedDesc, prometheus.GaugeValue, func(s *state) float64 { return float64(s.imagesOwned) }},
 	{shardImagesDiscoveredDesc, prometheus.GaugeValue, func(s *state) float64 { return float64(s.imagesCovered) }},
@@ -76,7 +79,7 @@ var selfGauges = []struct {
 // selfDescs are the descriptors of the exporter's health, which stay live.
 var selfDescs = []*prometheus.Desc{
 	upDesc, lastSuccessDesc, refreshDurationDesc, refreshesDesc, refreshesSkippedDesc,
-	imagesFailedDesc, imagesPendingDesc, listingAgeDesc, sweepDesc, budgetDesc,
+	imagesFailedDesc, imagesPendingDesc, listingAgeDesc, sweepDesc, budgetDesc, authBackoffDesc,
 	labelsSanitizedDesc, shardOrdinalDesc, totalShardsDesc, shardImagesOwnedDesc, shardImagesDiscoveredDesc,
 }
 

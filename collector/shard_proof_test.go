@@ -149,7 +149,7 @@ func refreshAll(t *testing.T, exps []*Exporter) {
 	}
 }
 
-// TestShardsAddUpToTheSingleProcess is the proof of issue 7: M = 1, 3 and
+// TestShardsAddUpToTheSingleProcess is the proof that sharding splits: M = 1, 3 and
 // 4 replicas against one stand-in server list every container exactly
 // once between them, their series add up to the single process's series,
 // and together they spend only M - 1 extra discoveries.

@@ -22,6 +22,10 @@ type state struct {
 	sweepCalls int           // calls to list every image once
 	sweep      time.Duration // sweepCalls at the budget in force
 	running    bool
+	// refusedUntil is when refused credentials are next tried (zero while
+	// they are not), authWait how long until then (0 once due).
+	refusedUntil time.Time
+	authWait     time.Duration
 }
 
 func (t *target) state(now time.Time) state {
@@ -54,6 +58,9 @@ func (t *target) state(now time.Time) state {
 	s.stale = !s.good.IsZero() && t.expired(s.good, now)
 	s.up = s.discoveryOK && s.failed == 0 && !s.stale
 	s.sweep = t.sweepTime(s.sweepCalls)
+	if s.refusedUntil = t.refusedUntil(); !s.refusedUntil.IsZero() {
+		s.authWait = max(s.refusedUntil.Sub(now), 0)
+	}
 	return s
 }
 
@@ -116,6 +123,11 @@ type TargetStatus struct {
 	Sweep           time.Duration
 	// BudgetSharers counts the targets spending from the same budget.
 	BudgetSharers int
+	// CredentialsRefusedUntil is when the target's credentials, refused
+	// by the API or IAM, are tried again (it may have passed: then the
+	// next call tries); zero while they are not refused. Until then no
+	// call is made with them.
+	CredentialsRefusedUntil time.Time
 }
 
 // Status returns every target's state, in configuration order.
@@ -138,6 +150,7 @@ func (t *target) status(now time.Time) TargetStatus {
 		ImagesFailed: s.failed, Requests: s.requests, Retries: s.retries, Skipped: s.skipped,
 		ImagesPending: s.pending, ImagesToList: s.toList, ImagesListed: s.listed, OldestListing: s.listingAge,
 		FirstSweepAt: s.firstSweep, SweepCalls: s.sweepCalls, Sweep: s.sweep, BudgetSharers: t.sharers,
+		CredentialsRefusedUntil: s.refusedUntil,
 	}
 	if t.pacer != nil {
 		ts.BudgetPerMinute = t.pacer.PerMinute(hssclient.OpListContainers)

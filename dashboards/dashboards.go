@@ -76,11 +76,14 @@ func Queries(data []byte) ([]Query, error) {
 }
 
 // Substitute replaces the Grafana variables the dashboards use with values
-// Prometheus accepts: every template variable matches everything, and
+// Prometheus accepts: every template variable matches everything (job and
+// instance, as their allValue, every non-empty value), and
 // $__rate_interval is the given range (e.g. "1m").
 func Substitute(expr, rateInterval string) string {
 	return strings.NewReplacer(
 		"$__rate_interval", rateInterval,
+		"${job}", ".+", "$job", ".+",
+		"${instance}", ".+", "$instance", ".+",
 		"${target}", ".*", "$target", ".*",
 		"${image}", ".*", "$image", ".*",
 	).Replace(expr)

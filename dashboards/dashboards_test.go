@@ -13,7 +13,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hss-exporter/hss_exporter/deploy"
+	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
+
+func TestMain(m *testing.M) { testtool.Main(m) }
 
 func load(t *testing.T, name string) map[string]any {
 	t.Helper()
@@ -55,8 +58,8 @@ func variables(d map[string]any) map[string]map[string]any {
 // the ${datasource} variable rather than a datasource of the author's.
 func TestDashboardsImportAnywhere(t *testing.T) {
 	wantVars := map[string][]string{
-		"hss-inventory.json": {"datasource", "target", "image"},
-		"hss-exporter.json":  {"datasource", "target"},
+		"hss-inventory.json": {"datasource", "job", "instance", "target", "image"},
+		"hss-exporter.json":  {"datasource", "job", "instance", "target"},
 	}
 	uids := map[string]bool{}
 	for _, name := range Files {
@@ -128,13 +131,7 @@ func TestDashboardsUsePromisedMetrics(t *testing.T) {
 // TestDashboardsPromQLParses has promtool parse every query, written as a
 // recording rule. Whether they return data is the end-to-end test's job.
 func TestDashboardsPromQLParses(t *testing.T) {
-	promtool, err := exec.LookPath("promtool")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("promtool not found and CI is set: install the Debian package prometheus")
-		}
-		t.Skip("promtool not found: install the Debian package prometheus to parse the dashboards' PromQL")
-	}
+	promtool := testtool.Need(t, testtool.Promtool)
 	var rules strings.Builder
 	rules.WriteString("groups:\n  - name: dashboards\n    rules:\n")
 	n := 0
@@ -161,6 +158,7 @@ func TestSubstitute(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{`rate(x{target=~"$target"}[$__rate_interval])`, `rate(x{target=~".*"}[1m])`},
 		{`x{target=~"${target}",image_name=~"$image"}`, `x{target=~".*",image_name=~".*"}`},
+		{`x{job=~"$job",instance=~"${instance}"}`, `x{job=~".+",instance=~".+"}`},
 	}
 	for _, tt := range tests {
 		require.Equal(t, tt.want, Substitute(tt.in, "1m"))

@@ -1,7 +1,9 @@
-// Package deploy holds no code: it keeps the deployment files of
-// hss_exporter (Dockerfile, Kubernetes, Prometheus, Alertmanager, Compose,
-// systemd), and its tests prove them valid and in step with each other.
-// Regenerate kubernetes/common/prometheusrule.yaml from prometheus/alerts.yml with
+// Package deploy keeps the deployment files of hss_exporter (Dockerfile,
+// Helm chart, kustomizations, Prometheus, Alertmanager, Compose, systemd)
+// and the list of metric families they may use; its tests prove the files
+// valid and in step with each other. After changing prometheus/alerts.yml,
+// regenerate its two copies (the kustomize PrometheusRule and the chart's
+// files/alerts.yml) with
 //
-//	go test ./deploy -run TestPrometheusRule -update
+//	go test ./deploy -run 'TestPrometheusRule|TestChartAlerts' -update
 package deploy

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
 // TestDockerfile checks the properties the image promises: static build,
@@ -41,13 +43,11 @@ func TestSystemdUnit(t *testing.T) {
 		require.Regexp(t, `(?m)^`+regexp.QuoteMeta(line), text)
 	}
 	require.Contains(t, text, "--config.file=/etc/hss_exporter/hss.yml")
-	if _, err := exec.LookPath("systemd-analyze"); err != nil {
-		t.Skip("systemd-analyze not installed: directives not verified")
-	}
+	analyze := testtool.Need(t, testtool.SystemdAnalyze)
 	// verify needs the binaries of Exec lines to exist.
 	unit := filepath.Join(t.TempDir(), "hss_exporter.service")
 	require.NoError(t, os.WriteFile(unit, []byte(strings.ReplaceAll(text, "/usr/local/bin/hss_exporter", "/bin/true")), 0o644))
-	out, err := exec.Command("systemd-analyze", "verify", unit).CombinedOutput()
+	out, err := exec.Command(analyze, "verify", unit).CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	require.Empty(t, strings.TrimSpace(string(out)))
 }

@@ -13,9 +13,10 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/hss-exporter/hss_exporter/config"
+	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
-var update = flag.Bool("update", false, "regenerate kubernetes/common/prometheusrule.yaml from prometheus/alerts.yml")
+var update = flag.Bool("update", false, "regenerate kubernetes/common/prometheusrule.yaml and the chart's files/alerts.yml from prometheus/alerts.yml")
 
 const prometheusRulePath = "kubernetes/common/prometheusrule.yaml"
 
@@ -37,7 +38,7 @@ func generatePrometheusRule(t *testing.T) []byte {
 	require.NotNil(t, groups, "alerts.yml has no groups")
 	head := `# Generated from deploy/prometheus/alerts.yml, the one source of the rules.
 # Do not edit: edit alerts.yml, then run
-#   go test ./deploy -run TestPrometheusRule -update
+#   go test ./deploy -run 'TestPrometheusRule|TestChartAlerts' -update
 apiVersion: monitoring.coreos.com/v1
 kind: PrometheusRule
 metadata:
@@ -72,7 +73,7 @@ func TestPrometheusRule(t *testing.T) {
 	spec, ok := rule["spec"].(map[string]any)
 	require.True(t, ok, "spec")
 	require.Equal(t, alerts["groups"], spec["groups"],
-		"%s differs from prometheus/alerts.yml: run go test ./deploy -run TestPrometheusRule -update", prometheusRulePath)
+		"%s differs from prometheus/alerts.yml: run go test ./deploy -run 'TestPrometheusRule|TestChartAlerts' -update", prometheusRulePath)
 }
 
 // kustomizations are the directories with a kustomization: the single
@@ -115,12 +116,10 @@ func TestKustomization(t *testing.T) {
 }
 
 // TestKustomizeBuild renders the kustomizations users apply with kubectl,
-// when installed (it is optional: CI does not install it).
+// when installed (CI cannot install it; .ci/run renders them with the
+// kustomize library and decodes every object strictly).
 func TestKustomizeBuild(t *testing.T) {
-	kubectl, err := exec.LookPath("kubectl")
-	if err != nil {
-		t.Skip("kubectl not installed: the kustomizations are not rendered")
-	}
+	kubectl := testtool.Need(t, testtool.Kubectl)
 	tests := []struct {
 		dir     string
 		kinds   []string

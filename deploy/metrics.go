@@ -1,7 +1,7 @@
 package deploy
 
 // MetricFamilies are the metric names hss_exporter promises its users
-// (issue 3 and the README). The rules, the dashboards and their tests may
+// (the README's metrics tables). The rules, the dashboards and their tests may
 // use only these; the end-to-end test checks them against a live scrape.
 var MetricFamilies = []string{
 	"hss_image_containers",
@@ -27,7 +27,9 @@ var MetricFamilies = []string{
 	"hss_exporter_api_request_duration_seconds",
 	"hss_exporter_api_retries_total",
 	"hss_exporter_build_info",
-	// Sharding (issue 7): present also when not sharded (ordinal 0 of 1).
+	// Refused credentials: seconds until they are tried again, 0 when not refused.
+	"hss_exporter_auth_backoff_seconds",
+	// Sharding: present also when not sharded (ordinal 0 of 1).
 	"hss_exporter_shard_ordinal",
 	"hss_exporter_total_shards",
 	"hss_exporter_shard_images_owned",

@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
+
+	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
 // shardedExample returns the commented-out sharded job of a Prometheus
@@ -60,7 +62,7 @@ func TestShardedScrapeExamples(t *testing.T) {
 			require.NoError(t, err)
 			file := filepath.Join(t.TempDir(), "prometheus.yml")
 			require.NoError(t, os.WriteFile(file, out, 0o644))
-			require.Contains(t, runTool(t, ".", "promtool", "check", "config", file), "SUCCESS: 14 rules found")
+			require.Contains(t, runTool(t, ".", testtool.Promtool, "check", "config", file), "SUCCESS: 15 rules found")
 		})
 	}
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
+
+	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
 // ruleFile mirrors the parts of a Prometheus rule file the tests read.
@@ -41,26 +43,26 @@ func loadRules(t *testing.T) []rule {
 }
 
 func TestPromtoolCheckRules(t *testing.T) {
-	out := runTool(t, ".", "promtool", "check", "rules", "prometheus/alerts.yml")
+	out := runTool(t, ".", testtool.Promtool, "check", "rules", "prometheus/alerts.yml")
 	require.Contains(t, out, "SUCCESS")
 }
 
 func TestPromtoolTestRules(t *testing.T) {
-	out := runTool(t, "prometheus", "promtool", "test", "rules", "alerts_test.yml")
+	out := runTool(t, "prometheus", testtool.Promtool, "test", "rules", "alerts_test.yml")
 	require.Contains(t, out, "SUCCESS")
 }
 
 func TestPromtoolCheckConfig(t *testing.T) {
 	// The Compose copy is checked by TestComposePrometheusConfig, with
 	// the files laid out as its container sees them.
-	out := runTool(t, ".", "promtool", "check", "config", "prometheus/prometheus.yml")
+	out := runTool(t, ".", testtool.Promtool, "check", "config", "prometheus/prometheus.yml")
 	require.Contains(t, out, "is valid prometheus config file syntax")
 	// The rule file must be found and loaded, not silently absent.
-	require.Contains(t, out, "SUCCESS: 14 rules found")
+	require.Contains(t, out, "SUCCESS: 15 rules found")
 }
 
 func TestAmtoolCheckConfig(t *testing.T) {
-	out := runTool(t, ".", "amtool", "check-config", "alertmanager/alertmanager.yml")
+	out := runTool(t, ".", testtool.Amtool, "check-config", "alertmanager/alertmanager.yml")
 	require.Contains(t, out, "SUCCESS")
 }
 
@@ -76,12 +78,13 @@ func TestAlertmanagerRoutes(t *testing.T) {
 		{[]string{"alertname=HSSContainersOnUnprotectedNodes", "category=security", "severity=warning"}, "security-team"},
 		{[]string{"alertname=HSSProtectionQuotaExhausted", "category=security", "severity=warning"}, "security-team"},
 		{[]string{"alertname=HSSDataStale", "category=health", "severity=critical"}, "platform-oncall"},
+		{[]string{"alertname=HSSCredentialsRefused", "category=health", "severity=critical"}, "platform-oncall"},
 		{[]string{"alertname=HSSAPIThrottled", "category=health", "severity=warning"}, "platform-team"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.labels[0], func(t *testing.T) {
 			args := append([]string{"config", "routes", "test", "--config.file=alertmanager/alertmanager.yml"}, tt.labels...)
-			out := runTool(t, ".", "amtool", args...)
+			out := runTool(t, ".", testtool.Amtool, args...)
 			require.Regexp(t, `(?m)^`+tt.receiver+`$`, out)
 		})
 	}

@@ -11,35 +11,24 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
+
+	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
-// requireTool finds a Prometheus tool. Without it the test is skipped, so
-// `go test ./...` works on a laptop; in CI (CI set) it is a failure, so a
-// broken install cannot turn the checks off unnoticed.
-func requireTool(t *testing.T, name string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err == nil {
-		return path
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s not found and CI is set: install the Debian packages prometheus and prometheus-alertmanager (.ci/run does)", name)
-	}
-	t.Skipf("%s not found: install the Debian packages prometheus and prometheus-alertmanager to run this check (CI fails without them)", name)
-	return ""
-}
+func TestMain(m *testing.M) { testtool.Main(m) }
 
 // runTool runs a tool in dir and fails the test with its output unless it
-// exits 0. It returns the combined output.
-func runTool(t *testing.T, dir, tool string, args ...string) string {
+// exits 0. It returns the combined output. Without the tool the test is
+// skipped, or fails in CI (see testtool).
+func runTool(t *testing.T, dir string, tool testtool.Tool, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, requireTool(t, tool), args...)
+	cmd := exec.CommandContext(ctx, testtool.Need(t, tool), args...)
 	cmd.Dir = dir
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	require.NoError(t, cmd.Run(), "%s %v:\n%s", tool, args, out.String())
+	require.NoError(t, cmd.Run(), "%s %v:\n%s", tool.Name, args, out.String())
 	return out.String()
 }
 

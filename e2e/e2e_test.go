@@ -15,6 +15,7 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/dashboards"
 	"github.com/hss-exporter/hss_exporter/deploy"
+	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
 // TestEndToEnd runs the exporter in --demo mode with the real Prometheus
@@ -112,7 +113,7 @@ func checkFamilies(t *testing.T, p promAPI) {
 }
 
 func checkMetricsLint(t *testing.T, exporter string) {
-	promtool := requireBinary(t, "/usr/bin/promtool")
+	promtool := testtool.Need(t, testtool.Promtool)
 	resp, err := http.Get("http://" + exporter + "/metrics")
 	require.NoError(t, err)
 	body, err := io.ReadAll(resp.Body)

@@ -13,27 +13,14 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
 // waitTimeout bounds every wait of the test.
 const waitTimeout = 90 * time.Second
 
-// requireBinary returns the path of a server binary, skipping the test when
-// it is absent, or failing it when CI is set.
-func requireBinary(t *testing.T, path string) string {
-	t.Helper()
-	if _, err := os.Stat(path); err == nil {
-		return path
-	}
-	if p, err := exec.LookPath(filepath.Base(path)); err == nil {
-		return p
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s not found and CI is set: install the Debian packages prometheus and prometheus-alertmanager (.ci/run does)", path)
-	}
-	t.Skipf("%s not found: install the Debian packages prometheus and prometheus-alertmanager to run the end-to-end test (CI fails without them)", path)
-	return ""
-}
+func TestMain(m *testing.M) { testtool.Main(m) }
 
 // freeAddr returns a loopback address with a port that was free a moment
 // ago; the servers started here need an address on their command line.

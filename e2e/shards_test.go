@@ -18,6 +18,7 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/dashboards"
 	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
 // The two Prometheus jobs of the sharding test: two shards, shard 0 run
@@ -63,7 +64,7 @@ func requireShardFlags(t *testing.T, bin string) {
 	out, _ := exec.Command(bin, "--help").CombinedOutput()
 	for _, flag := range []string{"--shard=", "--total-shards=", "shard.from-pod-name"} {
 		if !strings.Contains(string(out), flag) {
-			t.Fatalf("exporter lacks --shard: %s is not in hss_exporter --help (issue 7)", flag)
+			t.Fatalf("exporter lacks --shard: %s is not in hss_exporter --help", flag)
 		}
 	}
 }
@@ -72,7 +73,7 @@ func requireShardFlags(t *testing.T, bin string) {
 // the test churns it, so every exporter converges on the same state; then
 // four exporters over it and Prometheus scraping them in two jobs.
 func startShardStack(t *testing.T) *shardStack {
-	prometheus := requireBinary(t, "/usr/bin/prometheus")
+	prometheus := testtool.Need(t, testtool.Prometheus)
 	bin := buildExporter(t)
 	requireShardFlags(t, bin)
 	dir := t.TempDir()

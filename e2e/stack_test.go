@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
+
+	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
 // stack is the running exporter, Prometheus and Alertmanager.
@@ -101,8 +103,9 @@ func startWebhook(t *testing.T) (string, chan webhookAlert) {
 // startStack builds and starts the exporter (--demo), Alertmanager and
 // Prometheus, each on its own loopback port with data under a temp dir.
 func startStack(t *testing.T) *stack {
-	prometheus := requireBinary(t, "/usr/bin/prometheus")
-	alertmanager := requireBinary(t, "/usr/bin/prometheus-alertmanager")
+	testtool.NeedAll(t, testtool.Prometheus, testtool.Alertmanager, testtool.Promtool)
+	prometheus := testtool.Need(t, testtool.Prometheus)
+	alertmanager := testtool.Need(t, testtool.Alertmanager)
 	dir := t.TempDir()
 	s := &stack{exporter: freeAddr(t), demoAPI: "http://" + freeAddr(t)}
 

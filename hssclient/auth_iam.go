@@ -46,11 +46,10 @@ func setOrUnset(secret string) string {
 
 // Token lifetime rules. Tokens last 24 h; refreshing 10 % early (2.4 h) leaves
 // ample time to ride out an IAM outage, and at least 5 minutes covers clock
-// skew. A rejected password is not retried for iamFailureCooldown: IAM locks
-// a user after a few wrong passwords, and every API call would try again.
+// skew. A rejected password is not asked with again until the client's
+// AuthBackoff allows it: IAM locks a user after a few wrong passwords.
 const (
 	iamMinRefreshMargin = 5 * time.Minute
-	iamFailureCooldown  = 5 * time.Minute
 	iamMaxBodyBytes     = 4 << 20
 )
 
@@ -70,8 +69,8 @@ type iamAuth struct {
 // password token. The token is fetched on first use, shared by concurrent
 // callers (one fetch at a time), renewed when less than max(5m, 10% of its
 // lifetime) remains, and dropped by Invalidate. When IAM rejects the
-// password, the error is repeated for 5 minutes without asking IAM again,
-// unless PasswordFile changes meanwhile. PasswordFile is looked at before
+// password, Invalidate says so and the client backs off (see AuthBackoff)
+// until PasswordFile holds another. PasswordFile is looked at before
 // every token request and at most every Rotation.CheckInterval otherwise.
 func NewIAMAuth(cfg IAMConfig) Authenticator {
 	if cfg.HTTPClient == nil {
@@ -84,7 +83,7 @@ func NewIAMAuth(cfg IAMConfig) Authenticator {
 		cfg.Observer = nopObserver{}
 	}
 	a := &iamAuth{cfg: cfg, password: newSecretSet(cfg.Rotation, Credential{Value: cfg.Password, File: cfg.PasswordFile})}
-	a.cache = newCredCache(OpIAMToken, a.fetchToken, iamRefreshMargin, iamFailureCooldown)
+	a.cache = newCredCache(OpIAMToken, a.fetchToken, iamRefreshMargin)
 	return a
 }
 
@@ -100,22 +99,19 @@ func (a *iamAuth) Authorize(ctx context.Context, req *http.Request, _ []byte) er
 }
 
 // Invalidate drops the cached token so the next call fetches a new one. It
-// returns false while IAM is known to reject the password, unless the
-// password file has changed since.
+// returns false when the 401 at hand was IAM refusing the password: asking
+// again at once would only repeat it. A new password in the file is tried
+// by the next call (the client's AuthBackoff lets it through).
 func (a *iamAuth) Invalidate() bool {
 	a.checkPassword(true)
 	return a.cache.invalidate()
 }
 
-// checkPassword looks at the password file. A new password ends a
-// remembered rejection: the lockout it protects against was for the old
-// one. The token in hand stays in use; a revoked one earns a 401, and the
+// checkPassword looks at the password file and returns the password in
+// use. The token in hand stays in use; a revoked one earns a 401, and the
 // next one is asked for with the new password.
 func (a *iamAuth) checkPassword(force bool) string {
-	pw, changed := a.password.get(force)
-	if changed {
-		a.cache.forgetFailure()
-	}
+	pw, _ := a.password.get(force)
 	return pw[0]
 }
 

@@ -62,8 +62,7 @@ func NewMetadataAuth(cfg MetadataConfig) Authenticator {
 		url: strings.TrimRight(cfg.Endpoint, "/") + "/openstack/latest/securitykey",
 		now: time.Now,
 	}
-	// No failure cooldown: the metadata service has no lockout to protect.
-	a.cache = newCredCache(OpMetadata, a.fetch, metadataRefreshMargin, 0)
+	a.cache = newCredCache(OpMetadata, a.fetch, metadataRefreshMargin)
 	return a
 }
 
@@ -114,19 +113,16 @@ const credRetryAfterFailure = time.Minute
 // fetch; while a renewal runs, the others keep using the old credential if it
 // has not expired.
 type credCache[T any] struct {
-	op       string
-	fetch    func(ctx context.Context) (T, time.Time, error)
-	margin   func(lifetime time.Duration) time.Duration
-	cooldown time.Duration // how long a rejected (4xx) fetch is remembered; 0 = never
-	now      func() time.Time
+	op     string
+	fetch  func(ctx context.Context) (T, time.Time, error)
+	margin func(lifetime time.Duration) time.Duration
+	now    func() time.Time
 
 	mu        sync.Mutex
 	val       T
 	have      bool
 	refreshAt time.Time
 	expiresAt time.Time
-	failErr   error
-	failUntil time.Time
 	// refused: the last fetch was refused (4xx) and left no credential;
 	// the next invalidate, for that refusal, is told so once.
 	refused  bool
@@ -143,9 +139,11 @@ type credFlight[T any] struct {
 	abandoned bool
 }
 
+// newCredCache returns an empty cache. A refused fetch is not remembered
+// here: the client's AuthBackoff keeps calls from asking again too soon.
 func newCredCache[T any](op string, fetch func(context.Context) (T, time.Time, error),
-	margin func(time.Duration) time.Duration, cooldown time.Duration) *credCache[T] {
-	return &credCache[T]{op: op, fetch: fetch, margin: margin, cooldown: cooldown, now: time.Now}
+	margin func(time.Duration) time.Duration) *credCache[T] {
+	return &credCache[T]{op: op, fetch: fetch, margin: margin, now: time.Now}
 }
 
 // get returns the cached credential, fetching it when absent or due.
@@ -157,10 +155,6 @@ func (c *credCache[T]) get(ctx context.Context) (T, error) {
 		if c.have && now.Before(c.refreshAt) {
 			defer c.mu.Unlock()
 			return c.val, nil
-		}
-		if c.failErr != nil && now.Before(c.failUntil) {
-			defer c.mu.Unlock()
-			return zero, c.failErr
 		}
 		f := c.inflight
 		if f == nil {
@@ -198,15 +192,13 @@ func (c *credCache[T]) lead(ctx context.Context, f *credFlight[T]) (T, error) {
 	switch {
 	case err == nil:
 		lifetime := expires.Sub(now)
-		c.val, c.have, c.expiresAt, c.failErr = val, true, expires, nil
+		c.val, c.have, c.expiresAt = val, true, expires
 		// Never renew in the first half of the lifetime, so a short-lived
 		// credential is not fetched on every call.
 		c.refreshAt = expires.Add(-min(c.margin(lifetime), lifetime/2))
 	case c.have && now.Before(c.expiresAt):
 		val, err = c.val, nil
 		c.refreshAt = minTime(now.Add(credRetryAfterFailure), c.expiresAt)
-	case c.cooldown > 0 && rejected(err):
-		c.failErr, c.failUntil = err, now.Add(c.cooldown)
 	}
 	c.refused = err != nil && rejected(err)
 	c.inflight = nil
@@ -217,9 +209,8 @@ func (c *credCache[T]) lead(ctx context.Context, f *credFlight[T]) (T, error) {
 }
 
 // invalidate drops the credential. It reports whether a new one may be
-// fetched: not while a rejection is being remembered, nor when the 401 at
-// hand was the fetch's own refusal, which asking again at once would only
-// repeat.
+// fetched: not when the 401 at hand was the fetch's own refusal, which
+// asking again at once would only repeat.
 func (c *credCache[T]) invalidate() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -227,15 +218,7 @@ func (c *credCache[T]) invalidate() bool {
 	c.val, c.have = zero, false
 	ownRefusal := c.refused
 	c.refused = false
-	return !ownRefusal && (c.failErr == nil || !c.now().Before(c.failUntil))
-}
-
-// forgetFailure ends a remembered rejection early, because the credentials
-// it was for have been replaced.
-func (c *credCache[T]) forgetFailure() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.failErr = nil
+	return !ownRefusal
 }
 
 // rejected reports whether err is a 4xx answer other than 429: the

@@ -63,6 +63,9 @@ type oidcAuth struct {
 	cfg   OIDCConfig
 	base  string
 	cache *credCache[tempCredentials]
+	// idToken watches IDTokenFile, only to tell a refused ID token from
+	// the next one; every exchange reads the file itself.
+	idToken *secretSet
 }
 
 // NewOIDCAuth returns an Authenticator that signs requests with temporary
@@ -89,10 +92,9 @@ func NewOIDCAuth(cfg OIDCConfig) Authenticator {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	a := &oidcAuth{cfg: cfg, base: strings.TrimRight(cfg.Endpoint, "/")}
-	// No failure cooldown here: how often a refused exchange may be tried
-	// again is the caller's budget to keep.
-	a.cache = newCredCache(OpIDToken, a.fetch, oidcRefreshMargin, 0)
+	a := &oidcAuth{cfg: cfg, base: strings.TrimRight(cfg.Endpoint, "/"),
+		idToken: newSecretSet(RotationOptions{Now: cfg.Now}, Credential{File: cfg.IDTokenFile})}
+	a.cache = newCredCache(OpIDToken, a.fetch, oidcRefreshMargin)
 	a.cache.now = cfg.Now
 	return a
 }

@@ -29,7 +29,12 @@ type Config struct {
 	// Budget, when set, limits the calls of each operation per minute; it
 	// is shared by every client that calls HSS as the same user. A 429
 	// then waits out its window in the budget instead of backing off.
-	Budget         *Budget
+	Budget *Budget
+	// AuthBackoff, when set, holds the calls made with the credentials
+	// after the API or IAM refused them; it is shared by every client
+	// that authenticates as the same identity. Without one the client
+	// keeps its own, stepping by DefaultAuthBackoffStep.
+	AuthBackoff    *AuthBackoff
 	Burst          int           // default max(1, RequestsPerSecond)
 	MaxConcurrency int           // in-flight requests; 0 = unlimited
 	MaxRetries     int           // retries per request; default 4; negative = none
@@ -51,6 +56,7 @@ type Client struct {
 	limiter  *rate.Limiter
 	slots    chan struct{}
 	pageSize atomic.Int64
+	refusals *AuthBackoff
 	sleep    func(ctx context.Context, d time.Duration) error
 }
 
@@ -78,7 +84,10 @@ func New(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("hssclient: endpoint %q is not an absolute http(s) URL", cfg.Endpoint)
 	}
 	applyDefaults(&cfg)
-	c := &Client{cfg: cfg, base: base, limiter: rate.NewLimiter(rate.Inf, 0), sleep: sleepContext}
+	c := &Client{cfg: cfg, base: base, limiter: rate.NewLimiter(rate.Inf, 0), sleep: sleepContext, refusals: cfg.AuthBackoff}
+	if c.refusals == nil {
+		c.refusals = NewAuthBackoff(DefaultAuthBackoffStep, AuthBackoffOptions{})
+	}
 	if cfg.RequestsPerSecond > 0 {
 		c.limiter = rate.NewLimiter(rate.Limit(cfg.RequestsPerSecond), cfg.Burst)
 	}

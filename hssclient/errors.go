@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
+	"unicode/utf8"
 )
 
 // APIError is an error answer of the HSS API or its gateway.
@@ -111,29 +113,78 @@ func (e *NetworkError) Error() string { return e.Operation + ": " + e.Err.Error(
 
 func (e *NetworkError) Unwrap() error { return e.Err }
 
-// IsCredentialError reports whether err came from fetching credentials (an
-// IAM token, the metadata service's temporary keys, or the OIDC exchange and
-// its ID token file) rather than from the HSS API: until that works again,
-// no API call can be authorised.
+// IsCredentialError reports whether err says no API call can be
+// authorised for now: the credentials were refused and are backing off
+// (CredentialsRefusedError), or fetching them failed (an IAM token, the
+// metadata service's temporary keys, or the OIDC exchange and its ID
+// token file) rather than the HSS API.
 func IsCredentialError(err error) bool {
-	if errors.Is(err, errIDTokenFile) {
+	if _, ok := CredentialsRefused(err); ok || errors.Is(err, errIDTokenFile) {
 		return true
-	}
-	credOp := func(op string) bool {
-		switch op {
-		case OpIAMToken, OpMetadata, OpIDToken, OpSecurityToken:
-			return true
-		}
-		return false
 	}
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
-		return credOp(apiErr.Operation)
+		return credOperation(apiErr.Operation)
 	}
 	var netErr *NetworkError
 	if errors.As(err, &netErr) {
-		return credOp(netErr.Operation)
+		return credOperation(netErr.Operation)
 	}
 	var decErr *DecodeError
-	return errors.As(err, &decErr) && credOp(decErr.Operation)
+	return errors.As(err, &decErr) && credOperation(decErr.Operation)
+}
+
+// credOperation reports whether op fetches credentials rather than
+// calling HSS.
+func credOperation(op string) bool {
+	switch op {
+	case OpIAMToken, OpMetadata, OpIDToken, OpSecurityToken:
+		return true
+	}
+	return false
+}
+
+type errorBody struct {
+	ErrorCode string `json:"error_code"`
+	ErrorMsg  string `json:"error_msg"`
+	RequestID string `json:"request_id"`
+}
+
+// newAPIError builds the typed error of an error answer. Whatever the body
+// says, the request's own credentials are cut out of it.
+func newAPIError(op string, resp *http.Response, eb errorBody, req *http.Request) *APIError {
+	requestID := eb.RequestID
+	if requestID == "" {
+		requestID = resp.Header.Get("X-Request-Id")
+	}
+	// Every field is redacted, not only error_msg: a hostile gateway can
+	// echo a token in error_code, request_id or X-Request-Id just as well.
+	r := requestRedactor(req)
+	return &APIError{
+		Operation:  op,
+		StatusCode: resp.StatusCode,
+		Code:       cleanText(r.clean(eb.ErrorCode), 64),
+		Message:    cleanText(r.clean(eb.ErrorMsg), maxErrorMessage),
+		RequestID:  cleanText(r.clean(requestID), 128),
+	}
+}
+
+// cleanText makes upstream text safe for one log line: valid UTF-8, no
+// control characters, at most limit bytes.
+func cleanText(s string, limit int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	if len(s) > limit {
+		cut := limit
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
 }

@@ -50,7 +50,8 @@ func (a *akskAuth) authHint() string {
 		keys = "access_key, secret_key and security_token (temporary keys expire)"
 	}
 	return "check: the signature was refused; check the target's " + keys +
-		" (access key " + maskAccessKey(ak) + "); not retried, as HSS locks an access key for 5 minutes after 5 failures"
+		" (access key " + maskAccessKey(ak) + "); tried again only after a growing wait, or at once when the key files change, " +
+		"as HSS locks an access key for 5 minutes after 5 failures"
 }
 
 func (a *iamAuth) authHint() string {
@@ -82,6 +83,7 @@ const hintOIDCKeysRefused = "check: IAM issued a federated token but refused tem
 	"check that the identity provider's conversion rule maps to a user group with permissions"
 
 // hintIAMRejected is added to IAM's refusal of the password: it is asked
-// again only after the cooldown, as IAM locks a user after wrong passwords.
+// again only after a growing wait, as IAM locks a user after wrong passwords.
 const hintIAMRejected = "check: IAM refused the password; check the iam domain, username and password " +
-	"(not retried for 5 minutes: IAM locks a user after repeated wrong passwords)"
+	"(tried again only after a growing wait, or at once when password_file changes: " +
+	"IAM locks a user after repeated wrong passwords)"

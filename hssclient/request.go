@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // maxErrorMessage bounds error_msg text taken into an APIError, so a hostile
@@ -31,9 +30,19 @@ func (c *Client) get(ctx context.Context, op, resource string, q url.Values, out
 	into := answer{out: decoderFor(out), limit: c.pageBodyLimit(rows)}
 	refreshedAuth := false
 	var lastErr error
+	var pass *authPass // the backoff's leave to send; a probe is held across retries
+	defer func() { pass.release() }()
 	retry := "" // why the next attempt is a retry; reported once it is sent
 	for attempt := 0; ; attempt++ {
+		next, err := c.passFor(ctx, op, pass)
+		if err != nil {
+			return err // refused credentials, or no time left to wait: nothing is sent
+		}
+		pass = next
 		retryAfter, err := c.attempt(ctx, op, &u, retry, into)
+		if accepts(err) {
+			pass.accepted()
+		}
 		if err == nil {
 			return nil
 		}
@@ -48,13 +57,13 @@ func (c *Client) get(ctx context.Context, op, resource string, q url.Values, out
 			// One token refresh at most: an AK/SK pair is locked after five
 			// failures, so auth errors must never loop.
 			if refreshedAuth || !c.cfg.Auth.Invalidate() {
-				return withAuthHint(err, c.cfg.Auth, c.cfg.ProjectID)
+				return c.settle(pass, withAuthHint(err, c.cfg.Auth, c.cfg.ProjectID))
 			}
 			refreshedAuth, retry = true, reason
 			continue
 		}
 		if !retryable || attempt >= c.cfg.MaxRetries || c.cfg.MaxRetries < 0 {
-			return withAuthHint(err, c.cfg.Auth, c.cfg.ProjectID)
+			return c.settle(pass, withAuthHint(err, c.cfg.Auth, c.cfg.ProjectID))
 		}
 		delay := c.backoff(op, reason, attempt, retryAfter)
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < delay {
@@ -259,49 +268,4 @@ func parseRetryAfter(v string) time.Duration {
 		return max(time.Until(t), 0)
 	}
 	return 0
-}
-
-type errorBody struct {
-	ErrorCode string `json:"error_code"`
-	ErrorMsg  string `json:"error_msg"`
-	RequestID string `json:"request_id"`
-}
-
-// newAPIError builds the typed error of an error answer. Whatever the body
-// says, the request's own credentials are cut out of it.
-func newAPIError(op string, resp *http.Response, eb errorBody, req *http.Request) *APIError {
-	requestID := eb.RequestID
-	if requestID == "" {
-		requestID = resp.Header.Get("X-Request-Id")
-	}
-	// Every field is redacted, not only error_msg: a hostile gateway can
-	// echo a token in error_code, request_id or X-Request-Id just as well.
-	r := requestRedactor(req)
-	return &APIError{
-		Operation:  op,
-		StatusCode: resp.StatusCode,
-		Code:       cleanText(r.clean(eb.ErrorCode), 64),
-		Message:    cleanText(r.clean(eb.ErrorMsg), maxErrorMessage),
-		RequestID:  cleanText(r.clean(requestID), 128),
-	}
-}
-
-// cleanText makes upstream text safe for one log line: valid UTF-8, no
-// control characters, at most limit bytes.
-func cleanText(s string, limit int) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
-	if len(s) > limit {
-		cut := limit
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "…"
-	}
-	return s
 }

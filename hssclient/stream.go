@@ -130,6 +130,9 @@ func (p *pageStream[T]) decodeTotal(dec *json.Decoder) (bool, error) {
 	return true, nil
 }
 
+// maxPageRows is the largest page HSS serves (its limit parameter).
+const maxPageRows = 200
+
 // decodeRows reads data_list one row at a time, scrubbing each at once.
 func (p *pageStream[T]) decodeRows(dec *json.Decoder) (bool, error) {
 	tok, err := dec.Token()
@@ -147,7 +150,13 @@ func (p *pageStream[T]) decodeRows(dec *json.Decoder) (bool, error) {
 	if d, ok := tok.(json.Delim); !ok || d != '[' {
 		return false, &json.UnmarshalTypeError{Value: jsonKind(tok), Type: reflect.TypeFor[[]T](), Field: "data_list"}
 	}
-	*p.rows = []T{}
+	// total_num usually comes first: size the page for what it promises
+	// (at most the largest page HSS serves), not by doubling.
+	capacity := 0
+	if p.offset >= 0 && *p.total > p.offset {
+		capacity = int(min(*p.total-p.offset, maxPageRows))
+	}
+	*p.rows = make([]T, 0, capacity)
 	for dec.More() {
 		var row T
 		if err := dec.Decode(&row); err != nil {

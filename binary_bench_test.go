@@ -1,0 +1,129 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+)
+
+// BenchmarkBinaryMemory runs the built exporter against the reference
+// fleet (100,000 containers on 5,000 images, 3,000 hosts and 50,000 pods,
+// container_info on) with the budget raised, over five sweeps with churn
+// between them, and reports its peak RSS, which must stay at or under
+// 256 MiB: the README sizes a pod at 512 MiB per 100,000 containers.
+// Run with -benchtime 1x; it takes about a minute.
+func BenchmarkBinaryMemory(b *testing.B) {
+	if runtime.GOOS != "linux" {
+		b.Skip("reads /proc/<pid>/status")
+	}
+	bin := buildBinary(b)
+	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 1, Containers: 100_000, Images: 5_000, Hosts: 3_000, Pods: 50_000})
+	fake, err := hssfake.Start(hssfake.DemoOptions(fleet))
+	require.NoError(b, err)
+	b.Cleanup(fake.Close)
+	dir := b.TempDir()
+	cfg := filepath.Join(dir, "hss.yml")
+	require.NoError(b, os.WriteFile(cfg, []byte(fmt.Sprintf(`global:
+  refresh_interval: 10s
+  request_timeout: 5s
+  max_staleness: 10m
+  max_concurrency: 8
+  requests_per_second: 1000
+  api_calls_per_minute: 100000
+targets:
+  - name: reference
+    region: %s
+    project_id: %s
+    endpoint: %s
+    enterprise_project_id: all_granted_eps
+    auth: {access_key: %s, secret_key: %s}
+    images: {discover: true}
+    container_info: true
+`, hssfake.DemoRegion, hssfake.DemoProjectID, fake.URL, hssfake.DemoAccessKey, hssfake.DemoSecretKey)), 0o600))
+
+	for b.Loop() {
+		addr := freeAddress(b)
+		cmd := exec.Command(bin, "--config.file="+cfg, "--web.listen-address="+addr, "--refresh.jitter=0")
+		logs := &syncBuffer{}
+		cmd.Stdout, cmd.Stderr = logs, logs
+		require.NoError(b, cmd.Start())
+		base := "http://" + addr
+		rng := rand.New(rand.NewSource(2))
+		var rss []int
+		for sweep := range 5 {
+			if sweep > 0 {
+				fake.Churn(rng, 500)
+				// A refresh_interval on, every image is due again, and the
+				// churned ones are pending after the next discovery.
+				time.Sleep(11 * time.Second)
+			}
+			require.Eventually(b, func() bool {
+				st, ok := benchStatus(base)
+				return ok && st.Listing.ImagesPending == 0 && st.Counts.Containers > 0
+			}, 2*time.Minute, 200*time.Millisecond, "logs:\n%s", logs)
+			rss = append(rss, procStatusKiB(b, cmd.Process.Pid, "VmRSS")>>10)
+			b.Logf("sweep %d: RSS %d MiB, %s", sweep+1, rss[len(rss)-1], heapFigures(base))
+		}
+		peak := procStatusKiB(b, cmd.Process.Pid, "VmHWM") >> 10
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		b.Logf("RSS after each sweep: %v MiB; peak %d MiB", rss, peak)
+		b.ReportMetric(float64(peak), "MiB-peak-rss")
+		b.ReportMetric(float64(rss[len(rss)-1]), "MiB-rss-last")
+		if peak > 256 {
+			b.Errorf("peak RSS %d MiB, want at most 256 MiB", peak)
+		}
+	}
+}
+
+// benchTarget is what the benchmark reads of /api/v1/status.
+type benchTarget struct {
+	Counts  countsReport  `json:"counts"`
+	Listing listingReport `json:"listing"`
+}
+
+func benchStatus(base string) (benchTarget, bool) {
+	code, body, err := httpGet(http.DefaultClient, base+"/api/v1/status")
+	if err != nil || code != http.StatusOK {
+		return benchTarget{}, false
+	}
+	var r struct {
+		Targets []benchTarget `json:"targets"`
+	}
+	if json.Unmarshal([]byte(body), &r) != nil || len(r.Targets) != 1 {
+		return benchTarget{}, false
+	}
+	return r.Targets[0], true
+}
+
+// heapFigures reads the exporter's own heap figures from /metrics.
+func heapFigures(base string) string {
+	_, text, err := httpGet(http.DefaultClient, base+"/metrics")
+	if err != nil {
+		return err.Error()
+	}
+	out := ""
+	for _, name := range []string{"go_memstats_heap_inuse_bytes", "go_memstats_heap_idle_bytes",
+		"go_memstats_heap_released_bytes", "go_memstats_next_gc_bytes", "go_memstats_sys_bytes"} {
+		for _, line := range strings.Split(text, "\n") {
+			if v, ok := strings.CutPrefix(line, name+" "); ok {
+				f, _ := strconv.ParseFloat(v, 64)
+				out += fmt.Sprintf(" %s=%.0fMiB", strings.TrimPrefix(strings.TrimSuffix(name, "_bytes"), "go_memstats_"), f/(1<<20))
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,30 @@
+package collector
+
+import (
+	"time"
+
+	"github.com/hss-exporter/hss_exporter/hssclient"
+)
+
+// CredentialGate is implemented by an API that stops calling with
+// credentials the API or IAM refused, until their next attempt is due
+// (*hssclient.Client is one). The status and
+// hss_exporter_auth_backoff_seconds say until when; an API without it is
+// taken never to back off.
+type CredentialGate interface {
+	// RefusedUntil is when the refused credentials are next tried; zero
+	// while they are not refused.
+	RefusedUntil() time.Time
+}
+
+var _ CredentialGate = (*hssclient.Client)(nil)
+
+// refusedUntil is when the target's refused credentials are next tried;
+// zero while they are not refused. Targets sharing the credentials share
+// the answer.
+func (t *target) refusedUntil() time.Time {
+	if g, ok := t.api.(CredentialGate); ok {
+		return g.RefusedUntil()
+	}
+	return time.Time{}
+}

@@ -1,0 +1,36 @@
+package main
+
+import (
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestLandingPageLinksAllAnswer follows every link of the landing page
+// that stays on the exporter: none may lead to a 404, as the toolkit's
+// default pprof links did.
+func TestLandingPageLinksAllAnswer(t *testing.T) {
+	r := startExporter(t, "--demo")
+	waitFor(t, http.DefaultClient, r.base+"/readyz", http.StatusOK)
+	code, landing, err := httpGet(http.DefaultClient, r.base+"/")
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, code)
+	require.NotContains(t, landing, "debug/pprof")
+	links := regexp.MustCompile(`href="([^"]*)"`).FindAllStringSubmatch(landing, -1)
+	require.NotEmpty(t, links)
+	followed := 0
+	for _, l := range links {
+		href := l[1]
+		if strings.Contains(href, "://") || strings.HasPrefix(href, "#") {
+			continue
+		}
+		code, _, err := httpGet(http.DefaultClient, r.base+"/"+strings.TrimPrefix(href, "/"))
+		require.NoError(t, err, href)
+		require.Equal(t, http.StatusOK, code, "landing page link %s", href)
+		followed++
+	}
+	require.GreaterOrEqual(t, followed, 4, "status, metrics, healthz and readyz at least")
+}
