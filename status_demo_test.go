@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -14,13 +15,16 @@ import (
 func TestDemoStatusPageIsSmallAndEscapesTheHostileImage(t *testing.T) {
 	r := startExporter(t, "--demo", fastDemo)
 	waitForInventory(t, http.DefaultClient, r.base)
+	waitForPosture(t, r.base)
 	code, page, err := httpGet(http.DefaultClient, r.base+"/status")
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, code)
+	t.Logf("status page: %d bytes", len(page))
 	require.Less(t, len(page), 50*1024, "the status page of the demo fleet stays under 50 KB")
 	require.Contains(t, page, "&lt;script&gt;alert(&#34;hss&#34;)&lt;/script&gt;")
 	require.NotContains(t, strings.ToLower(page), "<script")
 	require.Contains(t, page, `data-k="health">healthy<`)
+	require.Contains(t, page, `<tr data-k="node">`, "the demo fleet has nodes at fault, listed")
 
 	_, landing, err := httpGet(http.DefaultClient, r.base+"/")
 	require.NoError(t, err)
@@ -56,4 +60,24 @@ func TestStatusIsBehindTLSAndBasicAuth(t *testing.T) {
 			require.True(t, err != nil || code == http.StatusBadRequest, "plain HTTP is refused once TLS is on")
 		})
 	}
+}
+
+// waitForPosture polls /metrics until every posture part of the demo has
+// been read and published.
+func waitForPosture(t *testing.T, base string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		code, text, err := httpGet(http.DefaultClient, base+"/metrics")
+		if err == nil && code == http.StatusOK {
+			families := parseMetrics(t, text)
+			up := families["hss_posture_up"]
+			if up != nil && len(up.GetMetric()) == 3 && sumGauge(up) == 3 && families["hss_node_info"] != nil &&
+				families["hss_quota"] != nil && families["hss_security_events_unhandled"] != nil {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("the demo's posture was not read and published within 60s")
 }

@@ -66,6 +66,9 @@ type targetReport struct {
 	TopImages         []imageReport `json:"top_images"`
 	PublicImages      []imageReport `json:"public_images"`
 	PublicImagesTotal int           `json:"public_images_total"`
+
+	// BlindSpots is where HSS cannot see or protect (status_blindspots.go).
+	BlindSpots *blindSpotsReport `json:"blind_spots"`
 }
 
 // listingReport is how the target's container listings keep up within
@@ -152,7 +155,10 @@ func buildStatus(exp *collector.Exporter, now time.Time, ver, metricsPath string
 		Targets: []targetReport{}, MetricsPath: metricsPath}
 	for _, st := range exp.Status() {
 		view, _ := exp.View(st.Target)
-		r.Targets = append(r.Targets, buildTarget(st, view))
+		t := buildTarget(st, view)
+		posture, _ := exp.Posture(st.Target)
+		t.BlindSpots = buildBlindSpots(posture)
+		r.Targets = append(r.Targets, t)
 	}
 	return r
 }

@@ -32,6 +32,7 @@ var statusTemplate = template.Must(template.New("status.html").Funcs(template.Fu
 	"part":        func(f, share float64) float64 { return f * share },
 	"thousands":   thousands,
 	"budgetText":  perMinuteText,
+	"partText":    postureStateText,
 }).ParseFS(templateFS, "templates/status.html"))
 
 // statusPolicy forbids every script, frame and remote fetch: the page needs

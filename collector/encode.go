@@ -56,6 +56,10 @@ const (
 	kindContainers
 	kindHosts
 	kindPods
+	// The posture's (posture_publish.go).
+	kindNodes
+	kindEvents
+	kindQuotas
 	kinds
 )
 
@@ -106,7 +110,8 @@ type plan struct {
 }
 
 // bucketsOf is how many buckets each kind of unit has.
-var bucketsOf = [kinds]int{factsBuckets, countsBuckets, containerBuckets, hostBuckets, podBuckets}
+var bucketsOf = [kinds]int{factsBuckets, countsBuckets, containerBuckets, hostBuckets, podBuckets,
+	nodeBuckets, 1, 1}
 
 func newPlan() *plan {
 	p := &plan{rows: make([][]rowRef, containerBuckets)}
@@ -147,6 +152,7 @@ func (c *unitCache) planUnits(s *snapshot, hosts, pods map[countKey]int) *plan {
 	}
 	c.planCounts(p, kindHosts, hosts)
 	c.planCounts(p, kindPods, pods)
+	c.planPosture(p, s)
 	return p
 }
 
@@ -217,6 +223,8 @@ func (c *unitCache) collectUnit(set *metricSet, id unitID, p *plan, s *snapshot,
 		collectKeyCounts(set, hostContainers, s.target, p.keys[id.kind][id.bucket], hosts)
 	case kindPods:
 		collectKeyCounts(set, podContainers, s.target, p.keys[id.kind][id.bucket], pods)
+	default:
+		collectPostureUnit(set, id, p, s)
 	}
 }
 

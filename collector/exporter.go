@@ -110,6 +110,7 @@ func NewExporter(logger log.Logger, targets []Target, stats *APIStats, opts Opti
 			calls:  stats.callsFor(tg.Config.Name), shard: opts.Shard,
 			sharers: max(1, sharers[tg.Pacer]), images: map[string]*image{}, z: &sanitizer{},
 			publishReq: make(chan struct{}, 1), units: newUnitCache(), stateReq: make(chan struct{}, 1),
+			posture: newPosture(tg, opts.Shard.Index),
 		}
 		e.targets = append(e.targets, t)
 		e.byName[t.name] = t
@@ -136,6 +137,9 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 		if s := t.serving(now); s != nil {
 			s.collect(constMetrics(func(m prometheus.Metric) { ch <- m }))
 		}
+		if s := t.snap.Load(); s != nil {
+			s.collectPosture(constMetrics(func(m prometheus.Metric) { ch <- m }), now)
+		}
 	}
 }
 
@@ -156,6 +160,7 @@ func (e *Exporter) describeSelf(ch chan<- *prometheus.Desc) {
 	for _, d := range selfDescs {
 		ch <- d
 	}
+	ch <- postureUpDesc
 	e.stats.describe(ch)
 }
 
@@ -173,6 +178,7 @@ func (e *Exporter) collectSelf(ch chan<- prometheus.Metric) {
 			ch <- constMetric(refreshesDesc, prometheus.CounterValue, float64(st.refreshes[i]), t.name, r)
 		}
 		ch <- constMetric(refreshIntervalDesc, prometheus.GaugeValue, t.interval().Seconds(), t.name)
+		t.collectPostureUp(ch)
 		if t.pacer != nil {
 			ch <- constMetric(budgetConfiguredDesc, prometheus.GaugeValue, t.pacer.Configured(), t.name)
 			for _, op := range budgetOperations {

@@ -44,7 +44,9 @@ func newFamily(subsystem, name, help string, labels []string) *family {
 // variable that reads families initialise after them.
 var families = indexed(imageContainers, imagePublicContainers, imageInfo, imageVulnerabilities,
 	imageUnsafeSettings, imageMaliciousFiles, imageHosts, imageSize, imageLastScan, imageReportedContainers,
-	containerInfo, hostContainers, podContainers)
+	containerInfo, hostContainers, podContainers,
+	// The posture's (posture_series.go).
+	nodeInfo, nodeInterrupted, nodeDegraded, nodeRisks, eventsUnhandled, quota)
 
 func indexed(fs ...*family) []*family {
 	for i, f := range fs {

@@ -161,12 +161,14 @@ func (e *Exporter) inventory() []segment {
 	now := e.opts.Now()
 	byFamily := make([][]segment, len(families))
 	for _, t := range e.targets {
-		s := t.serving(now)
+		s, shows := t.scrapeSnapshot(now)
 		if s == nil {
 			continue
 		}
 		for _, ef := range s.encoded {
-			byFamily[ef.family.index] = append(byFamily[ef.family.index], ef.samples)
+			if shows(ef.family) {
+				byFamily[ef.family.index] = append(byFamily[ef.family.index], ef.samples)
+			}
 		}
 	}
 	comments := commentChunks()

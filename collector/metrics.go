@@ -52,7 +52,8 @@ var (
 )
 
 // budgetOperations are the operations whose budget is exported.
-var budgetOperations = []string{hssclient.OpListImages, hssclient.OpListContainers}
+var budgetOperations = []string{hssclient.OpListImages, hssclient.OpListContainers,
+	hssclient.OpListContainerNodes, hssclient.OpShowEventSeverity, hssclient.OpShowResourceQuotas}
 
 // selfGauges are the per-target health values; adding one is adding a row.
 var selfGauges = []struct {

@@ -43,11 +43,16 @@ func (t *target) publish() {
 func (t *target) capture() (*snapshot, []uint64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	now := t.now()
 	if t.st.expired {
+		// The inventory is dropped; the posture keeps its own clock.
+		if ps := t.capturePosture(now); ps != nil {
+			return &snapshot{target: t.name, published: now, posture: ps}, nil
+		}
 		return nil, nil
 	}
-	s := &snapshot{target: t.name, containerInfo: t.cfg.ContainerInfo, published: t.now(),
-		entries: make([]imageEntry, len(t.order)), images: len(t.order)}
+	s := &snapshot{target: t.name, containerInfo: t.cfg.ContainerInfo, published: now,
+		entries: make([]imageEntry, len(t.order)), images: len(t.order), posture: t.capturePosture(now)}
 	base := make([]uint64, len(t.order))
 	for i, img := range t.order {
 		listed := img.listed

@@ -109,6 +109,7 @@ func (t *target) recordDiscoveryFailure(c cycle, err error) {
 	dropped := !good.IsZero() && t.expired(good, now) && !t.st.expired
 	if dropped {
 		t.dropData()
+		t.requestPublish() // the posture stays served on its own clock
 	}
 	nothing := good.IsZero() || t.st.expired
 	t.mu.Unlock()

@@ -37,6 +37,7 @@ func (e *Exporter) Run(ctx context.Context) {
 			wg.Go(func() { e.lister(ctx, t) })
 		}
 		wg.Go(func() { e.publisher(ctx, t) })
+		wg.Go(func() { e.postureLoop(ctx, t) })
 	}
 	wg.Wait()
 }

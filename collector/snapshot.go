@@ -19,6 +19,7 @@ type snapshot struct {
 	hostCounts    []keyCount
 	podCounts     []keyCount
 	encoded       []encodedFamily // the inventory's families, sorted by name
+	posture       *postureSnap    // nil when no posture part is shown
 
 	images, containers, hosts, pods int
 	duplicates                      int // series dropped as duplicates of an earlier one

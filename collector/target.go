@@ -58,6 +58,8 @@ type target struct {
 	// stateReq wakes it.
 	stateDirty atomic.Bool
 	stateReq   chan struct{}
+
+	posture *posture // nodes, events and quotas (posture.go)
 }
 
 // image is what a target knows of one image it covers.

@@ -37,6 +37,8 @@ type Target struct {
 	Auth                Auth   `yaml:"auth"`
 	Images              Images `yaml:"images"`
 	ContainerInfo       bool   `yaml:"container_info"`
+	// Posture selects the node, event and quota reads (posture.go).
+	Posture Posture `yaml:"posture"`
 
 	// Settings resolved from Global where the target gives none.
 	// (Targets may override any Global key under the same name.)

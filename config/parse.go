@@ -221,6 +221,7 @@ func targetFields(t *Target) []field {
 		mapField("auth", func() []field { return authFields(&t.Auth) }),
 		mapField("images", func() []field { return imagesFields(&t.Images) }),
 		boolField("container_info", &t.ContainerInfo),
+		mapField("posture", func() []field { return postureFields(&t.Posture) }),
 	}
 	return append(fields, settingsFields(&t.RefreshInterval, &t.RequestTimeout, &t.PageSize,
 		&t.MaxConcurrency, &t.RequestsPerSecond, &t.APICallsPerMinute, &t.MaxStaleness)...)

@@ -79,6 +79,7 @@ func (v *validator) target(t *Target, path string, g settingsRef, names map[stri
 	}
 	v.auth(t, path)
 	v.images(&t.Images, path)
+	v.posture(&t.Posture, path)
 }
 
 func (v *validator) targetName(name, path string, node *yaml.Node, names map[string]*yaml.Node) {

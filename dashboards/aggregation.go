@@ -18,8 +18,9 @@ var CountFamilies = []string{
 	"hss_host_containers", "hss_pod_containers",
 }
 
-// FactFamilies are facts about one image or one container: every replica
-// that reports one reports the same value, so they are read as the max
+// FactFamilies are facts about one image, container, node, edition or
+// event category: every replica that reports one reports the same value
+// (the posture's come from shard 0 only), so they are read as the max
 // over replicas and shards, never summed:
 //
 //	max by (target, image_name, image_version, image_digest) (hss_image_vulnerabilities)
@@ -28,6 +29,8 @@ var FactFamilies = []string{
 	"hss_image_malicious_files", "hss_image_hosts", "hss_image_size_bytes",
 	"hss_image_last_scan_timestamp_seconds", "hss_image_reported_containers",
 	"hss_container_info",
+	"hss_node_info", "hss_node_protection_interrupted", "hss_node_protection_degraded", "hss_node_risks",
+	"hss_security_events_unhandled", "hss_quota",
 }
 
 // aggregation is one aggregation operator enclosing a position of a query.

@@ -39,7 +39,7 @@ func TestAlertsDeduplicate(t *testing.T) {
 			}
 		}
 	}
-	require.Equal(t, 3, inventory, "the security rules read the inventory")
+	require.Equal(t, 5, inventory, "the security rules read the inventory and the posture")
 }
 
 func containsWord(s, word string) bool {

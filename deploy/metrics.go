@@ -42,6 +42,14 @@ var MetricFamilies = []string{
 	"hss_exporter_total_shards",
 	"hss_exporter_shard_images_owned",
 	"hss_exporter_shard_images_discovered",
+	// Posture: where HSS cannot see or protect, read by shard 0 only.
+	"hss_node_info",
+	"hss_node_protection_interrupted",
+	"hss_node_protection_degraded",
+	"hss_node_risks",
+	"hss_security_events_unhandled",
+	"hss_quota",
+	"hss_posture_up",
 }
 
 // OptInFamilies are the families absent unless configured or provoked:

@@ -77,6 +77,8 @@ func TestAlertmanagerRoutes(t *testing.T) {
 		{[]string{"alertname=HSSPubliclyExposedRiskyImage", "category=security", "severity=critical"}, "security-team"},
 		{[]string{"alertname=HSSHighSeverityImageRunning", "category=security", "severity=warning"}, "security-team"},
 		{[]string{"alertname=HSSContainerCountMismatch", "category=security", "severity=info"}, "platform-team"},
+		{[]string{"alertname=HSSContainersOnUnprotectedNodes", "category=security", "severity=warning"}, "security-team"},
+		{[]string{"alertname=HSSProtectionQuotaExhausted", "category=security", "severity=warning"}, "security-team"},
 		{[]string{"alertname=HSSDataStale", "category=health", "severity=critical"}, "platform-oncall"},
 		{[]string{"alertname=HSSCredentialsRefused", "category=health", "severity=critical"}, "platform-oncall"},
 		{[]string{"alertname=HSSAPIThrottled", "category=health", "severity=warning"}, "platform-team"},

@@ -12,14 +12,16 @@ import (
 
 // inventory is what the demo fleet implies for the exported gauges:
 // containers per image (name|version|digest), per host and per pod, and
-// containers with a public IP.
+// containers with a public IP. hostIDs counts the containers per host_id,
+// for the posture's joins; equal leaves it out, since it restates hosts.
 type inventory struct {
-	images, hosts, pods map[string]float64
-	public              float64
+	images, hosts, pods, hostIDs map[string]float64
+	public                       float64
 }
 
 func newInventory() inventory {
-	return inventory{images: map[string]float64{}, hosts: map[string]float64{}, pods: map[string]float64{}}
+	return inventory{images: map[string]float64{}, hosts: map[string]float64{}, pods: map[string]float64{},
+		hostIDs: map[string]float64{}}
 }
 
 func (a inventory) equal(b inventory) bool {
@@ -64,6 +66,7 @@ func demoTruth(baseURL string) (inventory, error) {
 		err := client.EachContainer(ctx, req, func(c hssclient.Container) error {
 			inv.images[img.ImageName+"|"+img.ImageVersion+"|"+img.ImageDigest]++
 			inv.hosts[c.HostName]++
+			inv.hostIDs[c.HostID]++
 			if c.PodName != "" {
 				inv.pods[c.PodName]++
 			}

@@ -1,0 +1,129 @@
+package collector
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// Posture is published into the target's snapshot with the inventory,
+// through the same units: node series in units by host_id, the event
+// counts and the quotas in one unit each, so a scrape copies their bytes
+// as it copies the inventory's. Each part is shown while its last good
+// read is younger than max_staleness, checked again at every scrape, and
+// whatever becomes of the inventory.
+
+// nodeBuckets spreads the nodes' series over units: churn touches a few
+// nodes per read, and a unit of a few dozen nodes still compresses well.
+const nodeBuckets = 64
+
+// postureSnap is the posture a snapshot holds: the data of each part with
+// the time of its last good read, zero for a part not shown (off, never
+// read, or dropped).
+type postureSnap struct {
+	good         [numParts]time.Time
+	maxStaleness time.Duration
+	postureData
+}
+
+// shows reports whether part p is shown at now.
+func (ps *postureSnap) shows(p part, now time.Time) bool {
+	if ps == nil {
+		return false
+	}
+	g := ps.good[p]
+	return !g.IsZero() && (ps.maxStaleness <= 0 || now.Sub(g) <= ps.maxStaleness)
+}
+
+// capturePosture copies the parts to show at now into a snapshot's
+// posture, or returns nil when none is; t.mu is held. Data is shared, not
+// copied: it never changes once stored.
+func (t *target) capturePosture(now time.Time) *postureSnap {
+	ps := &postureSnap{maxStaleness: t.cfg.MaxStaleness}
+	shown := false
+	for p := range numParts {
+		if st := &t.posture.parts[p]; st.has && !t.expired(st.good, now) {
+			ps.good[p], shown = st.good, true
+			ps.set(p, t.posture.data)
+		}
+	}
+	if !shown {
+		return nil
+	}
+	return ps
+}
+
+// planPosture assigns the posture series of s to their units and sums
+// each unit's fingerprint.
+func (c *unitCache) planPosture(p *plan, s *snapshot) {
+	ps := s.posture
+	if ps == nil {
+		return
+	}
+	if !ps.good[partNodes].IsZero() {
+		// p.images holds each unit's members; here indexes into the nodes.
+		for i := range ps.nodes {
+			b := ps.nodes[i].bucket
+			p.images[kindNodes][b] = append(p.images[kindNodes][b], i)
+			p.want[kindNodes][b] += ps.nodes[i].fp // a sum: the order of nodes does not matter
+			p.present[kindNodes][b] = true
+		}
+	}
+	if !ps.good[partEvents].IsZero() && len(ps.events) > 0 {
+		fp := uint64(kindEvents)
+		for _, r := range ps.events {
+			fp = mix(c.seed, fp, c.hash(r.category), uint64(r.counts[0]), uint64(r.counts[1]),
+				uint64(r.counts[2]), uint64(r.counts[3]))
+		}
+		p.want[kindEvents][0], p.present[kindEvents][0] = fp, true
+	}
+	if !ps.good[partQuotas].IsZero() && len(ps.quotas) > 0 {
+		fp := uint64(kindQuotas)
+		for _, r := range ps.quotas {
+			fp = mix(c.seed, fp, c.hash(r.edition), uint64(r.total), uint64(r.used), uint64(r.available))
+		}
+		p.want[kindQuotas][0], p.present[kindQuotas][0] = fp, true
+	}
+}
+
+// collectPostureUnit emits the series of one posture unit. Nodes are
+// sorted by host_id, then by content, so a unit always reads the same and
+// of two nodes whose host_id collide the same one wins.
+func collectPostureUnit(set *metricSet, id unitID, p *plan, s *snapshot) {
+	ps := s.posture
+	switch id.kind {
+	case kindNodes:
+		members := p.images[kindNodes][id.bucket]
+		slices.SortFunc(members, func(a, b int) int {
+			return cmp.Or(cmp.Compare(ps.nodes[a].hostID, ps.nodes[b].hostID), cmp.Compare(ps.nodes[a].fp, ps.nodes[b].fp))
+		})
+		for _, i := range members {
+			collectNode(set, s.target, &ps.nodes[i])
+		}
+	case kindEvents:
+		collectEvents(set, s.target, ps.events)
+	case kindQuotas:
+		collectQuotas(set, s.target, ps.quotas)
+	}
+}
+
+// scrapeSnapshot returns the snapshot a scrape reads for t at now, and
+// which of its families it shows: the inventory's while the inventory is
+// served, a posture part's while that part's last good read is younger
+// than max_staleness. It returns nil when there is nothing to show.
+func (t *target) scrapeSnapshot(now time.Time) (*snapshot, func(*family) bool) {
+	s := t.snap.Load()
+	if s == nil {
+		return nil, nil
+	}
+	inventory := t.serving(now) != nil
+	if !inventory && s.posture == nil {
+		return nil, nil
+	}
+	return s, func(f *family) bool {
+		if p, ok := familyPart(f); ok {
+			return s.posture.shows(p, now)
+		}
+		return inventory
+	}
+}
