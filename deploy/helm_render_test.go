@@ -51,7 +51,10 @@ func TestChartDefaultIsTheKustomizeBase(t *testing.T) {
 		require.Equal(t, dig(t, baseC, probe, "httpGet", "path"), dig(t, c, probe, "httpGet", "path"))
 		require.Equal(t, "HTTP", dig(t, c, probe, "httpGet", "scheme"))
 	}
-	require.Equal(t, []string{"--config.file=/etc/hss_exporter/config/hss.yml", "--log.format=json", "--log.level=info"}, args(t, d))
+	require.Equal(t, []string{"--config.file=/etc/hss_exporter/config/hss.yml", "--log.format=json", "--log.level=info",
+		"--storage.path=/var/lib/hss_exporter"}, args(t, d))
+	require.Equal(t, dig(t, volume(t, base, "storage"), "emptyDir"), dig(t, volume(t, d, "storage"), "emptyDir"),
+		"state kept in an emptyDir, as in the kustomize base")
 	require.Equal(t, "hss-exporter-credentials", dig(t, volume(t, d, "secrets"), "secret", "secretName"))
 
 	// Service <- ServiceMonitor, and the pod's labels.
@@ -174,9 +177,11 @@ func TestChartStorageOnADeployment(t *testing.T) {
 	require.Equal(t, "standard", dig(t, pvc, "spec", "storageClassName"))
 	require.Contains(t, args(t, d), "--storage.path=/var/lib/hss_exporter")
 
-	off := renderChart(t).one(t, "Deployment")
+	off := renderChart(t, "--set", "storage.enabled=false").one(t, "Deployment")
 	require.NotContains(t, strings.Join(args(t, off), " "), "--storage.path", "no flag without the volume")
 	require.Nil(t, volume(t, off, "storage"))
+	require.Equal(t, "RollingUpdate", dig(t, renderChart(t).one(t, "Deployment"), "spec", "strategy", "type"),
+		"an emptyDir does not hold a rollout up")
 }
 
 // TestChartSizesMemoryFromTheFleet checks the README's sizing: 512 MiB per

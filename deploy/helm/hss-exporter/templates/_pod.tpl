@@ -143,7 +143,11 @@ spec:
         secretName: {{ required "web.tls.existingSecret is required with web.tls.enabled" .Values.web.tls.existingSecret }}
         defaultMode: 0440
     {{- end }}
-    {{- if and .Values.storage.enabled (not (include "hss-exporter.sharded" .)) }}
+    {{- if and .Values.storage.enabled (not .Values.storage.persistent) }}
+    - name: storage
+      emptyDir:
+        sizeLimit: {{ .Values.storage.size }}
+    {{- else if and .Values.storage.enabled (not (include "hss-exporter.sharded" .)) }}
     - name: storage
       persistentVolumeClaim:
         claimName: {{ include "hss-exporter.fullname" . }}
