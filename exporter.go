@@ -17,32 +17,68 @@ import (
 	"github.com/hss-exporter/hss_exporter/shard"
 )
 
-// buildExporter makes one HSS client per target, and the registry of live
-// metrics: the exporter's own (exp.Self(), not exp, whose inventory is
-// served from the bytes each refresh encoded) with the Go, process and
-// build_info collectors.
-func buildExporter(cfg *config.Config, logger log.Logger, opts collector.Options) (*collector.Exporter, *prometheus.Registry, error) {
-	stats := collector.NewAPIStats()
-	budgets := hssclient.NewBudgets(hssclient.BudgetOptions{})
-	// A refused credential holds every target that authenticates as the
-	// same identity, as the gateway locks them together.
-	refusals := hssclient.NewAuthBackoffs(hssclient.AuthBackoffOptions{})
+// wiring builds the collector's targets from a configuration: one HSS
+// client each, spending from the budget and the credential backoff of its
+// identity. It outlives a reload, so targets of one identity keep sharing
+// them, and a target kept by a reload keeps its budget's state.
+type wiring struct {
+	logger   log.Logger
+	opts     collector.Options
+	stats    *collector.APIStats
+	budgets  *hssclient.Budgets
+	refusals *hssclient.AuthBackoffs
+}
+
+func newWiring(logger log.Logger, opts collector.Options) *wiring {
+	return &wiring{logger: logger, opts: opts, stats: collector.NewAPIStats(),
+		budgets: hssclient.NewBudgets(hssclient.BudgetOptions{}),
+		// A refused credential holds every target that authenticates as
+		// the same identity, as the gateway locks them together.
+		refusals: hssclient.NewAuthBackoffs(hssclient.AuthBackoffOptions{})}
+}
+
+// targets makes cfg's targets. Each identity's budget is set to the
+// lowest api_calls_per_minute of its targets: every replica calls as the
+// same user, so each takes its share.
+func (w *wiring) targets(cfg *config.Config) ([]collector.Target, error) {
+	perMinute := map[string]float64{}
+	for _, t := range cfg.Targets {
+		rate := t.APICallsPerMinute / float64(w.opts.Shard.Count())
+		if old, ok := perMinute[t.Auth.Identity()]; !ok || rate < old {
+			perMinute[t.Auth.Identity()] = rate
+		}
+	}
+	for identity, rate := range perMinute {
+		w.budgets.Configure(identity, rate)
+	}
 	targets := make([]collector.Target, 0, len(cfg.Targets))
 	for _, t := range cfg.Targets {
-		// Every replica calls as the same user: each takes its share.
-		budget := budgets.For(t.Auth.Identity(), t.APICallsPerMinute/float64(opts.Shard.Count()))
-		refused := refusals.For(t.Auth.Identity(), t.RefreshInterval)
-		client, err := newClient(t, budget, refused, stats.Observer(t.Name), log.With(logger, "target", t.Name))
+		budget := w.budgets.For(t.Auth.Identity(), perMinute[t.Auth.Identity()])
+		refused := w.refusals.For(t.Auth.Identity(), t.RefreshInterval)
+		client, err := newClient(t, budget, refused, w.stats.Observer(t.Name), log.With(w.logger, "target", t.Name))
 		if err != nil {
-			return nil, nil, fmt.Errorf("target %q: %w", t.Name, err)
+			return nil, fmt.Errorf("target %q: %w", t.Name, err)
 		}
 		targets = append(targets, collector.Target{Config: t, API: client, Pacer: budget})
+	}
+	return targets, nil
+}
+
+// buildExporter makes the exporter of cfg's targets, and the registry of
+// live metrics: the exporter's own (exp.Self(), not exp, whose inventory is
+// served from the bytes each refresh encoded) with the Go, process and
+// build_info collectors.
+func buildExporter(cfg *config.Config, logger log.Logger, opts collector.Options) (*collector.Exporter, *prometheus.Registry, *wiring, error) {
+	w := newWiring(logger, opts)
+	targets, err := w.targets(cfg)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	if opts.Shard.Sharded() {
 		level.Info(logger).Log("msg", "listing only this shard's images; sum the inventory series over all shards",
 			"shard", opts.Shard.Index, "total_shards", opts.Shard.Total)
 	}
-	exp := collector.NewExporter(log.With(logger, "component", "collector"), targets, stats, opts)
+	exp := collector.NewExporter(log.With(logger, "component", "collector"), targets, w.stats, opts)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
 		exp.Self(),
@@ -50,7 +86,7 @@ func buildExporter(cfg *config.Config, logger log.Logger, opts collector.Options
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		versioncollector.NewCollector("hss_exporter"),
 	)
-	return exp, reg, nil
+	return exp, reg, w, nil
 }
 
 // collectorOptions turns --shard, --total-shards, --shard.from-pod-name

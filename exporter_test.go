@@ -32,7 +32,7 @@ targets:
 		{2, map[string]float64{"a": 2, "b": 2, "c": 3}},
 	} {
 		opts := collector.Options{Shard: shard.Spec{Index: 0, Total: tc.shards}}
-		_, reg, err := buildExporter(cfg, log.NewNopLogger(), opts)
+		_, reg, _, err := buildExporter(cfg, log.NewNopLogger(), opts)
 		require.NoError(t, err)
 		mfs, err := reg.Gather()
 		require.NoError(t, err)

@@ -152,8 +152,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "hss_exporter: %v\n", err)
 		return 2
 	}
-	ignoreHangup(ctx, logger)
-	if err := serve(ctx, f, logger, slogger); err != nil {
+	hups := watchHangups(ctx, logger)
+	if err := serve(ctx, f, hups, logger, slogger); err != nil {
 		if errors.Is(err, errStopped) {
 			level.Info(logger).Log("msg", err)
 			return 0
@@ -201,7 +201,7 @@ func checkConfig(ctx context.Context, f flags, stdout, stderr io.Writer) int {
 
 // serve loads the configuration (or starts the demo), starts the refreshers
 // and serves HTTP until ctx ends.
-func serve(ctx context.Context, f flags, logger log.Logger, slogger *slog.Logger) error {
+func serve(ctx context.Context, f flags, hups *hangups, logger log.Logger, slogger *slog.Logger) error {
 	cfg, cleanup, err := loadOrDemo(ctx, f, logger)
 	if err != nil {
 		return err
@@ -209,10 +209,16 @@ func serve(ctx context.Context, f flags, logger log.Logger, slogger *slog.Logger
 	defer cleanup()
 	logStart(logger, f, cfg)
 	setMemoryLimit(logger, f.autoMemLimit, f.memLimitRatio, memlimit.FromCgroup)
-	exp, reg, err := buildExporter(cfg, logger, f.collector)
+	exp, reg, w, err := buildExporter(cfg, logger, f.collector)
 	if err != nil {
 		return err
 	}
+	configPath := f.configFile
+	if f.demo {
+		configPath = ""
+	}
+	reload := newReloader(configPath, w, exp, reg, logger)
+	hups.reload.Store(reload)
 	runCtx, cancelRun := context.WithCancel(ctx)
 	refreshDone := make(chan struct{})
 	go func() {
@@ -221,7 +227,7 @@ func serve(ctx context.Context, f flags, logger log.Logger, slogger *slog.Logger
 	}()
 	defer func() { cancelRun(); <-refreshDone }()
 
-	mux, err := newMux(f, exp, reg, logger)
+	mux, err := newMux(f, exp, reg, reload, logger)
 	if err != nil {
 		return err
 	}

@@ -5,12 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"regexp"
 	"runtime"
 	"slices"
 	"strings"
-	"syscall"
 
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/go-kit/log"
@@ -54,7 +52,7 @@ var telemetryPathRE = regexp.MustCompile(`^/[A-Za-z0-9._~/-]*$`)
 
 // reservedPaths are served by the exporter itself; metrics there would
 // make the mux panic or shadow the page.
-var reservedPaths = []string{"/healthz", "/readyz", "/status", "/api/v1/status", "/api/v1/image"}
+var reservedPaths = []string{"/healthz", "/readyz", "/status", "/api/v1/status", "/api/v1/image", "/-/reload"}
 
 func checkTelemetryPath(p string) error {
 	if !telemetryPathRE.MatchString(p) {
@@ -124,27 +122,6 @@ func logStart(logger log.Logger, f flags, cfg *config.Config) {
 		"revision", version.GetRevision(), "go", runtime.Version(), "config", source,
 		"targets", strings.Join(names, ","), "listen", strings.Join(*f.web.WebListenAddresses, ","),
 		"telemetry_path", f.telemetry, "shard", f.collector.Shard.Index, "total_shards", f.collector.Shard.Total)
-}
-
-// ignoreHangup keeps SIGHUP from killing the exporter until ctx ends. Go's
-// default for SIGHUP is to exit, and operators (and tools such as
-// logrotate or a closed terminal) send it expecting a reload at worst. The
-// configuration is not reloaded: the credential files are re-read on
-// their own, anything else needs a restart, and the log line says so.
-func ignoreHangup(ctx context.Context, logger log.Logger) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	go func() {
-		defer signal.Stop(hup)
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-hup:
-				level.Warn(logger).Log("msg", "SIGHUP ignored: the configuration is not reloaded; restart to apply changes (credential files and --web.config.file are re-read without one)")
-			}
-		}
-	}()
 }
 
 // nameBadValue adds the flag, or environment variable, whose value kingpin

@@ -102,7 +102,7 @@ targets:
 		collector.Options{Now: clock.Now, Jitter: -1, Shard: append(spec, shard.Spec{})[0]})
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(exp.Self())
-	mux, err := newMux(flags{telemetry: "/metrics", maxRequests: 4}, exp, reg, log.NewNopLogger())
+	mux, err := newMux(flags{telemetry: "/metrics", maxRequests: 4}, exp, reg, http.NotFoundHandler(), log.NewNopLogger())
 	require.NoError(t, err)
 	web := httptest.NewServer(mux)
 	t.Cleanup(web.Close)

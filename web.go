@@ -15,8 +15,9 @@ import (
 
 // newMux routes the exporter's endpoints. No handler here calls the HSS
 // API: probes and scrapes read what the refreshers left in memory.
-func newMux(f flags, exp *collector.Exporter, live prometheus.Gatherer, logger log.Logger) (*http.ServeMux, error) {
+func newMux(f flags, exp *collector.Exporter, live prometheus.Gatherer, reload http.Handler, logger log.Logger) (*http.ServeMux, error) {
 	mux := http.NewServeMux()
+	mux.Handle("/-/reload", reload)
 	mux.Handle(f.telemetry, newMetricsHandler(f, exp, live, logger))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/go-kit/log"
@@ -66,11 +67,15 @@ type Options struct {
 // of live metrics. The Exporter is also a prometheus.Collector of
 // everything, inventory built per collection: for tests and small fleets.
 type Exporter struct {
-	logger  log.Logger
+	logger log.Logger
+	stats  *APIStats
+	opts   Options
+
+	applyMu sync.Mutex   // one Apply at a time
+	mu      sync.RWMutex // guards the target set, which Apply replaces
 	targets []*target
 	byName  map[string]*target
-	stats   *APIStats
-	opts    Options
+	running context.Context // Run's context while it runs; nil otherwise
 }
 
 var _ prometheus.Collector = (*Exporter)(nil)
@@ -97,25 +102,54 @@ func NewExporter(logger log.Logger, targets []Target, stats *APIStats, opts Opti
 		opts.StateInterval = 5 * time.Second
 	}
 	e := &Exporter{logger: logger, stats: stats, opts: opts, byName: map[string]*target{}}
-	sharers := map[Pacer]int{}
 	for _, tg := range targets {
-		if tg.Pacer != nil {
-			sharers[tg.Pacer]++
-		}
-	}
-	for _, tg := range targets {
-		t := &target{
-			name: tg.Config.Name, cfg: tg.Config, api: tg.API, pacer: tg.Pacer, now: opts.Now,
-			logger: log.With(logger, "target", tg.Config.Name),
-			calls:  stats.callsFor(tg.Config.Name), shard: opts.Shard,
-			sharers: max(1, sharers[tg.Pacer]), images: map[string]*image{}, z: &sanitizer{},
-			publishReq: make(chan struct{}, 1), units: newUnitCache(), stateReq: make(chan struct{}, 1),
-			posture: newPosture(tg, opts.Shard.Index),
-		}
+		t := e.newTarget(tg)
 		e.targets = append(e.targets, t)
 		e.byName[t.name] = t
 	}
+	e.countSharers()
 	return e
+}
+
+// newTarget makes the state of one target, not yet running.
+func (e *Exporter) newTarget(tg Target) *target {
+	return &target{
+		name: tg.Config.Name, cfg: tg.Config, api: tg.API, pacer: tg.Pacer, now: e.opts.Now,
+		logger: log.With(e.logger, "target", tg.Config.Name),
+		calls:  e.stats.callsFor(tg.Config.Name), shard: e.opts.Shard,
+		images: map[string]*image{}, z: &sanitizer{},
+		publishReq: make(chan struct{}, 1), units: newUnitCache(), stateReq: make(chan struct{}, 1),
+		posture: newPosture(tg, e.opts.Shard.Index),
+	}
+}
+
+// countSharers tells each target how many targets spend from its budget;
+// e.mu is held (or the Exporter not yet shared).
+func (e *Exporter) countSharers() {
+	sharers := map[Pacer]int64{}
+	for _, t := range e.targets {
+		if t.pacer != nil {
+			sharers[t.pacer]++
+		}
+	}
+	for _, t := range e.targets {
+		t.sharers.Store(max(1, sharers[t.pacer]))
+	}
+}
+
+// all returns the targets, in configuration order.
+func (e *Exporter) all() []*target {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.targets
+}
+
+// lookup returns the named target.
+func (e *Exporter) lookup(name string) (*target, bool) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	t, ok := e.byName[name]
+	return t, ok
 }
 
 // Describe implements prometheus.Collector.
@@ -133,7 +167,7 @@ func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
 func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 	e.collectSelf(ch)
 	now := e.opts.Now()
-	for _, t := range e.targets {
+	for _, t := range e.all() {
 		if s := t.serving(now); s != nil {
 			s.collect(constMetrics(func(m prometheus.Metric) { ch <- m }))
 		}
@@ -169,7 +203,7 @@ func (e *Exporter) collectSelf(ch chan<- prometheus.Metric) {
 	ch <- constMetric(shardOrdinalDesc, prometheus.GaugeValue, float64(e.opts.Shard.Index))
 	ch <- constMetric(totalShardsDesc, prometheus.GaugeValue, float64(e.opts.Shard.Count()))
 	now := e.opts.Now()
-	for _, t := range e.targets {
+	for _, t := range e.all() {
 		st := t.state(now)
 		for _, g := range selfGauges {
 			ch <- constMetric(g.desc, g.valueType, g.value(&st), t.name)
@@ -209,7 +243,7 @@ func (e *Exporter) Shard() shard.Spec {
 // calls the API.
 func (e *Exporter) Ready() (ready bool, reasons []string) {
 	now := e.opts.Now()
-	for _, t := range e.targets {
+	for _, t := range e.all() {
 		if reason := t.notReady(t.state(now), now); reason != "" {
 			reasons = append(reasons, reason)
 		}

@@ -160,7 +160,8 @@ func (d *deadlineWriter) Write(p []byte) (int, error) {
 func (e *Exporter) inventory() []segment {
 	now := e.opts.Now()
 	byFamily := make([][]segment, len(families))
-	for _, t := range e.targets {
+	targets := e.all()
+	for _, t := range targets {
 		s, shows := t.scrapeSnapshot(now)
 		if s == nil {
 			continue
@@ -172,7 +173,7 @@ func (e *Exporter) inventory() []segment {
 		}
 	}
 	comments := commentChunks()
-	parts := make([]segment, 0, len(families)*(1+len(e.targets))+1)
+	parts := make([]segment, 0, len(families)*(1+len(targets))+1)
 	for _, f := range sortedFamilies {
 		if samples := byFamily[f.index]; len(samples) > 0 {
 			parts = append(parts, newSegment(comments[f.index]))

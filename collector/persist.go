@@ -32,38 +32,35 @@ func stateFile(dir, target string) string {
 	return filepath.Join(dir, target+".state.json.gz")
 }
 
-// loadState restores every target's state file at start. A file that is
+// restoreState restores t's state file, before t runs. A file that is
 // damaged, truncated, foreign (another target or configuration) or from a
 // newer version is set aside (renamed with a .bad suffix) with a warning,
-// and the target starts empty; a missing file is a first start.
-func (e *Exporter) loadState() {
-	dir := e.opts.StatePath
-	now := e.opts.Now()
-	restored := map[budgetStater]bool{}
-	for _, t := range e.targets {
-		path := stateFile(dir, t.name)
-		s, err := readState(path)
-		if err == nil {
-			err = s.check(t)
-		}
-		switch {
-		case errors.Is(err, os.ErrNotExist):
-			continue
-		case err != nil:
-			bad := path + ".bad"
-			_ = os.Rename(path, bad)
-			level.Warn(t.logger).Log("msg", "state file set aside; starting empty", "file", bad, "err", err)
-			continue
-		}
-		images, rows := t.restore(s, now)
-		if st, ok := t.pacer.(budgetStater); ok && s.Budget != nil && !restored[st] {
-			st.Restore(*s.Budget)
-			restored[st] = true
-		}
-		t.publish()
-		level.Info(t.logger).Log("msg", "state restored", "file", path, "images", images, "rows", rows,
-			"written_at", s.WrittenAt.UTC().Format(time.RFC3339))
+// and the target starts empty; a missing file is a first start. A budget
+// shared by several targets takes the first one's record only: restored
+// lists the budgets already restored.
+func (e *Exporter) restoreState(t *target, restored map[budgetStater]bool) {
+	path := stateFile(e.opts.StatePath, t.name)
+	s, err := readState(path)
+	if err == nil {
+		err = s.check(t)
 	}
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return
+	case err != nil:
+		bad := path + ".bad"
+		_ = os.Rename(path, bad)
+		level.Warn(t.logger).Log("msg", "state file set aside; starting empty", "file", bad, "err", err)
+		return
+	}
+	images, rows := t.restore(s, e.opts.Now())
+	if st, ok := t.pacer.(budgetStater); ok && s.Budget != nil && !restored[st] {
+		st.Restore(*s.Budget)
+		restored[st] = true
+	}
+	t.publish()
+	level.Info(t.logger).Log("msg", "state restored", "file", path, "images", images, "rows", rows,
+		"written_at", s.WrittenAt.UTC().Format(time.RFC3339))
 }
 
 // readState reads and decodes one state file, as a bounded regular file.

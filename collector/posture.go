@@ -156,7 +156,7 @@ func (e *Exporter) postureLoop(ctx context.Context, t *target) {
 // none is enabled), ErrRefreshRunning while a posture pass runs, or the
 // failures of the parts joined.
 func (e *Exporter) RefreshPosture(ctx context.Context, name string) error {
-	t, ok := e.byName[name]
+	t, ok := e.lookup(name)
 	if !ok {
 		return fmt.Errorf("unknown target %q", name)
 	}

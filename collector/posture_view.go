@@ -105,7 +105,7 @@ type PostureView struct {
 // Posture returns the named target's posture view; ok is false for an
 // unknown target. It never calls the API.
 func (e *Exporter) Posture(target string) (v PostureView, ok bool) {
-	t, ok := e.byName[target]
+	t, ok := e.lookup(target)
 	if !ok {
 		return PostureView{}, false
 	}

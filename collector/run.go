@@ -24,21 +24,48 @@ var ErrPartialRefresh = errors.New("refresh partly failed")
 // StatePath, after restoring what was kept there, and writing it back. It
 // returns after all of them have stopped.
 func (e *Exporter) Run(ctx context.Context) {
+	e.mu.Lock()
+	e.running = ctx
+	restored := map[budgetStater]bool{}
+	for _, t := range e.targets {
+		if e.opts.StatePath != "" {
+			e.restoreState(t, restored)
+		}
+		e.start(t)
+	}
+	e.mu.Unlock()
+	<-ctx.Done()
+	e.mu.Lock()
+	e.running = nil
+	targets := e.targets
+	e.mu.Unlock()
+	for _, t := range targets {
+		<-t.done
+	}
+}
+
+// start runs t under Run's context; e.mu is held and Run is running.
+func (e *Exporter) start(t *target) {
+	ctx, cancel := context.WithCancel(e.running)
+	t.stop, t.done = cancel, make(chan struct{})
+	go func() {
+		defer close(t.done)
+		e.runTarget(ctx, t)
+	}()
+}
+
+// runTarget works one target until ctx ends.
+func (e *Exporter) runTarget(ctx context.Context, t *target) {
 	var wg sync.WaitGroup
 	if e.opts.StatePath != "" {
-		e.loadState()
-		for _, t := range e.targets {
-			wg.Go(func() { e.stateWriter(ctx, t) })
-		}
+		wg.Go(func() { e.stateWriter(ctx, t) })
 	}
-	for _, t := range e.targets {
-		wg.Go(func() { e.discoveryLoop(ctx, t) })
-		for range max(1, t.cfg.MaxConcurrency) {
-			wg.Go(func() { e.lister(ctx, t) })
-		}
-		wg.Go(func() { e.publisher(ctx, t) })
-		wg.Go(func() { e.postureLoop(ctx, t) })
+	wg.Go(func() { e.discoveryLoop(ctx, t) })
+	for range max(1, t.cfg.MaxConcurrency) {
+		wg.Go(func() { e.lister(ctx, t) })
 	}
+	wg.Go(func() { e.publisher(ctx, t) })
+	wg.Go(func() { e.postureLoop(ctx, t) })
 	wg.Wait()
 }
 
@@ -116,7 +143,7 @@ func publishDelay(interval, cost time.Duration) time.Duration {
 // wrapping ErrPartialRefresh when some listings failed, ErrRefreshRunning
 // when a discovery or pass is already running, or the failure.
 func (e *Exporter) RefreshNow(ctx context.Context, name string) error {
-	t, ok := e.byName[name]
+	t, ok := e.lookup(name)
 	if !ok {
 		return fmt.Errorf("unknown target %q", name)
 	}

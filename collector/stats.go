@@ -72,6 +72,15 @@ func (s *APIStats) callsFor(target string) *targetCalls {
 	return c
 }
 
+// forget drops a removed target's series and counts.
+func (s *APIStats) forget(target string) {
+	s.requests.DeletePartialMatch(prometheus.Labels{"target": target})
+	s.retries.DeletePartialMatch(prometheus.Labels{"target": target})
+	s.mu.Lock()
+	delete(s.targets, target)
+	s.mu.Unlock()
+}
+
 func (s *APIStats) describe(ch chan<- *prometheus.Desc) {
 	s.requests.Describe(ch)
 	s.duration.Describe(ch)

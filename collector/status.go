@@ -70,7 +70,7 @@ func (t *target) state(now time.Time) state {
 func (t *target) sweepTime(calls int) time.Duration {
 	perSecond := math.Inf(1)
 	if t.pacer != nil {
-		perSecond = t.pacer.PerMinute(hssclient.OpListContainers) / 60 / float64(t.sharers)
+		perSecond = t.pacer.PerMinute(hssclient.OpListContainers) / 60 / float64(t.sharers.Load())
 	}
 	if rps := t.cfg.RequestsPerSecond; rps > 0 {
 		perSecond = math.Min(perSecond, rps)
@@ -133,8 +133,9 @@ type TargetStatus struct {
 // Status returns every target's state, in configuration order.
 func (e *Exporter) Status() []TargetStatus {
 	now := e.opts.Now()
-	out := make([]TargetStatus, 0, len(e.targets))
-	for _, t := range e.targets {
+	targets := e.all()
+	out := make([]TargetStatus, 0, len(targets))
+	for _, t := range targets {
 		out = append(out, t.status(now))
 	}
 	return out
@@ -149,7 +150,7 @@ func (t *target) status(now time.Time) TargetStatus {
 		ImagesOwned: s.imagesOwned, ImagesDiscovered: s.imagesCovered,
 		ImagesFailed: s.failed, Requests: s.requests, Retries: s.retries, Skipped: s.skipped,
 		ImagesPending: s.pending, ImagesToList: s.toList, ImagesListed: s.listed, OldestListing: s.listingAge,
-		FirstSweepAt: s.firstSweep, SweepCalls: s.sweepCalls, Sweep: s.sweep, BudgetSharers: t.sharers,
+		FirstSweepAt: s.firstSweep, SweepCalls: s.sweepCalls, Sweep: s.sweep, BudgetSharers: int(t.sharers.Load()),
 		CredentialsRefusedUntil: s.refusedUntil,
 	}
 	if t.pacer != nil {

@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"context"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,7 +32,11 @@ type target struct {
 	shard  shard.Spec
 	// sharers counts the targets spending from the same budget, this one
 	// included, for the sweep-time estimate.
-	sharers int
+	sharers atomic.Int64
+	// stop ends the target's work and done closes once it has ended; set
+	// while it runs (see Exporter.start).
+	stop context.CancelFunc
+	done chan struct{}
 
 	snap     atomic.Pointer[snapshot]
 	lastGood atomic.Int64 // Unix ns of the last successful API answer; 0: none yet

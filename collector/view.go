@@ -46,7 +46,7 @@ type TargetView struct {
 // View returns the named target's view; ok is false for an unknown target.
 // It reads the served snapshot only and never calls the API.
 func (e *Exporter) View(target string) (v TargetView, ok bool) {
-	t, ok := e.byName[target]
+	t, ok := e.lookup(target)
 	if !ok {
 		return TargetView{}, false
 	}

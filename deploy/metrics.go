@@ -34,6 +34,8 @@ var MetricFamilies = []string{
 	"hss_exporter_api_budget_calls_per_minute",
 	"hss_exporter_api_budget_configured_calls_per_minute",
 	"hss_exporter_refresh_interval_seconds",
+	"hss_exporter_config_last_reload_successful",
+	"hss_exporter_config_last_reload_success_timestamp_seconds",
 	"hss_exporter_label_values_sanitized_total",
 	// Refused credentials: seconds until they are tried again, 0 when not refused.
 	"hss_exporter_auth_backoff_seconds",

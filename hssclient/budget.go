@@ -65,6 +65,18 @@ func (b *Budgets) For(identity string, perMinute float64) *Budget {
 	return bud
 }
 
+// Configure sets the budget of identity to perMinute calls of each
+// operation a minute, raising it as well as lowering it (a reloaded
+// configuration), and keeping what a 429 taught where that is lower.
+func (b *Budgets) Configure(identity string, perMinute float64) {
+	b.mu.Lock()
+	bud, ok := b.by[identity]
+	b.mu.Unlock()
+	if ok {
+		bud.configure(perMinute)
+	}
+}
+
 // Budget limits the calls of each operation made with one identity. It is
 // safe for concurrent use; a nil *Budget allows everything.
 type Budget struct {
@@ -127,6 +139,22 @@ func (b *Budget) lower(perMinute float64) {
 	if !(perMinute > 0) || perMinute >= b.perMinute {
 		return
 	}
+	b.setRate(perMinute)
+}
+
+// configure applies a configured rate, higher or lower.
+func (b *Budget) configure(perMinute float64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if perMinute > 0 {
+		b.setRate(perMinute)
+		b.notify()
+	}
+}
+
+// setRate makes perMinute the configured rate of every operation whose
+// learned limit is not lower; b.mu is held.
+func (b *Budget) setRate(perMinute float64) {
 	b.perMinute = perMinute
 	limit, span := windowFor(perMinute, b.opts.Minute)
 	for _, w := range b.ops {

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+)
+
+// reloadFakes starts one stand-in per name, so each target's calls count
+// apart.
+func reloadFakes(t *testing.T, names ...string) map[string]*hssfake.Server {
+	fakes := map[string]*hssfake.Server{}
+	for i, name := range names {
+		srv, err := hssfake.Start(hssfake.DemoOptions(hssfake.Generate(hssfake.GenerateOptions{Seed: int64(i + 1), Containers: 200})))
+		require.NoError(t, err)
+		t.Cleanup(srv.Close)
+		fakes[name] = srv
+	}
+	return fakes
+}
+
+// writeTargets writes a configuration of the named targets, each reading
+// its stand-in.
+func writeTargets(t *testing.T, path string, fakes map[string]*hssfake.Server, names ...string) {
+	var b strings.Builder
+	b.WriteString("global: {api_calls_per_minute: 6000}\ntargets:\n")
+	for _, name := range names {
+		fmt.Fprintf(&b, "  - {name: %s, region: %s, project_id: %s, endpoint: %s, enterprise_project_id: all_granted_eps,\n"+
+			"     auth: {access_key: %s, secret_key: %s}, images: {discover: true}}\n",
+			name, hssfake.DemoRegion, hssfake.DemoProjectID, fakes[name].URL, hssfake.DemoAccessKey, hssfake.DemoSecretKey)
+	}
+	require.NoError(t, os.WriteFile(path, []byte(b.String()), 0o600))
+}
+
+func postReload(t *testing.T, base string) (int, string) {
+	resp, err := http.Post(base+"/-/reload", "", nil)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(body)
+}
+
+// requestsTo counts every request a stand-in answered.
+func requestsTo(srv *hssfake.Server) int {
+	n := 0
+	for _, c := range srv.RequestCount() {
+		n += c
+	}
+	return n
+}
+
+func targetsServed(t *testing.T, base string) map[string]bool {
+	_, text, err := httpGet(http.DefaultClient, base+"/metrics")
+	if err != nil {
+		return nil // not serving yet
+	}
+	out := map[string]bool{}
+	for _, m := range parseMetrics(t, text)["hss_image_containers"].GetMetric() {
+		for _, l := range m.GetLabel() {
+			if l.GetName() == "target" {
+				out[l.GetValue()] = true
+			}
+		}
+	}
+	return out
+}
+
+func TestReloadAddsAndRemovesTargetsAndKeepsTheUnchanged(t *testing.T) {
+	fakes := reloadFakes(t, "alpha", "beta", "gamma")
+	file := filepath.Join(t.TempDir(), "hss.yml")
+	writeTargets(t, file, fakes, "alpha", "beta")
+	r := startExporter(t, "--config.file="+file)
+	require.Eventually(t, func() bool { s := targetsServed(t, r.base); return s["alpha"] && s["beta"] },
+		20*time.Second, 50*time.Millisecond, "logs:\n%s", r.logs)
+	alphaCalls := requestsTo(fakes["alpha"])
+
+	writeTargets(t, file, fakes, "alpha", "gamma")
+	code, body := postReload(t, r.base)
+	require.Equal(t, http.StatusOK, code, body)
+	require.False(t, targetsServed(t, r.base)["beta"], "a removed target's series go at once")
+	require.Eventually(t, func() bool { return targetsServed(t, r.base)["gamma"] }, 20*time.Second, 50*time.Millisecond,
+		"a new target starts")
+	require.Equal(t, alphaCalls, requestsTo(fakes["alpha"]), "the unchanged target made no extra call")
+	_, text, err := httpGet(http.DefaultClient, r.base+"/metrics")
+	require.NoError(t, err)
+	require.Equal(t, 1.0, sumGauge(parseMetrics(t, text)["hss_exporter_config_last_reload_successful"]))
+
+	// A bad file: nothing changes, every problem is logged with its line.
+	require.NoError(t, os.WriteFile(file, []byte("global: {page_size: 5000}\ntargets:\n  - {name: alpha, region: Nowhere}\n"), 0o600))
+	code, body = postReload(t, r.base)
+	require.Equal(t, http.StatusBadRequest, code)
+	require.Contains(t, body, "failed to reload config")
+	served := targetsServed(t, r.base)
+	require.True(t, served["alpha"] && served["gamma"], "the running configuration is kept")
+	_, text, err = httpGet(http.DefaultClient, r.base+"/metrics")
+	require.NoError(t, err)
+	require.Zero(t, sumGauge(parseMetrics(t, text)["hss_exporter_config_last_reload_successful"]))
+	logs := r.logs.String()
+	for _, problem := range []string{"hss.yml:1:21: global.page_size", "hss.yml:3:27: targets[0].region"} {
+		require.Contains(t, logs, problem)
+	}
+	resp, err := http.Get(r.base + "/-/reload")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
+}
+
+// TestBinaryReloadsOnSIGHUP sends the built exporter SIGHUP after its
+// configuration gained a target.
+func TestBinaryReloadsOnSIGHUP(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildBinary(t)
+	fakes := reloadFakes(t, "alpha", "beta")
+	file := filepath.Join(t.TempDir(), "hss.yml")
+	writeTargets(t, file, fakes, "alpha")
+	addr := freeAddress(t)
+	logs := &syncBuffer{}
+	cmd := exec.Command(bin, "--config.file="+file, "--web.listen-address="+addr)
+	cmd.Stdout, cmd.Stderr = logs, logs
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	base := "http://" + addr
+	require.Eventually(t, func() bool { return targetsServed(t, base)["alpha"] }, 20*time.Second, 50*time.Millisecond, "logs:\n%s", logs)
+	writeTargets(t, file, fakes, "alpha", "beta")
+	require.NoError(t, cmd.Process.Signal(syscall.SIGHUP))
+	require.Eventually(t, func() bool { return targetsServed(t, base)["beta"] }, 20*time.Second, 50*time.Millisecond, "logs:\n%s", logs)
+	require.Contains(t, logs.String(), "configuration reloaded")
+}
