@@ -13,15 +13,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+	"github.com/hss-exporter/hss_exporter/internal/statuspage"
 )
 
 const wrongKeyValue = "wrong-secret-key-value-BKF9"
 
 // refusedStatus polls /api/v1/status until every target says its
 // credentials are refused, and returns the report.
-func refusedStatus(t *testing.T, base string) statusReport {
+func refusedStatus(t *testing.T, base string) statuspage.StatusReport {
 	t.Helper()
-	var r statusReport
+	var r statuspage.StatusReport
 	require.Eventually(t, func() bool {
 		_, body, err := httpGet(http.DefaultClient, base+"/api/v1/status")
 		if err != nil || json.Unmarshal([]byte(body), &r) != nil || len(r.Targets) == 0 {
@@ -85,7 +86,7 @@ func TestWrongKeyFileBacksOffAndTheFixedFileRecoversWithinARefresh(t *testing.T)
 	for _, tr := range report.Targets {
 		wait := time.Until(tr.CredentialsRefused.NextAttemptAt)
 		require.True(t, wait > 0 && wait <= 10*time.Second, "%s: next attempt in %s", tr.Name, wait)
-		require.Equal(t, "credentials refused; next attempt at "+timeText(tr.CredentialsRefused.NextAttemptAt), tr.CredentialsRefused.Message)
+		require.Equal(t, "credentials refused; next attempt at "+tr.CredentialsRefused.NextAttemptAt.UTC().Format("2006-01-02 15:04:05 UTC"), tr.CredentialsRefused.Message)
 	}
 	_, page, err := httpGet(http.DefaultClient, r.base+"/status")
 	require.NoError(t, err)

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+	"github.com/hss-exporter/hss_exporter/internal/statuspage"
 )
 
 // BenchmarkBinaryMemory runs the built exporter against the reference
@@ -116,8 +117,8 @@ targets:
 
 // benchTarget is what the benchmark reads of /api/v1/status.
 type benchTarget struct {
-	Counts  countsReport  `json:"counts"`
-	Listing listingReport `json:"listing"`
+	Counts  statuspage.CountsReport  `json:"counts"`
+	Listing statuspage.ListingReport `json:"listing"`
 }
 
 func benchStatus(base string) (benchTarget, bool) {

@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+	"github.com/hss-exporter/hss_exporter/internal/statuspage"
 )
 
 // hugeBodyShapes are 200 MB answers of every shape: one endless string,
@@ -128,12 +129,12 @@ func TestBinaryMemoryStaysBoundedUnderHugeAnswers(t *testing.T) {
 	require.NoError(t, cmd.Process.Signal(os.Interrupt))
 }
 
-func statusOf(t *testing.T, base string) targetReport {
+func statusOf(t *testing.T, base string) statuspage.TargetReport {
 	t.Helper()
 	code, body, err := httpGet(http.DefaultClient, base+"/api/v1/status")
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, code)
-	var r statusReport
+	var r statuspage.StatusReport
 	require.NoError(t, json.Unmarshal([]byte(body), &r))
 	require.Len(t, r.Targets, 1)
 	return r.Targets[0]

@@ -8,10 +8,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
@@ -25,6 +26,12 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/collector"
 	"github.com/hss-exporter/hss_exporter/config"
+	"github.com/hss-exporter/hss_exporter/internal/demo"
+	"github.com/hss-exporter/hss_exporter/internal/gomemlimit"
+	"github.com/hss-exporter/hss_exporter/internal/logging"
+	"github.com/hss-exporter/hss_exporter/internal/reload"
+	"github.com/hss-exporter/hss_exporter/internal/server"
+	"github.com/hss-exporter/hss_exporter/shard"
 )
 
 // defaultListenAddress is the exporter's default port. 9100-9999 of the
@@ -135,24 +142,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if f.configCheck {
 		return checkConfig(ctx, f, stdout, stderr)
 	}
-	if err := checkServeFlags(f); err != nil {
+	if err := checkServeFlags(&f); err != nil {
 		fmt.Fprintf(stderr, "hss_exporter: %v\n", err)
 		return 2
 	}
-	if f.collector, err = collectorOptions(f, os.Getenv); err != nil {
-		fmt.Fprintf(stderr, "hss_exporter: %v\n", err)
-		return 2
-	}
-	if err := untilDone(ctx, func() error { return checkWebConfig(f) }); err != nil {
+	if err := untilDone(ctx, func() error { return server.CheckWebConfig(*f.web.WebConfigFile) }); err != nil {
 		fmt.Fprintf(stderr, "hss_exporter: %v\n", err)
 		return stoppedOr(err, 1)
 	}
-	logger, slogger, err := newLogger(stderr, f.logLevel, f.logFormat)
+	logger, slogger, err := logging.New(stderr, f.logLevel, f.logFormat)
 	if err != nil {
 		fmt.Fprintf(stderr, "hss_exporter: %v\n", err)
 		return 2
 	}
-	hups := watchHangups(ctx, logger)
+	hups := reload.WatchHangups(ctx, logger)
 	if err := serve(ctx, f, hups, logger, slogger); err != nil {
 		if errors.Is(err, errStopped) {
 			level.Info(logger).Log("msg", err)
@@ -164,13 +167,60 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// stoppedOr is the exit code of a start-up that failed with err: 0 when a
-// signal called it off, as when one stops the exporter later, else code.
-func stoppedOr(err error, code int) int {
-	if errors.Is(err, errStopped) {
-		return 0
+// checkServeFlags refuses the flag values kingpin accepts but the exporter
+// cannot honour (a negative scrape limit would silently mean "no limit",
+// a negative shutdown timeout would cut every in-flight response), and
+// resolves the collector's options from the shard, jitter and storage
+// flags.
+func checkServeFlags(f *flags) error {
+	if f.maxRequests < 0 {
+		return fmt.Errorf("--web.max-requests=%d: must be 0 (no limit) or more", f.maxRequests)
 	}
-	return code
+	if f.shutdownWait < 0 {
+		return fmt.Errorf("--shutdown.timeout=%v: must not be negative", f.shutdownWait)
+	}
+	if err := server.CheckMetricsPath(f.telemetry); err != nil {
+		return err
+	}
+	if err := gomemlimit.CheckRatio(f.memLimitRatio); err != nil {
+		return err
+	}
+	for _, addr := range *f.web.WebListenAddresses {
+		if strings.TrimSpace(addr) == "" {
+			return fmt.Errorf("--web.listen-address: an address is empty")
+		}
+	}
+	var err error
+	f.collector, err = collectorOptions(*f, os.Getenv)
+	return err
+}
+
+// collectorOptions turns --shard, --total-shards, --shard.from-pod-name,
+// --refresh.jitter and --storage.path into the collector's options, or
+// says which flag is wrong. getenv reads the pod name (os.Getenv outside
+// tests).
+func collectorOptions(f flags, getenv func(string) string) (collector.Options, error) {
+	spec := shard.Spec{Index: f.shard, Total: f.totalShards}
+	if f.shardFromPod {
+		n, err := shard.FromPodName(getenv)
+		if err != nil {
+			return collector.Options{}, err
+		}
+		spec.Index = n
+	}
+	if err := spec.Validate(); err != nil {
+		if f.shardFromPod {
+			err = fmt.Errorf("--shard.from-pod-name gave %w", err)
+		}
+		return collector.Options{}, err
+	}
+	if !(f.jitter >= 0 && f.jitter < 1) {
+		return collector.Options{}, fmt.Errorf("--refresh.jitter=%v: must be at least 0 and below 1", f.jitter)
+	}
+	if err := prepareStateDir(f.storagePath); err != nil {
+		return collector.Options{}, fmt.Errorf("--storage.path=%s: %w", f.storagePath, err)
+	}
+	return collector.Options{Shard: spec, Jitter: f.jitter, StatePath: f.storagePath}, nil
 }
 
 // checkConfig implements --config.check: the configuration file and,
@@ -180,7 +230,7 @@ func checkConfig(ctx context.Context, f flags, stdout, stderr io.Writer) int {
 	var err, webErr error
 	if stop := untilDone(ctx, func() error {
 		cfg, err = loadConfig(f.configFile)
-		webErr = checkWebConfig(f)
+		webErr = server.CheckWebConfig(*f.web.WebConfigFile)
 		return nil
 	}); stop != nil {
 		fmt.Fprintf(stderr, "hss_exporter: %v\n", stop)
@@ -201,24 +251,24 @@ func checkConfig(ctx context.Context, f flags, stdout, stderr io.Writer) int {
 
 // serve loads the configuration (or starts the demo), starts the refreshers
 // and serves HTTP until ctx ends.
-func serve(ctx context.Context, f flags, hups *hangups, logger log.Logger, slogger *slog.Logger) error {
+func serve(ctx context.Context, f flags, hups *reload.Hangups, logger log.Logger, slogger *slog.Logger) error {
 	cfg, cleanup, err := loadOrDemo(ctx, f, logger)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
 	logStart(logger, f, cfg)
-	setMemoryLimit(logger, f.autoMemLimit, f.memLimitRatio, memlimit.FromCgroup)
+	gomemlimit.Set(logger, f.autoMemLimit, f.memLimitRatio, memlimit.FromCgroup)
 	exp, reg, w, err := buildExporter(cfg, logger, f.collector)
 	if err != nil {
 		return err
 	}
-	configPath := f.configFile
-	if f.demo {
-		configPath = ""
+	apply := func() error { return reload.ErrNothingToReload }
+	if !f.demo {
+		apply = w.reloadFrom(f.configFile, exp)
 	}
-	reload := newReloader(configPath, w, exp, reg, logger)
-	hups.reload.Store(reload)
+	reloader := reload.New(apply, reg, logger)
+	hups.Use(reloader)
 	runCtx, cancelRun := context.WithCancel(ctx)
 	refreshDone := make(chan struct{})
 	go func() {
@@ -227,39 +277,19 @@ func serve(ctx context.Context, f flags, hups *hangups, logger log.Logger, slogg
 	}()
 	defer func() { cancelRun(); <-refreshDone }()
 
-	mux, err := newMux(f, exp, reg, reload, logger)
+	opts := server.Options{MetricsPath: f.telemetry, MaxRequests: f.maxRequests, ShutdownTimeout: f.shutdownWait,
+		Web: f.web, Logger: logger, Slogger: slogger, Reload: reloader}
+	mux, err := server.Mux(exp, reg, opts)
 	if err != nil {
 		return err
 	}
-	return serveHTTP(ctx, f, mux, logger, slogger)
+	return server.Serve(ctx, mux, opts)
 }
-
-// newHTTPServer bounds what one client can hold: slow headers or bodies,
-// idle keep-alive connections and huge headers. WriteTimeout bounds the
-// small pages; the metrics page replaces it with a deadline per piece
-// written (collector.DefaultWriteTimeout), so a large scrape over a slow
-// link runs as long as it progresses and a stalled one is cut in seconds.
-// net/http's own errors go to logger.
-func newHTTPServer(h http.Handler, logger log.Logger) *http.Server {
-	return &http.Server{
-		Handler:           h,
-		ErrorLog:          newHTTPErrorLog(logger),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      2 * time.Minute,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-	}
-}
-
-// loadConfig is config.Load; a test may make it hang like a read from a
-// stuck network mount.
-var loadConfig = config.Load
 
 // loadOrDemo returns the configuration to run, and what to stop at exit.
 func loadOrDemo(ctx context.Context, f flags, logger log.Logger) (*config.Config, func(), error) {
 	if f.demo {
-		return startDemo(ctx, f.demoListen, f.demoBudget, logger)
+		return demo.Start(ctx, demo.Options{ListenAddress: f.demoListen, CallsPerMinute: f.demoBudget, Logger: logger})
 	}
 	var cfg *config.Config
 	err := untilDone(ctx, func() (err error) {
@@ -270,4 +300,45 @@ func loadOrDemo(ctx context.Context, f flags, logger log.Logger) (*config.Config
 		return nil, nil, err
 	}
 	return cfg, func() {}, nil
+}
+
+// logStart says what this process is and what it will do: the line an
+// operator looks for first when something is off.
+func logStart(logger log.Logger, f flags, cfg *config.Config) {
+	names := make([]string, len(cfg.Targets))
+	for i, t := range cfg.Targets {
+		names[i] = t.Name
+	}
+	source := f.configFile
+	if f.demo {
+		source = "demo"
+	}
+	level.Info(logger).Log("msg", "starting hss_exporter", "version", version.Version,
+		"revision", version.GetRevision(), "go", runtime.Version(), "config", source,
+		"targets", strings.Join(names, ","), "listen", strings.Join(*f.web.WebListenAddresses, ","),
+		"telemetry_path", f.telemetry, "shard", f.collector.Shard.Index, "total_shards", f.collector.Shard.Total)
+}
+
+// nameBadValue adds the flag, or environment variable, whose value kingpin
+// could not parse: its own error leaves the name out (`strconv.ParseFloat:
+// parsing "abc": invalid syntax`), which in a crash-looping pod leaves an
+// operator guessing. Setting a value again is harmless: run exits next.
+func nameBadValue(app *kingpin.Application, args []string, err error) error {
+	if ctx, perr := app.ParseContext(args); perr == nil {
+		for _, el := range ctx.Elements {
+			flag, ok := el.Clause.(*kingpin.FlagClause)
+			if !ok || el.Value == nil {
+				continue
+			}
+			if m := flag.Model(); m.Value.Set(*el.Value) != nil {
+				return fmt.Errorf("--%s=%s: %w", m.Name, *el.Value, err)
+			}
+		}
+	}
+	for _, m := range app.Model().Flags {
+		if v := os.Getenv(m.Envar); m.Envar != "" && v != "" && m.Value.Set(v) != nil {
+			return fmt.Errorf("$%s=%s: %w", m.Envar, v, err)
+		}
+	}
+	return err
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/hss-exporter/hss_exporter/internal/statuspage"
 	"github.com/stretchr/testify/require"
 )
 
@@ -70,27 +71,10 @@ func TestShardFromPodName(t *testing.T) {
 
 	_, body, err := httpGet(http.DefaultClient, r.base+"/api/v1/status")
 	require.NoError(t, err)
-	var st statusReport
+	var st statuspage.StatusReport
 	require.NoError(t, json.Unmarshal([]byte(body), &st))
 	require.Equal(t, 3, st.Shard)
 	require.Equal(t, 4, st.TotalShards)
 	require.Equal(t, int(owned), st.Targets[0].ImagesOwned)
 	require.Contains(t, r.logs.String(), "total_shards=4")
-}
-
-// TestRefreshJitterFlag: the flag's 0 means no jitter, which the
-// collector spells as a negative value (its 0 is "the default").
-func TestRefreshJitterFlag(t *testing.T) {
-	for _, c := range []struct {
-		flag, want float64
-	}{{0.05, 0.05}, {0.3, 0.3}, {0, -1}} {
-		opts, err := collectorOptions(flags{totalShards: 1, jitter: c.flag}, func(string) string { return "" })
-		require.NoError(t, err)
-		require.Equal(t, c.want, opts.Jitter, "--refresh.jitter=%v", c.flag)
-	}
-	var f flags
-	_, err := newApp(&f).Parse(nil)
-	require.NoError(t, err)
-	require.Equal(t, 0.05, f.jitter, "the default spreads refreshes by ±5%")
-	require.Equal(t, 1, f.totalShards)
 }

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,4 +72,76 @@ func bcryptHash(t *testing.T, password string) string {
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
 	require.NoError(t, err)
 	return string(hash)
+}
+
+func TestTLSAndBasicAuth(t *testing.T) {
+	webConfig := writeWebConfig(t, "prometheus", "scrape-password")
+	r := startExporter(t, "--demo", "--web.config.file="+webConfig)
+	base := strings.Replace(r.base, "http://", "https://", 1)
+	client := tlsTestClient()
+	waitFor(t, client, base+"/healthz", http.StatusUnauthorized)
+
+	req, err := http.NewRequest(http.MethodGet, base+"/metrics", nil)
+	require.NoError(t, err)
+	req.SetBasicAuth("prometheus", "scrape-password")
+	resp, err := client.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+
+	code, _, err := httpGet(http.DefaultClient, r.base+"/metrics")
+	require.True(t, err != nil || code == http.StatusBadRequest, "plain HTTP is refused once TLS is on")
+}
+
+// TestTwoListenAddressesBehindTLSAndBasicAuth serves two addresses with a
+// web config. exporter-toolkit writes the shared server's handler and TLS
+// config once per listener, a data race (go test -race fails) when one
+// server serves both; each address now has its own.
+func TestTwoListenAddressesBehindTLSAndBasicAuth(t *testing.T) {
+	webConfig := writeWebConfig(t, "prometheus", "scrape-password")
+	second := freeAddress(t)
+	r := startExporter(t, "--demo", "--web.config.file="+webConfig, "--web.listen-address="+second)
+	client := tlsTestClient()
+	for _, base := range []string{strings.Replace(r.base, "http://", "https://", 1), "https://" + second} {
+		waitFor(t, client, base+"/metrics", http.StatusUnauthorized)
+		req, err := http.NewRequest(http.MethodGet, base+"/status", nil)
+		require.NoError(t, err)
+		req.SetBasicAuth("prometheus", "scrape-password")
+		resp, err := client.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode, base)
+	}
+	r.stop(t)
+}
+
+// TestStatusIsBehindTLSAndBasicAuth checks the page and its JSON twin are
+// guarded by --web.config.file exactly like /metrics.
+func TestStatusIsBehindTLSAndBasicAuth(t *testing.T) {
+	webConfig := writeWebConfig(t, "ops", "status-password")
+	r := startExporter(t, "--demo", "--web.config.file="+webConfig)
+	base := strings.Replace(r.base, "http://", "https://", 1)
+	client := tlsTestClient()
+	waitFor(t, client, base+"/status", http.StatusUnauthorized)
+
+	for _, path := range []string{"/status", "/api/v1/status"} {
+		t.Run(path, func(t *testing.T) {
+			for _, tc := range []struct {
+				user, password string
+				want           int
+			}{{"", "", http.StatusUnauthorized}, {"ops", "wrong", http.StatusUnauthorized}, {"ops", "status-password", http.StatusOK}} {
+				req, err := http.NewRequest(http.MethodGet, base+path, nil)
+				require.NoError(t, err)
+				if tc.user != "" {
+					req.SetBasicAuth(tc.user, tc.password)
+				}
+				resp, err := client.Do(req)
+				require.NoError(t, err)
+				resp.Body.Close()
+				require.Equal(t, tc.want, resp.StatusCode, "user %q", tc.user)
+			}
+			code, _, err := httpGet(http.DefaultClient, r.base+path)
+			require.True(t, err != nil || code == http.StatusBadRequest, "plain HTTP is refused once TLS is on")
+		})
+	}
 }

@@ -75,7 +75,7 @@ func TestFleetGolden(t *testing.T) {
 			require.Zero(t, api.callCount(nameKey("test/debug", "latest")))
 
 			st := e.Status()[0]
-			require.Equal(t, "success", st.LastResult)
+			require.Equal(t, ResultSuccess, st.LastResult)
 			require.Equal(t, []int{4, 5, 2, 2}, []int{st.Images, st.Containers, st.Hosts, st.Pods})
 		})
 	}

@@ -6,7 +6,6 @@ package collector
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -34,6 +33,9 @@ type Target struct {
 	// Pacer is the API budget the client spends from; nil when it has none.
 	// Targets with the same Pacer share it.
 	Pacer Pacer
+	// Observer is what API reports its requests to, made by the
+	// exporter's APIStats.Observer; nil: the exporter makes one.
+	Observer *APIObserver
 }
 
 // Options tune an Exporter; zero values take the defaults.
@@ -41,8 +43,8 @@ type Options struct {
 	// Now is the clock for data age and staleness; default time.Now.
 	Now func() time.Time
 	// Jitter spreads refreshes by ± this fraction of refresh_interval, so
-	// targets and replicas do not call HSS in lockstep. Default 0.05;
-	// negative means none.
+	// targets and replicas do not call HSS in lockstep; 0 for none (the
+	// flag owns the default).
 	Jitter float64
 	// RefreshTimeout bounds one discovery, one listing, and a forced pass;
 	// default the target's max_staleness, since data older than that would
@@ -92,9 +94,6 @@ func NewExporter(logger log.Logger, targets []Target, stats *APIStats, opts Opti
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if opts.Jitter == 0 {
-		opts.Jitter = 0.05
-	}
 	if opts.PublishInterval <= 0 {
 		opts.PublishInterval = 2 * time.Second
 	}
@@ -113,10 +112,13 @@ func NewExporter(logger log.Logger, targets []Target, stats *APIStats, opts Opti
 
 // newTarget makes the state of one target, not yet running.
 func (e *Exporter) newTarget(tg Target) *target {
+	if tg.Observer == nil {
+		tg.Observer = e.stats.Observer(tg.Config.Name)
+	}
 	return &target{
 		name: tg.Config.Name, cfg: tg.Config, api: tg.API, pacer: tg.Pacer, now: e.opts.Now,
 		logger: log.With(e.logger, "target", tg.Config.Name),
-		calls:  e.stats.callsFor(tg.Config.Name), shard: e.opts.Shard,
+		calls:  tg.Observer.calls, shard: e.opts.Shard,
 		images: map[string]*image{}, z: &sanitizer{},
 		publishReq: make(chan struct{}, 1), units: newUnitCache(), stateReq: make(chan struct{}, 1),
 		posture: newPosture(tg, e.opts.Shard.Index),
@@ -209,7 +211,7 @@ func (e *Exporter) collectSelf(ch chan<- prometheus.Metric) {
 			ch <- constMetric(g.desc, g.valueType, g.value(&st), t.name)
 		}
 		for i, r := range results {
-			ch <- constMetric(refreshesDesc, prometheus.CounterValue, float64(st.refreshes[i]), t.name, r)
+			ch <- constMetric(refreshesDesc, prometheus.CounterValue, float64(st.refreshes[i]), t.name, string(r))
 		}
 		ch <- constMetric(refreshIntervalDesc, prometheus.GaugeValue, t.interval().Seconds(), t.name)
 		t.collectPostureUp(ch)
@@ -249,20 +251,6 @@ func (e *Exporter) Ready() (ready bool, reasons []string) {
 		}
 	}
 	return len(reasons) == 0, reasons
-}
-
-// notReady says why the target is not ready, or "".
-func (t *target) notReady(s state, now time.Time) string {
-	switch {
-	case !s.discovered && s.lastErr != "":
-		return fmt.Sprintf("target %s: no good refresh yet; last error: %s", t.name, s.lastErr)
-	case !s.discovered:
-		return fmt.Sprintf("target %s: no good refresh yet (first refresh pending)", t.name)
-	case s.stale:
-		return fmt.Sprintf("target %s: data is %s old, older than max_staleness %s; last error: %s",
-			t.name, now.Sub(s.good).Round(time.Second), t.cfg.MaxStaleness, s.lastErr)
-	}
-	return ""
 }
 
 // jitterFactor returns a random factor in [1-Jitter, 1+Jitter].

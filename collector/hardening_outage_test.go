@@ -86,7 +86,7 @@ func TestRefreshEndsWithinItsDeadline(t *testing.T) {
 		require.Less(t, time.Since(start), timeout+500*time.Millisecond)
 	}
 	st := e.Status()[0]
-	require.Equal(t, "failure", st.LastResult)
+	require.Equal(t, ResultFailure, st.LastResult)
 	require.False(t, st.Up)
 	require.Contains(t, hardScrape(t, e), `hss_exporter_api_requests_total{code="0",operation="ListImageLocal",target="h"}`)
 }

@@ -194,7 +194,7 @@ func TestPartialFailureAgainstStandInServer(t *testing.T) {
 	require.ErrorIs(t, e.RefreshNow(ctx, "demo"), ErrPartialRefresh)
 	requireTruth(t, e, fleet.Truth(""))
 	st := e.Status()[0]
-	require.Equal(t, "partial", st.LastResult)
+	require.Equal(t, ResultPartial, st.LastResult)
 	require.Equal(t, 1, st.ImagesFailed)
 	require.Len(t, seriesWith(t, e, "hss_exporter_api_requests_total", `code="500"`, `operation="ListLocalImageContainers"`, "} 1"), 1)
 	require.Len(t, seriesWith(t, e, "hss_up", "} 0"), 1)

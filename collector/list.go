@@ -57,7 +57,7 @@ func (t *target) land(p pick, l listing, stopping bool) {
 	now := t.now()
 	if l.err != nil {
 		img.failedAt, img.err = now, l.err
-		t.st.lastErr = l.err.Error()
+		t.st.lastErr = l.err
 		if hssclient.IsCredentialError(l.err) {
 			t.pausedUntil = now.Add(t.interval())
 		}

@@ -66,7 +66,7 @@ type partState struct {
 	ok      bool      // the last read succeeded
 	good    time.Time // of the last success; zero before
 	has     bool      // data from good is kept; false once dropped after max_staleness
-	lastErr string
+	lastErr error
 }
 
 // postureData is what the parts last read, sanitised. The slices are
@@ -243,7 +243,7 @@ func (t *target) landPart(p part, data postureData, changed uint64, err error, s
 		t.mu.Unlock()
 		return
 	case err != nil:
-		st.ran, st.ok, st.lastErr = true, false, err.Error()
+		st.ran, st.ok, st.lastErr = true, false, err
 		if dropped = st.has && t.expired(st.good, now); dropped {
 			st.has = false
 			t.posture.data.set(p, postureData{})

@@ -46,6 +46,7 @@ type PosturePart struct {
 	Shown       bool   // its data is in the snapshot served
 	LastSuccess time.Time
 	LastError   string // of the last read, when it failed
+	LastErr     error  // that error, typed as the client made it
 }
 
 // NodeView is one container node as its series show it, with the
@@ -110,17 +111,24 @@ func (e *Exporter) Posture(target string) (v PostureView, ok bool) {
 		return PostureView{}, false
 	}
 	now := e.opts.Now()
-	v = PostureView{Parts: t.postureParts(e.opts.Shard.Index), EventsLastDays: t.cfg.Posture.EventsLastDays}
 	s := t.snap.Load()
+	return t.postureView(s, t.live(s, now) != nil, now, e.opts.Shard.Index), true
+}
+
+// postureView is the target's posture in s, the snapshot last published;
+// inventory says whether s's inventory is served (younger than
+// max_staleness), so its hosts can be told apart from the nodes.
+func (t *target) postureView(s *snapshot, inventory bool, now time.Time, shardIndex int) PostureView {
+	v := PostureView{Parts: t.postureParts(shardIndex), EventsLastDays: t.cfg.Posture.EventsLastDays}
 	if s == nil {
-		return v, true
+		return v
 	}
 	ps := s.posture
 	for p := range numParts {
 		v.Parts[p].Shown = ps.shows(p, now)
 	}
 	hosts := map[string]HostView{}
-	if t.serving(now) != nil {
+	if inventory {
 		v.InventoryShown = true
 		for _, h := range s.hostCounts {
 			hv := hosts[h.id]
@@ -142,7 +150,7 @@ func (e *Exporter) Posture(target string) (v PostureView, ok bool) {
 			v.Quotas = append(v.Quotas, QuotaView{Edition: r.edition, Total: r.total, Used: r.used, Available: r.available})
 		}
 	}
-	return v, true
+	return v
 }
 
 // postureParts returns the state of each part.
@@ -155,7 +163,9 @@ func (t *target) postureParts(shardIndex int) []PosturePart {
 		st := t.posture.parts[p]
 		out[p] = PosturePart{Part: partNames[p], Ran: st.ran, Up: st.ok, LastSuccess: st.good}
 		if !st.ok {
-			out[p].LastError = st.lastErr
+			if st.lastErr != nil {
+				out[p].LastError, out[p].LastErr = st.lastErr.Error(), st.lastErr
+			}
 		}
 		switch {
 		case !on[p]:

@@ -8,18 +8,21 @@ import (
 	"github.com/hss-exporter/hss_exporter/hssclient"
 )
 
-// Refresh results, the values of the result label. A refresh is one
-// discovery (with RefreshNow, a whole pass): success when it and every
-// image's latest listing succeeded, partial when some image's latest
-// listing failed (its last good rows are kept), failure when discovery
-// failed (everything known is kept until max_staleness).
+// Result is how a refresh ended, the value of the result label. A refresh
+// is one discovery (with RefreshNow, a whole pass).
+type Result string
+
+// Refresh results: success when discovery and every image's latest listing
+// succeeded, partial when some image's latest listing failed (its last good
+// rows are kept), failure when discovery failed (everything known is kept
+// until max_staleness) or no listing succeeded.
 const (
-	resultSuccess = "success"
-	resultPartial = "partial"
-	resultFailure = "failure"
+	ResultSuccess Result = "success"
+	ResultPartial Result = "partial"
+	ResultFailure Result = "failure"
 )
 
-var results = [...]string{resultSuccess, resultPartial, resultFailure}
+var results = [...]Result{ResultSuccess, ResultPartial, ResultFailure}
 
 // startCycle begins a refresh cycle: the requests and retries made since
 // the previous one began are that cycle's.
@@ -39,12 +42,12 @@ func (t *target) recordRefresh(start time.Time, d time.Duration, passErr error, 
 	req, retry := t.calls.requests.Load(), t.calls.retries.Load()
 	t.mu.Lock()
 	failed, calls, firstErr := t.failures()
-	result := resultSuccess
+	result := ResultSuccess
 	switch {
 	case failed > 0 && failed == calls:
-		result = resultFailure // nothing listed: as bad as a failed discovery
+		result = ResultFailure // nothing listed: as bad as a failed discovery
 	case failed > 0:
-		result = resultPartial
+		result = ResultPartial
 	}
 	t.count(result, start, d)
 	if pass {
@@ -52,9 +55,9 @@ func (t *target) recordRefresh(start time.Time, d time.Duration, passErr error, 
 	}
 	switch {
 	case passErr != nil:
-		t.st.lastErr = passErr.Error()
+		t.st.lastErr = passErr
 	case firstErr != nil:
-		t.st.lastErr = firstErr.Error()
+		t.st.lastErr = firstErr
 	}
 	kv := []any{"images", len(t.order), "duration", d, "requests", t.st.requests, "retries", t.st.retries}
 	t.mu.Unlock()
@@ -85,13 +88,13 @@ func (t *target) failures() (n, calls int, first error) {
 }
 
 // count records a completed refresh; t.mu is held.
-func (t *target) count(result string, start time.Time, d time.Duration) {
+func (t *target) count(result Result, start time.Time, d time.Duration) {
 	for i, r := range results {
 		if r == result {
 			t.st.refreshes[i]++
 		}
 	}
-	t.st.lastStart, t.st.lastDuration, t.st.lastResult, t.st.lastErr = start, d, result, ""
+	t.st.lastStart, t.st.lastDuration, t.st.lastResult, t.st.lastErr = start, d, result, nil
 }
 
 // recordDiscoveryFailure records a discovery that failed. Everything known
@@ -100,8 +103,8 @@ func (t *target) count(result string, start time.Time, d time.Duration) {
 func (t *target) recordDiscoveryFailure(c cycle, err error) {
 	now := t.now()
 	t.mu.Lock()
-	t.count(resultFailure, c.start, c.duration)
-	t.st.lastErr, t.st.discoveryOK = err.Error(), false
+	t.count(ResultFailure, c.start, c.duration)
+	t.st.lastErr, t.st.discoveryOK = err, false
 	if hssclient.IsCredentialError(err) {
 		t.pausedUntil = now.Add(t.interval())
 	}

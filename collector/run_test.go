@@ -97,9 +97,9 @@ func TestJitter(t *testing.T) {
 		jitter   float64
 		min, max float64
 	}{
-		{0, 0.95, 1.05}, // default 5%
+		{0.05, 0.95, 1.05},
 		{0.2, 0.8, 1.2},
-		{-1, 1, 1},
+		{0, 1, 1},
 	} {
 		e := NewExporter(nil, nil, nil, Options{Jitter: tc.jitter})
 		seen := map[bool]bool{}
@@ -109,7 +109,7 @@ func TestJitter(t *testing.T) {
 			require.LessOrEqual(t, f, tc.max)
 			seen[f < 1] = true
 		}
-		if tc.jitter >= 0 {
+		if tc.jitter > 0 {
 			require.Len(t, seen, 2, "jitter spreads both ways")
 		}
 	}

@@ -55,9 +55,11 @@ func NewAPIStats() *APIStats {
 	}
 }
 
-// Observer returns the hssclient.Observer for the client of target.
-func (s *APIStats) Observer(target string) hssclient.Observer {
-	return &apiObserver{stats: s, target: target, calls: s.callsFor(target)}
+// Observer returns the observer for the client of target: give it to the
+// client and to the collector in Target.Observer, so the counts the
+// client reports are the ones the target's status shows.
+func (s *APIStats) Observer(target string) *APIObserver {
+	return &APIObserver{stats: s, target: target, calls: s.callsFor(target)}
 }
 
 // callsFor returns the per-target call counts, creating them once.
@@ -93,21 +95,25 @@ func (s *APIStats) collect(ch chan<- prometheus.Metric) {
 	s.retries.Collect(ch)
 }
 
-type apiObserver struct {
+var _ hssclient.Observer = (*APIObserver)(nil)
+
+// APIObserver counts one target's API requests and retries; it
+// implements hssclient.Observer.
+type APIObserver struct {
 	stats  *APIStats
 	target string
 	calls  *targetCalls
 }
 
 // RequestDone implements hssclient.Observer.
-func (o *apiObserver) RequestDone(operation string, code int, d time.Duration) {
+func (o *APIObserver) RequestDone(operation string, code int, d time.Duration) {
 	o.stats.requests.WithLabelValues(o.target, operation, strconv.Itoa(code)).Inc()
 	o.stats.duration.WithLabelValues(operation).Observe(d.Seconds())
 	o.calls.requests.Add(1)
 }
 
 // Retry implements hssclient.Observer.
-func (o *apiObserver) Retry(operation, reason string) {
+func (o *APIObserver) Retry(operation, reason string) {
 	o.stats.retries.WithLabelValues(o.target, operation, reason).Inc()
 	o.calls.retries.Add(1)
 }

@@ -87,13 +87,17 @@ type TargetStatus struct {
 	Running      bool          // a discovery (or forced pass) is in progress
 	LastRefresh  time.Time     // start of the last completed refresh (discovery); zero before the first
 	LastDuration time.Duration // of the last completed refresh
-	LastResult   string        // "success", "partial", "failure"; "" before the first
+	LastResult   Result        // "" before the first
 	LastError    string        // of the last refresh or the latest failed listing; "" when none failed
-	LastSuccess  time.Time     // last successful API answer; zero before
-	DataAge      time.Duration // since LastSuccess; 0 before the first
-	Stale        bool          // no successful answer for max_staleness: inventory series dropped
-	Up           bool          // what hss_up says
-	Discovered   bool          // a discovery has succeeded
+	// LastErr is that error, typed as the client made it (hssclient's
+	// APIError, NetworkError, DecodeError, ...), for words on a page.
+	LastErr     error
+	Health      Health        // what the target's state comes to in one word
+	LastSuccess time.Time     // last successful API answer; zero before
+	DataAge     time.Duration // since LastSuccess; 0 before the first
+	Stale       bool          // no successful answer for max_staleness: inventory series dropped
+	Up          bool          // what hss_up says
+	Discovered  bool          // a discovery has succeeded
 
 	// Counts in the snapshot being served; zero when none is served.
 	Images, Containers, Hosts, Pods int
@@ -136,22 +140,28 @@ func (e *Exporter) Status() []TargetStatus {
 	targets := e.all()
 	out := make([]TargetStatus, 0, len(targets))
 	for _, t := range targets {
-		out = append(out, t.status(now))
+		out = append(out, t.status(now, t.serving(now)))
 	}
 	return out
 }
 
-func (t *target) status(now time.Time) TargetStatus {
+// status is the target's state at now; serving is the snapshot it serves
+// then (nil: none), whose counts the status gives.
+func (t *target) status(now time.Time, serving *snapshot) TargetStatus {
 	s := t.state(now)
 	ts := TargetStatus{
 		Target: t.name, Running: s.running, Discovered: s.discovered,
 		LastRefresh: s.lastStart, LastDuration: s.lastDuration,
-		LastResult: s.lastResult, LastError: s.lastErr, LastSuccess: s.good, Up: s.up, Stale: s.stale,
+		LastResult: s.lastResult, LastErr: s.lastErr, LastSuccess: s.good, Up: s.up, Stale: s.stale,
+		Health:      s.health(),
 		ImagesOwned: s.imagesOwned, ImagesDiscovered: s.imagesCovered,
 		ImagesFailed: s.failed, Requests: s.requests, Retries: s.retries, Skipped: s.skipped,
 		ImagesPending: s.pending, ImagesToList: s.toList, ImagesListed: s.listed, OldestListing: s.listingAge,
 		FirstSweepAt: s.firstSweep, SweepCalls: s.sweepCalls, Sweep: s.sweep, BudgetSharers: int(t.sharers.Load()),
 		CredentialsRefusedUntil: s.refusedUntil,
+	}
+	if s.lastErr != nil {
+		ts.LastError = s.lastErr.Error()
 	}
 	if t.pacer != nil {
 		ts.BudgetPerMinute = t.pacer.PerMinute(hssclient.OpListContainers)
@@ -160,8 +170,8 @@ func (t *target) status(now time.Time) TargetStatus {
 	if !s.good.IsZero() {
 		ts.DataAge = now.Sub(s.good)
 	}
-	if snap := t.serving(now); snap != nil {
-		ts.Images, ts.Containers, ts.Hosts, ts.Pods = snap.images, snap.containers, snap.hosts, snap.pods
+	if serving != nil {
+		ts.Images, ts.Containers, ts.Hosts, ts.Pods = serving.images, serving.containers, serving.hosts, serving.pods
 	}
 	return ts
 }

@@ -89,10 +89,10 @@ type image struct {
 type targetStatus struct {
 	lastStart    time.Time // of the last completed refresh (discovery, or a forced pass)
 	lastDuration time.Duration
-	lastResult   string
-	lastErr      string // of the last refresh, or of the last failed listing since
-	discovered   bool   // a discovery has succeeded
-	discoveryOK  bool   // the last discovery succeeded
+	lastResult   Result
+	lastErr      error // of the last refresh, or of the last failed listing since
+	discovered   bool  // a discovery has succeeded
+	discoveryOK  bool  // the last discovery succeeded
 	refreshes    [len(results)]uint64
 	skipped      uint64
 	sanitized    uint64
@@ -138,7 +138,12 @@ func (t *target) markGood(now time.Time) {
 // serving returns the snapshot a scrape may show, or nil once the target
 // has had no successful answer for max_staleness.
 func (t *target) serving(now time.Time) *snapshot {
-	s := t.snap.Load()
+	return t.live(t.snap.Load(), now)
+}
+
+// live returns s while its data may be served at now: nil when there is
+// none, or it is older than max_staleness.
+func (t *target) live(s *snapshot, now time.Time) *snapshot {
 	if s == nil {
 		return nil
 	}

@@ -50,11 +50,17 @@ func (e *Exporter) View(target string) (v TargetView, ok bool) {
 	if !ok {
 		return TargetView{}, false
 	}
-	v = TargetView{Target: t.name, RefreshInterval: t.interval(), MaxStaleness: t.cfg.MaxStaleness}
-	if s := t.serving(e.opts.Now()); s != nil {
-		v.Images = imagesOf(s.entries)
+	return t.view(t.serving(e.opts.Now())), true
+}
+
+// view is the target's view of serving, the snapshot it serves (nil:
+// none).
+func (t *target) view(serving *snapshot) TargetView {
+	v := TargetView{Target: t.name, RefreshInterval: t.interval(), MaxStaleness: t.cfg.MaxStaleness}
+	if serving != nil {
+		v.Images = imagesOf(serving.entries)
 	}
-	return v, true
+	return v
 }
 
 // TopImages returns the n images running the most containers; images

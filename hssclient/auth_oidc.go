@@ -36,9 +36,9 @@ func oidcRefreshMargin(lifetime time.Duration) time.Duration {
 	return min(oidcMaxRefreshMargin, lifetime/5)
 }
 
-// errIDTokenFile marks an ID token that could not be read: no exchange,
+// ErrIDTokenFile marks an ID token that could not be read: no exchange,
 // and so no API call, is possible until the file is fixed.
-var errIDTokenFile = errors.New("cannot read id_token_file")
+var ErrIDTokenFile = errors.New("cannot read id_token_file")
 
 // OIDCConfig configures OIDC workload identity: an OpenID Connect ID token,
 // such as a Kubernetes projected service account token, exchanged at IAM
@@ -125,7 +125,7 @@ func (a *oidcAuth) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(a.String(
 func (a *oidcAuth) fetch(ctx context.Context) (tempCredentials, time.Time, error) {
 	idToken, _, err := secretfile.Read(a.cfg.IDTokenFile)
 	if err != nil {
-		return tempCredentials{}, time.Time{}, fmt.Errorf("%s: %w %q: %w", OpIDToken, errIDTokenFile, a.cfg.IDTokenFile, err)
+		return tempCredentials{}, time.Time{}, fmt.Errorf("%s: %w %q: %w", OpIDToken, ErrIDTokenFile, a.cfg.IDTokenFile, err)
 	}
 	subject, err := a.federatedToken(ctx, idToken)
 	if err != nil {

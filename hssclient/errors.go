@@ -119,19 +119,28 @@ func (e *NetworkError) Unwrap() error { return e.Err }
 // metadata service's temporary keys, or the OIDC exchange and its ID
 // token file) rather than the HSS API.
 func IsCredentialError(err error) bool {
-	if _, ok := CredentialsRefused(err); ok || errors.Is(err, errIDTokenFile) {
+	if _, ok := CredentialsRefused(err); ok || errors.Is(err, ErrIDTokenFile) {
 		return true
 	}
+	return credOperation(OperationOf(err))
+}
+
+// OperationOf returns the operation a typed error of the client came from
+// (an APIError, NetworkError or DecodeError, however wrapped), or "".
+func OperationOf(err error) string {
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
-		return credOperation(apiErr.Operation)
+		return apiErr.Operation
 	}
 	var netErr *NetworkError
 	if errors.As(err, &netErr) {
-		return credOperation(netErr.Operation)
+		return netErr.Operation
 	}
 	var decErr *DecodeError
-	return errors.As(err, &decErr) && credOperation(decErr.Operation)
+	if errors.As(err, &decErr) {
+		return decErr.Operation
+	}
+	return ""
 }
 
 // credOperation reports whether op fetches credentials rather than

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -230,4 +231,19 @@ func appendNew(list []string, s string) []string {
 		}
 	}
 	return append(list, s)
+}
+
+// Artifact returns the path of name under the module's artifacts/
+// directory, which CI keeps (screenshots), making the directory.
+func Artifact(t testing.TB, name string) string {
+	t.Helper()
+	root := moduleRoot()
+	if root == "" {
+		t.Fatal("no go.mod above the working directory")
+	}
+	dir := filepath.Join(root, "artifacts")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(dir, name)
 }

@@ -1,4 +1,7 @@
-package main
+// Package demo runs the exporter's built-in stand-in HSS API (--demo): a
+// generated fleet that churns, served under the documented call limit, and
+// the configuration that points the exporter at it.
+package demo
 
 import (
 	"context"
@@ -16,18 +19,20 @@ import (
 // Demo fleet and pace: big enough to look real, small enough to refresh in
 // well under a second, and changing often enough to see churn in a graph.
 const (
-	demoContainers    = 1000
-	demoImages        = (demoContainers-demoHostileContainers)/25 + 1 // the generator's default, and the hostile one
+	// Containers is how many containers the demo fleet starts with, and
+	// Images on how many images they run.
+	Containers        = 1000
+	Images            = (Containers-demoHostileContainers)/25 + 1 // the generator's default, and the hostile one
 	demoChurnInterval = 10 * time.Second
 	demoChurnPerTick  = 15
 )
 
-// demoHostileImageName is the name of one demo image that a page would run
-// as script if it forgot to escape upstream strings. HSS reports whatever a
+// HostileImageName is the name of one demo image that a page would run as
+// script if it forgot to escape upstream strings. HSS reports whatever a
 // registry holds, so the demo shows the status page coping with it; the
 // browser test checks it is shown as text.
 const (
-	demoHostileImageName  = `<script>alert("hss")</script>`
+	HostileImageName      = `<script>alert("hss")</script>`
 	demoHostileContainers = 3
 )
 
@@ -54,15 +59,26 @@ targets:
     container_info: true
 `
 
-// startDemo starts the stand-in HSS API with a generated fleet that churns
-// until ctx ends, and returns a configuration pointing at it.
-// The stand-in enforces callsPerMinute as HSS enforces its limit, and the
-// exporter is given the same budget.
-func startDemo(ctx context.Context, listen string, callsPerMinute float64, logger log.Logger) (*config.Config, func(), error) {
+// Options are the demo's settings.
+type Options struct {
+	// ListenAddress is where the stand-in HSS API listens (--demo.listen-address).
+	ListenAddress string
+	// CallsPerMinute is the stand-in's limit of calls of each API a minute,
+	// and the exporter's api_calls_per_minute (--demo.api-calls-per-minute).
+	CallsPerMinute float64
+	Logger         log.Logger
+}
+
+// Start starts the stand-in HSS API with a generated fleet that churns
+// until ctx ends, and returns a configuration pointing at it, and what to
+// call to stop it. The stand-in enforces CallsPerMinute as HSS enforces
+// its limit, and the exporter is given the same budget.
+func Start(ctx context.Context, o Options) (*config.Config, func(), error) {
+	listen, callsPerMinute, logger := o.ListenAddress, o.CallsPerMinute, o.Logger
 	if !(callsPerMinute >= 1) {
 		return nil, nil, fmt.Errorf("--demo.api-calls-per-minute=%v: must be at least 1", callsPerMinute)
 	}
-	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: time.Now().UnixNano(), Containers: demoContainers - demoHostileContainers})
+	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: time.Now().UnixNano(), Containers: Containers - demoHostileContainers})
 	addHostileImage(fleet)
 	opts := hssfake.DemoOptions(fleet)
 	opts.ListenAddress = listen
@@ -72,7 +88,7 @@ func startDemo(ctx context.Context, listen string, callsPerMinute float64, logge
 		return nil, nil, fmt.Errorf("starting the demo HSS API on %s: %w", listen, err)
 	}
 	level.Info(logger).Log("msg", "demo: stand-in HSS API started; its credentials are in the README",
-		"url", srv.URL, "project_id", hssfake.DemoProjectID, "region", hssfake.DemoRegion, "containers", demoContainers,
+		"url", srv.URL, "project_id", hssfake.DemoProjectID, "region", hssfake.DemoRegion, "containers", Containers,
 		"api_calls_per_minute", int(callsPerMinute))
 	text := fmt.Sprintf(demoConfig, float64(int(callsPerMinute)), hssfake.DemoRegion, hssfake.DemoProjectID, srv.URL,
 		hssfake.DemoAccessKey, hssfake.DemoSecretKey)
@@ -110,7 +126,7 @@ func churn(ctx context.Context, srv *hssfake.Server) {
 // the host of the fleet's first container (host and pod counts stay).
 func addHostileImage(fleet *hssfake.Fleet) {
 	host := fleet.Containers()[0]
-	img := hssfake.Image{Name: demoHostileImageName, Version: `1.0"><b>`, ScanStatus: "success",
+	img := hssfake.Image{Name: HostileImageName, Version: `1.0"><b>`, ScanStatus: "success",
 		SeverityLevel: "High", VulNum: 66, Size: 7 << 20, LatestScanTime: time.Now().Add(-time.Hour)}
 	fleet.AddImage(img)
 	imgs := fleet.Images()

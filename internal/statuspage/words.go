@@ -1,9 +1,10 @@
-package main
+package statuspage
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -12,39 +13,30 @@ import (
 	"github.com/hss-exporter/hss_exporter/hssclient"
 )
 
-// Health values of a target, from best to worst news.
-const (
-	healthPending  = "pending"  // no refresh completed yet
-	healthHealthy  = "healthy"  // the last refresh fully succeeded
-	healthDegraded = "degraded" // the last refresh partly failed
-	healthFailing  = "failing"  // the last refresh failed; older data still served
-	healthDown     = "down"     // no refresh has ever landed data
-	healthStale    = "stale"    // data older than max_staleness: inventory dropped
-)
-
-// health says in a word and a sentence how a target is doing.
-func health(st collector.TargetStatus, maxStaleness time.Duration) (word, summary string) {
-	switch {
-	case st.Stale:
-		return healthStale, fmt.Sprintf("Stale: no good refresh for %s, longer than max_staleness (%s). "+
+// health says in a sentence what the collector's Health of a target
+// means: the word itself is the collector's, decided once with readiness.
+func health(st collector.TargetStatus, maxStaleness time.Duration) (word collector.Health, summary string) {
+	switch st.Health {
+	case collector.HealthStale:
+		return st.Health, fmt.Sprintf("Stale: no good refresh for %s, longer than max_staleness (%s). "+
 			"This target's inventory series are dropped from /metrics until a refresh succeeds.",
 			humanDuration(st.DataAge), humanDuration(maxStaleness))
-	case st.LastResult == "" && st.LastSuccess.IsZero():
-		return healthPending, "Waiting for the first refresh to finish."
-	case st.LastSuccess.IsZero():
-		return healthDown, "Down: no refresh has succeeded yet, so there is no inventory to show."
-	case st.LastResult == "failure":
+	case collector.HealthPending:
+		return st.Health, "Waiting for the first refresh to finish."
+	case collector.HealthDown:
+		return st.Health, "Down: no refresh has succeeded yet, so there is no inventory to show."
+	case collector.HealthFailing:
 		limit := "it is older than max_staleness (" + humanDuration(maxStaleness) + ")"
 		if maxStaleness <= 0 {
 			limit = "a refresh succeeds (max_staleness is not set)"
 		}
-		return healthFailing, fmt.Sprintf("Failing: the last refresh failed. Still serving the data from %s ago until %s.",
+		return st.Health, fmt.Sprintf("Failing: the last refresh failed. Still serving the data from %s ago until %s.",
 			humanDuration(st.DataAge), limit)
-	case st.LastResult == "partial":
-		return healthDegraded, fmt.Sprintf("Degraded: the container listing of %d image(s) failed in the last refresh; "+
+	case collector.HealthDegraded:
+		return st.Health, fmt.Sprintf("Degraded: the container listing of %d image(s) failed in the last refresh; "+
 			"those images keep their last good rows.", st.ImagesFailed)
 	}
-	return healthHealthy, "Healthy: the last refresh succeeded."
+	return collector.HealthHealthy, "Healthy: the last refresh succeeded."
 }
 
 // refusalAdvice says why refused credentials wait, and how to end it.
@@ -100,63 +92,58 @@ func perMinuteText(v float64) string {
 	return strconv.FormatFloat(v, 'f', 2, 64)
 }
 
-var httpStatus = regexp.MustCompile(`HTTP (\d{3})`)
-
 // explainError puts a refresh error in plain words, so an operator knows
-// where to look without reading client internals. The error itself is shown
-// beside it; this only adds the likely cause and the fix.
-func explainError(msg string) string {
-	if msg == "" {
+// where to look without reading client internals. The error itself is
+// shown beside it; this adds the likely cause and the fix, from the error's
+// type: the client's errors say which operation failed and how.
+func explainError(err error, result collector.Result) string {
+	if err == nil {
 		return ""
 	}
 	var prefix string
-	if strings.Contains(msg, collector.ErrPartialRefresh.Error()) {
+	if result == collector.ResultPartial {
 		prefix = "Some images' container listings failed; the rest of the refresh landed. "
 	}
-	return prefix + likelyCause(msg)
+	return prefix + likelyCause(err)
 }
 
-// malformedAnswer is how the HSS client words a 200 answer that held no
-// page (hssclient.DecodeError).
-const malformedAnswer = "malformed response"
-
-func likelyCause(msg string) string {
-	if strings.Contains(msg, hssclient.OpIDToken) || strings.Contains(msg, hssclient.OpSecurityToken) {
+func likelyCause(err error) string {
+	op := hssclient.OperationOf(err)
+	var apiErr *hssclient.APIError
+	var decErr *hssclient.DecodeError
+	switch {
+	case op == hssclient.OpIDToken || op == hssclient.OpSecurityToken || errors.Is(err, hssclient.ErrIDTokenFile):
 		return "The OIDC exchange at IAM failed, so no API call could be signed: check id_token_file, the IAM identity " +
 			"provider (issuer URL, signing key, client ID = the token's audience) and its identity conversion rule."
-	}
-	if strings.Contains(msg, malformedAnswer) && !strings.Contains(msg, hssclient.OpIAMToken) && !strings.Contains(msg, hssclient.OpMetadata) {
+	case errors.As(err, &decErr) && op != hssclient.OpIAMToken && op != hssclient.OpMetadata:
 		return "HSS answered 200 but not with a whole page of the listing (total_num or data_list missing or null, " +
 			"no row where total_num promised some, JSON cut short or not JSON, or an answer over the size cap). " +
 			"A gateway or proxy in front of HSS may be misconfigured, or HSS is partly down. The exporter retried it, " +
 			"then kept the last good data of what it could not list, until max_staleness; it did not take the answer for an empty inventory."
-	}
-	if m := httpStatus.FindStringSubmatch(msg); m != nil {
-		switch code := m[1]; {
-		case code == "401" || code == "403":
-			return "HSS refused the credentials or their permissions: check the access key, secret key or IAM user, " +
-				"and that the account may read HSS in this project and region."
-		case code == "429":
-			return "HSS throttled the exporter: lower requests_per_second or max_concurrency, or lengthen refresh_interval."
-		case code[0] == '5':
-			return "The HSS API or its gateway answered with a server error (HTTP " + code + "); this is usually temporary."
-		case code[0] == '4':
-			return "HSS rejected a request as invalid (HTTP " + code + "): check region, project_id, " +
-				"enterprise_project_id and the endpoint."
-		}
-	}
-	lower := strings.ToLower(msg)
-	for _, net := range []string{"connection refused", "no such host", "connection reset", "i/o timeout",
-		"network is unreachable", "eof", "tls"} {
-		if strings.Contains(lower, net) {
-			return "The exporter could not talk to the HSS endpoint: check the endpoint, DNS, proxy and firewall."
-		}
-	}
-	if strings.Contains(lower, "deadline exceeded") || strings.Contains(lower, "timeout") {
+	case errors.As(err, &apiErr):
+		return statusCause(apiErr.StatusCode)
+	case errors.Is(err, context.DeadlineExceeded):
 		return "A request or the whole refresh ran out of time: HSS was slow or unreachable " +
 			"(limits: request_timeout per request, max_staleness per refresh)."
+	case hssclient.Classify(err) == hssclient.ClassNetwork:
+		return "The exporter could not talk to the HSS endpoint: check the endpoint, DNS, proxy and firewall."
 	}
 	return "The refresh failed; the message below is what the HSS client reported."
+}
+
+// statusCause explains an HTTP status HSS answered with.
+func statusCause(code int) string {
+	switch {
+	case code == 401 || code == 403:
+		return "HSS refused the credentials or their permissions: check the access key, secret key or IAM user, " +
+			"and that the account may read HSS in this project and region."
+	case code == 429:
+		return "HSS throttled the exporter: lower requests_per_second or max_concurrency, or lengthen refresh_interval."
+	case code >= 500:
+		return "The HSS API or its gateway answered with a server error (HTTP " + strconv.Itoa(code) + "); this is usually temporary."
+	}
+	return "HSS rejected a request as invalid (HTTP " + strconv.Itoa(code) + "): check region, project_id, " +
+		"enterprise_project_id and the endpoint."
 }
 
 // humanDuration prints d the way a person reads it: 340ms, 2.5s, 3m20s,
@@ -192,14 +179,14 @@ func timeText(t time.Time) string {
 }
 
 // resultText is a refresh result in plain words.
-func resultText(result string) string {
+func resultText(result collector.Result) string {
 	switch result {
-	case "success":
+	case collector.ResultSuccess:
 		return "succeeded"
-	case "partial":
+	case collector.ResultPartial:
 		return "partly failed"
-	case "failure":
+	case collector.ResultFailure:
 		return "failed"
 	}
-	return result
+	return string(result)
 }

@@ -1,4 +1,4 @@
-package main
+package statuspage
 
 import (
 	"net/url"
@@ -15,30 +15,31 @@ const (
 	statusPublicImages = 20
 )
 
-// statusReport is the status of every target. The HTML page and
-// /api/v1/status render this one value, so they cannot disagree. It holds
+// StatusReport is the status of every target, the JSON of
+// /api/v1/status. The HTML page renders this same value, so the two
+// cannot disagree. It holds
 // no configuration beyond the target names and limits: no credential,
 // endpoint or entry_point can reach it.
-type statusReport struct {
+type StatusReport struct {
 	GeneratedAt time.Time `json:"generated_at"`
 	Version     string    `json:"version"`
 	// Shard of TotalShards is which share of every target's images this
 	// replica lists (--shard, --total-shards): 0 of 1 when not sharded.
 	Shard       int            `json:"shard"`
 	TotalShards int            `json:"total_shards"`
-	Targets     []targetReport `json:"targets"`
+	Targets     []TargetReport `json:"targets"`
 
 	// MetricsPath is --web.telemetry-path, for the page's link.
 	MetricsPath string `json:"-"`
 }
 
-// targetReport is one target's refresh health and inventory summary.
-type targetReport struct {
+// TargetReport is one target's refresh health and inventory summary.
+type TargetReport struct {
 	Name string `json:"name"`
 	// Health is one of pending, healthy, degraded, failing, down, stale.
-	Health     string `json:"health"`
-	Summary    string `json:"summary"` // Health in plain words
-	Refreshing bool   `json:"refreshing"`
+	Health     collector.Health `json:"health"`
+	Summary    string           `json:"summary"` // Health in plain words
+	Refreshing bool             `json:"refreshing"`
 
 	LastRefresh   *refreshReport `json:"last_refresh"`    // null before the first
 	LastSuccessAt *time.Time     `json:"last_success_at"` // null before data first landed
@@ -60,20 +61,20 @@ type targetReport struct {
 	// next attempt it names.
 	CredentialsRefused *refusalReport `json:"credentials_refused"`
 
-	Listing listingReport `json:"listing"`
+	Listing ListingReport `json:"listing"`
 
-	Counts            countsReport  `json:"counts"`
-	TopImages         []imageReport `json:"top_images"`
-	PublicImages      []imageReport `json:"public_images"`
+	Counts            CountsReport  `json:"counts"`
+	TopImages         []ImageReport `json:"top_images"`
+	PublicImages      []ImageReport `json:"public_images"`
 	PublicImagesTotal int           `json:"public_images_total"`
 
 	// BlindSpots is where HSS cannot see or protect (status_blindspots.go).
 	BlindSpots *blindSpotsReport `json:"blind_spots"`
 }
 
-// listingReport is how the target's container listings keep up within
+// ListingReport is how the target's container listings keep up within
 // the API budget.
-type listingReport struct {
+type ListingReport struct {
 	// BudgetCallsPerMinute is the listing budget in force (0: none), and
 	// BudgetLearned whether a 429 lowered it below api_calls_per_minute.
 	BudgetCallsPerMinute float64 `json:"budget_calls_per_minute"`
@@ -107,26 +108,26 @@ type refusalReport struct {
 
 // refreshReport is the last completed refresh of a target.
 type refreshReport struct {
-	StartedAt       time.Time `json:"started_at"`
-	DurationSeconds float64   `json:"duration_seconds"`
-	Result          string    `json:"result"` // success, partial, failure
-	Error           string    `json:"error"`
-	ErrorExplained  string    `json:"error_explained"`
-	Requests        uint64    `json:"requests"`
-	Retries         uint64    `json:"retries"`
-	ImagesFailed    int       `json:"images_failed"`
+	StartedAt       time.Time        `json:"started_at"`
+	DurationSeconds float64          `json:"duration_seconds"`
+	Result          collector.Result `json:"result"` // success, partial, failure
+	Error           string           `json:"error"`
+	ErrorExplained  string           `json:"error_explained"`
+	Requests        uint64           `json:"requests"`
+	Retries         uint64           `json:"retries"`
+	ImagesFailed    int              `json:"images_failed"`
 }
 
-// countsReport counts the snapshot served; all zero when none is.
-type countsReport struct {
+// CountsReport counts the snapshot served; all zero when none is.
+type CountsReport struct {
 	Images     int `json:"images"`
 	Containers int `json:"containers"`
 	Hosts      int `json:"hosts"`
 	Pods       int `json:"pods"`
 }
 
-// imageReport is one image as its /metrics series show it.
-type imageReport struct {
+// ImageReport is one image as its /metrics series show it.
+type ImageReport struct {
 	Name               string     `json:"name"`
 	Version            string     `json:"version"`
 	Digest             string     `json:"digest"`
@@ -149,35 +150,33 @@ type imageReport struct {
 }
 
 // buildStatus reads every target's state from memory; it never calls HSS.
-func buildStatus(exp *collector.Exporter, now time.Time, ver, metricsPath string) statusReport {
+func buildStatus(exp *collector.Exporter, now time.Time, ver, metricsPath string) StatusReport {
 	spec := exp.Shard()
-	r := statusReport{GeneratedAt: now.UTC(), Version: ver, Shard: spec.Index, TotalShards: spec.Total,
-		Targets: []targetReport{}, MetricsPath: metricsPath}
-	for _, st := range exp.Status() {
-		view, _ := exp.View(st.Target)
-		t := buildTarget(st, view)
-		posture, _ := exp.Posture(st.Target)
-		t.BlindSpots = buildBlindSpots(posture)
+	r := StatusReport{GeneratedAt: now.UTC(), Version: ver, Shard: spec.Index, TotalShards: spec.Total,
+		Targets: []TargetReport{}, MetricsPath: metricsPath}
+	for _, tr := range exp.Reports() {
+		t := buildTarget(tr.Status, tr.View)
+		t.BlindSpots = buildBlindSpots(tr.Posture)
 		r.Targets = append(r.Targets, t)
 	}
 	return r
 }
 
-func buildTarget(st collector.TargetStatus, view collector.TargetView) targetReport {
-	t := targetReport{
+func buildTarget(st collector.TargetStatus, view collector.TargetView) TargetReport {
+	t := TargetReport{
 		Name: st.Target, Refreshing: st.Running, Stale: st.Stale, RefreshesSkipped: st.Skipped,
 		MaxStalenessSeconds:    view.MaxStaleness.Seconds(),
 		RefreshIntervalSeconds: view.RefreshInterval.Seconds(),
 		ImagesOwned:            st.ImagesOwned,
 		ImagesDiscovered:       st.ImagesDiscovered,
-		Counts:                 countsReport{st.Images, st.Containers, st.Hosts, st.Pods},
-		TopImages:              []imageReport{},
-		PublicImages:           []imageReport{},
+		Counts:                 CountsReport{st.Images, st.Containers, st.Hosts, st.Pods},
+		TopImages:              []ImageReport{},
+		PublicImages:           []ImageReport{},
 	}
 	if st.LastResult != "" {
 		t.LastRefresh = &refreshReport{
 			StartedAt: st.LastRefresh.UTC(), DurationSeconds: st.LastDuration.Seconds(), Result: st.LastResult,
-			Error: st.LastError, ErrorExplained: explainError(st.LastError),
+			Error: st.LastError, ErrorExplained: explainError(st.LastErr, st.LastResult),
 			Requests: st.Requests, Retries: st.Retries, ImagesFailed: st.ImagesFailed,
 		}
 	}
@@ -199,8 +198,8 @@ func buildTarget(st collector.TargetStatus, view collector.TargetView) targetRep
 	return t
 }
 
-func buildListing(st collector.TargetStatus, interval time.Duration) listingReport {
-	l := listingReport{
+func buildListing(st collector.TargetStatus, interval time.Duration) ListingReport {
+	l := ListingReport{
 		BudgetCallsPerMinute: st.BudgetPerMinute, BudgetLearned: st.BudgetLearned,
 		SweepCalls: st.SweepCalls, SweepSeconds: st.Sweep.Seconds(),
 		ImagesToList: st.ImagesToList, ImagesListed: st.ImagesListed, ImagesPending: st.ImagesPending,
@@ -217,8 +216,8 @@ func buildListing(st collector.TargetStatus, interval time.Duration) listingRepo
 	return l
 }
 
-func newImageReport(target string, img collector.ImageView) imageReport {
-	r := imageReport{
+func newImageReport(target string, img collector.ImageView) ImageReport {
+	r := ImageReport{
 		Name: img.Name, Version: img.Version, Digest: img.Digest, ID: img.ID, Type: img.Type,
 		ScanStatus: img.ScanStatus, Severity: img.Severity, Discovered: img.Discovered, Listed: img.Listed,
 		Containers: img.Containers, PublicContainers: img.PublicContainers, ReportedContainers: img.ReportedContainers,

@@ -2,12 +2,39 @@ package main
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 )
+
+func TestReadyzExplainsAnUnreachableTarget(t *testing.T) {
+	dir := t.TempDir()
+	cfgFile := filepath.Join(dir, "hss.yml")
+	require.NoError(t, os.WriteFile(cfgFile, []byte(`
+global:
+  refresh_interval: 1m
+  request_timeout: 1s
+targets:
+  - name: unreachable
+    region: cn-north-4
+    project_id: p1
+    endpoint: http://`+freeAddress(t)+`
+    auth: {access_key: AK1, secret_key: known-secret-value}
+    images: {discover: true}
+`), 0o600))
+	r := startExporter(t, "--config.file="+cfgFile)
+	body := waitFor(t, http.DefaultClient, r.base+"/readyz", http.StatusServiceUnavailable)
+	require.Contains(t, body, "unreachable")
+	code, _, err := httpGet(http.DefaultClient, r.base+"/healthz")
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, code, "alive even when not ready")
+	r.stop(t)
+	require.NotContains(t, r.logs.String(), "known-secret-value")
+}
 
 // TestLandingPageLinksAllAnswer follows every link of the landing page
 // that stays on the exporter: none may lead to a 404, as the toolkit's

@@ -1,4 +1,4 @@
-package main
+package statuspage
 
 import (
 	"net/http"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/hss-exporter/hss_exporter/collector"
 	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
 )
 
@@ -37,7 +38,7 @@ func TestAnswersWithoutAPageKeepTheInventory(t *testing.T) {
 		require.ErrorContains(t, env.refresh(), "malformed response", body)
 		tr := env.status(t).Targets[0]
 		require.Equal(t, want, tr.Counts, "%s: every count stays", body)
-		require.Equal(t, "failing", tr.Health, body)
+		require.Equal(t, collector.HealthFailing, tr.Health, body)
 		require.Contains(t, tr.LastRefresh.Error, "malformed response")
 		require.Contains(t, tr.LastRefresh.ErrorExplained, "not with a whole page", body)
 		require.Equal(t, "0", up(), body)
@@ -54,14 +55,14 @@ func TestAnswersWithoutAPageKeepTheInventory(t *testing.T) {
 	require.Error(t, env.refresh())
 	tr := env.status(t).Targets[0]
 	require.Equal(t, want, tr.Counts)
-	require.Contains(t, []string{"degraded", "failing"}, tr.Health)
+	require.Contains(t, []collector.Health{collector.HealthDegraded, collector.HealthFailing}, tr.Health)
 	require.Contains(t, tr.LastRefresh.Error, "malformed response: data_list is missing")
 	require.Equal(t, "0", up())
 
 	env.srv.ClearFaults()
 	env.clock.Add(25 * time.Second)
 	require.NoError(t, env.refresh())
-	require.Equal(t, "healthy", env.status(t).Targets[0].Health)
+	require.Equal(t, collector.HealthHealthy, env.status(t).Targets[0].Health)
 	require.Equal(t, "1", up())
 }
 

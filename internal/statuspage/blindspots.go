@@ -1,4 +1,4 @@
-package main
+package statuspage
 
 import (
 	"cmp"
@@ -131,7 +131,7 @@ func buildBlindSpots(v collector.PostureView) *blindSpotsReport {
 
 func newPostureReport(p collector.PosturePart) postureReport {
 	r := postureReport{Part: p.Part, Read: p.Off == "", Up: p.Up, Shown: p.Shown, Error: p.LastError,
-		ErrorExplained: explainError(p.LastError), State: postureState(p)}
+		ErrorExplained: explainError(p.LastErr, ""), State: postureState(p)}
 	if !p.LastSuccess.IsZero() {
 		at := p.LastSuccess.UTC()
 		r.LastSuccessAt = &at

@@ -1,4 +1,4 @@
-package main
+package statuspage
 
 import (
 	"bytes"
@@ -39,45 +39,66 @@ var statusTemplate = template.Must(template.New("status.html").Funcs(template.Fu
 // none, so even a value that escaped escaping could not run.
 const statusPolicy = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-// addStatusRoutes adds the human status page and its JSON twin. They sit on
-// the same mux as /metrics, so --web.config.file guards them the same way,
-// and they read memory only: opening them never calls HSS.
-func addStatusRoutes(mux *http.ServeMux, f flags, exp *collector.Exporter) {
-	// Registered for every method and checked by getOnly: with "/" taken
-	// by the landing page, a "GET /status" pattern would send a POST to
-	// the landing page's 404 instead of a 405.
-	mux.HandleFunc("/status", getOnly(func(w http.ResponseWriter, _ *http.Request) {
-		var buf bytes.Buffer
-		if err := statusTemplate.Execute(&buf, buildStatus(exp, exp.Now(), version.Version, f.telemetry)); err != nil {
-			http.Error(w, "rendering the status page: "+err.Error(), http.StatusInternalServerError)
-			return
-		}
-		setSafeHeaders(w, "text/html; charset=utf-8")
-		_, _ = w.Write(buf.Bytes())
-	}))
-	mux.HandleFunc("/api/v1/status", getOnly(func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, buildStatus(exp, exp.Now(), version.Version, f.telemetry))
-	}))
-	mux.HandleFunc("/api/v1/image", getOnly(func(w http.ResponseWriter, r *http.Request) {
-		q, msg := parseImageQuery(r.URL.RawQuery)
-		if msg != "" {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"error": msg})
-			return
-		}
-		target := q.Get("target")
-		view, ok := exp.View(target)
-		if !ok {
-			writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such target"})
-			return
-		}
-		img, ok := view.Image(q.Get("name"), q.Get("version"), q.Get("digest"))
-		if !ok {
-			writeJSON(w, http.StatusNotFound, map[string]string{
-				"error": "no such image in the data this target serves (it may have gone, or the data expired)"})
-			return
-		}
-		writeJSON(w, http.StatusOK, newImageReport(target, img))
-	}))
+// Options are what the status page needs besides the exporter.
+type Options struct {
+	// MetricsPath is where the metrics are served (--web.telemetry-path),
+	// for the page's links.
+	MetricsPath string
+	// Version is shown on the page and in the JSON; default the build's.
+	Version string
+}
+
+// Routes returns the human status page and its JSON twins by path:
+// /status, /api/v1/status and /api/v1/image. Serve them on the mux of
+// /metrics, so --web.config.file guards them the same way. They read
+// memory only: opening them never calls HSS. Each answers every method
+// (405 but for GET and HEAD): with "/" taken by the landing page, a
+// "GET /status" pattern would send a POST to the landing page's 404.
+func Routes(exp *collector.Exporter, opts Options) map[string]http.Handler {
+	if opts.Version == "" {
+		opts.Version = version.Version
+	}
+	return map[string]http.Handler{
+		"/status":        getOnly(func(w http.ResponseWriter, _ *http.Request) { servePage(w, exp, opts) }),
+		"/api/v1/status": getOnly(func(w http.ResponseWriter, _ *http.Request) { serveStatusJSON(w, exp, opts) }),
+		"/api/v1/image":  getOnly(func(w http.ResponseWriter, r *http.Request) { serveImage(w, r, exp) }),
+	}
+}
+
+func servePage(w http.ResponseWriter, exp *collector.Exporter, opts Options) {
+	var buf bytes.Buffer
+	if err := statusTemplate.Execute(&buf, buildStatus(exp, exp.Now(), opts.Version, opts.MetricsPath)); err != nil {
+		http.Error(w, "rendering the status page: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	setSafeHeaders(w, "text/html; charset=utf-8")
+	_, _ = w.Write(buf.Bytes())
+}
+
+func serveStatusJSON(w http.ResponseWriter, exp *collector.Exporter, opts Options) {
+	writeJSON(w, http.StatusOK, buildStatus(exp, exp.Now(), opts.Version, opts.MetricsPath))
+}
+
+// serveImage serves /api/v1/image: one image's series as JSON.
+func serveImage(w http.ResponseWriter, r *http.Request, exp *collector.Exporter) {
+	q, msg := parseImageQuery(r.URL.RawQuery)
+	if msg != "" {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": msg})
+		return
+	}
+	target := q.Get("target")
+	view, ok := exp.View(target)
+	if !ok {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such target"})
+		return
+	}
+	img, ok := view.Image(q.Get("name"), q.Get("version"), q.Get("digest"))
+	if !ok {
+		writeJSON(w, http.StatusNotFound, map[string]string{
+			"error": "no such image in the data this target serves (it may have gone, or the data expired)"})
+		return
+	}
+	writeJSON(w, http.StatusOK, newImageReport(target, img))
 }
 
 // maxImageParams bounds an /api/v1/image query: it takes four parameters.

@@ -1,11 +1,12 @@
-package main
+// Package logging builds the project's go-kit logger from --log.level and
+// --log.format, and the slog bridge exporter-toolkit wants, with the same
+// level filter and the same timestamp key.
+package logging
 
 import (
 	"fmt"
 	"io"
-	stdlog "log"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/go-kit/log"
@@ -13,9 +14,9 @@ import (
 	slgk "github.com/tjhop/slog-gokit"
 )
 
-// newLogger builds the project's go-kit logger and, for exporter-toolkit
-// which wants slog, a bridge with the same level filter.
-func newLogger(w io.Writer, lvl, format string) (log.Logger, *slog.Logger, error) {
+// New builds the project's go-kit logger and, for exporter-toolkit which
+// wants slog, a bridge with the same level filter.
+func New(w io.Writer, lvl, format string) (log.Logger, *slog.Logger, error) {
 	var logger log.Logger
 	switch format {
 	case "logfmt":
@@ -70,25 +71,4 @@ func asProjectTime(next log.Logger) log.Logger {
 		}
 		return next.Log(kv...)
 	})
-}
-
-// newHTTPErrorLog routes net/http's own messages (TLS handshake failures,
-// panics in a handler) into the project's logger, so they come out in
-// --log.format like every other line instead of as bare stdlib lines.
-// Handshake failures are what every port scanner and TCP probe causes,
-// so they are debug; the rest are errors.
-func newHTTPErrorLog(logger log.Logger) *stdlog.Logger {
-	return stdlog.New(httpErrorWriter{log.With(logger, "component", "http")}, "", 0)
-}
-
-type httpErrorWriter struct{ logger log.Logger }
-
-func (w httpErrorWriter) Write(p []byte) (int, error) {
-	msg := strings.TrimSpace(string(p))
-	if strings.Contains(msg, "TLS handshake error") {
-		_ = level.Debug(w.logger).Log("msg", msg)
-	} else {
-		_ = level.Error(w.logger).Log("msg", msg)
-	}
-	return len(p), nil
 }

@@ -1,14 +1,12 @@
-package main
+package statuspage
 
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"html"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -17,12 +15,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/hss-exporter/hss_exporter/collector"
 	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+	"github.com/hss-exporter/hss_exporter/internal/demo"
 	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
-
-// artifactsDir holds the screenshots CI keeps; the README names them.
-const artifactsDir = "artifacts"
 
 func TestMain(m *testing.M) { testtool.Main(m) }
 
@@ -56,12 +53,11 @@ func dumpDOM(t *testing.T, url string) string {
 	return dom
 }
 
-// screenshot saves what Chromium shows of url as artifacts/name.
+// screenshot saves what Chromium shows of url as artifacts/name, which
+// CI keeps and the README names.
 func screenshot(t *testing.T, url, name string) {
 	t.Helper()
-	require.NoError(t, os.MkdirAll(artifactsDir, 0o755))
-	path, err := filepath.Abs(filepath.Join(artifactsDir, name))
-	require.NoError(t, err)
+	path := testtool.Artifact(t, name)
 	_ = os.Remove(path)
 	chromium(t, "--screenshot="+path, "--window-size=1280,2000", "--hide-scrollbars", url)
 	png, err := os.ReadFile(path)
@@ -101,10 +97,10 @@ func readFacts(dom string) shownFacts {
 }
 
 // wantFacts is what the page must show for a target of /api/v1/status.
-func wantFacts(tr targetReport) shownFacts {
+func wantFacts(tr TargetReport) shownFacts {
 	itoa := strconv.Itoa
 	w := shownFacts{text: map[string]string{
-		"name": tr.Name, "health": tr.Health, "summary": tr.Summary,
+		"name": tr.Name, "health": string(tr.Health), "summary": tr.Summary,
 		"images": itoa(tr.Counts.Images), "containers": itoa(tr.Counts.Containers),
 		"hosts": itoa(tr.Counts.Hosts), "pods": itoa(tr.Counts.Pods),
 		"refreshes_skipped": strconv.FormatUint(tr.RefreshesSkipped, 10),
@@ -119,7 +115,7 @@ func wantFacts(tr targetReport) shownFacts {
 		w.text["requests"], w.text["retries"] = strconv.FormatUint(lr.Requests, 10), strconv.FormatUint(lr.Retries, 10)
 		w.text["images_failed"] = itoa(lr.ImagesFailed)
 	}
-	for _, img := range append(append([]imageReport{}, tr.TopImages...), tr.PublicImages...) {
+	for _, img := range append(append([]ImageReport{}, tr.TopImages...), tr.PublicImages...) {
 		w.images = append(w.images, map[string]string{
 			"image_name": img.Name, "image_version": img.Version, "image_containers": itoa(img.Containers),
 			"image_public": itoa(img.PublicContainers), "image_severity": img.Severity,
@@ -137,15 +133,9 @@ func requireShows(t *testing.T, want, got shownFacts) {
 	require.Equal(t, want.images, got.images, "image rows, top images then public ones")
 }
 
-func getStatus(t *testing.T, base string) targetReport {
+func getStatus(t *testing.T, env *statusEnv) TargetReport {
 	t.Helper()
-	code, body, err := httpGet(http.DefaultClient, base+"/api/v1/status")
-	require.NoError(t, err)
-	require.Equal(t, http.StatusOK, code)
-	var r statusReport
-	require.NoError(t, json.Unmarshal([]byte(body), &r))
-	require.Len(t, r.Targets, 1)
-	return r.Targets[0]
+	return env.status(t).Targets[0]
 }
 
 // TestBrowserShowsTheDemoAsTheJSONSays opens --demo's status page in
@@ -153,22 +143,13 @@ func getStatus(t *testing.T, base string) targetReport {
 // name is text, not a script element.
 func TestBrowserShowsTheDemoAsTheJSONSays(t *testing.T) {
 	needChromium(t)
-	r := startExporter(t, "--demo", fastDemo)
-	waitForInventory(t, http.DefaultClient, r.base)
-	// A refresh landing between the JSON and the page changes both; read
-	// again until one JSON answer brackets the page.
-	var before targetReport
-	var dom string
-	for range 5 {
-		before = getStatus(t, r.base)
-		dom = dumpDOM(t, r.base+"/status")
-		if after := getStatus(t, r.base); after.LastRefresh.StartedAt.Equal(before.LastRefresh.StartedAt) {
-			break
-		}
-	}
+	env := newDemoEnv(t)
+	require.NoError(t, env.refresh())
+	require.NoError(t, env.exp.RefreshPosture(context.Background(), env.target))
+	before := getStatus(t, env)
+	dom := dumpDOM(t, env.base+"/status")
 	got := readFacts(dom)
 	want := wantFacts(before)
-	delete(want.text, "refreshes_skipped") // may tick between the two reads
 	requireShows(t, want, got)
 
 	require.NotContains(t, strings.ToLower(dom), "<script", "no script element reached the DOM")
@@ -176,9 +157,9 @@ func TestBrowserShowsTheDemoAsTheJSONSays(t *testing.T) {
 	for _, row := range got.images {
 		names = append(names, row["image_name"])
 	}
-	require.Contains(t, names, demoHostileImageName, "the hostile name is shown, as text")
+	require.Contains(t, names, demo.HostileImageName, "the hostile name is shown, as text")
 	require.Contains(t, dom, "&lt;script&gt;alert(\"hss\")&lt;/script&gt;")
-	screenshot(t, r.base+"/status", "status-page.png")
+	screenshot(t, env.base+"/status", "status-page.png")
 }
 
 // TestBrowserShowsFailureAndStaleAge makes the stand-in API fail and checks
@@ -191,8 +172,8 @@ func TestBrowserShowsFailureAndStaleAge(t *testing.T) {
 	env.clock.Add(6 * time.Minute) // max_staleness is 5m
 	require.Error(t, env.refresh())
 
-	tr := getStatus(t, env.base)
-	require.Equal(t, healthStale, tr.Health)
+	tr := getStatus(t, env)
+	require.Equal(t, collector.HealthStale, tr.Health)
 	dom := dumpDOM(t, env.base+"/status")
 	got := readFacts(dom)
 	requireShows(t, wantFacts(tr), got)
@@ -208,4 +189,71 @@ func TestBrowserShowsFailureAndStaleAge(t *testing.T) {
 	require.Equal(t, "stale", classes["data_age"], "the age is marked stale")
 	require.Contains(t, got.text["summary"], "Stale: no good refresh for 6m")
 	screenshot(t, env.base+"/status", "status-page-failing.png")
+}
+
+// rowsOf returns the cells (data-k to text) of every <tr data-k="kind"> of
+// the DOM, in page order.
+func rowsOf(dom, kind string) []map[string]string {
+	var out []map[string]string
+	for _, row := range regexp.MustCompile(`(?s)<tr data-k="`+kind+`">(.*?)</tr>`).FindAllStringSubmatch(dom, -1) {
+		cells := map[string]string{}
+		for _, m := range factRE.FindAllStringSubmatch(row[1], -1) {
+			cells[m[1]] = html.UnescapeString(m[2])
+		}
+		out = append(out, cells)
+	}
+	return out
+}
+
+// TestBrowserShowsTheBlindSpotsAsTheJSONSays opens the status page in
+// headless Chromium: the Blind spots section lists the nodes at fault with
+// their containers, the unlisted host, the unhandled events and the
+// quotas as /api/v1/status does, and the hostile degradation reason is
+// text.
+func TestBrowserShowsTheBlindSpotsAsTheJSONSays(t *testing.T) {
+	needChromium(t)
+	env := newStatusEnv(t)
+	withBlindSpots(env)
+	env.refreshAll(t)
+	b := env.status(t).Targets[0].BlindSpots
+	dom := dumpDOM(t, env.base+"/status")
+	got := readFacts(dom)
+	itoa := strconv.Itoa
+	i64 := func(n int64) string { return strconv.FormatInt(n, 10) }
+
+	require.Equal(t, b.Summary, got.text["blind_summary"])
+	require.Equal(t, itoa(b.ContainersOnNodesAtFault), got.text["containers_at_fault"])
+	require.Equal(t, itoa(b.NodesAtFaultTotal), got.text["nodes_at_fault"])
+	require.Equal(t, itoa(b.Nodes), got.text["nodes"])
+	require.Equal(t, itoa(b.ContainersOnUnlistedHosts), got.text["containers_unlisted"])
+	require.Equal(t, i64(b.UnhandledEventsTotal), got.text["events_unhandled"])
+	for _, p := range b.Parts {
+		require.Equal(t, postureStateText(p.State), got.text["posture_"+p.Part])
+	}
+	var nodes, unlisted, events, quotas []map[string]string
+	for _, n := range b.NodesAtFault {
+		nodes = append(nodes, map[string]string{"node_name": n.HostName, "node_fault": n.Fault,
+			"node_containers": itoa(n.Containers), "node_agent": n.AgentStatus, "node_protection": n.ProtectStatus,
+			"node_host_status": n.HostStatus, "node_type": n.NodeType})
+	}
+	for _, h := range b.UnlistedHosts {
+		unlisted = append(unlisted, map[string]string{"unlisted_name": h.HostName, "unlisted_id": h.HostID,
+			"unlisted_containers": itoa(h.Containers)})
+	}
+	for _, e := range b.UnhandledEvents {
+		events = append(events, map[string]string{"events_category": e.Category, "events_critical": i64(e.Critical),
+			"events_high": i64(e.High), "events_medium": i64(e.Medium), "events_low": i64(e.Low)})
+	}
+	for _, q := range b.Quotas {
+		quotas = append(quotas, map[string]string{"quota_edition": q.Edition, "quota_total": i64(q.Total),
+			"quota_used": i64(q.Used), "quota_available": i64(q.Available)})
+	}
+	require.Len(t, nodes, 2)
+	require.Equal(t, nodes, rowsOf(dom, "node"))
+	require.Equal(t, unlisted, rowsOf(dom, "unlisted"))
+	require.Equal(t, events, rowsOf(dom, "events"))
+	require.Equal(t, quotas, rowsOf(dom, "quota"))
+	require.Contains(t, nodes[0]["node_fault"], hostileReason, "the reason is shown as text")
+	require.NotContains(t, dom, "<b>not</b>", "and never as markup")
+	screenshot(t, env.base+"/status", "status-page-blind-spots.png")
 }

@@ -1,4 +1,4 @@
-package main
+package statuspage
 
 import (
 	"context"
@@ -49,7 +49,7 @@ func withBlindSpots(env *statusEnv) {
 func (e *statusEnv) refreshAll(t *testing.T) {
 	t.Helper()
 	require.NoError(t, e.refresh())
-	require.NoError(t, e.exp.RefreshPosture(context.Background(), "prod"))
+	require.NoError(t, e.exp.RefreshPosture(context.Background(), e.target))
 }
 
 func TestStatusJSONTellsTheBlindSpots(t *testing.T) {

@@ -1,4 +1,7 @@
-package main
+// Package gomemlimit sets the Go runtime's soft memory limit from the
+// container's cgroup memory limit (--auto-gomemlimit), so the garbage
+// collector works harder before the kernel kills the process.
+package gomemlimit
 
 import (
 	"errors"
@@ -12,22 +15,22 @@ import (
 	"github.com/go-kit/log/level"
 )
 
-// checkMemLimitRatio refuses a ratio that would set no limit or one above
-// the cgroup's, which the kernel would enforce first by killing the pod.
-func checkMemLimitRatio(ratio float64) error {
+// CheckRatio refuses a ratio that would set no limit or one above the
+// cgroup's, which the kernel would enforce first by killing the pod.
+func CheckRatio(ratio float64) error {
 	if !(ratio > 0 && ratio <= 1) {
 		return fmt.Errorf("--auto-gomemlimit.ratio=%v: must be more than 0 and at most 1", ratio)
 	}
 	return nil
 }
 
-// setMemoryLimit sets the Go runtime's soft memory limit (GOMEMLIMIT) to
+// Set sets the Go runtime's soft memory limit (GOMEMLIMIT) to
 // ratio times the cgroup memory limit, as Prometheus does, so that near
 // the container's limit the garbage collector works harder instead of the
 // kernel killing the process. GOMEMLIMIT in the environment wins: the
 // runtime has read it already. The limit comes from readLimit
 // (memlimit.FromCgroup outside tests), which reads cgroup v1 and v2.
-func setMemoryLimit(logger log.Logger, enabled bool, ratio float64, readLimit memlimit.Provider) {
+func Set(logger log.Logger, enabled bool, ratio float64, readLimit memlimit.Provider) {
 	if v, ok := os.LookupEnv("GOMEMLIMIT"); ok {
 		level.Info(logger).Log("msg", "GOMEMLIMIT is set in the environment; --auto-gomemlimit leaves it", "gomemlimit", v)
 		return

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 
@@ -14,7 +16,6 @@ import (
 	"github.com/hss-exporter/hss_exporter/collector"
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
-	"github.com/hss-exporter/hss_exporter/shard"
 )
 
 // wiring builds the collector's targets from a configuration: one HSS
@@ -55,11 +56,12 @@ func (w *wiring) targets(cfg *config.Config) ([]collector.Target, error) {
 	for _, t := range cfg.Targets {
 		budget := w.budgets.For(t.Auth.Identity(), perMinute[t.Auth.Identity()])
 		refused := w.refusals.For(t.Auth.Identity(), t.RefreshInterval)
-		client, err := newClient(t, budget, refused, w.stats.Observer(t.Name), log.With(w.logger, "target", t.Name))
+		observer := w.stats.Observer(t.Name)
+		client, err := newClient(t, budget, refused, observer, log.With(w.logger, "target", t.Name))
 		if err != nil {
 			return nil, fmt.Errorf("target %q: %w", t.Name, err)
 		}
-		targets = append(targets, collector.Target{Config: t, API: client, Pacer: budget})
+		targets = append(targets, collector.Target{Config: t, API: client, Pacer: budget, Observer: observer})
 	}
 	return targets, nil
 }
@@ -89,53 +91,78 @@ func buildExporter(cfg *config.Config, logger log.Logger, opts collector.Options
 	return exp, reg, w, nil
 }
 
-// collectorOptions turns --shard, --total-shards, --shard.from-pod-name
-// and --refresh.jitter into the collector's options, or says which flag is
-// wrong. getenv reads the pod name (os.Getenv outside tests).
-func collectorOptions(f flags, getenv func(string) string) (collector.Options, error) {
-	spec := shard.Spec{Index: f.shard, Total: f.totalShards}
-	if f.shardFromPod {
-		n, err := shard.FromPodName(getenv)
-		if err != nil {
-			return collector.Options{}, err
-		}
-		spec.Index = n
-	}
-	if err := spec.Validate(); err != nil {
-		if f.shardFromPod {
-			err = fmt.Errorf("--shard.from-pod-name gave %w", err)
-		}
-		return collector.Options{}, err
-	}
-	if !(f.jitter >= 0 && f.jitter < 1) {
-		return collector.Options{}, fmt.Errorf("--refresh.jitter=%v: must be at least 0 and below 1", f.jitter)
-	}
-	jitter := f.jitter
-	if jitter == 0 {
-		jitter = -1 // Options reads 0 as "the default" and a negative value as none
-	}
-	if err := checkStoragePath(f.storagePath); err != nil {
-		return collector.Options{}, err
-	}
-	return collector.Options{Shard: spec, Jitter: jitter, StatePath: f.storagePath}, nil
-}
-
-// checkStoragePath makes --storage.path's directory when missing and
+// prepareStateDir makes the --storage.path directory when missing and
 // checks the exporter may write there, so a wrong path stops the start
 // rather than every state write failing later.
-func checkStoragePath(dir string) error {
+func prepareStateDir(dir string) error {
 	if dir == "" {
 		return nil
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("--storage.path=%s: %w", dir, err)
+		return err
 	}
 	f, err := os.CreateTemp(dir, ".write-check-*")
 	if err != nil {
-		return fmt.Errorf("--storage.path=%s: cannot write there: %w", dir, err)
+		return fmt.Errorf("cannot write there: %w", err)
 	}
 	f.Close()
 	return os.Remove(f.Name())
+}
+
+// reloadFrom is the reload of the configuration file at path: a file that
+// fails validation changes nothing; a valid one is applied, so unchanged
+// targets keep their inventory, budget and schedule, changed ones start
+// afresh, removed ones go and new ones start.
+func (w *wiring) reloadFrom(path string, exp *collector.Exporter) func() error {
+	return func() error {
+		cfg, err := loadConfig(path)
+		if err != nil {
+			return err
+		}
+		targets, err := w.targets(cfg)
+		if err != nil {
+			return err
+		}
+		added, changed, removed := exp.Apply(targets)
+		level.Info(w.logger).Log("msg", "configuration reloaded", "config", path, "targets", len(targets),
+			"added", fmt.Sprint(added), "changed", fmt.Sprint(changed), "removed", fmt.Sprint(removed))
+		return nil
+	}
+}
+
+// loadConfig is config.Load; a test may make it hang like a read from a
+// stuck network mount.
+var loadConfig = config.Load
+
+// errStopped is a start-up step called off by SIGTERM or SIGINT.
+var errStopped = errors.New("stopped by a signal during start-up")
+
+// untilDone runs a start-up step that reads files (the configuration, the
+// credential files it names, --web.config.file) and returns as soon as ctx
+// ends, so SIGTERM and SIGINT stop the process even while a read hangs (a
+// stuck network mount); the step itself is left behind, as the process
+// is about to exit.
+func untilDone(ctx context.Context, step func() error) error {
+	if ctx.Err() != nil {
+		return errStopped
+	}
+	done := make(chan error, 1)
+	go func() { done <- step() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return errStopped
+	}
+}
+
+// stoppedOr is the exit code of a start-up that failed with err: 0 when a
+// signal called it off, as when one stops the exporter later, else code.
+func stoppedOr(err error, code int) int {
+	if errors.Is(err, errStopped) {
+		return 0
+	}
+	return code
 }
 
 // newClient builds the HSS client of one target with its authentication.

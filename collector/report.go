@@ -1,0 +1,45 @@
+package collector
+
+import "time"
+
+// TargetReport is what a status page shows of one target: its status, its
+// view and its posture, read together at one instant from one snapshot,
+// so the counts agree with the images listed and the blind spots with
+// both, as a scrape at that moment would.
+type TargetReport struct {
+	Status  TargetStatus
+	View    TargetView
+	Posture PostureView
+}
+
+// Reports returns every target's report, in configuration order. It reads
+// memory only and never calls the API.
+func (e *Exporter) Reports() []TargetReport {
+	now := e.opts.Now()
+	targets := e.all()
+	out := make([]TargetReport, 0, len(targets))
+	for _, t := range targets {
+		out = append(out, e.report(t, now))
+	}
+	return out
+}
+
+// Report returns the named target's report; ok is false for an unknown
+// target.
+func (e *Exporter) Report(target string) (r TargetReport, ok bool) {
+	t, ok := e.lookup(target)
+	if !ok {
+		return TargetReport{}, false
+	}
+	return e.report(t, e.opts.Now()), true
+}
+
+func (e *Exporter) report(t *target, now time.Time) TargetReport {
+	published := t.snap.Load()
+	serving := t.live(published, now)
+	return TargetReport{
+		Status:  t.status(now, serving),
+		View:    t.view(serving),
+		Posture: t.postureView(published, serving != nil, now, e.opts.Shard.Index),
+	}
+}
