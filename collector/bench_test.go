@@ -42,7 +42,8 @@ func referenceFleet() *hssfake.Fleet {
 // exporter, the stand-in server and the registry of live metrics main uses.
 func referenceExporter(b *testing.B) (*Exporter, *hssfake.Server, *prometheus.Registry) {
 	b.Helper()
-	e, srv := fakeTarget(b, referenceFleet(), config.Target{PageSize: 200, MaxConcurrency: 8, ContainerInfo: true}, nil)
+	e, srv := fakeTarget(b, referenceFleet(), config.Target{ContainerInfo: true,
+		Settings: config.Settings{PageSize: 200, MaxConcurrency: 8}}, nil)
 	require.NoError(b, e.RefreshNow(context.Background(), "demo"))
 	live := prometheus.NewRegistry()
 	live.MustRegister(e.Self(), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -196,7 +197,8 @@ func heapMB() float64 {
 // included. BenchmarkBinaryMemory measures the exporter alone, through
 // the binary.
 func BenchmarkRefresh(b *testing.B) {
-	e, srv := fakeTarget(b, referenceFleet(), config.Target{PageSize: 200, MaxConcurrency: 8, ContainerInfo: true}, nil)
+	e, srv := fakeTarget(b, referenceFleet(), config.Target{ContainerInfo: true,
+		Settings: config.Settings{PageSize: 200, MaxConcurrency: 8}}, nil)
 	ctx := context.Background()
 	srv.Fleet().Truth("") // the stand-in builds its view of the fleet once, before the baseline
 	base := heapMB()

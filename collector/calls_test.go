@@ -86,7 +86,7 @@ func TestRefreshSpendsTheFewestAPICalls(t *testing.T) {
 		{"generated", hssfake.Generate(hssfake.GenerateOptions{Seed: 11, Containers: 1500, Images: 60})},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e, srv := fakeTarget(t, tc.fleet, config.Target{PageSize: 25, MaxConcurrency: 4}, nil)
+			e, srv := fakeTarget(t, tc.fleet, config.Target{Settings: config.Settings{PageSize: 25, MaxConcurrency: 4}}, nil)
 			discovery, listing := expectedCalls(tc.fleet, 25)
 			for round := range 2 {
 				srv.ResetCounts()
@@ -102,8 +102,8 @@ func TestRefreshSpendsTheFewestAPICalls(t *testing.T) {
 func TestRunSpendsTheFewestCallsThenWaitsForTheInterval(t *testing.T) {
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 11, Containers: 1500, Images: 60})
 	const interval = 1500 * time.Millisecond
-	e, srv := fakeTarget(t, fleet, config.Target{PageSize: 25, MaxConcurrency: 4, RefreshInterval: interval,
-		MaxStaleness: time.Minute}, func(c *hssclient.Config) {
+	e, srv := fakeTarget(t, fleet, config.Target{Settings: config.Settings{PageSize: 25, MaxConcurrency: 4,
+		RefreshInterval: interval, MaxStaleness: time.Minute}}, func(c *hssclient.Config) {
 		// A budget far above the fleet: the first pass is one burst.
 		c.Budget = hssclient.NewBudgets(hssclient.BudgetOptions{}).For("ak:demo", 100000)
 	})
@@ -128,7 +128,7 @@ func TestRunSpendsTheFewestCallsThenWaitsForTheInterval(t *testing.T) {
 
 func TestRetriesAreCountedApartFromCalls(t *testing.T) {
 	fleet := edgeFleet()
-	e, srv := fakeTarget(t, fleet, config.Target{PageSize: 25, MaxConcurrency: 1}, func(c *hssclient.Config) {
+	e, srv := fakeTarget(t, fleet, config.Target{Settings: config.Settings{PageSize: 25, MaxConcurrency: 1}}, func(c *hssclient.Config) {
 		c.MaxRetries, c.RetryBaseDelay, c.MaxRetryDelay = 3, time.Millisecond, time.Millisecond
 	})
 	srv.AddFault(hssfake.Fault{Operation: hssfake.OpListLocalImageContainers, Kind: hssfake.FaultStatus, Status: 503, Times: 2})
@@ -148,7 +148,7 @@ func TestRefreshKeepsEverySlotBusy(t *testing.T) {
 	// One discovery page; the most popular image holds about a third of
 	// the containers, so it pages while the others share the other slots.
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 1, Containers: 1000, Images: 80})
-	e, srv := fakeTarget(t, fleet, config.Target{PageSize: 100, MaxConcurrency: slots}, nil)
+	e, srv := fakeTarget(t, fleet, config.Target{Settings: config.Settings{PageSize: 100, MaxConcurrency: slots}}, nil)
 	ctx := context.Background()
 	timed := func() time.Duration {
 		start := time.Now()

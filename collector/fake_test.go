@@ -155,9 +155,7 @@ func testTarget() config.Target {
 			ExcludeRE: []*regexp.Regexp{regexp.MustCompile(`^test/`)},
 			Static:    []config.StaticImage{{Digest: "sha256:eee"}},
 		},
-		RefreshInterval: time.Minute,
-		MaxConcurrency:  2,
-		MaxStaleness:    30 * time.Minute,
+		Settings: config.Settings{RefreshInterval: time.Minute, MaxConcurrency: 2, MaxStaleness: 30 * time.Minute},
 	}
 }
 

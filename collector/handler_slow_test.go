@@ -72,7 +72,8 @@ func readAnswer(t *testing.T, conn *net.TCPConn) (promised, got int64) {
 // write timeout, rather than kept for the server's minutes-long one.
 func TestStalledScrapersHoldNoSlotAndAreCut(t *testing.T) {
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 1, Containers: 20_000})
-	e, _ := fakeTarget(t, fleet, config.Target{PageSize: 200, MaxConcurrency: 8, ContainerInfo: true}, nil)
+	e, _ := fakeTarget(t, fleet, config.Target{ContainerInfo: true,
+		Settings: config.Settings{PageSize: 200, MaxConcurrency: 8}}, nil)
 	require.NoError(t, e.RefreshNow(context.Background(), "demo"))
 	const writeTimeout = time.Second
 	srv := httptest.NewUnstartedServer(e.Handler(liveRegistry(t, e), HandlerOpts{MaxRequestsInFlight: 40, WriteTimeout: writeTimeout}))

@@ -47,8 +47,8 @@ func (c *hardClock) Add(d time.Duration) {
 func hardTarget() config.Target {
 	return config.Target{
 		Name: "h", EnterpriseProjectID: hssfake.AllEnterpriseProjects, Images: config.Images{Discover: true},
-		PageSize: 50, MaxConcurrency: 2, RefreshInterval: time.Minute, MaxStaleness: 10 * time.Minute,
-		RequestTimeout: 5 * time.Second,
+		Settings: config.Settings{PageSize: 50, MaxConcurrency: 2, RefreshInterval: time.Minute,
+			MaxStaleness: 10 * time.Minute, RequestTimeout: 5 * time.Second},
 	}
 }
 

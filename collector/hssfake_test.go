@@ -79,7 +79,7 @@ func handFleet() *hssfake.Fleet {
 
 func TestGoldenAgainstStandInServer(t *testing.T) {
 	cfg := config.Target{Images: config.Images{Discover: true}, ContainerInfo: true,
-		PageSize: 200, MaxConcurrency: 2, RefreshInterval: time.Minute, MaxStaleness: 30 * time.Minute}
+		Settings: config.Settings{PageSize: 200, MaxConcurrency: 2, RefreshInterval: time.Minute, MaxStaleness: 30 * time.Minute}}
 	fleet := handFleet()
 	e, srv := startFake(t, fleet, cfg)
 	require.NoError(t, e.RefreshNow(context.Background(), "demo"))
@@ -104,7 +104,7 @@ func TestGoldenAgainstStandInServer(t *testing.T) {
 func TestCountsEqualGeneratedFleetTruth(t *testing.T) {
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 7, Containers: 600})
 	cfg := config.Target{EnterpriseProjectID: hssfake.AllEnterpriseProjects, Images: config.Images{Discover: true},
-		PageSize: 10, MaxConcurrency: 4, RefreshInterval: time.Minute, MaxStaleness: 30 * time.Minute}
+		Settings: config.Settings{PageSize: 10, MaxConcurrency: 4, RefreshInterval: time.Minute, MaxStaleness: 30 * time.Minute}}
 	e, srv := startFake(t, fleet, cfg)
 	rng := rand.New(rand.NewSource(1))
 	for round := range 3 {
@@ -182,7 +182,7 @@ func seriesValues(mfs []*dto.MetricFamily, name string, labels ...string) map[st
 
 func TestPartialFailureAgainstStandInServer(t *testing.T) {
 	cfg := config.Target{Images: config.Images{Discover: true},
-		PageSize: 200, MaxConcurrency: 1, RefreshInterval: time.Minute, MaxStaleness: 30 * time.Minute}
+		Settings: config.Settings{PageSize: 200, MaxConcurrency: 1, RefreshInterval: time.Minute, MaxStaleness: 30 * time.Minute}}
 	fleet := handFleet()
 	e, srv := startFake(t, fleet, cfg)
 	ctx := context.Background()

@@ -24,8 +24,8 @@ import (
 func persistRun(t *testing.T, srv *hssfake.Server, dir string, logs *syncBuffer) (e *Exporter, stop func()) {
 	t.Helper()
 	cfg := config.Target{Name: "demo", EnterpriseProjectID: hssfake.AllEnterpriseProjects,
-		Images: config.Images{Discover: true}, PageSize: 200, MaxConcurrency: 4,
-		RefreshInterval: time.Hour, MaxStaleness: 2 * time.Hour, ContainerInfo: true}
+		Images: config.Images{Discover: true}, ContainerInfo: true, Settings: config.Settings{PageSize: 200,
+			MaxConcurrency: 4, RefreshInterval: time.Hour, MaxStaleness: 2 * time.Hour}}
 	stats := NewAPIStats()
 	budget := hssclient.NewBudgets(hssclient.BudgetOptions{}).For("ak:demo", 100000)
 	client := demoClient(t, srv.URL, cfg, stats, 10*time.Second)

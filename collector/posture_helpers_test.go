@@ -23,7 +23,8 @@ import (
 // config.Load makes it by default.
 func postureOn() config.Target {
 	return config.Target{EnterpriseProjectID: hssfake.AllEnterpriseProjects, Images: config.Images{Discover: true},
-		PageSize: 200, MaxConcurrency: 2, RefreshInterval: time.Minute, MaxStaleness: 30 * time.Minute,
+		Settings: config.Settings{PageSize: 200, MaxConcurrency: 2, RefreshInterval: time.Minute,
+			MaxStaleness: 30 * time.Minute},
 		Posture: config.Posture{Nodes: true, Events: true, Quotas: true, EventsLastDays: 7}}
 }
 

@@ -78,8 +78,8 @@ func runBudgeted(t *testing.T, fleet *hssfake.Fleet, perMinute int, cfgs ...conf
 // refresh_interval of one (scaled) minute.
 func scheduleTarget(name string) config.Target {
 	return config.Target{Name: name, EnterpriseProjectID: hssfake.AllEnterpriseProjects,
-		Images: config.Images{Discover: true}, PageSize: 200, MaxConcurrency: 4, RefreshInterval: testMinute,
-		MaxStaleness: 30 * testMinute}
+		Images: config.Images{Discover: true}, Settings: config.Settings{PageSize: 200, MaxConcurrency: 4,
+			RefreshInterval: testMinute, MaxStaleness: 30 * testMinute}}
 }
 
 // exactImages counts the images whose served container count equals the

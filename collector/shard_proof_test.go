@@ -59,7 +59,7 @@ func proofFleet(t *testing.T) (f *hssfake.Fleet, x, y hssfake.Image) {
 func proofTarget(x hssfake.Image) config.Target {
 	return config.Target{
 		Name: "demo", EnterpriseProjectID: hssfake.AllEnterpriseProjects, ContainerInfo: true,
-		PageSize: 25, MaxConcurrency: 4, RefreshInterval: time.Minute, MaxStaleness: time.Hour,
+		Settings: config.Settings{PageSize: 25, MaxConcurrency: 4, RefreshInterval: time.Minute, MaxStaleness: time.Hour},
 		Images: config.Images{Discover: true, Static: []config.StaticImage{
 			{Name: x.Name, Version: x.Version, Digest: x.Digest},
 			{Name: "ghost/app", Version: "9"},

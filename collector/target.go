@@ -108,12 +108,13 @@ type targetStatus struct {
 	expired                    bool // data dropped after max_staleness without an answer
 }
 
-// interval is the target's refresh_interval (config resolves a default).
+// interval is the target's refresh_interval, which config resolves; a
+// config.Target built by hand may leave it out and get config's default.
 func (t *target) interval() time.Duration {
-	if t.cfg.RefreshInterval <= 0 {
-		return config.DefaultRefreshInterval
+	if r := t.cfg.RefreshInterval; r > 0 {
+		return r // the usual case, on a path taken for every image
 	}
-	return t.cfg.RefreshInterval
+	return t.cfg.WithDefaults().RefreshInterval
 }
 
 // expired reports whether data from at is older than max_staleness

@@ -68,8 +68,8 @@ func TestOddUpstreamValuesLoseNoContainer(t *testing.T) {
 		HTTPClient: &http.Client{Transport: transport, Timeout: 5 * time.Second},
 	})
 	require.NoError(t, err)
-	cfg := config.Target{Name: "odd", Images: config.Images{Discover: true}, PageSize: 50, MaxConcurrency: 2,
-		RefreshInterval: time.Minute, MaxStaleness: 10 * time.Minute}
+	cfg := config.Target{Name: "odd", Images: config.Images{Discover: true}, Settings: config.Settings{PageSize: 50,
+		MaxConcurrency: 2, RefreshInterval: time.Minute, MaxStaleness: 10 * time.Minute}}
 	e := NewExporter(nil, []Target{{Config: cfg, API: client}}, nil, Options{Jitter: -1})
 	require.NoError(t, e.RefreshNow(context.Background(), "odd"))
 	text := hardScrape(t, e)

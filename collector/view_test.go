@@ -37,7 +37,7 @@ func viewExporter(t *testing.T, fleet *hssfake.Fleet) (*Exporter, *hssfake.Serve
 	})
 	require.NoError(t, err)
 	cfg := config.Target{Name: "view", Images: config.Images{Discover: true}, ContainerInfo: true,
-		PageSize: 200, MaxConcurrency: 2, RefreshInterval: time.Minute, MaxStaleness: 10 * time.Minute}
+		Settings: config.Settings{PageSize: 200, MaxConcurrency: 2, RefreshInterval: time.Minute, MaxStaleness: 10 * time.Minute}}
 	clock := &viewClock{now: time.Now()}
 	e := NewExporter(nil, []Target{{Config: cfg, API: client}}, nil, Options{Now: clock.Now, Jitter: -1})
 	return e, srv, clock

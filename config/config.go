@@ -18,13 +18,7 @@ type Config struct {
 
 // Global holds the defaults for every target.
 type Global struct {
-	RefreshInterval   time.Duration `yaml:"refresh_interval"`     // default 5m
-	RequestTimeout    time.Duration `yaml:"request_timeout"`      // default 30s
-	PageSize          int           `yaml:"page_size"`            // default 200 (10..200)
-	MaxConcurrency    int           `yaml:"max_concurrency"`      // default 4
-	RequestsPerSecond float64       `yaml:"requests_per_second"`  // default 5
-	APICallsPerMinute float64       `yaml:"api_calls_per_minute"` // default 5, per operation
-	MaxStaleness      time.Duration `yaml:"max_staleness"`        // default 30m
+	Settings `yaml:",inline"`
 }
 
 // Target is one HSS project in one region.
@@ -42,13 +36,7 @@ type Target struct {
 
 	// Settings resolved from Global where the target gives none.
 	// (Targets may override any Global key under the same name.)
-	RefreshInterval   time.Duration `yaml:"refresh_interval"`
-	RequestTimeout    time.Duration `yaml:"request_timeout"`
-	PageSize          int           `yaml:"page_size"`
-	MaxConcurrency    int           `yaml:"max_concurrency"`
-	RequestsPerSecond float64       `yaml:"requests_per_second"`
-	APICallsPerMinute float64       `yaml:"api_calls_per_minute"`
-	MaxStaleness      time.Duration `yaml:"max_staleness"`
+	Settings `yaml:",inline"`
 }
 
 // Auth holds exactly one authentication method. After Load, secrets are
@@ -127,18 +115,10 @@ func (s Secret) String() string {
 // MarshalYAML hides the value.
 func (s Secret) MarshalYAML() (interface{}, error) { return s.String(), nil }
 
-// Defaults and limits applied by Load.
+// Defaults and limits applied by Load (the settings' defaults are
+// DefaultSettings).
 const (
-	DefaultRefreshInterval   = 5 * time.Minute
-	DefaultRequestTimeout    = 30 * time.Second
-	DefaultPageSize          = 200
-	DefaultMaxConcurrency    = 4
-	DefaultRequestsPerSecond = 5.0
-	// DefaultAPICallsPerMinute is HSS's documented limit: "a single user
-	// or IP address can access an API for up to five times/minute".
-	DefaultAPICallsPerMinute = 5.0
-	DefaultMaxStaleness      = 30 * time.Minute
-	DefaultMetadataEndpoint  = "http://169.254.169.254"
+	DefaultMetadataEndpoint = "http://169.254.169.254"
 
 	// MinRefreshInterval keeps a misconfigured exporter from hammering
 	// the HSS API (which rate-limits per account).

@@ -43,10 +43,10 @@ func TestLoadGood(t *testing.T) {
 	noEnv(t)
 	cfg, err := Load(filepath.Join("testdata", "good.yml"))
 	require.NoError(t, err)
-	require.Equal(t, Global{
+	require.Equal(t, Global{Settings{
 		RefreshInterval: 2 * time.Minute, RequestTimeout: 20 * time.Second, PageSize: 100,
 		MaxConcurrency: 8, RequestsPerSecond: 2.5, APICallsPerMinute: 30, MaxStaleness: 24 * time.Hour,
-	}, cfg.Global)
+	}}, cfg.Global)
 	require.Len(t, cfg.Targets, 4)
 
 	prod := cfg.Targets[0]
@@ -101,14 +101,13 @@ targets:
     images: {discover: true}
 `), "")
 	require.NoError(t, err)
-	want := Global{
+	want := Settings{
 		RefreshInterval: 5 * time.Minute, RequestTimeout: 30 * time.Second, PageSize: 200,
 		MaxConcurrency: 4, RequestsPerSecond: 5, APICallsPerMinute: 5, MaxStaleness: 30 * time.Minute,
 	}
-	require.Equal(t, want, cfg.Global)
+	require.Equal(t, want, cfg.Global.Settings)
 	tg := cfg.Targets[0]
-	require.Equal(t, want, Global{tg.RefreshInterval, tg.RequestTimeout, tg.PageSize,
-		tg.MaxConcurrency, tg.RequestsPerSecond, tg.APICallsPerMinute, tg.MaxStaleness})
+	require.Equal(t, want, tg.Settings)
 	require.Empty(t, tg.Endpoint, "the client picks the regional endpoint")
 	require.False(t, tg.ContainerInfo)
 }

@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -176,11 +175,7 @@ func mapField(key string, fields func() []field) field {
 
 func rootFields(c *Config) []field {
 	return []field{
-		mapField("global", func() []field {
-			g := &c.Global
-			return settingsFields(&g.RefreshInterval, &g.RequestTimeout, &g.PageSize,
-				&g.MaxConcurrency, &g.RequestsPerSecond, &g.APICallsPerMinute, &g.MaxStaleness)
-		}),
+		mapField("global", func() []field { return settingsFields(&c.Global.Settings) }),
 		{"targets", func(d *decoder, n *yaml.Node, path string) {
 			d.seq(n, path, func(item *yaml.Node, p string) {
 				if item.Kind != yaml.MappingNode {
@@ -197,20 +192,6 @@ func rootFields(c *Config) []field {
 	}
 }
 
-// settingsFields are the keys shared by global and every target.
-func settingsFields(refresh, timeout *time.Duration, pageSize, maxConc *int,
-	rps, callsPerMinute *float64, staleness *time.Duration) []field {
-	return []field{
-		durField("refresh_interval", refresh),
-		durField("request_timeout", timeout),
-		intField("page_size", pageSize),
-		intField("max_concurrency", maxConc),
-		floatField("requests_per_second", rps),
-		floatField("api_calls_per_minute", callsPerMinute),
-		durField("max_staleness", staleness),
-	}
-}
-
 func targetFields(t *Target) []field {
 	fields := []field{
 		strField("name", &t.Name),
@@ -223,8 +204,7 @@ func targetFields(t *Target) []field {
 		boolField("container_info", &t.ContainerInfo),
 		mapField("posture", func() []field { return postureFields(&t.Posture) }),
 	}
-	return append(fields, settingsFields(&t.RefreshInterval, &t.RequestTimeout, &t.PageSize,
-		&t.MaxConcurrency, &t.RequestsPerSecond, &t.APICallsPerMinute, &t.MaxStaleness)...)
+	return append(fields, settingsFields(&t.Settings)...)
 }
 
 func authFields(a *Auth) []field {

@@ -89,14 +89,22 @@ func TestSchemaMatchesStructTags(t *testing.T) {
 		sort.Strings(out)
 		return out
 	}
-	tags := func(v any) []string {
+	var tagsOf func(typ reflect.Type) []string
+	tagsOf = func(typ reflect.Type) []string {
 		var out []string
-		typ := reflect.TypeOf(v)
 		for i := 0; i < typ.NumField(); i++ {
-			if tag := strings.Split(typ.Field(i).Tag.Get("yaml"), ",")[0]; tag != "" && tag != "-" {
-				out = append(out, tag)
+			f := typ.Field(i)
+			switch tag := f.Tag.Get("yaml"); {
+			case tag == ",inline":
+				out = append(out, tagsOf(f.Type)...)
+			case tag != "" && tag != "-":
+				out = append(out, strings.Split(tag, ",")[0])
 			}
 		}
+		return out
+	}
+	tags := func(v any) []string {
+		out := tagsOf(reflect.TypeOf(v))
 		sort.Strings(out)
 		return out
 	}
@@ -105,7 +113,7 @@ func TestSchemaMatchesStructTags(t *testing.T) {
 	var a Auth
 	var im Images
 	require.Equal(t, tags(c), keys(rootFields(&c)))
-	require.Equal(t, tags(c.Global), keys(settingsFields(nil, nil, nil, nil, nil, nil, nil)))
+	require.Equal(t, tags(c.Global), keys(settingsFields(&c.Global.Settings)))
 	require.Equal(t, tags(tg), keys(targetFields(&tg)))
 	require.Equal(t, tags(a), keys(authFields(&a)))
 	require.Equal(t, tags(IAM{}), keys(iamFields(&IAM{})))

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -36,9 +35,9 @@ type validator struct {
 }
 
 func (v *validator) config(c *Config) {
-	g := globalRef(&c.Global)
+	g := &c.Global.Settings
 	v.globalOK = v.checkSettings("global", g)
-	v.inherit("global", g, defaultsRef())
+	v.inherit("global", g, DefaultSettings())
 	if v.globalOK {
 		v.crossCheck("global", g, true)
 	}
@@ -52,11 +51,11 @@ func (v *validator) config(c *Config) {
 	}
 	names := map[string]*yaml.Node{}
 	for i := range c.Targets {
-		v.target(&c.Targets[i], v.targetPaths[i], g, names)
+		v.target(&c.Targets[i], v.targetPaths[i], *g, names)
 	}
 }
 
-func (v *validator) target(t *Target, path string, g settingsRef, names map[string]*yaml.Node) {
+func (v *validator) target(t *Target, path string, g Settings, names map[string]*yaml.Node) {
 	node := v.at[path]
 	v.targetName(t.Name, path, node, names)
 	switch {
@@ -71,7 +70,7 @@ func (v *validator) target(t *Target, path string, g settingsRef, names map[stri
 	if v.set(path + ".endpoint") {
 		t.Endpoint = v.url(t.Endpoint, path+".endpoint", "https://hss.cn-north-4.myhuaweicloud.com")
 	}
-	s := targetRef(t)
+	s := &t.Settings
 	ok := v.checkSettings(path, s)
 	v.inherit(path, s, g)
 	if ok && v.globalOK {
@@ -142,94 +141,6 @@ func (v *validator) urlAt(n *yaml.Node, s, path, example string) string {
 		v.errorf(n, path, "must not have a query or fragment")
 	}
 	return strings.TrimRight(s, "/")
-}
-
-// settingsRef points at the six settings shared by global and targets.
-type settingsRef struct {
-	refresh, timeout, staleness *time.Duration
-	pageSize, maxConc           *int
-	rps, callsPerMinute         *float64
-}
-
-func globalRef(g *Global) settingsRef {
-	return settingsRef{&g.RefreshInterval, &g.RequestTimeout, &g.MaxStaleness,
-		&g.PageSize, &g.MaxConcurrency, &g.RequestsPerSecond, &g.APICallsPerMinute}
-}
-
-func targetRef(t *Target) settingsRef {
-	return settingsRef{&t.RefreshInterval, &t.RequestTimeout, &t.MaxStaleness,
-		&t.PageSize, &t.MaxConcurrency, &t.RequestsPerSecond, &t.APICallsPerMinute}
-}
-
-func defaultsRef() settingsRef {
-	g := Global{DefaultRefreshInterval, DefaultRequestTimeout, DefaultPageSize,
-		DefaultMaxConcurrency, DefaultRequestsPerSecond, DefaultAPICallsPerMinute, DefaultMaxStaleness}
-	return globalRef(&g)
-}
-
-// checkSettings checks the keys given at prefix on their own, and reports
-// whether the durations are sound enough to compare with each other.
-func (v *validator) checkSettings(prefix string, s settingsRef) bool {
-	ok := true
-	check := func(key string, bad bool, format string, args ...any) {
-		p := prefix + "." + key
-		if v.set(p) && bad {
-			v.errorf(v.at[p], p, format, args...)
-			ok = ok && key != "refresh_interval" && key != "request_timeout" && key != "max_staleness"
-		}
-	}
-	check("refresh_interval", *s.refresh < MinRefreshInterval,
-		"%s is too short; the minimum is %s", fmtDur(*s.refresh), fmtDur(MinRefreshInterval))
-	check("request_timeout", *s.timeout <= 0, "must be longer than 0s, got %s", fmtDur(*s.timeout))
-	check("max_staleness", *s.staleness <= 0, "must be longer than 0s, got %s", fmtDur(*s.staleness))
-	check("page_size", *s.pageSize < MinPageSize || *s.pageSize > MaxPageSize,
-		"%d is out of range %d..%d", *s.pageSize, MinPageSize, MaxPageSize)
-	check("max_concurrency", *s.maxConc < 1 || *s.maxConc > MaxConcurrencyLimit,
-		"%d is out of range 1..%d", *s.maxConc, MaxConcurrencyLimit)
-	check("requests_per_second", *s.rps <= 0,
-		"must be greater than 0, got %s", strconv.FormatFloat(*s.rps, 'g', -1, 64))
-	check("api_calls_per_minute", *s.callsPerMinute <= 0,
-		"must be greater than 0 (calls of each HSS API a minute; HSS documents 5), got %s",
-		strconv.FormatFloat(*s.callsPerMinute, 'g', -1, 64))
-	return ok
-}
-
-// inherit fills every key not given at prefix from base.
-func (v *validator) inherit(prefix string, s, base settingsRef) {
-	fill := func(key string, copyFn func()) {
-		if !v.set(prefix + "." + key) {
-			copyFn()
-		}
-	}
-	fill("refresh_interval", func() { *s.refresh = *base.refresh })
-	fill("request_timeout", func() { *s.timeout = *base.timeout })
-	fill("max_staleness", func() { *s.staleness = *base.staleness })
-	fill("page_size", func() { *s.pageSize = *base.pageSize })
-	fill("max_concurrency", func() { *s.maxConc = *base.maxConc })
-	fill("requests_per_second", func() { *s.rps = *base.rps })
-	fill("api_calls_per_minute", func() { *s.callsPerMinute = *base.callsPerMinute })
-}
-
-// crossCheck compares the resolved durations. For a target, only a pair
-// with a key set on the target itself is compared: a pair inherited
-// whole from global was checked there. The problem is reported at the
-// key given at this level.
-func (v *validator) crossCheck(prefix string, s settingsRef, always bool) {
-	ri, rt, ms := prefix+".refresh_interval", prefix+".request_timeout", prefix+".max_staleness"
-	at := func(first, second string) (string, bool) {
-		if v.set(first) {
-			return first, true
-		}
-		return second, always || v.set(second)
-	}
-	if p, ok := at(rt, ri); ok && *s.timeout >= *s.refresh {
-		v.errorf(v.at[p], p, "request_timeout (%s) must be shorter than refresh_interval (%s)",
-			fmtDur(*s.timeout), fmtDur(*s.refresh))
-	}
-	if p, ok := at(ms, ri); ok && *s.staleness < *s.refresh {
-		v.errorf(v.at[p], p, "max_staleness (%s) must be at least refresh_interval (%s)",
-			fmtDur(*s.staleness), fmtDur(*s.refresh))
-	}
 }
 
 // fmtDur prints durations the way they are usually written in the file
