@@ -182,12 +182,8 @@ func newClient(t config.Target, budget *hssclient.Budget, refused *hssclient.Aut
 	var auth hssclient.Authenticator
 	switch a := t.Auth; a.Method() {
 	case config.MethodIAM:
-		endpoint := a.IAM.Endpoint
-		if endpoint == "" {
-			endpoint = hssclient.DefaultIAMEndpoint(t.Region)
-		}
 		auth = hssclient.NewIAMAuth(hssclient.IAMConfig{
-			Endpoint: endpoint, Domain: a.IAM.Domain, Username: a.IAM.Username,
+			Endpoint: a.IAM.Endpoint, Domain: a.IAM.Domain, Username: a.IAM.Username,
 			Password: string(a.IAM.Password), PasswordFile: a.IAM.PasswordFile, Rotation: rotation,
 			ProjectID: t.ProjectID, UserAgent: userAgent, Observer: obs,
 		})

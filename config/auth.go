@@ -7,6 +7,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/hss-exporter/hss_exporter/internal/endpoint"
 	"github.com/hss-exporter/hss_exporter/internal/secretfile"
 )
 
@@ -43,9 +44,9 @@ func (v *validator) auth(t *Target, path string) {
 	case a.OIDC != nil:
 		v.oidc(a.OIDC, p+".oidc")
 	case a.Metadata:
-		a.MetadataEndpoint = DefaultMetadataEndpoint
+		a.MetadataEndpoint = endpoint.Metadata
 		if v.set(p + ".metadata_endpoint") {
-			a.MetadataEndpoint = v.url(v.at[p+".metadata_endpoint"].Value, p+".metadata_endpoint", DefaultMetadataEndpoint)
+			a.MetadataEndpoint = v.url(v.at[p+".metadata_endpoint"].Value, p+".metadata_endpoint", endpoint.Metadata)
 		}
 	case len(methods) == 1:
 		if !v.anySet(p, "access_key", "access_key_file") {
@@ -81,20 +82,10 @@ func (v *validator) iam(i *IAM, region, p string) {
 	i.Password = v.secret(p, "password", i.Password, &i.PasswordFile, true)
 	switch {
 	case v.set(p + ".endpoint"):
-		i.Endpoint = v.url(i.Endpoint, p+".endpoint", "https://iam.cn-north-4.myhuaweicloud.com")
+		i.Endpoint = v.url(i.Endpoint, p+".endpoint", endpoint.IAM(exampleRegion))
 	case region != "":
-		i.Endpoint = defaultIAMEndpoint(region)
+		i.Endpoint = endpoint.IAM(region)
 	}
-}
-
-// defaultIAMEndpoint mirrors hssclient.DefaultIAMEndpoint (not imported,
-// to keep config free of the client): the European sovereign region has
-// its own domain.
-func defaultIAMEndpoint(region string) string {
-	if region == "eu-west-101" {
-		return "https://iam.eu-west-101.myhuaweicloud.eu"
-	}
-	return "https://iam." + region + ".myhuaweicloud.com"
 }
 
 // fromEnv takes credentials from the environment, in the order Huawei's

@@ -6,15 +6,14 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/hss-exporter/hss_exporter/internal/endpoint"
 )
 
 // idpIDRE keeps the identity provider ID to what IAM allows in its names
 // (letters, digits, - and _, at most 64), plus dots; it goes into the
 // X-Idp-Id header as written.
 var idpIDRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
-
-// exampleIAMEndpoint is shown in messages; the client holds the default.
-const exampleIAMEndpoint = "https://iam.myhuaweicloud.com"
 
 // oidc checks an auth.oidc block. The ID token file must be readable now,
 // though its content is not kept: the client reads it for every exchange.
@@ -38,7 +37,7 @@ func (v *validator) oidc(o *OIDC, p string) {
 		v.errorf(node, p, "id_token_file is required (on Kubernetes, the path of the projected service account token)")
 	}
 	if v.set(p + ".endpoint") {
-		o.Endpoint = v.url(o.Endpoint, p+".endpoint", exampleIAMEndpoint)
+		o.Endpoint = v.url(o.Endpoint, p+".endpoint", endpoint.GlobalIAM)
 	}
 }
 
@@ -65,7 +64,7 @@ func (v *validator) oidcFromEnv(a *Auth, idp, tokenFile, p string, node *yaml.No
 		if !strings.Contains(e, "://") {
 			e = "https://" + e
 		}
-		o.Endpoint = v.urlAt(node, e, p+" ("+EnvIAMEndpoint+")", exampleIAMEndpoint)
+		o.Endpoint = v.urlAt(node, e, p+" ("+EnvIAMEndpoint+")", endpoint.GlobalIAM)
 	}
 	a.OIDC, a.FromEnv = o, true
 }

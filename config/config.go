@@ -53,7 +53,7 @@ type Auth struct {
 	SecurityTokenFile string `yaml:"security_token_file"`
 	IAM               *IAM   `yaml:"iam"`
 	Metadata          bool   `yaml:"metadata"`
-	MetadataEndpoint  string `yaml:"metadata_endpoint"` // default http://169.254.169.254
+	MetadataEndpoint  string `yaml:"metadata_endpoint"` // default endpoint.Metadata
 	OIDC              *OIDC  `yaml:"oidc"`
 
 	// FromEnv is true when the file has no auth block and the credentials
@@ -63,7 +63,7 @@ type Auth struct {
 
 // IAM is password authentication for an IAM token.
 type IAM struct {
-	Endpoint     string `yaml:"endpoint"` // default https://iam.<region>.myhuaweicloud.com
+	Endpoint     string `yaml:"endpoint"` // default endpoint.IAM(region)
 	Domain       string `yaml:"domain"`
 	Username     string `yaml:"username"`
 	Password     Secret `yaml:"password"`
@@ -115,11 +115,8 @@ func (s Secret) String() string {
 // MarshalYAML hides the value.
 func (s Secret) MarshalYAML() (interface{}, error) { return s.String(), nil }
 
-// Defaults and limits applied by Load (the settings' defaults are
-// DefaultSettings).
+// Limits applied by Load (the settings' defaults are DefaultSettings).
 const (
-	DefaultMetadataEndpoint = "http://169.254.169.254"
-
 	// MinRefreshInterval keeps a misconfigured exporter from hammering
 	// the HSS API (which rate-limits per account).
 	MinRefreshInterval = 10 * time.Second

@@ -78,7 +78,7 @@ func TestLoadGood(t *testing.T) {
 
 	ecs := cfg.Targets[2]
 	require.Equal(t, MethodMetadata, ecs.Auth.Method())
-	require.Equal(t, DefaultMetadataEndpoint, ecs.Auth.MetadataEndpoint)
+	require.Equal(t, "http://169.254.169.254", ecs.Auth.MetadataEndpoint)
 	require.Equal(t, 1, ecs.MaxConcurrency)
 	require.Equal(t, 10*time.Minute, ecs.MaxStaleness)
 

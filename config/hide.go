@@ -152,7 +152,7 @@ func editDistance(a, b string) int {
 }
 
 // publicAuthKeys hold no secret and values that messages give as examples
-// (http://169.254.169.254): scrub leaves them alone, though no message
+// (endpoint.Metadata): scrub leaves them alone, though no message
 // quotes them either.
 var publicAuthKeys = map[string]bool{"metadata": true, "metadata_endpoint": true, "endpoint": true}
 

@@ -9,6 +9,8 @@ import (
 
 	"github.com/prometheus/common/model"
 	"gopkg.in/yaml.v3"
+
+	"github.com/hss-exporter/hss_exporter/internal/endpoint"
 )
 
 var (
@@ -21,6 +23,9 @@ var (
 )
 
 const maxNameLen = 128
+
+// exampleRegion is the region of the examples in messages.
+const exampleRegion = "cn-north-4"
 
 // validator checks decoded values and fills in what the file leaves out:
 // defaults, values inherited from global, secrets from files or the
@@ -68,7 +73,7 @@ func (v *validator) target(t *Target, path string, g Settings, names map[string]
 	}
 	v.projectID(t, path, node)
 	if v.set(path + ".endpoint") {
-		t.Endpoint = v.url(t.Endpoint, path+".endpoint", "https://hss.cn-north-4.myhuaweicloud.com")
+		t.Endpoint = v.url(t.Endpoint, path+".endpoint", endpoint.HSS(exampleRegion))
 	}
 	s := &t.Settings
 	ok := v.checkSettings(path, s)

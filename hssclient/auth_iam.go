@@ -13,7 +13,7 @@ import (
 
 // IAMConfig configures IAM password authentication.
 type IAMConfig struct {
-	Endpoint string // IAM base URL, e.g. DefaultIAMEndpoint(region)
+	Endpoint string // IAM base URL, e.g. endpoint.IAM(region)
 	Domain   string // account (domain) name
 	Username string // IAM user name
 	Password string

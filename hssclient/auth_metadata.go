@@ -7,12 +7,14 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/hss-exporter/hss_exporter/internal/endpoint"
 )
 
 // MetadataConfig configures temporary credentials from the ECS metadata
 // service.
 type MetadataConfig struct {
-	Endpoint   string // default DefaultMetadataEndpoint; overridable for tests
+	Endpoint   string // default endpoint.Metadata; overridable for tests
 	HTTPClient *http.Client
 	Observer   Observer
 }
@@ -49,7 +51,7 @@ type metadataAuth struct {
 // however many callers wait, and dropped by Invalidate.
 func NewMetadataAuth(cfg MetadataConfig) Authenticator {
 	if cfg.Endpoint == "" {
-		cfg.Endpoint = DefaultMetadataEndpoint
+		cfg.Endpoint = endpoint.Metadata
 	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = DefaultHTTPClient()

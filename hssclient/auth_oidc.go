@@ -10,12 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hss-exporter/hss_exporter/internal/endpoint"
 	"github.com/hss-exporter/hss_exporter/internal/secretfile"
 )
-
-// DefaultGlobalIAMEndpoint is the IAM endpoint Huawei's SDK exchanges ID
-// tokens at when none is given: the global one, valid for every region.
-const DefaultGlobalIAMEndpoint = "https://iam.myhuaweicloud.com"
 
 // The two IAM calls of the exchange, as the official SDK makes them.
 const (
@@ -44,7 +41,7 @@ var ErrIDTokenFile = errors.New("cannot read id_token_file")
 // such as a Kubernetes projected service account token, exchanged at IAM
 // for temporary keys, as Huawei's SDK does given IdpId and IdTokenFile.
 type OIDCConfig struct {
-	Endpoint string // IAM base URL; default DefaultGlobalIAMEndpoint
+	Endpoint string // IAM base URL; default endpoint.GlobalIAM, IAM's global endpoint
 	// IdpID is the IAM identity provider (protocol OpenID Connect) that
 	// trusts the token's issuer; sent as X-Idp-Id.
 	IdpID string
@@ -78,7 +75,7 @@ type oidcAuth struct {
 // any fmt verb shows the identity provider, never a token or key.
 func NewOIDCAuth(cfg OIDCConfig) Authenticator {
 	if cfg.Endpoint == "" {
-		cfg.Endpoint = DefaultGlobalIAMEndpoint
+		cfg.Endpoint = endpoint.GlobalIAM
 	}
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = "hss_exporter"

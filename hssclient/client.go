@@ -12,13 +12,15 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/hss-exporter/hss_exporter/internal/endpoint"
 )
 
 // Config configures a Client. Zero values take the documented defaults.
 type Config struct {
 	Region    string // required; sent as the region header
 	ProjectID string // required; path parameter and X-Project-Id
-	Endpoint  string // default DefaultEndpoint(Region)
+	Endpoint  string // default endpoint.HSS(Region)
 	Auth      Authenticator
 
 	HTTPClient *http.Client // default: a client with transport timeouts and no redirects
@@ -77,7 +79,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, errors.New("hssclient: no authentication configured")
 	}
 	if cfg.Endpoint == "" {
-		cfg.Endpoint = DefaultEndpoint(cfg.Region)
+		cfg.Endpoint = endpoint.HSS(cfg.Region)
 	}
 	base, err := url.Parse(strings.TrimRight(cfg.Endpoint, "/"))
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {

@@ -1,4 +1,4 @@
-package hssclient
+package endpoint
 
 import (
 	"testing"
@@ -16,9 +16,10 @@ func TestDefaultEndpoints(t *testing.T) {
 		{"eu-west-0", "https://hss.eu-west-0.myhuaweicloud.com", "https://iam.eu-west-0.myhuaweicloud.com"},
 	} {
 		t.Run(tc.region, func(t *testing.T) {
-			require.Equal(t, tc.hss, DefaultEndpoint(tc.region))
-			require.Equal(t, tc.iam, DefaultIAMEndpoint(tc.region))
+			require.Equal(t, tc.hss, HSS(tc.region))
+			require.Equal(t, tc.iam, IAM(tc.region))
 		})
 	}
-	require.Equal(t, "http://169.254.169.254", DefaultMetadataEndpoint)
+	require.Equal(t, "http://169.254.169.254", Metadata)
+	require.Equal(t, "https://iam.myhuaweicloud.com", GlobalIAM)
 }
