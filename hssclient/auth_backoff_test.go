@@ -184,3 +184,19 @@ func TestRefusedPasswordSendsNothingWhileBackingOff(t *testing.T) {
 	require.Error(t, listOnce(c))
 	require.Equal(t, 2, s.srv.RequestsFor(hssfake.OpCreateToken), "asked again when due")
 }
+
+func TestRevokedTokenIsRefreshedOnceThenBacksOff(t *testing.T) {
+	srv := startFake(t, 20)
+	// The gateway refuses every token, fresh ones included (revoked user).
+	srv.AddFault(hssfake.Fault{Operation: hssfake.OpListImageLocal, Kind: hssfake.FaultStatus, Status: 401})
+	c := fakeClient(t, srv, hssclient.NewIAMAuth(hssclient.IAMConfig{Endpoint: srv.URL, Domain: hssfake.DemoIAMDomain,
+		Username: hssfake.DemoIAMUser, Password: hssfake.DemoIAMPassword, ProjectID: hssfake.DemoProjectID}), nil)
+	for range 3 {
+		_, err := inventory(t, c)
+		require.True(t, hssclient.IsAuth(err), "err: %v", err)
+		require.True(t, hssclient.IsCredentialError(err), "err: %v", err)
+		require.ErrorContains(t, err, "check:")
+		require.Equal(t, 2, srv.RequestsFor(hssfake.OpListImageLocal), "one retry with a fresh token, then none while backing off")
+		require.Equal(t, 2, srv.RequestsFor(hssfake.OpCreateToken))
+	}
+}

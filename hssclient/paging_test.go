@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -157,4 +158,105 @@ func TestCallbackErrorStopsPaging(t *testing.T) {
 	})
 	require.ErrorIs(t, err, stop)
 	require.Len(t, ps.calls, 2)
+}
+
+// offsetServer serves rows of n containers by offset and limit, reporting
+// total(offset) as total_num (nil: leaves it out).
+func offsetServer(t *testing.T, n int, total func(offset int) *int, calls *atomic.Int32) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		offset, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+		rows := []map[string]string{}
+		for i := offset; i < min(offset+limit, n); i++ {
+			rows = append(rows, map[string]string{"container_id": "c" + strconv.Itoa(i)})
+		}
+		page := map[string]any{"data_list": rows}
+		if tn := total(offset); tn != nil {
+			page["total_num"] = *tn
+		}
+		writeJSON(w, 200, page)
+	}
+}
+
+func TestPagingTrustsRowsOverAContradictoryTotal(t *testing.T) {
+	const n = 35
+	num := func(v int) *int { return &v }
+	cases := []struct {
+		name      string
+		total     func(offset int) *int
+		wantCalls int32
+	}{
+		{"honest", func(int) *int { return num(n) }, 4},
+		{"zero with rows", func(int) *int { return num(0) }, 4},
+		{"shrinking by the offset", func(o int) *int { return num(max(n-o, 0)) }, 4},
+		{"growing", func(o int) *int { return num(n + o) }, 4},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var calls atomic.Int32
+			c, _ := newTestClient(t, offsetServer(t, n, tc.total, &calls), func(cfg *Config) { cfg.PageSize = 10 })
+			var got []string
+			err := c.EachContainer(context.Background(), ListContainersRequest{}, func(row Container) error {
+				got = append(got, row.ContainerID)
+				return nil
+			})
+			require.NoError(t, err)
+			require.Len(t, got, n, "every container is listed")
+			require.Equal(t, tc.wantCalls, calls.Load())
+		})
+	}
+}
+
+func TestPagingExactTotalCostsNoExtraCall(t *testing.T) {
+	var calls atomic.Int32
+	c, _ := newTestClient(t, offsetServer(t, 20, func(int) *int { v := 20; return &v }, &calls), func(cfg *Config) { cfg.PageSize = 10 })
+	n := 0
+	require.NoError(t, c.EachContainer(context.Background(), ListContainersRequest{}, func(Container) error { n++; return nil }))
+	require.Equal(t, 20, n)
+	require.Equal(t, int32(2), calls.Load(), "a full last page that reaches total_num ends the listing")
+}
+
+func TestPagingStopsWhenAServerIgnoresOffset(t *testing.T) {
+	var calls atomic.Int32
+	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		rows := []map[string]string{}
+		for i := range 10 {
+			rows = append(rows, map[string]string{"container_id": "c" + strconv.Itoa(i)})
+		}
+		writeJSON(w, 200, map[string]any{"total_num": 0, "data_list": rows})
+	}, func(cfg *Config) { cfg.PageSize = 10 })
+	n := 0
+	require.NoError(t, c.EachContainer(context.Background(), ListContainersRequest{}, func(Container) error { n++; return nil }))
+	require.Equal(t, 10, n)
+	require.Equal(t, int32(2), calls.Load(), "a page with nothing new ends a listing whose total is not credible")
+}
+
+func TestPermissionRefusalDoesNotStepPageSizeDown(t *testing.T) {
+	var calls atomic.Int32
+	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		writeJSON(w, 400, map[string]string{"error_code": "HSS.0013", "error_msg": "insufficient permissions"})
+	}, nil)
+	err := c.EachImage(context.Background(), ListImagesRequest{}, func(LocalImage) error { return nil })
+	require.ErrorContains(t, err, "HSS.0013")
+	require.ErrorContains(t, err, "enterprise_project_id", "the error says what to check")
+	require.Equal(t, int32(1), calls.Load(), "no page size makes a permission error go away")
+	require.Equal(t, DefaultPageSize, c.PageSize())
+}
+
+func TestPageSizeStepsDownToTheLargestAccepted(t *testing.T) {
+	var calls atomic.Int32
+	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		if limit, _ := strconv.Atoi(r.URL.Query().Get("limit")); limit > 50 {
+			writeJSON(w, 400, map[string]string{"error_code": "HSS.0001", "error_msg": "invalid limit"})
+			return
+		}
+		writeJSON(w, 200, map[string]any{"total_num": 0, "data_list": []any{}})
+	}, nil)
+	require.NoError(t, c.EachContainer(context.Background(), ListContainersRequest{}, func(Container) error { return nil }))
+	require.Equal(t, 50, c.PageSize(), "an API capped at 50 is not paged 10 at a time, five times the calls")
+	require.Equal(t, int32(3), calls.Load())
 }

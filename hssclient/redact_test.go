@@ -5,12 +5,15 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -118,4 +121,59 @@ func TestATransportErrorQuotingTheTokenIsCut(t *testing.T) {
 	require.True(t, Classify(err) == ClassNetwork, "still a network error: %v", err)
 	require.NotContains(t, strings.ToLower(err.Error()), strings.ToLower(echoToken))
 	require.Contains(t, err.Error(), redacted)
+}
+
+// echoAuth sets every credential header a request can carry, with values a
+// test can look for afterwards.
+type echoAuth struct{}
+
+const (
+	echoToken         = "MIIEchoedAuthToken-0123456789abcdef"
+	echoSecurityToken = "EchoedSecurityToken-fedcba9876543210"
+	echoSecretKey     = "EchoedSecretKey-5f4dcc3b5aa765d61d83"
+)
+
+func (echoAuth) Authorize(_ context.Context, req *http.Request, body []byte) error {
+	if err := signWith(req, body, "ECHOACCESSKEY0001", echoSecretKey, echoSecurityToken, time.Now()); err != nil {
+		return err
+	}
+	req.Header.Set("X-Auth-Token", echoToken)
+	return nil
+}
+
+func (echoAuth) Invalidate() bool { return false }
+
+func TestErrorAnswersNeverEchoCredentials(t *testing.T) {
+	echoes := map[string]func(r *http.Request) string{
+		"authorization": func(r *http.Request) string { return r.Header.Get("Authorization") },
+		"signature only": func(r *http.Request) string {
+			_, sig, _ := strings.Cut(r.Header.Get("Authorization"), "Signature=")
+			return sig
+		},
+		"token":          func(r *http.Request) string { return r.Header.Get("X-Auth-Token") },
+		"security token": func(r *http.Request) string { return r.Header.Get("X-Security-Token") },
+	}
+	for name, echo := range echoes {
+		for _, status := range []int{400, 401, 403, 429, 500} {
+			t.Run(name+"/"+strconv.Itoa(status), func(t *testing.T) {
+				var seen []string
+				c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+					v := echo(r)
+					seen = append(seen, v, r.Header.Get("Authorization"))
+					w.Header().Set("X-Request-Id", v)
+					writeJSON(w, status, map[string]string{
+						"error_code": v, "error_msg": "rejected " + v + " from " + r.Header.Get("Authorization"), "request_id": v,
+					})
+				}, func(cfg *Config) { cfg.Auth = echoAuth{}; cfg.MaxRetries = -1 })
+				_, err := c.ListLocalImageContainers(context.Background(), ListContainersRequest{})
+				require.Error(t, err)
+				for _, secret := range append(seen, echoToken, echoSecurityToken, echoSecretKey) {
+					require.NotContains(t, err.Error(), secret)
+				}
+				var apiErr *APIError
+				require.True(t, errors.As(err, &apiErr))
+				require.Equal(t, status, apiErr.StatusCode, "the status still tells what happened")
+			})
+		}
+	}
 }

@@ -158,3 +158,15 @@ func TestAnEndlessAnswerEndsTheListing(t *testing.T) {
 	require.ErrorContains(t, err, "malformed response: response body larger than")
 	require.Equal(t, int32(1+len(pageSteps)-1), requests.Load(), "200, 100, 50 and 10 rows, once each")
 }
+
+func TestOversizedBodyIsNotDownloadedAgain(t *testing.T) {
+	var calls atomic.Int32
+	big := `{"total_num": 1, "data_list": [], "pad": "` + string(make([]byte, 8192)) + `"}`
+	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		rawHandler(200, big)(w, r)
+	}, func(cfg *Config) { cfg.MaxBodyBytes = 4096 })
+	_, err := c.ListImageLocal(context.Background(), ListImagesRequest{})
+	require.ErrorContains(t, err, "larger than 4096 bytes")
+	require.Equal(t, int32(1), calls.Load(), "the same server sends the same oversized page again")
+}

@@ -2,10 +2,13 @@ package hssclient
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 )
@@ -120,4 +123,83 @@ func TestDiscoveryFailsOnAMalformedFirstPage(t *testing.T) {
 		return nil
 	})
 	require.ErrorContains(t, err, OpListImages+": malformed response: total_num is 40 but the first page holds no row")
+}
+
+func TestMalformedAndOversizedBodies(t *testing.T) {
+	cases := map[string]string{
+		"invalid json":        `{"total_num": 1, "data_list": [`,
+		"total_num as a word": `{"total_num": "twelve", "data_list": []}`,
+		"count beyond int64":  `{"total_num": 99999999999999999999, "data_list": []}`,
+		"oversized":           `{"total_num": 1, "data_list": [{"container_id": "` + string(make([]byte, 2048)) + `"}]}`,
+	}
+	for name, body := range cases {
+		t.Run(name, func(t *testing.T) {
+			c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+				_, _ = fmt.Fprint(w, body)
+			}, func(cfg *Config) { cfg.MaxBodyBytes = 1024; cfg.MaxRetries = -1 })
+			_, err := c.ListLocalImageContainers(context.Background(), ListContainersRequest{})
+			require.Error(t, err)
+		})
+	}
+}
+
+// maxErrorText bounds how long any error of a hostile answer may be, so one
+// response cannot flood a log line.
+const maxErrorText = 600
+
+func TestHostileSuccessBodiesFailClearly(t *testing.T) {
+	hugeNumber := strings.Repeat("9", 200000)
+	cases := []struct {
+		name, body string
+		want       string // in the error; "" means the page decodes
+	}{
+		{"invalid json", `{"total_num": 1, "data_list": [{"container_id": }]}LEAKME`, "not valid JSON"},
+		{"total_num as a word", `{"total_num": "LEAKME", "data_list": []}`, `"total_num"`},
+		{"count beyond int64", `{"total_num": ` + hugeNumber + `, "data_list": []}`, `"total_num"`},
+		{"negative count beyond int64", `{"total_num": -` + hugeNumber + `}`, `"total_num"`},
+		{"float count", `{"total_num": 1.5}`, `"total_num"`},
+		{"data_list as a string", `{"total_num": 1, "data_list": "LEAKME"}`, `"data_list"`},
+		{"row field of the wrong type", `{"total_num": 1, "data_list": [{"container_name": 5}]}`, "container_name"},
+		{"html from a proxy", `<html><body>LEAKME</body></html>`, "not valid JSON"},
+		{"empty body", ``, "not valid JSON"},
+		{"over the size cap", `{"total_num": 1, "data_list": [{"container_id": "` + strings.Repeat("x", 5000) + `"}]}`, "larger than 4096 bytes"},
+		{"null data_list", `{"total_num": 0, "data_list": null}`, "data_list is missing or null"},
+		{"empty page", `{"total_num": 0, "data_list": []}`, ""},
+		{"null rows", `{"total_num": 1, "data_list": [null]}`, ""},
+		{"non-UTF-8 bytes", "{\"total_num\": 1, \"data_list\": [{\"container_name\": \"a\xffb\xc3\"}]}", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, _ := newTestClient(t, rawHandler(200, tc.body), func(cfg *Config) {
+				cfg.MaxBodyBytes = 4096
+				if tc.name == "count beyond int64" || tc.name == "negative count beyond int64" {
+					cfg.MaxBodyBytes = 1 << 20
+				}
+			})
+			page, err := c.ListLocalImageContainers(context.Background(), ListContainersRequest{})
+			if tc.want == "" {
+				require.NoError(t, err)
+				for _, row := range page.DataList {
+					require.True(t, utf8.ValidString(row.ContainerName), "decoded strings are valid UTF-8")
+				}
+				return
+			}
+			require.Error(t, err)
+			require.Nil(t, page)
+			require.ErrorContains(t, err, tc.want)
+			require.ErrorContains(t, err, OpListContainers, "the error names the operation")
+			require.NotContains(t, err.Error(), "LEAKME", "the body is not quoted")
+			require.LessOrEqual(t, len(err.Error()), maxErrorText, "a hostile body cannot make a long error")
+		})
+	}
+}
+
+func TestErrorBodyWithStatus200IsAnError(t *testing.T) {
+	c, _ := newTestClient(t, rawHandler(200, `{"error_code": "HSS.1001", "error_msg": "system busy", "request_id": "r-1"}`), nil)
+	_, err := c.ListImageLocal(context.Background(), ListImagesRequest{})
+	var apiErr *APIError
+	require.ErrorAs(t, err, &apiErr, "an empty inventory would otherwise be reported as a good refresh")
+	require.Equal(t, "HSS.1001", apiErr.Code)
+	require.Equal(t, "system busy", apiErr.Message)
 }
