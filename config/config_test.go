@@ -90,66 +90,6 @@ func TestLoadGood(t *testing.T) {
 	require.True(t, copied.Images.Selects("swr.example/app"))
 }
 
-func TestDefaults(t *testing.T) {
-	noEnv(t)
-	cfg, err := Parse([]byte(`
-targets:
-  - name: t
-    region: cn-north-4
-    project_id: p
-    auth: {access_key: AK, secret_key: SK}
-    images: {discover: true}
-`), "")
-	require.NoError(t, err)
-	want := Settings{
-		RefreshInterval: 5 * time.Minute, RequestTimeout: 30 * time.Second, PageSize: 200,
-		MaxConcurrency: 4, RequestsPerSecond: 5, APICallsPerMinute: 5, MaxStaleness: 30 * time.Minute,
-	}
-	require.Equal(t, want, cfg.Global.Settings)
-	tg := cfg.Targets[0]
-	require.Equal(t, want, tg.Settings)
-	require.Empty(t, tg.Endpoint, "the client picks the regional endpoint")
-	require.False(t, tg.ContainerInfo)
-}
-
-// A target inherits the global value of each key it does not set, not
-// the built-in default.
-func TestOverrides(t *testing.T) {
-	noEnv(t)
-	cfg, err := Parse([]byte(`
-global: {page_size: 20, refresh_interval: 1m, max_staleness: 1h}
-targets:
-  - {name: a, region: cn-north-4, project_id: p, auth: {access_key: AK, secret_key: SK}, images: {discover: true}}
-  - {name: b, region: cn-north-4, project_id: p, auth: {access_key: AK, secret_key: SK}, images: {discover: true},
-     page_size: 30, refresh_interval: 10s, request_timeout: 5s}
-`), "")
-	require.NoError(t, err)
-	a, b := cfg.Targets[0], cfg.Targets[1]
-	require.Equal(t, 20, a.PageSize)
-	require.Equal(t, time.Minute, a.RefreshInterval)
-	require.Equal(t, 30*time.Second, a.RequestTimeout)
-	require.Equal(t, time.Hour, a.MaxStaleness)
-	require.Equal(t, 30, b.PageSize)
-	require.Equal(t, 10*time.Second, b.RefreshInterval)
-	require.Equal(t, 5*time.Second, b.RequestTimeout)
-	require.Equal(t, time.Hour, b.MaxStaleness)
-}
-
-func TestDurationForms(t *testing.T) {
-	for in, want := range map[string]time.Duration{
-		"30s": 30 * time.Second, "1h30m": 90 * time.Minute, "1.5h": 90 * time.Minute,
-		"1d": 24 * time.Hour, "1w2d": 9 * 24 * time.Hour, "1d12h": 36 * time.Hour, "0": 0,
-	} {
-		got, err := parseDuration(in)
-		require.NoError(t, err, in)
-		require.Equal(t, want, got, in)
-	}
-	for _, in := range []string{"300", "5 m", "1m1d", "", "5x", "1.5d"} {
-		_, err := parseDuration(in)
-		require.Error(t, err, in)
-	}
-}
-
 func TestLoadMissingFile(t *testing.T) {
 	_, err := Load(filepath.Join(t.TempDir(), "nope.yml"))
 	require.ErrorIs(t, err, os.ErrNotExist)
