@@ -15,6 +15,7 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/hssclient"
 	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+	"github.com/hss-exporter/hss_exporter/internal/testclock"
 )
 
 const refusedSK = "wrong-secret-key-for-backoff-0002"
@@ -63,7 +64,7 @@ func writeKey(t *testing.T, file, key string) {
 }
 
 func TestRefusedCredentialsShowOnEveryTargetOfTheKey(t *testing.T) {
-	clock := &hardClock{now: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
+	clock := testclock.New(time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC))
 	keyFile := filepath.Join(t.TempDir(), "secret_key")
 	writeKey(t, keyFile, refusedSK)
 	e, srv := refusedTargets(t, keyFile, time.Minute, clock.Now, nil, Options{Now: clock.Now, Jitter: -1}, "a", "b")
@@ -83,7 +84,7 @@ func TestRefusedCredentialsShowOnEveryTargetOfTheKey(t *testing.T) {
 		require.Contains(t, st.LastError, "credentials refused; next attempt at ")
 		require.NotContains(t, st.LastError, refusedSK)
 	}
-	clock.Add(30 * time.Second)
+	clock.Advance(30 * time.Second)
 	require.Equal(t, []string{`hss_exporter_auth_backoff_seconds{target="a"} 24`, `hss_exporter_auth_backoff_seconds{target="b"} 24`},
 		seriesWith(t, e, "hss_exporter_auth_backoff_seconds"))
 	requireLintClean(t, e)
@@ -91,7 +92,7 @@ func TestRefusedCredentialsShowOnEveryTargetOfTheKey(t *testing.T) {
 	// The key is fixed in the file: the next refresh tries it at once,
 	// and the backoff ends for both.
 	writeKey(t, keyFile, hssfake.DemoSecretKey)
-	clock.Add(time.Minute / 2)
+	clock.Advance(time.Minute / 2)
 	require.NoError(t, e.RefreshNow(ctx, "b"))
 	require.NoError(t, e.RefreshNow(ctx, "a"))
 	for _, st := range e.Status() {

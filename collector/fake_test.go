@@ -15,6 +15,7 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/internal/testclock"
 )
 
 // fakeAPI is an in-memory API: images, containers by query, error
@@ -159,30 +160,12 @@ func testTarget() config.Target {
 	}
 }
 
-// fakeClock is an injectable Now.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+func newFakeClock() *testclock.Clock {
+	return testclock.New(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
 }
 
 // newTestExporter returns an Exporter over one target read through api.
-func newTestExporter(api API, cfg config.Target) (*Exporter, *fakeClock) {
+func newTestExporter(api API, cfg config.Target) (*Exporter, *testclock.Clock) {
 	clock := newFakeClock()
 	e := NewExporter(nil, []Target{{Config: cfg, API: api}}, nil, Options{Now: clock.Now, Jitter: -1})
 	return e, clock

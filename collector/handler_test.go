@@ -19,12 +19,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hss-exporter/hss_exporter/config"
+	"github.com/hss-exporter/hss_exporter/internal/testclock"
 	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
 // twoTargets returns an Exporter over testFleet as "prod" and "staging",
 // both refreshed, with the handler served on loopback.
-func twoTargets(t *testing.T, opts HandlerOpts) (e *Exporter, apis [2]*fakeAPI, clock *fakeClock, url string) {
+func twoTargets(t *testing.T, opts HandlerOpts) (e *Exporter, apis [2]*fakeAPI, clock *testclock.Clock, url string) {
 	t.Helper()
 	apis = [2]*fakeAPI{testFleet(), testFleet()}
 	cfgs := [2]config.Target{testTarget(), testTarget()}

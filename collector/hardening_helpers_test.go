@@ -19,29 +19,12 @@ import (
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
 	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+	"github.com/hss-exporter/hss_exporter/internal/testclock"
 	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
 // Helpers of the hardening tests. Their names start with "hard" so they
 // do not collide with the package's other test helpers.
-
-// hardClock is a settable clock for staleness and clock-jump tests.
-type hardClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *hardClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *hardClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // hardTarget is a discovering target over every enterprise project.
 func hardTarget() config.Target {
@@ -55,7 +38,7 @@ func hardTarget() config.Target {
 // hardSetup starts the stand-in server with fleet and returns an Exporter
 // reading it through the real client, as main wires it.
 func hardSetup(t *testing.T, fleet *hssfake.Fleet, cfg config.Target, auth hssclient.Authenticator,
-	logger log.Logger, opts Options) (*Exporter, *hssfake.Server, *hardClock) {
+	logger log.Logger, opts Options) (*Exporter, *hssfake.Server, *testclock.Clock) {
 	t.Helper()
 	srv, err := hssfake.Start(hssfake.DemoOptions(fleet))
 	require.NoError(t, err)
@@ -68,7 +51,7 @@ func hardSetup(t *testing.T, fleet *hssfake.Fleet, cfg config.Target, auth hsscl
 		auth = hssclient.NewAKSKAuth(hssfake.DemoAccessKey, hssfake.DemoSecretKey, "")
 	}
 	stats := NewAPIStats()
-	clock := &hardClock{now: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
+	clock := testclock.New(time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC))
 	client, err := hssclient.New(hssclient.Config{
 		Region: hssfake.DemoRegion, ProjectID: hssfake.DemoProjectID, Endpoint: srv.URL, Auth: auth,
 		HTTPClient: &http.Client{Transport: transport},

@@ -35,7 +35,7 @@ func TestOutageLongerThanMaxStaleness(t *testing.T) {
 	// Down: every call answers 503. Within max_staleness the cache serves.
 	srv.AddFault(hssfake.Fault{Kind: hssfake.FaultStatus, Status: 503})
 	for _, step := range []time.Duration{4 * time.Minute, 5 * time.Minute} {
-		clock.Add(step)
+		clock.Advance(step)
 		err := e.RefreshNow(ctx, "h")
 		require.True(t, hssclient.IsServerError(err), "err: %v", err)
 		text = hardScrape(t, e)
@@ -49,7 +49,7 @@ func TestOutageLongerThanMaxStaleness(t *testing.T) {
 	require.NotEmpty(t, hardSeries(text, "hss_exporter_api_retries_total", `reason="server_error"`))
 
 	// Past max_staleness: dropped at the next scrape, refresh or not.
-	clock.Add(2 * time.Minute)
+	clock.Advance(2 * time.Minute)
 	text = hardScrape(t, e)
 	require.Zero(t, containerSeries(text), "expired inventory is not served")
 	require.Empty(t, hardSeries(text, "hss_host_containers"))
@@ -62,7 +62,7 @@ func TestOutageLongerThanMaxStaleness(t *testing.T) {
 
 	// Back: the first good refresh restores everything.
 	srv.ClearFaults()
-	clock.Add(time.Minute)
+	clock.Advance(time.Minute)
 	require.NoError(t, e.RefreshNow(ctx, "h"))
 	text = hardScrape(t, e)
 	require.Equal(t, want, containerSeries(text))
@@ -101,13 +101,13 @@ func TestClockJumps(t *testing.T) {
 	require.NoError(t, e.RefreshNow(ctx, "h"))
 	want := len(hardSeries(hardScrape(t, e), "hss_image_containers"))
 
-	clock.Add(-3 * time.Hour)
+	clock.Advance(-3 * time.Hour)
 	require.Equal(t, want, len(hardSeries(hardScrape(t, e), "hss_image_containers")))
 	ready, _ := e.Ready()
 	require.True(t, ready, "a clock set back does not make data stale")
 	require.NoError(t, e.RefreshNow(ctx, "h"))
 
-	clock.Add(48 * time.Hour)
+	clock.Advance(48 * time.Hour)
 	require.Empty(t, hardSeries(hardScrape(t, e), "hss_image_containers"))
 	require.NoError(t, e.RefreshNow(ctx, "h"))
 	require.Equal(t, want, len(hardSeries(hardScrape(t, e), "hss_image_containers")))
@@ -128,7 +128,7 @@ func TestWrongKeysBackOffWithAClearLog(t *testing.T) {
 	for minute, attempts := range []int{1, 2, 2, 3, 3, 3, 3} {
 		require.Error(t, e.RefreshNow(context.Background(), "h"))
 		require.Equal(t, attempts, srv.RequestsFor(hssfake.OpListImageLocal), "attempts by minute %d", minute)
-		clock.Add(time.Minute)
+		clock.Advance(time.Minute)
 	}
 	logs := sink.String()
 	require.Contains(t, logs, "credentials refused; next attempt at ")

@@ -50,7 +50,7 @@ func TestChurnSoakStaysFlat(t *testing.T) {
 		rec := httptest.NewRecorder()
 		handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 		require.Equal(t, http.StatusOK, rec.Code)
-		clock.Add(cfg.RefreshInterval)
+		clock.Advance(cfg.RefreshInterval)
 	}
 	g1, h1 := measure()
 	t.Logf("after %d refreshes: goroutines %d -> %d, live heap %.1f MiB -> %.1f MiB",

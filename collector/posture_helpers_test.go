@@ -17,6 +17,7 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+	"github.com/hss-exporter/hss_exporter/internal/testclock"
 )
 
 // postureOn is a target configuration reading every posture part, as
@@ -34,7 +35,7 @@ type postureEnv struct {
 	e     *Exporter
 	srv   *hssfake.Server
 	fleet *hssfake.Fleet
-	clock *fakeClock
+	clock *testclock.Clock
 }
 
 func startPosture(t *testing.T, fleet *hssfake.Fleet, cfg config.Target, shard ...int) *postureEnv {

@@ -3,7 +3,6 @@ package collector
 import (
 	"context"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,20 +11,11 @@ import (
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
 	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+	"github.com/hss-exporter/hss_exporter/internal/testclock"
 )
 
-// viewClock is a settable clock, so a test can age the data.
-type viewClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *viewClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-
-func (c *viewClock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
-
 // viewExporter serves fleet through the real client as target "view".
-func viewExporter(t *testing.T, fleet *hssfake.Fleet) (*Exporter, *hssfake.Server, *viewClock) {
+func viewExporter(t *testing.T, fleet *hssfake.Fleet) (*Exporter, *hssfake.Server, *testclock.Clock) {
 	t.Helper()
 	srv, err := hssfake.Start(hssfake.DemoOptions(fleet))
 	require.NoError(t, err)
@@ -38,7 +28,7 @@ func viewExporter(t *testing.T, fleet *hssfake.Fleet) (*Exporter, *hssfake.Serve
 	require.NoError(t, err)
 	cfg := config.Target{Name: "view", Images: config.Images{Discover: true}, ContainerInfo: true,
 		Settings: config.Settings{PageSize: 200, MaxConcurrency: 2, RefreshInterval: time.Minute, MaxStaleness: 10 * time.Minute}}
-	clock := &viewClock{now: time.Now()}
+	clock := testclock.New(time.Now())
 	e := NewExporter(nil, []Target{{Config: cfg, API: client}}, nil, Options{Now: clock.Now, Jitter: -1})
 	return e, srv, clock
 }
@@ -94,7 +84,7 @@ func TestViewReadsImagesBackFromTheSeries(t *testing.T) {
 	_, ok = v.Image("quiet", "2", "sha256:other")
 	require.False(t, ok)
 
-	clock.Add(11 * time.Minute)
+	clock.Advance(11 * time.Minute)
 	v, _ = e.View("view")
 	require.Empty(t, v.Images, "expired data is not shown, as on /metrics")
 	_, ok = e.View("nope")

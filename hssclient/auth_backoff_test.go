@@ -8,6 +8,7 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/hssclient"
 	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+	"github.com/hss-exporter/hss_exporter/internal/testclock"
 )
 
 const (
@@ -21,12 +22,12 @@ const (
 type refusedSetup struct {
 	srv      *hssfake.Server
 	vol      *secretVolume
-	clk      *clock
+	clk      *testclock.Clock
 	backoffs *hssclient.AuthBackoffs
 }
 
 func newRefusedSetup(t *testing.T) *refusedSetup {
-	s := &refusedSetup{srv: startFake(t, 20), clk: &clock{now: time.Now()}}
+	s := &refusedSetup{srv: startFake(t, 20), clk: testclock.New(time.Now())}
 	s.vol = newSecretVolume(t, map[string]string{"access_key": hssfake.DemoAccessKey, "secret_key": wrongSecretKey})
 	s.backoffs = hssclient.NewAuthBackoffs(hssclient.AuthBackoffOptions{Now: s.clk.Now})
 	return s
@@ -84,9 +85,9 @@ func TestRefusedKeyWaitsDoublingStepsUpToTheCap(t *testing.T) {
 		require.Len(t, s.srv.AuthFailures(), i+1, "one attempt per due time")
 		require.Equal(t, w*time.Second-time.Second, s.refusedFor(c), "wait after refusal %d", i+1)
 		s.requireHeldBack(t, c)
-		s.clk.Add(s.refusedFor(c) - time.Millisecond)
+		s.clk.Advance(s.refusedFor(c) - time.Millisecond)
 		s.requireHeldBack(t, c)
-		s.clk.Add(time.Millisecond)
+		s.clk.Advance(time.Millisecond)
 	}
 }
 
@@ -100,7 +101,7 @@ func TestRefusalHoldsEveryClientOfTheIdentity(t *testing.T) {
 
 	// When the attempt is due, one of them makes it, and the other is held
 	// by its outcome: two refusals in all, not four.
-	s.clk.Add(s.refusedFor(a))
+	s.clk.Advance(s.refusedFor(a))
 	require.Error(t, listOnce(b))
 	s.requireHeldBack(t, a)
 	require.Len(t, s.srv.AuthFailures(), 2)
@@ -118,7 +119,7 @@ func TestNewKeyInTheFilesIsTriedAtOnce(t *testing.T) {
 	a, b := s.client(t, "ak:shared"), s.client(t, "ak:shared")
 	require.Error(t, listOnce(a))
 	require.Error(t, listOnce(a))
-	s.clk.Add(2 * time.Second)
+	s.clk.Advance(2 * time.Second)
 
 	// The same wrong key written again is no new key.
 	s.vol.update(map[string]string{"access_key": hssfake.DemoAccessKey, "secret_key": wrongSecretKey})
@@ -126,16 +127,16 @@ func TestNewKeyInTheFilesIsTriedAtOnce(t *testing.T) {
 
 	// Another wrong key is tried once, at once, and its wait starts over.
 	s.vol.update(map[string]string{"access_key": hssfake.DemoAccessKey, "secret_key": "second-wrong-key-BKF2"})
-	s.clk.Add(2 * time.Second)
+	s.clk.Advance(2 * time.Second)
 	require.Error(t, listOnce(a))
 	require.Len(t, s.srv.AuthFailures(), 2)
 	require.Equal(t, 9*time.Second, s.refusedFor(a))
-	s.clk.Add(2 * time.Second)
+	s.clk.Advance(2 * time.Second)
 	s.requireHeldBack(t, b) // b sees the same new key: already refused
 
 	// The corrected key is tried at once and ends the backoff for both.
 	s.vol.update(map[string]string{"access_key": hssfake.DemoAccessKey, "secret_key": hssfake.DemoSecretKey})
-	s.clk.Add(2 * time.Second)
+	s.clk.Advance(2 * time.Second)
 	require.NoError(t, listOnce(b))
 	require.Zero(t, a.RefusedUntil())
 	require.NoError(t, listOnce(a))
@@ -146,7 +147,7 @@ func TestSuccessEndsTheBackoff(t *testing.T) {
 	s := newRefusedSetup(t)
 	c := s.client(t, "ak:one")
 	require.Error(t, listOnce(c))
-	s.clk.Add(s.refusedFor(c))
+	s.clk.Advance(s.refusedFor(c))
 	require.Error(t, listOnce(c))
 	require.Equal(t, 19*time.Second, s.refusedFor(c))
 
@@ -154,7 +155,7 @@ func TestSuccessEndsTheBackoff(t *testing.T) {
 	// that comes due succeeds, and calls flow again.
 	s.srv.RotateAccessKey(hssfake.DemoAccessKey, wrongSecretKey)
 	s.requireHeldBack(t, c)
-	s.clk.Add(s.refusedFor(c))
+	s.clk.Advance(s.refusedFor(c))
 	require.NoError(t, listOnce(c))
 	require.Zero(t, c.RefusedUntil())
 	require.NoError(t, listOnce(c))
@@ -180,7 +181,7 @@ func TestRefusedPasswordSendsNothingWhileBackingOff(t *testing.T) {
 	}
 	require.Equal(t, 1, s.srv.RequestsFor(hssfake.OpCreateToken), "IAM was asked once")
 	require.Zero(t, s.srv.RequestsFor(hssfake.OpListImageLocal), "no API call without a token")
-	s.clk.Add(s.refusedFor(c))
+	s.clk.Advance(s.refusedFor(c))
 	require.Error(t, listOnce(c))
 	require.Equal(t, 2, s.srv.RequestsFor(hssfake.OpCreateToken), "asked again when due")
 }

@@ -12,36 +12,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hss-exporter/hss_exporter/internal/testclock"
 	"github.com/stretchr/testify/require"
 )
 
-// fakeClock is a settable clock shared by a test and the code under test.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+func newFakeClock() *testclock.Clock {
+	return testclock.New(time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC))
 }
 
 // iamServer is a minimal IAM token endpoint. respond decides each answer;
 // by default it issues token-N valid for 24 h of the fake clock.
 type iamServer struct {
 	*httptest.Server
-	clock   *fakeClock
+	clock   *testclock.Clock
 	fetches atomic.Int32
 	hold    chan struct{} // when set, answers wait until it is closed
 
@@ -68,7 +51,7 @@ func (s *iamServer) setRespond(f func(n int32, w http.ResponseWriter)) {
 	s.respond = f
 }
 
-func newIAMServer(t *testing.T, clock *fakeClock) *iamServer {
+func newIAMServer(t *testing.T, clock *testclock.Clock) *iamServer {
 	s := &iamServer{clock: clock}
 	s.respond = func(n int32, w http.ResponseWriter) {
 		w.Header().Set("X-Subject-Token", fmt.Sprintf("token-%d", n))

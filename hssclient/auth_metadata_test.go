@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hss-exporter/hss_exporter/internal/testclock"
 	"github.com/stretchr/testify/require"
 )
 
@@ -17,13 +18,13 @@ import (
 // out AK-N/SK-N/TOKEN-N valid for 24 h of the fake clock.
 type metadataServer struct {
 	*httptest.Server
-	clock   *fakeClock
+	clock   *testclock.Clock
 	fetches atomic.Int32
 	hold    chan struct{}
 	body    func(n int32) (int, string)
 }
 
-func newMetadataServer(t *testing.T, clock *fakeClock) *metadataServer {
+func newMetadataServer(t *testing.T, clock *testclock.Clock) *metadataServer {
 	s := &metadataServer{clock: clock}
 	s.body = func(n int32) (int, string) {
 		return http.StatusOK, fmt.Sprintf(`{"credential":{"access":"AK-%d","secret":"SK-%d","securitytoken":"TOKEN-%d","expires_at":%q}}`,

@@ -10,12 +10,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+	"github.com/hss-exporter/hss_exporter/internal/testclock"
 )
 
 // oidcFleet is a stand-in whose IAM trusts identity provider cce-idp for
 // two ID tokens and issues 30 s keys, all on clock, and a client that
 // signs with keys it exchanged the token in file for.
-func oidcFleet(t *testing.T, clock *fakeClock) (srv *hssfake.Server, client *Client, file string) {
+func oidcFleet(t *testing.T, clock *testclock.Clock) (srv *hssfake.Server, client *Client, file string) {
 	t.Helper()
 	opts := hssfake.DemoOptions(hssfake.Generate(hssfake.GenerateOptions{Seed: 13, Containers: 300}))
 	opts.Now = clock.Now

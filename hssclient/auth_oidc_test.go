@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hss-exporter/hss_exporter/internal/testclock"
 	"github.com/stretchr/testify/require"
 )
 
@@ -22,7 +23,7 @@ import (
 // the fake clock. It records what arrived.
 type oidcIAM struct {
 	*httptest.Server
-	clock    *fakeClock
+	clock    *testclock.Clock
 	lifetime time.Duration
 	idTokens atomic.Int32
 	keys     atomic.Int32
@@ -35,7 +36,7 @@ type oidcIAM struct {
 	keysAnswer  func(w http.ResponseWriter)
 }
 
-func newOIDCIAM(t *testing.T, clock *fakeClock) *oidcIAM {
+func newOIDCIAM(t *testing.T, clock *testclock.Clock) *oidcIAM {
 	s := &oidcIAM{clock: clock, lifetime: 6 * time.Hour}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.Close)

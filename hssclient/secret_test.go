@@ -14,6 +14,7 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/hssclient"
 	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+	"github.com/hss-exporter/hss_exporter/internal/testclock"
 )
 
 // Rotated keys, each unique so a leak is easy to spot.
@@ -55,15 +56,6 @@ func (v *secretVolume) update(files map[string]string) {
 	require.NoError(v.t, os.Rename(tmp, filepath.Join(v.dir, "..data")))
 }
 
-// clock is a settable clock for the rotation check interval.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
-
 // reloads records what OnReload hears.
 type reloads struct {
 	mu   sync.Mutex
@@ -89,11 +81,11 @@ func (r *reloads) get() (oks int, errs []error) {
 
 // rotatingSetup serves the demo fleet and signs with keys read from a
 // Kubernetes-style Secret volume, checked every minute of a fake clock.
-func rotatingSetup(t *testing.T) (*hssfake.Server, *hssclient.Client, *secretVolume, *clock, *reloads) {
+func rotatingSetup(t *testing.T) (*hssfake.Server, *hssclient.Client, *secretVolume, *testclock.Clock, *reloads) {
 	srv := startFake(t, 20)
 	vol := newSecretVolume(t, map[string]string{
 		"access_key": hssfake.DemoAccessKey + "\n", "secret_key": hssfake.DemoSecretKey + "\n"})
-	clk, heard := &clock{now: time.Now()}, &reloads{}
+	clk, heard := testclock.New(time.Now()), &reloads{}
 	auth := hssclient.NewRotatingAKSKAuth(hssclient.AKSKConfig{
 		AccessKey: hssclient.Credential{Value: hssfake.DemoAccessKey, File: vol.path("access_key")},
 		SecretKey: hssclient.Credential{Value: hssfake.DemoSecretKey, File: vol.path("secret_key")},
@@ -119,13 +111,13 @@ func TestRotatedKeysUsedWithoutRestart(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		// after rotating the server's and the volume's keys
-		next func(clk *clock)
+		next func(clk *testclock.Clock)
 	}{
 		// The periodic look finds the new files before any request fails.
-		{"at the next check", func(clk *clock) { clk.Add(time.Minute) }},
+		{"at the next check", func(clk *testclock.Clock) { clk.Advance(time.Minute) }},
 		// The API refuses the old key before the check is due: the refusal
 		// makes the files be looked at, and the request is retried once.
-		{"on the refusal", func(*clock) {}},
+		{"on the refusal", func(*testclock.Clock) {}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, c, vol, clk, heard := rotatingSetup(t)
@@ -175,7 +167,7 @@ func TestBrokenRotationKeepsTheWorkingKey(t *testing.T) {
 			require.NoError(t, listOnce(c))
 			tc.breakIt(vol)
 			for range 3 {
-				clk.Add(time.Minute)
+				clk.Advance(time.Minute)
 				require.NoError(t, listOnce(c), "the old keys still sign")
 			}
 			require.Empty(t, srv.AuthFailures(), "the half-new pair was never used")
@@ -191,7 +183,7 @@ func TestBrokenRotationKeepsTheWorkingKey(t *testing.T) {
 			// Repaired: the next check takes the new pair.
 			srv.RotateAccessKey(newAccessKey, newSecretKey)
 			vol.update(map[string]string{"access_key": newAccessKey, "secret_key": newSecretKey})
-			clk.Add(time.Minute)
+			clk.Advance(time.Minute)
 			require.NoError(t, listOnce(c))
 			oks, _ = heard.get()
 			require.Equal(t, 1, oks)

@@ -9,12 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hss-exporter/hss_exporter/internal/testclock"
 	"github.com/stretchr/testify/require"
 )
 
 // rawGet sends a signed request on a fresh connection (so Go's transport
 // cannot silently retry it) and returns the response or transport error.
-func rawGet(t *testing.T, ctx context.Context, s *Server, clock *testClock, path, query string) (*http.Response, []byte, error) {
+func rawGet(t *testing.T, ctx context.Context, s *Server, clock *testclock.Clock, path, query string) (*http.Response, []byte, error) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+path+"?"+query, nil)
 	require.NoError(t, err)

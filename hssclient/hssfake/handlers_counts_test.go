@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hss-exporter/hss_exporter/internal/testclock"
 	"github.com/stretchr/testify/require"
 )
 
@@ -21,7 +22,7 @@ func (r severityRow) counts() EventCounts {
 	return EventCounts{Total: r.TotalNum, Low: r.LowNum, Medium: r.MediumNum, High: r.HighNum, Critical: r.CriticalNum}
 }
 
-func severity(t *testing.T, s *Server, clock *testClock, pairs ...string) EventCounts {
+func severity(t *testing.T, s *Server, clock *testclock.Clock, pairs ...string) EventCounts {
 	t.Helper()
 	var row severityRow
 	resp := get(t, s, clock, severityPath, rawQuery(pairs...))
@@ -119,7 +120,7 @@ type quotaRows struct {
 }
 
 // quotas fetches ShowResourceQuotas and returns it as QuotaSummary rows.
-func quotas(t *testing.T, s *Server, clock *testClock, pairs ...string) []QuotaSummary {
+func quotas(t *testing.T, s *Server, clock *testclock.Clock, pairs ...string) []QuotaSummary {
 	t.Helper()
 	var answer quotaRows
 	resp := get(t, s, clock, quotasPath, rawQuery(pairs...))

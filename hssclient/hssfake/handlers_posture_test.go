@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hss-exporter/hss_exporter/internal/testclock"
 	"github.com/stretchr/testify/require"
 )
 
@@ -17,7 +18,7 @@ const (
 
 // sendSigned sends a signed GET with region as the region header ("" for
 // none).
-func sendSigned(t *testing.T, s *Server, clock *testClock, path, query, region string) response {
+func sendSigned(t *testing.T, s *Server, clock *testclock.Clock, path, query, region string) response {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, s.URL+path+"?"+query, nil)
 	require.NoError(t, err)
@@ -166,7 +167,7 @@ type nodeRows struct {
 }
 
 // allNodes pages ListContainerNodes with extra query pairs.
-func allNodes(t *testing.T, s *Server, clock *testClock, limit int, pairs ...string) (rows []nodeRow, pages int) {
+func allNodes(t *testing.T, s *Server, clock *testclock.Clock, limit int, pairs ...string) (rows []nodeRow, pages int) {
 	t.Helper()
 	for offset := 0; ; offset += limit {
 		var page nodeRows

@@ -11,33 +11,15 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/hss-exporter/hss_exporter/internal/testclock"
 	"github.com/stretchr/testify/require"
 )
 
-// testClock is a settable clock for Options.Now.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *testClock {
-	return &testClock{t: time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC)}
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+func newClock() *testclock.Clock {
+	return testclock.New(time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC))
 }
 
 // testEscape is a second, independent implementation of the SDK escaping
@@ -98,7 +80,7 @@ func (sg testSigner) sign(r *http.Request, date time.Time) {
 }
 
 // testOptions are the demo credentials on a fixed clock.
-func testOptions(clock *testClock, fleet *Fleet) Options {
+func testOptions(clock *testclock.Clock, fleet *Fleet) Options {
 	o := DemoOptions(fleet)
 	o.Now = clock.Now
 	return o
@@ -125,7 +107,7 @@ func (r response) decode(t *testing.T, v any) {
 }
 
 // get sends a signed GET for path?query to s with the demo region header.
-func get(t *testing.T, s *Server, clock *testClock, path, query string) response {
+func get(t *testing.T, s *Server, clock *testclock.Clock, path, query string) response {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, s.URL+path+"?"+query, nil)
 	require.NoError(t, err)

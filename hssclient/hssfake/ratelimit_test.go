@@ -7,12 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hss-exporter/hss_exporter/internal/testclock"
 	"github.com/stretchr/testify/require"
 )
 
 // limitedServer serves smallFleet under rl on a clock 50 s into a minute,
 // so a window boundary is 10 s away.
-func limitedServer(t *testing.T, rl RateLimit) (*Server, *testClock) {
+func limitedServer(t *testing.T, rl RateLimit) (*Server, *testclock.Clock) {
 	t.Helper()
 	clock := newClock()
 	clock.Advance(50 * time.Second)
@@ -22,7 +23,7 @@ func limitedServer(t *testing.T, rl RateLimit) (*Server, *testClock) {
 }
 
 // statuses sends n signed GETs of path and returns their status codes.
-func statuses(t *testing.T, s *Server, clock *testClock, path string, n int) []int {
+func statuses(t *testing.T, s *Server, clock *testclock.Clock, path string, n int) []int {
 	t.Helper()
 	out := make([]int, n)
 	for i := range out {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hss-exporter/hss_exporter/internal/testclock"
 	"github.com/stretchr/testify/require"
 )
 
@@ -64,7 +65,7 @@ func vectorRequest(t *testing.T, v vector, plusForSpace bool) *http.Request {
 
 // vectorServer knows the vector's AK/SK (as permanent or temporary
 // credentials) and runs on the vector's date.
-func vectorServer(v vector, clock *testClock) *Server {
+func vectorServer(v vector, clock *testclock.Clock) *Server {
 	s := New(Options{ProjectID: "p", Region: "r", AccessKey: v.AK, SecretKey: v.SK, Now: clock.Now})
 	if tok := v.Headers["X-Security-Token"]; tok != "" {
 		s.opts.AccessKey = ""
@@ -73,10 +74,10 @@ func vectorServer(v vector, clock *testClock) *Server {
 	return s
 }
 
-func vectorClock(t *testing.T, v vector) *testClock {
+func vectorClock(t *testing.T, v vector) *testclock.Clock {
 	d, err := time.Parse(sdkDateLayout, v.Headers["X-Sdk-Date"])
 	require.NoError(t, err)
-	return &testClock{t: d}
+	return testclock.New(d)
 }
 
 func TestVerifierAcceptsEveryVector(t *testing.T) {
@@ -94,37 +95,37 @@ func TestVerifierAcceptsEveryVector(t *testing.T) {
 func TestVerifierRejectsTamperedVectors(t *testing.T) {
 	tampers := []struct {
 		name   string
-		change func(r *http.Request, s *Server, c *testClock)
+		change func(r *http.Request, s *Server, c *testclock.Clock)
 		want   AuthFailureReason
 	}{
-		{"changed query value", func(r *http.Request, _ *Server, _ *testClock) {
+		{"changed query value", func(r *http.Request, _ *Server, _ *testclock.Clock) {
 			r.URL.RawQuery = strings.Replace(r.URL.RawQuery, "limit=", "limit=1", 1) + "&x=1"
 		}, ReasonSignatureMismatch},
-		{"added query pair", func(r *http.Request, _ *Server, _ *testClock) { r.URL.RawQuery += "&agent_id=a" }, ReasonSignatureMismatch},
-		{"changed signed header", func(r *http.Request, _ *Server, _ *testClock) {
+		{"added query pair", func(r *http.Request, _ *Server, _ *testclock.Clock) { r.URL.RawQuery += "&agent_id=a" }, ReasonSignatureMismatch},
+		{"changed signed header", func(r *http.Request, _ *Server, _ *testclock.Clock) {
 			d, _ := time.Parse(sdkDateLayout, r.Header.Get("X-Sdk-Date"))
 			r.Header.Set("X-Sdk-Date", d.Add(time.Second).Format(sdkDateLayout))
 		}, ReasonSignatureMismatch},
-		{"changed path", func(r *http.Request, _ *Server, _ *testClock) { r.URL.Path += "x" }, ReasonSignatureMismatch},
-		{"changed method", func(r *http.Request, _ *Server, _ *testClock) { r.Method = http.MethodDelete }, ReasonSignatureMismatch},
-		{"wrong secret key", func(_ *http.Request, s *Server, _ *testClock) {
+		{"changed path", func(r *http.Request, _ *Server, _ *testclock.Clock) { r.URL.Path += "x" }, ReasonSignatureMismatch},
+		{"changed method", func(r *http.Request, _ *Server, _ *testclock.Clock) { r.Method = http.MethodDelete }, ReasonSignatureMismatch},
+		{"wrong secret key", func(_ *http.Request, s *Server, _ *testclock.Clock) {
 			s.opts.SecretKey += "x"
 			for k, tc := range s.creds.temp {
 				tc.secret += "x"
 				s.creds.temp[k] = tc
 			}
 		}, ReasonSignatureMismatch},
-		{"stale date", func(_ *http.Request, _ *Server, c *testClock) { c.Advance(16 * time.Minute) }, ReasonStaleDate},
-		{"date from the future", func(_ *http.Request, _ *Server, c *testClock) { c.Advance(-16 * time.Minute) }, ReasonStaleDate},
-		{"unknown access key", func(r *http.Request, _ *Server, _ *testClock) {
+		{"stale date", func(_ *http.Request, _ *Server, c *testclock.Clock) { c.Advance(16 * time.Minute) }, ReasonStaleDate},
+		{"date from the future", func(_ *http.Request, _ *Server, c *testclock.Clock) { c.Advance(-16 * time.Minute) }, ReasonStaleDate},
+		{"unknown access key", func(r *http.Request, _ *Server, _ *testclock.Clock) {
 			r.Header.Set("Authorization", strings.Replace(r.Header.Get("Authorization"), "Access=", "Access=X", 1))
 		}, ReasonUnknownAccessKey},
-		{"date not signed", func(r *http.Request, _ *Server, _ *testClock) {
+		{"date not signed", func(r *http.Request, _ *Server, _ *testclock.Clock) {
 			h := r.Header.Get("Authorization")
 			h = strings.Replace(strings.Replace(h, ";x-sdk-date", "", 1), "SignedHeaders=x-sdk-date", "SignedHeaders=region", 1)
 			r.Header.Set("Authorization", h)
 		}, ReasonDateNotSigned},
-		{"malformed header", func(r *http.Request, _ *Server, _ *testClock) {
+		{"malformed header", func(r *http.Request, _ *Server, _ *testclock.Clock) {
 			r.Header.Set("Authorization", "SDK-HMAC-SHA1 "+r.Header.Get("Authorization"))
 		}, ReasonMalformedAuthorization},
 	}

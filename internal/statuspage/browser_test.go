@@ -169,7 +169,7 @@ func TestBrowserShowsFailureAndStaleAge(t *testing.T) {
 	env := newStatusEnv(t)
 	require.NoError(t, env.refresh())
 	env.srv.SetFaults(hssfake.Faults{Rules: []hssfake.Fault{{Kind: hssfake.FaultStatus, Status: http.StatusServiceUnavailable}}})
-	env.clock.Add(6 * time.Minute) // max_staleness is 5m
+	env.clock.Advance(6 * time.Minute) // max_staleness is 5m
 	require.Error(t, env.refresh())
 
 	tr := getStatus(t, env)

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/hss-exporter/hss_exporter/hssclient"
 	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
 	"github.com/hss-exporter/hss_exporter/internal/demo"
+	"github.com/hss-exporter/hss_exporter/internal/testclock"
 	"github.com/hss-exporter/hss_exporter/shard"
 )
 
@@ -30,17 +30,6 @@ const (
 	entryPointSecret = "entry-point-secret-0042"
 )
 
-// statusClock is the exporter's clock in these tests, so data can age
-// without waiting.
-type statusClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *statusClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-
-func (c *statusClock) Add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
-
 // statusEnv is an exporter serving its metrics and the status routes over loopback, reading a
 // stand-in HSS server the test controls. Refreshes run only when the test
 // calls refresh.
@@ -49,7 +38,7 @@ type statusEnv struct {
 	target string
 	srv    *hssfake.Server
 	exp    *collector.Exporter
-	clock  *statusClock
+	clock  *testclock.Clock
 	fleet  *hssfake.Fleet
 }
 
@@ -117,7 +106,7 @@ func serveTarget(t *testing.T, tc config.Target, spec shard.Spec) *statusEnv {
 		Observer: stats.Observer(tc.Name),
 	})
 	require.NoError(t, err)
-	clock := &statusClock{now: time.Now()}
+	clock := testclock.New(time.Now())
 	exp := collector.NewExporter(log.NewNopLogger(), []collector.Target{{Config: tc, API: client}}, stats,
 		collector.Options{Now: clock.Now, Shard: spec})
 	reg := prometheus.NewRegistry()

@@ -34,7 +34,7 @@ func TestAnswersWithoutAPageKeepTheInventory(t *testing.T) {
 
 	for _, body := range []string{`{}`, `null`, `{"total_num": 4000, "data_list": []}`} {
 		env.srv.SetFaults(hssfake.Faults{Rules: []hssfake.Fault{{Kind: hssfake.FaultBody, Body: body}}})
-		env.clock.Add(25 * time.Second)
+		env.clock.Advance(25 * time.Second)
 		require.ErrorContains(t, env.refresh(), "malformed response", body)
 		tr := env.status(t).Targets[0]
 		require.Equal(t, want, tr.Counts, "%s: every count stays", body)
@@ -51,7 +51,7 @@ func TestAnswersWithoutAPageKeepTheInventory(t *testing.T) {
 	// keeps its last good rows.
 	env.srv.SetFaults(hssfake.Faults{Rules: []hssfake.Fault{{Operation: hssfake.OpListLocalImageContainers,
 		Kind: hssfake.FaultBody, Body: `{"total_num": 3}`}}})
-	env.clock.Add(25 * time.Second)
+	env.clock.Advance(25 * time.Second)
 	require.Error(t, env.refresh())
 	tr := env.status(t).Targets[0]
 	require.Equal(t, want, tr.Counts)
@@ -60,7 +60,7 @@ func TestAnswersWithoutAPageKeepTheInventory(t *testing.T) {
 	require.Equal(t, "0", up())
 
 	env.srv.ClearFaults()
-	env.clock.Add(25 * time.Second)
+	env.clock.Advance(25 * time.Second)
 	require.NoError(t, env.refresh())
 	require.Equal(t, collector.HealthHealthy, env.status(t).Targets[0].Health)
 	require.Equal(t, "1", up())

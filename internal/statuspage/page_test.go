@@ -43,7 +43,7 @@ func TestStatusJSONHasTheFactsAndLinksEachImage(t *testing.T) {
 	require.Nil(t, r.Targets[0].DataAgeSeconds)
 
 	require.NoError(t, env.refresh())
-	env.clock.Add(30 * time.Second)
+	env.clock.Advance(30 * time.Second)
 	r = env.status(t)
 	require.Equal(t, 0, r.Shard, "not sharded: shard 0 of 1")
 	require.Equal(t, 1, r.TotalShards)
@@ -96,7 +96,7 @@ func TestStatusPageTellsFailureAndStaleness(t *testing.T) {
 	}
 	for _, step := range steps {
 		t.Run(step.name, func(t *testing.T) {
-			env.clock.Add(step.advance)
+			env.clock.Advance(step.advance)
 			require.Error(t, env.refresh())
 			tr := env.status(t).Targets[0]
 			require.Equal(t, step.health, tr.Health)
