@@ -16,7 +16,7 @@ func TestApplyKeepsUnchangedTargetsAndSwapsTheRest(t *testing.T) {
 		c.Name, c.RefreshInterval = name, time.Hour
 		return Target{Config: c, API: apis[name]}
 	}
-	e := NewExporter(nil, []Target{cfg("prod"), cfg("staging")}, nil, Options{Jitter: -1, PublishInterval: 10 * time.Millisecond})
+	e := NewExporter(nil, []Target{cfg("prod"), cfg("staging")}, nil, Options{PublishInterval: 10 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { e.Run(ctx) })

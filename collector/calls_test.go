@@ -45,7 +45,7 @@ func fakeTarget(t testing.TB, fleet *hssfake.Fleet, cfg config.Target, tune func
 	}
 	client, err := hssclient.New(ccfg)
 	require.NoError(t, err)
-	e := NewExporter(nil, []Target{{Config: cfg, API: client}}, stats, Options{Jitter: -1})
+	e := NewExporter(nil, []Target{{Config: cfg, API: client}}, stats, Options{})
 	return e, srv
 }
 

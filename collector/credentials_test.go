@@ -67,7 +67,7 @@ func TestRefusedCredentialsShowOnEveryTargetOfTheKey(t *testing.T) {
 	clock := testclock.New(time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC))
 	keyFile := filepath.Join(t.TempDir(), "secret_key")
 	writeKey(t, keyFile, refusedSK)
-	e, srv := refusedTargets(t, keyFile, time.Minute, clock.Now, nil, Options{Now: clock.Now, Jitter: -1}, "a", "b")
+	e, srv := refusedTargets(t, keyFile, time.Minute, clock.Now, nil, Options{Now: clock.Now}, "a", "b")
 	ctx := context.Background()
 	require.Equal(t, []string{`hss_exporter_auth_backoff_seconds{target="a"} 0`, `hss_exporter_auth_backoff_seconds{target="b"} 0`},
 		seriesWith(t, e, "hss_exporter_auth_backoff_seconds"), "0 before any refusal")

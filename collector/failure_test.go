@@ -154,7 +154,7 @@ func TestReadinessTransitions(t *testing.T) {
 	cfgB := testTarget()
 	cfgB.Name = "staging"
 	e := NewExporter(nil, []Target{{Config: testTarget(), API: api}, {Config: cfgB, API: other}}, nil,
-		Options{Now: clock.Now, Jitter: -1})
+		Options{Now: clock.Now})
 	ctx := context.Background()
 
 	steps := []struct {

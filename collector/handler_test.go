@@ -32,7 +32,7 @@ func twoTargets(t *testing.T, opts HandlerOpts) (e *Exporter, apis [2]*fakeAPI, 
 	cfgs[1].Name, cfgs[1].ContainerInfo, cfgs[1].MaxStaleness = "staging", true, 10*time.Minute
 	clock = newFakeClock()
 	e = NewExporter(nil, []Target{{Config: cfgs[0], API: apis[0]}, {Config: cfgs[1], API: apis[1]}}, nil,
-		Options{Now: clock.Now, Jitter: -1})
+		Options{Now: clock.Now})
 	for _, c := range cfgs {
 		require.NoError(t, e.RefreshNow(context.Background(), c.Name))
 	}

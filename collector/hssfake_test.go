@@ -30,7 +30,7 @@ func startFake(t *testing.T, fleet *hssfake.Fleet, cfg config.Target) (*Exporter
 	stats := NewAPIStats()
 	client := demoClient(t, srv.URL, cfg, stats, 10*time.Second)
 	clock := newFakeClock()
-	e := NewExporter(nil, []Target{{Config: cfg, API: client}}, stats, Options{Now: clock.Now, Jitter: -1})
+	e := NewExporter(nil, []Target{{Config: cfg, API: client}}, stats, Options{Now: clock.Now})
 	return e, srv
 }
 

@@ -65,7 +65,7 @@ func TestShardSelfMetrics(t *testing.T) {
 	for _, c := range cases {
 		api := testFleet()
 		cfg := testTarget()
-		e := NewExporter(nil, []Target{{Config: cfg, API: api}}, nil, Options{Jitter: -1, Shard: c.spec})
+		e := NewExporter(nil, []Target{{Config: cfg, API: api}}, nil, Options{Shard: c.spec})
 		values := func() string {
 			var out []string
 			for _, n := range names {

@@ -34,7 +34,7 @@ func persistRun(t *testing.T, srv *hssfake.Server, dir string, logs *syncBuffer)
 		logger = log.NewLogfmtLogger(logs)
 	}
 	e = NewExporter(logger, []Target{{Config: cfg, API: client, Pacer: budget}}, stats,
-		Options{Jitter: -1, PublishInterval: 10 * time.Millisecond, StatePath: dir, StateInterval: 10 * time.Millisecond})
+		Options{PublishInterval: 10 * time.Millisecond, StatePath: dir, StateInterval: 10 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { e.Run(ctx) })

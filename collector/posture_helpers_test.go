@@ -47,7 +47,7 @@ func startPosture(t *testing.T, fleet *hssfake.Fleet, cfg config.Target, shard .
 	stats := NewAPIStats()
 	client := demoClient(t, srv.URL, cfg, stats, 10*time.Second)
 	clock := newFakeClock()
-	opts := Options{Now: clock.Now, Jitter: -1}
+	opts := Options{Now: clock.Now}
 	if len(shard) == 2 {
 		opts.Shard.Index, opts.Shard.Total = shard[0], shard[1]
 	}

@@ -238,7 +238,7 @@ func TestBudgetOfEveryPostureOperationIsExported(t *testing.T) {
 	cfg := postureOn()
 	cfg.Name = "demo"
 	budget := hssclient.NewBudgets(hssclient.BudgetOptions{}).For("ak:demo", 5)
-	e := NewExporter(nil, []Target{{Config: cfg, Pacer: budget}}, nil, Options{Jitter: -1})
+	e := NewExporter(nil, []Target{{Config: cfg, Pacer: budget}}, nil, Options{})
 	for _, op := range []string{hssclient.OpListImages, hssclient.OpListContainers, hssclient.OpListContainerNodes,
 		hssclient.OpShowEventSeverity, hssclient.OpShowResourceQuotas} {
 		require.Len(t, seriesWith(t, e, "hss_exporter_api_budget_calls_per_minute", `operation="`+op+`"`, "} 5"), 1, op)

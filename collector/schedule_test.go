@@ -66,7 +66,7 @@ func runBudgeted(t *testing.T, fleet *hssfake.Fleet, perMinute int, cfgs ...conf
 		require.NoError(t, err)
 		targets = append(targets, Target{Config: cfg, API: client, Pacer: budget})
 	}
-	e := NewExporter(nil, targets, stats, Options{Jitter: -1, PublishInterval: 20 * time.Millisecond})
+	e := NewExporter(nil, targets, stats, Options{PublishInterval: 20 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { e.Run(ctx) })

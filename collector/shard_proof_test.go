@@ -73,7 +73,7 @@ func shardExporter(t *testing.T, srv *hssfake.Server, cfg config.Target, spec sh
 	t.Helper()
 	stats := NewAPIStats()
 	client := demoClient(t, srv.URL, cfg, stats, 30*time.Second)
-	return NewExporter(nil, []Target{{Config: cfg, API: client}}, stats, Options{Jitter: -1, Shard: spec})
+	return NewExporter(nil, []Target{{Config: cfg, API: client}}, stats, Options{Shard: spec})
 }
 
 // inventory is one process's inventory series: family -> labels -> value.

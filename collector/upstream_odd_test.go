@@ -70,7 +70,7 @@ func TestOddUpstreamValuesLoseNoContainer(t *testing.T) {
 	require.NoError(t, err)
 	cfg := config.Target{Name: "odd", Images: config.Images{Discover: true}, Settings: config.Settings{PageSize: 50,
 		MaxConcurrency: 2, RefreshInterval: time.Minute, MaxStaleness: 10 * time.Minute}}
-	e := NewExporter(nil, []Target{{Config: cfg, API: client}}, nil, Options{Jitter: -1})
+	e := NewExporter(nil, []Target{{Config: cfg, API: client}}, nil, Options{})
 	require.NoError(t, e.RefreshNow(context.Background(), "odd"))
 	text := hardScrape(t, e)
 

@@ -29,7 +29,7 @@ func viewExporter(t *testing.T, fleet *hssfake.Fleet) (*Exporter, *hssfake.Serve
 	cfg := config.Target{Name: "view", Images: config.Images{Discover: true}, ContainerInfo: true,
 		Settings: config.Settings{PageSize: 200, MaxConcurrency: 2, RefreshInterval: time.Minute, MaxStaleness: 10 * time.Minute}}
 	clock := testclock.New(time.Now())
-	e := NewExporter(nil, []Target{{Config: cfg, API: client}}, nil, Options{Now: clock.Now, Jitter: -1})
+	e := NewExporter(nil, []Target{{Config: cfg, API: client}}, nil, Options{Now: clock.Now})
 	return e, srv, clock
 }
 
