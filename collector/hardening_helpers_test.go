@@ -61,7 +61,7 @@ func hardSetup(t *testing.T, fleet *hssfake.Fleet, cfg config.Target, auth hsscl
 		AuthBackoff: hssclient.NewAuthBackoff(cfg.RefreshInterval, hssclient.AuthBackoffOptions{Now: clock.Now}),
 	})
 	require.NoError(t, err)
-	opts.Now, opts.Jitter = clock.Now, -1
+	opts.Now = clock.Now
 	e := NewExporter(logger, []Target{{Config: cfg, API: client}}, stats, opts)
 	return e, srv, clock
 }
