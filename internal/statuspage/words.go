@@ -138,7 +138,9 @@ func statusCause(code int) string {
 		return "HSS refused the credentials or their permissions: check the access key, secret key or IAM user, " +
 			"and that the account may read HSS in this project and region."
 	case code == 429:
-		return "HSS throttled the exporter: lower requests_per_second or max_concurrency, or lengthen refresh_interval."
+		return "HSS refused a call over its limit (5 calls of one API a minute per user, unless your account allows more): " +
+			"the exporter waits out that window before calling the API again, and keeps to the limit when HSS names a lower one. Lower api_calls_per_minute to what the account allows, and " +
+			"check that no other tool or replica calls HSS as the same user (replicas of one user need --total-shards)."
 	case code >= 500:
 		return "The HSS API or its gateway answered with a server error (HTTP " + strconv.Itoa(code) + "); this is usually temporary."
 	}

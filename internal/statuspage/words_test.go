@@ -54,7 +54,7 @@ func TestExplainErrorNamesTheCauseAndTheFix(t *testing.T) {
 	}{
 		{"auth", apiErr(hssclient.OpListImages, 401, "APIG.0301"), collector.ResultFailure, "access key"},
 		{"permissions", apiErr(hssclient.OpListImages, 403, "HSS.0004"), collector.ResultFailure, "permissions"},
-		{"throttled", apiErr(hssclient.OpListImages, 429, "APIG.0308"), collector.ResultFailure, "throttled"},
+		{"throttled", apiErr(hssclient.OpListImages, 429, "APIG.0308"), collector.ResultFailure, "api_calls_per_minute"},
 		{"server", apiErr(hssclient.OpListImages, 503, "APIG.0201"), collector.ResultFailure, "usually temporary"},
 		{"bad request", apiErr(hssclient.OpListImages, 400, "HSS.0001"), collector.ResultFailure, "project_id"},
 		{"network", fmt.Errorf("discovering images: %w", &hssclient.NetworkError{Operation: hssclient.OpListImages, Err: refused}),
