@@ -71,7 +71,7 @@ targets:
 
 	fake.ResetCounts()
 	begin := time.Now()
-	_, base, logs = start()
+	cmd, base, logs = start()
 	require.Eventually(t, func() bool { return exact(base) }, 10*time.Second, 50*time.Millisecond, "logs:\n%s", logs)
 	t.Logf("exact %v after the restart", time.Since(begin).Round(time.Millisecond))
 	waitFor(t, http.DefaultClient, base+"/readyz", http.StatusOK)
@@ -79,6 +79,9 @@ targets:
 	require.NotContains(t, readAll(t, filepath.Join(store, "prod.state.json.gz")), hssfake.DemoSecretKey)
 
 	// Half a state file: set aside, a warning, and the inventory rebuilt.
+	// The exporter is stopped first, so it cannot write a whole one again.
+	require.NoError(t, cmd.Process.Kill())
+	_ = cmd.Wait()
 	path := filepath.Join(store, "prod.state.json.gz")
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
