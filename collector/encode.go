@@ -21,12 +21,16 @@ import (
 // host) and sorted, as a registry would sort them: lines of one host
 // share most of their text, which halves the compressed size against
 // lines grouped by image. Host and pod counts are grouped by their keys.
+// The bucket counts weigh a listing's re-encoding (a unit of ~80 images'
+// counts is still microseconds) against the page every scrape copies: a
+// unit compresses on its own, so fewer, larger units compress better (64
+// image buckets make the reference fleet's page 5% smaller than 256).
 const (
-	factsBuckets     = 256
-	countsBuckets    = 256
+	factsBuckets     = 64
+	countsBuckets    = 64
 	containerBuckets = 256
-	hostBuckets      = 256
-	podBuckets       = 1024
+	hostBuckets      = 64
+	podBuckets       = 256
 )
 
 // encodedFamily is one family of one snapshot: its samples from every
