@@ -120,35 +120,18 @@ func (p *posture) any() bool {
 }
 
 // postureLoop reads the target's posture at once, then every
-// refresh_interval ± jitter; a tick that finds the previous pass still
-// running (a small budget spreads the node pages over minutes) skips.
+// refresh_interval ± jitter, skipping a tick that finds the previous read
+// still running.
 func (e *Exporter) postureLoop(ctx context.Context, t *target) {
 	if !t.posture.any() {
 		return
 	}
-	var inflight sync.WaitGroup
-	defer inflight.Wait()
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-timer.C:
-		}
-		if t.posture.busy.CompareAndSwap(false, true) {
-			inflight.Go(func() {
-				defer t.posture.busy.Store(false)
-				e.postureOnce(ctx, t)
-			})
-		} else {
-			t.mu.Lock()
-			t.posture.skipped++
-			t.mu.Unlock()
-			level.Warn(t.logger).Log("msg", "posture read skipped: the previous one is still running")
-		}
-		timer.Reset(time.Duration(float64(t.interval()) * e.jitterFactor()))
-	}
+	e.everyInterval(ctx, t, &t.posture.busy, func() { e.postureOnce(ctx, t) }, func() {
+		t.mu.Lock()
+		t.posture.skipped++
+		t.mu.Unlock()
+		level.Warn(t.logger).Log("msg", "posture read skipped: the previous one is still running")
+	})
 }
 
 // RefreshPosture reads the named target's posture once, synchronously,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-kit/log/level"
@@ -70,10 +71,20 @@ func (e *Exporter) runTarget(ctx context.Context, t *target) {
 }
 
 // discoveryLoop discovers the target's images at once, then every
-// refresh_interval ± jitter. Discovery runs beside the timer, so a tick
-// can see that the previous one still runs (a small budget spreads its
-// pages over minutes) and skip.
+// refresh_interval ± jitter.
 func (e *Exporter) discoveryLoop(ctx context.Context, t *target) {
+	e.everyInterval(ctx, t, &t.busy, func() {
+		if err := e.discoverOnce(ctx, t); err == nil {
+			t.recordRefresh(t.lastCycle.start, t.lastCycle.duration, nil, false)
+		}
+	}, t.skip)
+}
+
+// everyInterval runs pass at once, then every refresh_interval ± jitter,
+// until ctx ends. A pass runs beside the timer, so a tick can see that
+// the previous one still runs (busy: a small budget spreads its pages
+// over minutes) and call skip instead.
+func (e *Exporter) everyInterval(ctx context.Context, t *target, busy *atomic.Bool, pass, skip func()) {
 	var inflight sync.WaitGroup
 	defer inflight.Wait()
 	timer := time.NewTimer(0)
@@ -84,15 +95,13 @@ func (e *Exporter) discoveryLoop(ctx context.Context, t *target) {
 			return
 		case <-timer.C:
 		}
-		if t.busy.CompareAndSwap(false, true) {
+		if busy.CompareAndSwap(false, true) {
 			inflight.Go(func() {
-				defer t.busy.Store(false)
-				if err := e.discoverOnce(ctx, t); err == nil {
-					t.recordRefresh(t.lastCycle.start, t.lastCycle.duration, nil, false)
-				}
+				defer busy.Store(false)
+				pass()
 			})
 		} else {
-			t.skip()
+			skip()
 		}
 		timer.Reset(time.Duration(float64(t.interval()) * e.jitterFactor()))
 	}
