@@ -72,16 +72,29 @@ func requireExact(t *testing.T, e *Exporter, srv *hssfake.Server, within time.Du
 	}, within, 10*time.Millisecond)
 }
 
-func TestRestartServesTheKeptStateWithoutListingAgain(t *testing.T) {
-	srv, err := hssfake.Start(hssfake.DemoOptions(hssfake.Generate(hssfake.GenerateOptions{Seed: 4, Containers: 2000})))
+// keptState serves fleet from a stand-in, and runs an exporter that keeps
+// its state in dir until fleet is listed exactly; check reads that
+// exporter before it stops.
+func keptState(t *testing.T, fleet *hssfake.Fleet, check func(*Exporter)) (srv *hssfake.Server, dir string) {
+	t.Helper()
+	srv, err := hssfake.Start(hssfake.DemoOptions(fleet))
 	require.NoError(t, err)
 	t.Cleanup(srv.Close)
-	dir := t.TempDir()
-
+	dir = t.TempDir()
 	first, stop := persistRun(t, srv, dir, nil)
 	requireExact(t, first, srv, 10*time.Second)
-	want := exposition(t, first, "hss_image_containers", "hss_host_containers", "hss_pod_containers", "hss_container_info")
+	if check != nil {
+		check(first)
+	}
 	stop()
+	return srv, dir
+}
+
+func TestRestartServesTheKeptStateWithoutListingAgain(t *testing.T) {
+	var want string
+	srv, dir := keptState(t, hssfake.Generate(hssfake.GenerateOptions{Seed: 4, Containers: 2000}), func(first *Exporter) {
+		want = exposition(t, first, "hss_image_containers", "hss_host_containers", "hss_pod_containers", "hss_container_info")
+	})
 	listings := srv.RequestsFor(hssfake.OpListLocalImageContainers)
 	data, err := os.ReadFile(stateFile(dir, "demo"))
 	require.NoError(t, err)
@@ -100,13 +113,7 @@ func TestRestartServesTheKeptStateWithoutListingAgain(t *testing.T) {
 
 func TestRestartListsAgainWhatChangedMeanwhile(t *testing.T) {
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 5, Containers: 600})
-	srv, err := hssfake.Start(hssfake.DemoOptions(fleet))
-	require.NoError(t, err)
-	t.Cleanup(srv.Close)
-	dir := t.TempDir()
-	first, stop := persistRun(t, srv, dir, nil)
-	requireExact(t, first, srv, 10*time.Second)
-	stop()
+	srv, dir := keptState(t, fleet, nil)
 
 	img := fleet.Images()[0]
 	fleet.AddContainer(hssfake.Container{ImageID: img.ID, ID: "added-while-down", HostID: "h-new", HostName: "new"})
@@ -117,13 +124,7 @@ func TestRestartListsAgainWhatChangedMeanwhile(t *testing.T) {
 }
 
 func TestDamagedStateIsSetAsideAndTheInventoryRebuilt(t *testing.T) {
-	srv, err := hssfake.Start(hssfake.DemoOptions(hssfake.Generate(hssfake.GenerateOptions{Seed: 6, Containers: 800})))
-	require.NoError(t, err)
-	t.Cleanup(srv.Close)
-	dir := t.TempDir()
-	first, stop := persistRun(t, srv, dir, nil)
-	requireExact(t, first, srv, 10*time.Second)
-	stop()
+	srv, dir := keptState(t, hssfake.Generate(hssfake.GenerateOptions{Seed: 6, Containers: 800}), nil)
 	good, err := os.ReadFile(stateFile(dir, "demo"))
 	require.NoError(t, err)
 
