@@ -217,11 +217,22 @@ func (e *Exporter) discoverOnce(ctx context.Context, t *target) error {
 	t.applyDiscovery(refs, covered, now)
 	t.markGood(now)
 	t.mu.Lock()
-	t.st.discovered, t.st.discoveryOK, t.st.expired = true, true, false
+	serveFirst := !t.st.discovered || t.st.expired
+	t.st.discoveryOK, t.st.expired = true, false
 	t.pausedUntil = time.Time{}
+	t.mu.Unlock()
+	if serveFirst {
+		// Ready means the discovery is on /metrics: publish it before the
+		// target says so, not a moment after.
+		t.publish()
+	}
+	t.mu.Lock()
+	t.st.discovered = true
 	t.noteSweep(now)
 	t.mu.Unlock()
 	t.changed.notify()
-	t.requestPublish()
+	if !serveFirst {
+		t.requestPublish()
+	}
 	return nil
 }

@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"runtime"
 	"testing"
 	"time"
 
@@ -9,7 +10,9 @@ import (
 	"github.com/go-kit/log/level"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
 )
 
 // startRun runs e.Run in the background; the returned stop cancels it and
@@ -133,4 +136,21 @@ func TestAPIStatsFromObserver(t *testing.T) {
 	requireLintClean(t, e)
 	require.Equal(t, uint64(2), stats.callsFor("prod").requests.Load())
 	require.Equal(t, uint64(1), stats.callsFor("prod").retries.Load())
+}
+
+// TestReadyOnlyOnceTheDiscoveryIsServed: the moment /readyz says ready, a
+// scrape already carries every image the first discovery found, not a
+// moment later (a large fleet takes a while to encode).
+func TestReadyOnlyOnceTheDiscoveryIsServed(t *testing.T) {
+	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 5, Containers: 4000, Images: 2000})
+	e, _ := fakeTarget(t, fleet, config.Target{}, nil)
+	stop := startRun(t, e)
+	defer stop()
+	deadline := time.Now().Add(30 * time.Second)
+	for ready := false; !ready; ready, _ = e.Ready() {
+		require.True(t, time.Now().Before(deadline), "not ready within 30 s")
+		runtime.Gosched()
+	}
+	view, _ := e.View("demo")
+	require.Len(t, view.Images, 2000, "a ready target serves what its discovery found")
 }
