@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/require"
 
 	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
@@ -61,20 +62,33 @@ func requestsTo(srv *hssfake.Server) int {
 	return n
 }
 
+// targetsServed names the targets whose inventory is on /metrics with
+// every image listed, so their calls have settled.
 func targetsServed(t *testing.T, base string) map[string]bool {
 	_, text, err := httpGet(http.DefaultClient, base+"/metrics")
 	if err != nil {
 		return nil // not serving yet
 	}
+	families := parseMetrics(t, text)
 	out := map[string]bool{}
-	for _, m := range parseMetrics(t, text)["hss_image_containers"].GetMetric() {
-		for _, l := range m.GetLabel() {
-			if l.GetName() == "target" {
-				out[l.GetValue()] = true
-			}
+	for _, m := range families["hss_image_containers"].GetMetric() {
+		out[labelOf(m, "target")] = true
+	}
+	for _, m := range families["hss_exporter_images_pending"].GetMetric() {
+		if m.GetGauge().GetValue() > 0 {
+			delete(out, labelOf(m, "target"))
 		}
 	}
 	return out
+}
+
+func labelOf(m *dto.Metric, name string) string {
+	for _, l := range m.GetLabel() {
+		if l.GetName() == name {
+			return l.GetValue()
+		}
+	}
+	return ""
 }
 
 func TestReloadAddsAndRemovesTargetsAndKeepsTheUnchanged(t *testing.T) {
