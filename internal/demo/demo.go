@@ -122,8 +122,9 @@ func churn(ctx context.Context, srv *hssfake.Server) {
 }
 
 // addHostileImage adds the hostile image with demoHostileContainers
-// containers, one with a public IP so it is listed among exposed images, on
-// the host of the fleet's first container (host and pod counts stay).
+// containers on the host of the fleet's first container (host and pod
+// counts stay), each with a public IP, so it ranks among the exposed
+// images the status page lists however the churn has spread the others.
 func addHostileImage(fleet *hssfake.Fleet) {
 	host := fleet.Containers()[0]
 	img := hssfake.Image{Name: HostileImageName, Version: `1.0"><b>`, ScanStatus: "success",
@@ -134,9 +135,7 @@ func addHostileImage(fleet *hssfake.Fleet) {
 	for i := range demoHostileContainers {
 		c := hssfake.Container{ImageID: id, ID: fmt.Sprintf("demo-hostile-%d", i), Name: fmt.Sprintf("/hostile-%d", i),
 			HostID: host.HostID, HostName: host.HostName, AgentID: host.AgentID, PrivateIP: host.PrivateIP}
-		if i == 0 {
-			c.PublicIP = "203.0.113.66" // TEST-NET-3: documentation only
-		}
+		c.PublicIP = fmt.Sprintf("203.0.113.%d", 66+i) // TEST-NET-3: documentation only
 		fleet.AddContainer(c)
 	}
 }
