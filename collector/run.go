@@ -215,7 +215,6 @@ func (e *Exporter) discoverOnce(ctx context.Context, t *target) error {
 	}
 	now := t.now()
 	t.applyDiscovery(refs, covered, now)
-	t.markGood(now)
 	t.mu.Lock()
 	serveFirst := !t.st.discovered || t.st.expired
 	t.st.discoveryOK, t.st.expired = true, false
@@ -223,9 +222,11 @@ func (e *Exporter) discoverOnce(ctx context.Context, t *target) error {
 	t.mu.Unlock()
 	if serveFirst {
 		// Ready means the discovery is on /metrics: publish it before the
-		// target says so, not a moment after.
+		// good answer and the discovery are marked, which make the target
+		// ready (again, after max_staleness), not a moment after.
 		t.publish()
 	}
+	t.markGood(now)
 	t.mu.Lock()
 	t.st.discovered = true
 	t.noteSweep(now)
