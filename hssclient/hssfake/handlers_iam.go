@@ -121,7 +121,14 @@ type securityKey struct {
 // Each call issues fresh temporary credentials valid for MetadataTTL; older
 // ones stay valid until they expire, as on a real VM.
 func (s *Server) handleSecurityKey(w http.ResponseWriter, r *http.Request) {
-	expires := s.now().UTC().Add(s.opts.MetadataTTL)
+	writeJSON(w, http.StatusOK, map[string]securityKey{"credential": s.issueTemporaryKeys(s.opts.MetadataTTL)})
+}
+
+// issueTemporaryKeys creates temporary credentials valid for lifetime,
+// which the API accepts from then on, as the metadata service and IAM's
+// securitytokens both hand out.
+func (s *Server) issueTemporaryKeys(lifetime time.Duration) securityKey {
+	expires := s.now().UTC().Add(lifetime)
 	cred := securityKey{
 		Access:        randomString(20, upperAlnum),
 		Secret:        randomString(40, alnum),
@@ -131,7 +138,7 @@ func (s *Server) handleSecurityKey(w http.ResponseWriter, r *http.Request) {
 	s.creds.mu.Lock()
 	s.creds.temp[cred.Access] = tempCred{secret: cred.Secret, token: cred.SecurityToken, expires: expires}
 	s.creds.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]securityKey{"credential": cred})
+	return cred
 }
 
 // TokenTTL reports the configured lifetime of issued IAM tokens.

@@ -157,17 +157,7 @@ func (s *Server) handleSecurityTokens(w http.ResponseWriter, r *http.Request) {
 	if s.oidc.keyTTL > 0 {
 		duration = min(duration, s.oidc.keyTTL)
 	}
-	expires := s.now().UTC().Add(duration)
-	cred := securityKey{
-		Access:        randomString(20, upperAlnum),
-		Secret:        randomString(40, alnum),
-		SecurityToken: "gQpjbi1ub3J0aC00" + randomToken(192),
-		ExpiresAt:     expires.Format(iamTimeLayout),
-	}
-	s.creds.mu.Lock()
-	s.creds.temp[cred.Access] = tempCred{secret: cred.Secret, token: cred.SecurityToken, expires: expires}
-	s.creds.mu.Unlock()
-	writeJSON(w, http.StatusCreated, map[string]securityKey{"credential": cred})
+	writeJSON(w, http.StatusCreated, map[string]securityKey{"credential": s.issueTemporaryKeys(duration)})
 }
 
 // keyDuration reads duration_seconds, a number (or a numeric string, as
