@@ -44,6 +44,34 @@ func holdAnswers(t *testing.T, hold *chan struct{}) (release func()) {
 	return release
 }
 
+// authorizeTogether has callers requests authorized by a at once while the
+// credential server holds its answer, releases it once they have piled up
+// behind the one fetch, and returns the requests, each authorized.
+func authorizeTogether(t *testing.T, a Authenticator, callers int, release func()) []*http.Request {
+	t.Helper()
+	reqs := make([]*http.Request, callers)
+	errs := make([]error, callers)
+	var started, done sync.WaitGroup
+	started.Add(callers)
+	done.Add(callers)
+	for i := range callers {
+		go func() {
+			defer done.Done()
+			started.Done()
+			reqs[i], _ = http.NewRequest(http.MethodGet, "https://hss.example.com/", nil)
+			errs[i] = a.Authorize(context.Background(), reqs[i], nil)
+		}()
+	}
+	started.Wait()
+	time.Sleep(50 * time.Millisecond) // let the callers pile up behind the held fetch
+	release()
+	done.Wait()
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	return reqs
+}
+
 // setRespond replaces the answer function between requests.
 func (s *iamServer) setRespond(f func(n int32, w http.ResponseWriter)) {
 	s.mu.Lock()
@@ -151,31 +179,8 @@ func TestIAMAuthRefetchesAfterInvalidate(t *testing.T) {
 func TestIAMAuthSingleFlight(t *testing.T) {
 	srv := newIAMServer(t, newFakeClock())
 	release := holdAnswers(t, &srv.hold)
-	a := newTestIAMAuth(srv, nil)
-	const callers = 50
-	tokens := make(chan string, callers)
-	var started, done sync.WaitGroup
-	started.Add(callers)
-	done.Add(callers)
-	for range callers {
-		go func() {
-			defer done.Done()
-			started.Done()
-			req, _ := http.NewRequest(http.MethodGet, "https://hss.example.com/", nil)
-			if err := a.Authorize(context.Background(), req, nil); err != nil {
-				tokens <- "error: " + err.Error()
-				return
-			}
-			tokens <- req.Header.Get("X-Auth-Token")
-		}()
-	}
-	started.Wait()
-	time.Sleep(50 * time.Millisecond) // let the callers pile up behind the held fetch
-	release()
-	done.Wait()
-	close(tokens)
-	for tok := range tokens {
-		require.Equal(t, "token-1", tok)
+	for _, req := range authorizeTogether(t, newTestIAMAuth(srv, nil), 50, release) {
+		require.Equal(t, "token-1", req.Header.Get("X-Auth-Token"))
 	}
 	require.EqualValues(t, 1, srv.fetches.Load())
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -115,24 +114,7 @@ func TestMetadataAuthShortLifetime(t *testing.T) {
 func TestMetadataAuthSingleFlight(t *testing.T) {
 	srv := newMetadataServer(t, newFakeClock())
 	release := holdAnswers(t, &srv.hold)
-	a := newTestMetadataAuth(srv, nil)
-	var wg sync.WaitGroup
-	errs := make(chan error, 50)
-	for range 50 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			req, _ := http.NewRequest(http.MethodGet, "https://hss.example.com/", nil)
-			errs <- a.Authorize(context.Background(), req, nil)
-		}()
-	}
-	time.Sleep(50 * time.Millisecond)
-	release()
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		require.NoError(t, err)
-	}
+	authorizeTogether(t, newTestMetadataAuth(srv, nil), 50, release)
 	require.EqualValues(t, 1, srv.fetches.Load())
 }
 

@@ -159,24 +159,7 @@ func TestOIDCAuthReadsTheTokenFileForEveryExchange(t *testing.T) {
 func TestOIDCAuthSingleFlight(t *testing.T) {
 	srv := newOIDCIAM(t, newFakeClock())
 	release := holdAnswers(t, &srv.hold)
-	a := newTestOIDCAuth(srv, writeIDToken(t, "", "JWT-ONE"), nil)
-	var wg sync.WaitGroup
-	errs := make(chan error, 40)
-	for range 40 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			req, _ := http.NewRequest(http.MethodGet, "https://hss.example.com/", nil)
-			errs <- a.Authorize(context.Background(), req, nil)
-		}()
-	}
-	time.Sleep(50 * time.Millisecond)
-	release()
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		require.NoError(t, err)
-	}
+	authorizeTogether(t, newTestOIDCAuth(srv, writeIDToken(t, "", "JWT-ONE"), nil), 40, release)
 	require.EqualValues(t, 1, srv.idTokens.Load())
 	require.EqualValues(t, 1, srv.keys.Load())
 }
