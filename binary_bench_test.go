@@ -19,6 +19,7 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
 	"github.com/hss-exporter/hss_exporter/internal/statuspage"
+	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
 // BenchmarkBinaryMemory runs the built exporter against the reference
@@ -61,7 +62,7 @@ targets:
 		store := filepath.Join(b.TempDir(), "state")
 		cmd := exec.Command(bin, "--config.file="+cfg, "--web.listen-address="+addr, "--refresh.jitter=0",
 			"--storage.path="+store)
-		logs := &syncBuffer{}
+		logs := &testtool.SyncBuffer{}
 		cmd.Stdout, cmd.Stderr = logs, logs
 		require.NoError(b, cmd.Start())
 		base := "http://" + addr

@@ -21,6 +21,7 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
 	"github.com/hss-exporter/hss_exporter/internal/statuspage"
+	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
 // hugeBodyShapes are 200 MB answers of every shape: one endless string,
@@ -102,7 +103,7 @@ func TestBinaryMemoryStaysBoundedUnderHugeAnswers(t *testing.T) {
 	require.NoError(t, os.WriteFile(cfg, text, 0o600))
 
 	addr := freeAddress(t)
-	logs := &syncBuffer{}
+	logs := &testtool.SyncBuffer{}
 	cmd := exec.Command(bin, "--config.file="+cfg, "--web.listen-address="+addr, "--refresh.jitter=0")
 	cmd.Stdout, cmd.Stderr = logs, logs
 	require.NoError(t, cmd.Start())

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
 // TestKilledExporterServesItsStateAtOnceAfterARestart runs the built
@@ -47,9 +48,9 @@ targets:
     container_info: true
 `, hssfake.DemoRegion, hssfake.DemoProjectID, fake.URL, hssfake.DemoAccessKey, writeSecret(t, dir))), 0o600))
 
-	start := func() (*exec.Cmd, string, *syncBuffer) {
+	start := func() (*exec.Cmd, string, *testtool.SyncBuffer) {
 		addr := freeAddress(t)
-		logs := &syncBuffer{}
+		logs := &testtool.SyncBuffer{}
 		cmd := exec.Command(bin, "--config.file="+cfg, "--web.listen-address="+addr, "--storage.path="+store)
 		cmd.Stdout, cmd.Stderr = logs, logs
 		require.NoError(t, cmd.Start())

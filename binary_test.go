@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
 // TestBinaryExitsCleanlyOnSIGTERM runs the built binary as an operator
@@ -22,7 +24,7 @@ func TestBinaryExitsCleanlyOnSIGTERM(t *testing.T) {
 	}
 	bin := buildBinary(t)
 	addr := freeAddress(t)
-	logs := &syncBuffer{}
+	logs := &testtool.SyncBuffer{}
 	cmd := exec.Command(bin, "--demo", "--web.listen-address="+addr)
 	cmd.Stdout, cmd.Stderr = logs, logs
 	require.NoError(t, cmd.Start())

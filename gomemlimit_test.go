@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
 // TestBinarySetsGOMEMLIMITFromItsCgroup runs the binary in a memory cgroup
@@ -23,7 +25,7 @@ func TestBinarySetsGOMEMLIMITFromItsCgroup(t *testing.T) {
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	require.NoError(t, err, "%s", out)
 
-	logs := &syncBuffer{}
+	logs := &testtool.SyncBuffer{}
 	cmd := exec.Command("sh", "-c", `echo $$ > "$0" && exec "$1" --demo --web.listen-address=127.0.0.1:0 --auto-gomemlimit.ratio=0.75`, procs, bin)
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "GOMEMLIMIT=") {

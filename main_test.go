@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,25 +13,9 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/require"
+
+	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
-
-// syncBuffer is a bytes.Buffer safe for the logger and the test at once.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 func freeAddress(t testing.TB) string {
 	t.Helper()
@@ -47,7 +29,7 @@ func freeAddress(t testing.TB) string {
 // exporterRun is a running exporter started through run().
 type exporterRun struct {
 	base   string
-	logs   *syncBuffer
+	logs   *testtool.SyncBuffer
 	cancel context.CancelFunc
 	done   chan int
 }
@@ -56,7 +38,7 @@ func startExporter(t *testing.T, args ...string) *exporterRun {
 	t.Helper()
 	addr := freeAddress(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &exporterRun{base: "http://" + addr, logs: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
+	r := &exporterRun{base: "http://" + addr, logs: &testtool.SyncBuffer{}, cancel: cancel, done: make(chan int, 1)}
 	args = append(args, "--web.listen-address="+addr)
 	go func() { r.done <- run(ctx, args, io.Discard, r.logs) }()
 	t.Cleanup(func() { r.stop(t) })

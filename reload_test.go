@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
 // reloadFakes starts one stand-in per name, so each target's calls count
@@ -142,7 +143,7 @@ func TestBinaryReloadsOnSIGHUP(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "hss.yml")
 	writeTargets(t, file, fakes, "alpha")
 	addr := freeAddress(t)
-	logs := &syncBuffer{}
+	logs := &testtool.SyncBuffer{}
 	cmd := exec.Command(bin, "--config.file="+file, "--web.listen-address="+addr)
 	cmd.Stdout, cmd.Stderr = logs, logs
 	require.NoError(t, cmd.Start())

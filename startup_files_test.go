@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hss-exporter/hss_exporter/config"
+	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
 // unreadableFiles are paths an operator may give by mistake: a device
@@ -93,7 +94,7 @@ func TestSignalStopsAHangingStartUp(t *testing.T) {
 	for _, args := range [][]string{{"--config.file=hss.yml"}, {"--config.check", "--config.file=hss.yml"}} {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan int, 1)
-		var stderr syncBuffer
+		var stderr testtool.SyncBuffer
 		go func() { done <- run(ctx, append(args, "--web.listen-address=127.0.0.1:0"), &bytes.Buffer{}, &stderr) }()
 		select {
 		case <-entered:
@@ -125,7 +126,7 @@ func TestBinaryStopsOnSIGTERMAtAnyPointOfStartUp(t *testing.T) {
 	bin := buildBinary(t)
 	for _, after := range []time.Duration{0, 2 * time.Millisecond, 10 * time.Millisecond, 50 * time.Millisecond, 300 * time.Millisecond} {
 		cmd := exec.Command(bin, "--demo", "--web.listen-address="+freeAddress(t))
-		var logs syncBuffer
+		var logs testtool.SyncBuffer
 		cmd.Stdout, cmd.Stderr = &logs, &logs
 		require.NoError(t, cmd.Start())
 		time.Sleep(after)

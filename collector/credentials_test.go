@@ -16,6 +16,7 @@ import (
 	"github.com/hss-exporter/hss_exporter/hssclient"
 	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
 	"github.com/hss-exporter/hss_exporter/internal/testclock"
+	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
 const refusedSK = "wrong-secret-key-for-backoff-0002"
@@ -114,7 +115,7 @@ func TestWrongKeyBacksOffThenRecoversSoonAfterTheFix(t *testing.T) {
 	const refresh = time.Second
 	keyFile := filepath.Join(t.TempDir(), "secret_key")
 	writeKey(t, keyFile, refusedSK)
-	sink := &syncLog{}
+	sink := &testtool.SyncBuffer{}
 	e, srv := refusedTargets(t, keyFile, refresh, time.Now, log.NewLogfmtLogger(sink), Options{}, "demo")
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup

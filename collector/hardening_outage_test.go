@@ -12,6 +12,7 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/hssclient"
 	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
 // TestOutageLongerThanMaxStaleness takes the API down for longer than
@@ -121,7 +122,7 @@ func TestClockJumps(t *testing.T) {
 // that says what to fix and when the key is tried next, without the key.
 func TestWrongKeysBackOffWithAClearLog(t *testing.T) {
 	const wrongSK = "wrong-secret-key-for-hardening-0001"
-	sink := &syncLog{}
+	sink := &testtool.SyncBuffer{}
 	logger := level.NewFilter(log.NewLogfmtLogger(sink), level.AllowDebug())
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 5, Containers: 20})
 	e, srv, clock := hardSetup(t, fleet, hardTarget(), hssclient.NewAKSKAuth(hssfake.DemoAccessKey, wrongSK, ""), logger, Options{})

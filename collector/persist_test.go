@@ -17,11 +17,12 @@ import (
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
 	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
 // persistRun runs an Exporter over srv with its state kept in dir until
 // stop is called, which ends Run as SIGTERM does.
-func persistRun(t *testing.T, srv *hssfake.Server, dir string, logs *syncBuffer) (e *Exporter, stop func()) {
+func persistRun(t *testing.T, srv *hssfake.Server, dir string, logs *testtool.SyncBuffer) (e *Exporter, stop func()) {
 	t.Helper()
 	cfg := config.Target{Name: "demo", EnterpriseProjectID: hssfake.AllEnterpriseProjects,
 		Images: config.Images{Discover: true}, ContainerInfo: true, Settings: config.Settings{PageSize: 200,
@@ -41,24 +42,6 @@ func persistRun(t *testing.T, srv *hssfake.Server, dir string, logs *syncBuffer)
 	once := sync.OnceFunc(func() { cancel(); wg.Wait() })
 	t.Cleanup(once)
 	return e, once
-}
-
-// syncBuffer is a bytes.Buffer safe for a logger and the test at once.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // requireExact waits until e serves exactly what srv holds.
@@ -141,7 +124,7 @@ func TestDamagedStateIsSetAsideAndTheInventoryRebuilt(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			path := stateFile(dir, "demo")
 			require.NoError(t, os.WriteFile(path, content, 0o600))
-			logs := &syncBuffer{}
+			logs := &testtool.SyncBuffer{}
 			srv.ResetCounts()
 			e, _ := persistRun(t, srv, dir, logs)
 			requireExact(t, e, srv, 10*time.Second)

@@ -13,6 +13,7 @@ import (
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
 	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
 // startRun runs e.Run in the background; the returned stop cancels it and
@@ -66,7 +67,7 @@ func TestRunStopsMidRefresh(t *testing.T) {
 	other := cfg
 	other.Name = "staging"
 	clock := newFakeClock()
-	sink := &syncLog{}
+	sink := &testtool.SyncBuffer{}
 	logger := level.NewFilter(log.NewLogfmtLogger(sink), level.AllowDebug())
 	e := NewExporter(logger, []Target{{Config: cfg, API: api}, {Config: other, API: testFleet()}}, nil,
 		Options{Now: clock.Now})
