@@ -70,6 +70,7 @@ type flags struct {
 	logLevel     string
 	logFormat    string
 	maxRequests  int
+	lifecycle    bool
 	shutdownWait time.Duration
 	web          *web.FlagConfig
 
@@ -94,6 +95,7 @@ func newApp(f *flags) *kingpin.Application {
 	app.Flag("demo.api-calls-per-minute", "With --demo, the stand-in's limit of calls of each API a minute, and the exporter's api_calls_per_minute; at the default the first listing of the demo fleet takes about a minute, so the status page shows a sweep in progress.").Default("20").Float64Var(&f.demoBudget)
 	app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&f.telemetry)
 	app.Flag("web.max-requests", "Maximum number of parallel scrapes; excess scrapes get 503 (0 = no limit).").Default("40").IntVar(&f.maxRequests)
+	app.Flag("web.enable-lifecycle", "Reload the configuration on POST /-/reload (refused with 403 without this flag, and from other sites' pages with it); SIGHUP reloads either way.").BoolVar(&f.lifecycle)
 	app.Flag("log.level", "Only log messages with the given severity or above: debug, info, warn, error.").Default("info").EnumVar(&f.logLevel, "debug", "info", "warn", "error")
 	app.Flag("log.format", "Output format of log messages: logfmt or json.").Default("logfmt").EnumVar(&f.logFormat, "logfmt", "json")
 	app.Flag("shutdown.timeout", "How long to let in-flight responses finish on SIGTERM.").Default("5s").DurationVar(&f.shutdownWait)
@@ -278,7 +280,7 @@ func serve(ctx context.Context, f flags, hups *reload.Hangups, logger log.Logger
 	defer func() { cancelRun(); <-refreshDone }()
 
 	opts := server.Options{MetricsPath: f.telemetry, MaxRequests: f.maxRequests, ShutdownTimeout: f.shutdownWait,
-		Web: f.web, Logger: logger, Slogger: slogger, Reload: reloader}
+		Web: f.web, Logger: logger, Slogger: slogger, Reload: reloader, EnableLifecycle: f.lifecycle}
 	mux, err := server.Mux(exp, reg, opts)
 	if err != nil {
 		return err

@@ -33,6 +33,7 @@ type Options struct {
 	Logger          log.Logger      // the project's logger
 	Slogger         *slog.Logger    // the same, for exporter-toolkit
 	Reload          http.Handler    // POST /-/reload
+	EnableLifecycle bool            // --web.enable-lifecycle: without it POST /-/reload is refused
 }
 
 // probes are the routes the exporter serves beside the status page's.
@@ -72,7 +73,7 @@ func CheckMetricsPath(p string) error {
 // parallel scrapes get 503 instead of queuing without bound.
 func Mux(exp *collector.Exporter, live prometheus.Gatherer, opts Options) (*http.ServeMux, error) {
 	mux := http.NewServeMux()
-	mux.Handle("/-/reload", opts.Reload)
+	mux.Handle("/-/reload", lifecycleGuard(opts.EnableLifecycle, opts.Reload))
 	mux.Handle(opts.MetricsPath, exp.Handler(live, collector.HandlerOpts{MaxRequestsInFlight: opts.MaxRequests, Logger: opts.Logger}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
