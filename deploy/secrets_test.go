@@ -95,7 +95,7 @@ func TestNoRenderedSecretCarriesAPlaceholder(t *testing.T) {
 			secretPlaceholders(t, decodeStream(t, example)))
 	})
 	t.Run("helm default values", func(t *testing.T) {
-		r := renderChart(t, "--set", "credentials.existingSecret=hss-exporter-credentials")
+		r := renderDefaults(t)
 		require.Empty(t, secretPlaceholders(t, r))
 	})
 	for _, dir := range []string{"kubernetes", "kubernetes/sharded", "kubernetes-oidc"} {
