@@ -50,7 +50,7 @@ func TestChartDefaultIsTheKustomizeBase(t *testing.T) {
 		require.Equal(t, "HTTP", dig(t, c, probe, "httpGet", "scheme"))
 	}
 	require.Equal(t, []string{"--config.file=/etc/hss_exporter/config/hss.yml", "--log.format=json", "--log.level=info",
-		"--storage.path=/var/lib/hss_exporter"}, args(t, d))
+		"--storage.path=/var/lib/hss_exporter", "--web.enable-lifecycle"}, args(t, d))
 	require.Equal(t, dig(t, volume(t, base, "storage"), "emptyDir"), dig(t, volume(t, d, "storage"), "emptyDir"),
 		"state kept in an emptyDir, as in the kustomize base")
 	require.Equal(t, "hss-exporter-credentials", dig(t, volume(t, d, "secrets"), "secret", "secretName"))
