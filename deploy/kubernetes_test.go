@@ -141,7 +141,7 @@ func TestKustomizeBuild(t *testing.T) {
 			require.False(t, strings.Contains(text, "\nkind: Secret\n"), "the user creates the Secret; applying one would overwrite it")
 			require.Equal(t, len(tt.kinds), strings.Count(text, "  namespace: monitoring\n"))
 			require.Equal(t, len(tt.kinds), strings.Count(text, "    app.kubernetes.io/part-of: hss-exporter\n"))
-			require.Contains(t, text, "image: ghcr.io/hss-exporter/hss_exporter:latest")
+			require.Contains(t, text, "image: ghcr.io/hss-exporter/hss_exporter:"+chartAppVersion(t)+"\n")
 			require.Contains(t, text, tt.extra)
 			require.False(t, strings.Contains(text, tt.absent), "renders %q", tt.absent)
 		})
