@@ -75,6 +75,13 @@ func TestChartRollsOnConfigChangeOnlyWhenAskedTo(t *testing.T) {
 		podAnnotations(t, renderDefaults(t, "--set", "podAnnotations.example\\.com/team=sre").workload(t)))
 	tls := renderChart(t, "-f", valueSet("tls")).workload(t)
 	require.Contains(t, podAnnotations(t, tls), "checksum/config", "the TLS value set rolls instead")
+
+	// Where the pods roll, a claim keeps the state across the roll.
+	kept := renderDefaults(t, append(roll, "-f", valueSet("storage"))...)
+	d := kept.one(t, "Deployment")
+	require.Equal(t, dig(t, kept.one(t, "PersistentVolumeClaim"), "metadata", "name"),
+		dig(t, volume(t, d, "storage"), "persistentVolumeClaim", "claimName"))
+	require.Equal(t, "Recreate", dig(t, d, "spec", "strategy", "type"))
 }
 
 // TestChartReloadSidecarOff leaves the sidecar out, and with it the flag
