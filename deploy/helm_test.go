@@ -52,15 +52,10 @@ type rendered []object
 // pairs, as release hss-exporter in namespace monitoring.
 func renderChart(t *testing.T, args ...string) rendered {
 	t.Helper()
-	helm := testtool.Need(t, testtool.Helm)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, helm, append([]string{"template", "hss-exporter", chartDir, "--namespace", "monitoring"}, args...)...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	require.NoError(t, cmd.Run(), "helm template %v:\n%s", args, stderr.String())
+	stdout, stderr, err := helmTemplate(t, args...)
+	require.NoError(t, err, "helm template %v:\n%s", args, stderr)
 	var out rendered
-	dec := yaml.NewDecoder(&stdout)
+	dec := yaml.NewDecoder(strings.NewReader(stdout))
 	for {
 		var o object
 		err := dec.Decode(&o)
@@ -72,6 +67,26 @@ func renderChart(t *testing.T, args ...string) rendered {
 			out = append(out, o)
 		}
 	}
+}
+
+// renderDefaults renders the default values with the one value a user
+// must give, the credentials Secret (ci/credentials-values.yaml), and args.
+func renderDefaults(t *testing.T, args ...string) rendered {
+	t.Helper()
+	return renderChart(t, append([]string{"-f", valueSet("credentials")}, args...)...)
+}
+
+// helmTemplate runs helm template and returns what it wrote.
+func helmTemplate(t *testing.T, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	helm := testtool.Need(t, testtool.Helm)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, helm, append([]string{"template", "hss-exporter", chartDir, "--namespace", "monitoring"}, args...)...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err = cmd.Run()
+	return out.String(), errOut.String(), err
 }
 
 // valueSet is one of the chart's ci/ value files.

@@ -117,39 +117,45 @@ func TestKustomization(t *testing.T) {
 
 // TestKustomizeBuild renders the kustomizations users apply with kubectl,
 // when installed (CI cannot install it; .ci/run renders them with the
-// kustomize library and decodes every object strictly).
+// kustomize library and decodes every object strictly). None applies a
+// Secret: the credentials are the user's own (see
+// TestNoRenderedSecretCarriesAPlaceholder).
 func TestKustomizeBuild(t *testing.T) {
-	kubectl := testtool.Need(t, testtool.Kubectl)
 	tests := []struct {
-		dir     string
-		kinds   []string
-		notKind string
-		extra   string
-		absent  string
+		dir    string
+		kinds  []string
+		extra  string
+		absent string
 	}{
-		{"kubernetes", []string{"ConfigMap", "Secret", "Deployment", "Service", "ServiceMonitor", "PrometheusRule"}, "StatefulSet", "", ""},
-		{"kubernetes/sharded", []string{"ConfigMap", "Secret", "StatefulSet", "Service", "ServiceMonitor", "PrometheusRule"}, "Deployment", "  clusterIP: None\n", ""},
-		{"kubernetes-oidc", []string{"ConfigMap", "ServiceAccount", "Deployment", "Service", "ServiceMonitor", "PrometheusRule"}, "Secret",
+		{"kubernetes", []string{"ConfigMap", "Deployment", "Service", "ServiceMonitor", "PrometheusRule"}, "", "\nkind: StatefulSet\n"},
+		{"kubernetes/sharded", []string{"ConfigMap", "StatefulSet", "Service", "ServiceMonitor", "PrometheusRule"}, "  clusterIP: None\n", "\nkind: Deployment\n"},
+		{"kubernetes-oidc", []string{"ConfigMap", "ServiceAccount", "Deployment", "Service", "ServiceMonitor", "PrometheusRule"},
 			"          - serviceAccountToken:\n              audience: hss-exporter\n", "hss-exporter-credentials"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.dir, func(t *testing.T) {
-			out, err := exec.Command(kubectl, "kustomize", tt.dir).CombinedOutput()
-			require.NoError(t, err, "%s", out)
-			text := string(out)
+			text := kustomize(t, tt.dir)
 			for _, kind := range tt.kinds {
 				require.Contains(t, text, "\nkind: "+kind+"\n")
 			}
-			require.NotContains(t, text, "\nkind: "+tt.notKind+"\n")
-			require.Equal(t, 6, strings.Count(text, "  namespace: monitoring\n"))
-			require.Equal(t, 6, strings.Count(text, "    app.kubernetes.io/part-of: hss-exporter\n"))
-			require.Contains(t, text, "image: ghcr.io/hss-exporter/hss_exporter:latest")
+			require.False(t, strings.Contains(text, "\nkind: Secret\n"), "the user creates the Secret; applying one would overwrite it")
+			require.Equal(t, len(tt.kinds), strings.Count(text, "  namespace: monitoring\n"))
+			require.Equal(t, len(tt.kinds), strings.Count(text, "    app.kubernetes.io/part-of: hss-exporter\n"))
+			require.Contains(t, text, "image: ghcr.io/hss-exporter/hss_exporter:"+chartAppVersion(t)+"\n")
 			require.Contains(t, text, tt.extra)
-			if tt.absent != "" {
-				require.NotContains(t, text, tt.absent)
-			}
+			require.False(t, strings.Contains(text, tt.absent), "renders %q", tt.absent)
 		})
 	}
+}
+
+// kustomize renders a kustomization with kubectl kustomize, skipping the
+// test where kubectl is missing (always in CI, where deploycheck renders).
+func kustomize(t *testing.T, dir string) string {
+	t.Helper()
+	kubectl := testtool.Need(t, testtool.Kubectl)
+	out, err := exec.Command(kubectl, "kustomize", dir).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	return string(out)
 }
 
 // dig walks nested maps and lists: a string step is a key, an int an index.
@@ -202,19 +208,19 @@ func TestDeployment(t *testing.T) {
 }
 
 // TestConfigMapConfigValid loads the ConfigMap's configuration with the
-// exporter's own loader, with the example Secret's keys as the mounted
-// files: the example validates, and names only files the Secret provides.
+// exporter's own loader, with the keys of the README's
+// `kubectl create secret generic` step as the mounted files: the example
+// validates, and names only files that step puts in the Secret.
 func TestConfigMapConfigValid(t *testing.T) {
 	cm := readYAML(t, "kubernetes/common/configmap.yaml")
-	secret := readYAML(t, "kubernetes/common/secret.example.yaml")
+	keys := readmeSecretKeys(t)
+	require.Contains(t, keys, "secret_key")
 	dir := t.TempDir()
-	for key, value := range dig(t, secret, "stringData").(map[string]any) {
-		require.Contains(t, value, "REPLACE_WITH_", "the example Secret must hold placeholders only")
-		require.NoError(t, os.WriteFile(filepath.Join(dir, key), []byte(value.(string)), 0o600))
+	for _, key := range keys {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, key), []byte("a-secret-key"), 0o600))
 	}
-	require.Nil(t, secret["data"], "the example Secret must use stringData placeholders, not data")
 
-	var mountPath string
+	var mountPath, secretName string
 	d := readYAML(t, "kubernetes/deployment.yaml")
 	for _, m := range dig(t, d, "spec", "template", "spec", "containers", 0, "volumeMounts").([]any) {
 		if m.(map[string]any)["name"] == "secrets" {
@@ -222,10 +228,13 @@ func TestConfigMapConfigValid(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, mountPath)
+	secretName = dig(t, byName(t, dig(t, d, "spec", "template", "spec", "volumes"), "secrets"), "secret", "secretName").(string)
+	require.Contains(t, readme(t), "kubectl -n monitoring create secret generic "+secretName+" ",
+		"the README creates the Secret the pod mounts")
 	text := dig(t, cm, "data", "hss.yml").(string)
 	text = strings.ReplaceAll(text, mountPath+"/", dir+"/")
 	cfg, err := config.Parse([]byte(text), dir)
 	require.NoError(t, err)
 	require.Len(t, cfg.Targets, 1)
-	require.Equal(t, "REPLACE_WITH_SECRET_ACCESS_KEY", string(cfg.Targets[0].Auth.SecretKey))
+	require.Equal(t, "a-secret-key", string(cfg.Targets[0].Auth.SecretKey))
 }
