@@ -21,8 +21,9 @@ type pageSizes struct {
 }
 
 type learnedSize struct {
-	size  int
-	since time.Time // when it was learned, or last probed
+	size   int
+	byRows bool      // learned from more rows than asked for, not a refusal
+	since  time.Time // when it was learned, or last probed
 }
 
 func newPageSizes(configured int, now func() time.Time) *pageSizes {
@@ -59,15 +60,24 @@ func (p *pageSizes) start(op string) (limit, fallback int) {
 	return p.configured, l.size
 }
 
-// accepted records that op's endpoint answered a page of limit rows
-// properly: the configured size forgets what was learned, a smaller one
-// is remembered.
-func (p *pageSizes) accepted(op string, limit int) {
+// learn records that op's endpoint accepts pages of size, smaller than
+// the configured one; byRows says it was learned from a page holding more
+// rows than asked for (the endpoint ignores limit), not from a refusal.
+func (p *pageSizes) learn(op string, size int, byRows bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if limit >= p.configured {
+	p.learned[op] = learnedSize{size: size, byRows: byRows, since: p.now()}
+}
+
+// probed records that a probe's first page at the configured size limit
+// was answered with rows. That proves a refused size accepted now; for
+// an endpoint that ignored limit only a full page of exactly limit rows
+// proves it honours limit again (a small image's short page would fit
+// either way).
+func (p *pageSizes) probed(op string, limit, rows int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if l, ok := p.learned[op]; ok && (!l.byRows || rows == limit) {
 		delete(p.learned, op)
-		return
 	}
-	p.learned[op] = learnedSize{size: limit, since: p.now()}
 }

@@ -116,7 +116,7 @@ func TestARefusedPageSizeIsProbedOnceAnHour(t *testing.T) {
 func TestConcurrentListingsProbeOnce(t *testing.T) {
 	clock := testclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	sizes := newPageSizes(200, clock.Now)
-	sizes.accepted(OpListContainers, 50)
+	sizes.learn(OpListContainers, 50, true)
 	clock.Advance(PageSizeProbeInterval)
 	probes := 0
 	for range 5 {
@@ -126,4 +126,24 @@ func TestConcurrentListingsProbeOnce(t *testing.T) {
 		}
 	}
 	require.Equal(t, 1, probes)
+}
+
+// TestAShortPageProvesNothingAboutAnEndpointIgnoringLimit: a probe that
+// lands on a small image (a short page at 200) keeps the remembered size,
+// or the next large image would step down afresh; a full page of exactly
+// 200 rows, or an accepted page after a refusal, ends it.
+func TestAShortPageProvesNothingAboutAnEndpointIgnoringLimit(t *testing.T) {
+	clock := testclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	sizes := newPageSizes(200, clock.Now)
+	sizes.learn(OpListContainers, 10, true)
+	sizes.probed(OpListContainers, 200, 37)
+	require.Equal(t, 10, sizes.size(OpListContainers), "a short page")
+	sizes.probed(OpListContainers, 200, 450)
+	require.Equal(t, 10, sizes.size(OpListContainers), "more rows than asked: still ignoring limit")
+	sizes.probed(OpListContainers, 200, 200)
+	require.Equal(t, 200, sizes.size(OpListContainers))
+
+	sizes.learn(OpListImages, 100, false)
+	sizes.probed(OpListImages, 200, 3)
+	require.Equal(t, 200, sizes.size(OpListImages), "a refused size accepted now")
 }

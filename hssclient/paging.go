@@ -150,7 +150,7 @@ type fetchPage func(offset int64, limit int) (pageCount, error)
 func (c *Client) walk(ctx context.Context, op string, fetch fetchPage) (moved string, err error) {
 	var offset int64
 	limit, fallback := c.pageSizes.start(op)
-	step := pageStep{}
+	step := pageStep{fallback: fallback, probing: fallback > 0}
 	firstTotal := int64(-1)
 	for pages := 0; ; {
 		if pages >= c.cfg.MaxPages {
@@ -158,12 +158,12 @@ func (c *Client) walk(ctx context.Context, op string, fetch fetchPage) (moved st
 		}
 		n, err := fetch(offset, limit)
 		if err != nil {
-			next, ok := step.down(limit, fallback, pages, err)
+			next, ok := step.down(limit, pages, err)
 			if !ok {
 				return moved, err
 			}
 			c.cfg.Observer.Retry(op, "page_size")
-			limit, fallback = next, 0
+			limit = next
 			continue
 		}
 		step.accepted(c.pageSizes, op, limit, n.rows, pages)
@@ -201,14 +201,16 @@ func (c *Client) walk(ctx context.Context, op string, fetch fetchPage) (moved st
 // images' are not. A probe of the configured size that fails steps
 // straight back to the remembered size.
 type pageStep struct {
+	fallback int  // the remembered size a probe goes back to; 0 when none
+	probing  bool // this listing tries the configured size again
 	refused  bool // the first page was refused at a larger size
 	tooLarge bool // a page was over its cap at a larger size
 }
 
-func (s *pageStep) down(limit, fallback, pages int, err error) (int, bool) {
+func (s *pageStep) down(limit, pages int, err error) (int, bool) {
 	next, ok := smallerPageSize(limit)
-	if fallback > 0 {
-		next, ok = fallback, true
+	if s.fallback > 0 {
+		next, ok = s.fallback, true
 	}
 	switch {
 	case ok && pages == 0 && isPageSizeRefusal(err):
@@ -218,17 +220,21 @@ func (s *pageStep) down(limit, fallback, pages int, err error) (int, bool) {
 	default:
 		return 0, false
 	}
+	s.fallback = 0
 	return next, true
 }
 
+// accepted notes a page of rows answered to limit, the pages-th of the
+// listing.
 func (s *pageStep) accepted(sizes *pageSizes, op string, limit, rows, pages int) {
 	switch {
 	case s.refused && pages == 0, s.tooLarge && rows > limit:
-		sizes.accepted(op, limit)
-		*s = pageStep{}
-	case pages == 0 && !s.tooLarge && limit >= sizes.configured:
-		sizes.accepted(op, limit) // a probe that worked
+		sizes.learn(op, limit, s.tooLarge)
+		s.refused, s.tooLarge = false, false
+	case s.probing && pages == 0 && !s.refused && !s.tooLarge:
+		sizes.probed(op, limit, rows)
 	}
+	s.probing = false
 }
 
 func smallerPageSize(limit int) (int, bool) {
