@@ -146,7 +146,7 @@ type fetchPage func(offset int64, limit int) (pageCount, error)
 // Rows removed ahead of the offset between two pages move the rows behind
 // them up, and offset paging skips as many live ones.
 //
-// Page sizes: see stepDown and pageSizes.
+// The page size: see pageStep and pageSizes.
 func (c *Client) walk(ctx context.Context, op string, fetch fetchPage) (moved string, err error) {
 	var offset int64
 	limit, fallback := c.pageSizes.start(op)
