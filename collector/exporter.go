@@ -213,6 +213,9 @@ func (e *Exporter) collectSelf(ch chan<- prometheus.Metric) {
 		for i, r := range results {
 			ch <- constMetric(refreshesDesc, prometheus.CounterValue, float64(st.refreshes[i]), t.name, string(r))
 		}
+		for i, reason := range hssclient.MovedReasons {
+			ch <- constMetric(listingsInconsistentDesc, prometheus.CounterValue, float64(st.moved[i]), t.name, hssclient.OpListContainers, reason)
+		}
 		ch <- constMetric(refreshIntervalDesc, prometheus.GaugeValue, t.interval().Seconds(), t.name)
 		t.collectPostureUp(ch)
 		if t.pacer != nil {

@@ -49,6 +49,9 @@ var (
 		"Seconds until the target's credentials, refused by the API or IAM (a 401, or a 403 refusing the key), are tried again; no call is made with them meanwhile. 0 when they are not refused, or the attempt is due. Shared by the targets with the same credentials.", targetLabel)
 	labelsSanitizedDesc = selfDesc("label_values_sanitized_total",
 		"Label values from the API that were changed to be valid: invalid UTF-8 replaced, control characters removed, or cut to 1024 bytes.", targetLabel)
+	listingsInconsistentDesc = selfDesc("listings_inconsistent_total",
+		"Listings whose list moved while they paged, by reason: total_changed (total_num differed between pages) or duplicate_row (a page repeated a row of an earlier page). Live rows may have been skipped: such a container listing is taken again once, and lands as it is if the list moves again.",
+		[]string{"target", "operation", "reason"})
 )
 
 // budgetOperations are the operations whose budget is exported.
@@ -84,7 +87,7 @@ var selfGauges = []struct {
 var selfDescs = []*prometheus.Desc{
 	upDesc, lastSuccessDesc, refreshDurationDesc, refreshesDesc, refreshesSkippedDesc,
 	imagesFailedDesc, imagesPendingDesc, listingAgeDesc, sweepDesc, budgetDesc, budgetConfiguredDesc, refreshIntervalDesc, authBackoffDesc,
-	labelsSanitizedDesc, shardOrdinalDesc, totalShardsDesc, shardImagesOwnedDesc, shardImagesDiscoveredDesc,
+	labelsSanitizedDesc, listingsInconsistentDesc, shardOrdinalDesc, totalShardsDesc, shardImagesOwnedDesc, shardImagesDiscoveredDesc,
 }
 
 func boolValue(b bool) float64 {
