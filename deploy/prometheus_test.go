@@ -25,15 +25,19 @@ type ruleFile struct {
 
 type rule struct {
 	Alert       string            `yaml:"alert"`
+	Record      string            `yaml:"record"`
 	Expr        string            `yaml:"expr"`
 	For         string            `yaml:"for"`
 	Labels      map[string]string `yaml:"labels"`
 	Annotations map[string]string `yaml:"annotations"`
 }
 
-func loadRules(t *testing.T) []rule {
+func loadRules(t *testing.T) []rule { return loadRuleFile(t, "alerts.yml") }
+
+// loadRuleFile reads the rules of one file in prometheus/.
+func loadRuleFile(t *testing.T, name string) []rule {
 	t.Helper()
-	data, err := os.ReadFile("prometheus/alerts.yml")
+	data, err := os.ReadFile("prometheus/" + name)
 	require.NoError(t, err)
 	var f ruleFile
 	require.NoError(t, yaml.Unmarshal(data, &f))
@@ -166,6 +170,22 @@ func TestAlertsUsePromisedMetrics(t *testing.T) {
 			require.True(t, KnownSeriesName(name), "alert %s uses unknown metric %s", r.Alert, name)
 		}
 	}
+}
+
+// TestRecordingRulesNamedAndFed keeps the recording rules to the
+// level:metric naming of recorded series and their inputs to series the
+// exporter promises, so a misspelt input does not record nothing forever.
+func TestRecordingRulesNamedAndFed(t *testing.T) {
+	rules := loadRuleFile(t, "kube-join.rules.yml")
+	var names []string
+	for _, r := range rules {
+		names = append(names, r.Record)
+		require.Regexp(t, `^hss:[a-z_]+$`, r.Record)
+		for _, name := range metricNameRE.FindAllString(quotedRE.ReplaceAllString(r.Expr, `""`), -1) {
+			require.True(t, KnownSeriesName(name), "rule %s reads unknown metric %s", r.Record, name)
+		}
+	}
+	require.Equal(t, []string{"hss:namespace_image_containers", "hss:namespace_containers"}, names)
 }
 
 // TestAlertsAllTested requires, for every alert, a promtool case where it
