@@ -26,7 +26,7 @@ func TestChartLints(t *testing.T) {
 // the credentials Secret, which a user must name): one
 // Deployment with the kustomize base's pod (security context, probes,
 // memory), the credentials Secret mounted, the Service, ServiceMonitor
-// and the PrometheusRule of alerts.yml, and a configuration the exporter
+// and the PrometheusRule of alerts.yml and kube-join.rules.yml, and a configuration the exporter
 // accepts.
 func TestChartDefaultIsTheKustomizeBase(t *testing.T) {
 	r := renderDefaults(t)
@@ -64,7 +64,7 @@ func TestChartDefaultIsTheKustomizeBase(t *testing.T) {
 	require.Equal(t, podLabels, dig(t, sm, "spec", "selector", "matchLabels"))
 	require.Equal(t, "hss_exporter", dig(t, sm, "spec", "endpoints", 0, "relabelings", 0, "replacement"),
 		"the alert rules select job=hss_exporter")
-	require.Equal(t, readYAML(t, "prometheus/alerts.yml")["groups"], dig(t, r.one(t, "PrometheusRule"), "spec", "groups"))
+	require.Equal(t, allRuleGroups(t), dig(t, r.one(t, "PrometheusRule"), "spec", "groups"))
 	require.Equal(t, dig(t, podSpec(t, d), "serviceAccountName"), dig(t, r.one(t, "ServiceAccount"), "metadata", "name"))
 
 	// The configuration loads, with the Secret's file where it is mounted.

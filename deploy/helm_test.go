@@ -19,27 +19,27 @@ import (
 	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
-const (
-	chartDir        = "helm/hss-exporter"
-	chartAlertsPath = chartDir + "/files/alerts.yml"
-)
+const chartDir = "helm/hss-exporter"
 
-// TestChartAlertsEqualPrometheusAlerts keeps the chart's copy of the rules
-// (Helm reads no file outside the chart) equal to alerts.yml, the one
-// source of them, so the rules promtool tests are the rules the chart
-// installs.
+// TestChartAlertsEqualPrometheusAlerts keeps the chart's copy of each rule
+// file (Helm reads no file outside the chart) equal to the one in
+// prometheus/, the one source of them, so the rules promtool tests are
+// the rules the chart installs.
 func TestChartAlertsEqualPrometheusAlerts(t *testing.T) {
-	want, err := os.ReadFile("prometheus/alerts.yml")
-	require.NoError(t, err)
-	if *update {
-		require.NoError(t, os.WriteFile(chartAlertsPath, want, 0o644))
+	for _, name := range ruleFiles {
+		want, err := os.ReadFile("prometheus/" + name)
+		require.NoError(t, err)
+		chartPath := chartDir + "/files/" + name
+		if *update {
+			require.NoError(t, os.WriteFile(chartPath, want, 0o644))
+		}
+		got, err := os.ReadFile(chartPath)
+		require.NoError(t, err)
+		require.True(t, bytes.Equal(want, got),
+			"deploy/%s is not a copy of deploy/prometheus/%s: after changing it, run\n"+
+				"  go test ./deploy -run 'TestPrometheusRule|TestChartAlerts' -update\n"+
+				"which copies it into the chart and regenerates the kustomize PrometheusRule", chartPath, name)
 	}
-	got, err := os.ReadFile(chartAlertsPath)
-	require.NoError(t, err)
-	require.True(t, bytes.Equal(want, got),
-		"deploy/%s is not a copy of deploy/prometheus/alerts.yml: after changing alerts.yml, run\n"+
-			"  go test ./deploy -run 'TestPrometheusRule|TestChartAlerts' -update\n"+
-			"which copies it into the chart and regenerates the kustomize PrometheusRule", chartAlertsPath)
 }
 
 // object is one rendered Kubernetes object, read generically.

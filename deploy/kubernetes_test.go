@@ -16,28 +16,47 @@ import (
 	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
-var update = flag.Bool("update", false, "regenerate kubernetes/common/prometheusrule.yaml and the chart's files/alerts.yml from prometheus/alerts.yml")
+var update = flag.Bool("update", false, "regenerate kubernetes/common/prometheusrule.yaml and the chart's files/ from the rule files in prometheus/")
 
 const prometheusRulePath = "kubernetes/common/prometheusrule.yaml"
 
-// generatePrometheusRule wraps the groups of alerts.yml, comments and all,
-// in a PrometheusRule.
-func generatePrometheusRule(t *testing.T) []byte {
+// ruleGroupNodes returns the groups of a rule file in prometheus/,
+// comments and all.
+func ruleGroupNodes(t *testing.T, name string) []*yaml.Node {
 	t.Helper()
-	data, err := os.ReadFile("prometheus/alerts.yml")
+	data, err := os.ReadFile("prometheus/" + name)
 	require.NoError(t, err)
 	var doc yaml.Node
 	require.NoError(t, yaml.Unmarshal(data, &doc))
 	root := doc.Content[0]
-	var groups *yaml.Node
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		if root.Content[i].Value == "groups" {
-			groups = root.Content[i+1]
+			return root.Content[i+1].Content
 		}
 	}
-	require.NotNil(t, groups, "alerts.yml has no groups")
-	head := `# Generated from deploy/prometheus/alerts.yml, the one source of the rules.
-# Do not edit: edit alerts.yml, then run
+	t.Fatalf("%s has no groups", name)
+	return nil
+}
+
+// allRuleGroups is the groups of every rule file, in order, as the
+// PrometheusRules carry them.
+func allRuleGroups(t *testing.T) []any {
+	t.Helper()
+	var groups []any
+	for _, name := range ruleFiles {
+		g, ok := readYAML(t, "prometheus/"+name)["groups"].([]any)
+		require.True(t, ok, "%s has no groups", name)
+		groups = append(groups, g...)
+	}
+	return groups
+}
+
+// generatePrometheusRule wraps the groups of every rule file, comments
+// and all, in a PrometheusRule.
+func generatePrometheusRule(t *testing.T) []byte {
+	t.Helper()
+	head := `# Generated from deploy/prometheus/alerts.yml and kube-join.rules.yml, the
+# one source of the rules. Do not edit: edit those, then run
 #   go test ./deploy -run 'TestPrometheusRule|TestChartAlerts' -update
 apiVersion: monitoring.coreos.com/v1
 kind: PrometheusRule
@@ -51,7 +70,11 @@ spec:
 	var out yaml.Node
 	require.NoError(t, yaml.Unmarshal([]byte(head), &out))
 	spec := out.Content[0].Content[len(out.Content[0].Content)-1]
-	spec.Content[1] = groups
+	groups := spec.Content[1]
+	groups.Style = 0
+	for _, name := range ruleFiles {
+		groups.Content = append(groups.Content, ruleGroupNodes(t, name)...)
+	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
@@ -60,20 +83,19 @@ spec:
 	return buf.Bytes()
 }
 
-// TestPrometheusRule keeps the Operator's copy of the rules equal to
-// alerts.yml, so the rules promtool tests are the rules Kubernetes runs.
+// TestPrometheusRule keeps the Operator's copy of the rules equal to the
+// rule files in prometheus/, so the rules promtool tests are the rules Kubernetes runs.
 func TestPrometheusRule(t *testing.T) {
 	if *update {
 		require.NoError(t, os.WriteFile(prometheusRulePath, generatePrometheusRule(t), 0o644))
 	}
 	rule := readYAML(t, prometheusRulePath)
-	alerts := readYAML(t, "prometheus/alerts.yml")
 	require.Equal(t, "monitoring.coreos.com/v1", rule["apiVersion"])
 	require.Equal(t, "PrometheusRule", rule["kind"])
 	spec, ok := rule["spec"].(map[string]any)
 	require.True(t, ok, "spec")
-	require.Equal(t, alerts["groups"], spec["groups"],
-		"%s differs from prometheus/alerts.yml: run go test ./deploy -run 'TestPrometheusRule|TestChartAlerts' -update", prometheusRulePath)
+	require.Equal(t, allRuleGroups(t), spec["groups"],
+		"%s differs from the rule files in prometheus/: run go test ./deploy -run 'TestPrometheusRule|TestChartAlerts' -update", prometheusRulePath)
 }
 
 // kustomizations are the directories with a kustomization: the single
