@@ -27,6 +27,7 @@ import (
 	"github.com/hss-exporter/hss_exporter/collector"
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/internal/demo"
+	"github.com/hss-exporter/hss_exporter/internal/flagerr"
 	"github.com/hss-exporter/hss_exporter/internal/gomemlimit"
 	"github.com/hss-exporter/hss_exporter/internal/logging"
 	"github.com/hss-exporter/hss_exporter/internal/reload"
@@ -143,11 +144,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return checkConfig(ctx, f, stdout, stderr)
 	}
 	if err := checkServeFlags(&f); err != nil {
-		fmt.Fprintf(stderr, "hss_exporter: %v\n", err)
+		fmt.Fprintf(stderr, "hss_exporter: %v\n", namedAsGiven(app, args, err))
 		return 2
 	}
 	if err := untilDone(ctx, func() error { return server.CheckWebConfig(*f.web.WebConfigFile) }); err != nil {
-		fmt.Fprintf(stderr, "hss_exporter: %v\n", err)
+		fmt.Fprintf(stderr, "hss_exporter: %v\n", namedAsGiven(app, args, err))
 		return stoppedOr(err, 1)
 	}
 	logger, slogger, err := logging.New(stderr, f.logLevel, f.logFormat)
@@ -161,7 +162,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			level.Info(logger).Log("msg", err)
 			return 0
 		}
-		level.Error(logger).Log("msg", "exporter stopped", "err", err)
+		level.Error(logger).Log("msg", "exporter stopped", "err", namedAsGiven(app, args, err))
 		return 1
 	}
 	return 0
@@ -174,10 +175,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // flags.
 func checkServeFlags(f *flags) error {
 	if f.maxRequests < 0 {
-		return fmt.Errorf("--web.max-requests=%d: must be 0 (no limit) or more", f.maxRequests)
+		return flagerr.New("web.max-requests", f.maxRequests, "must be 0 (no limit) or more")
 	}
 	if f.shutdownWait < 0 {
-		return fmt.Errorf("--shutdown.timeout=%v: must not be negative", f.shutdownWait)
+		return flagerr.New("shutdown.timeout", f.shutdownWait, "must not be negative")
 	}
 	if err := server.CheckMetricsPath(f.telemetry); err != nil {
 		return err
@@ -187,7 +188,7 @@ func checkServeFlags(f *flags) error {
 	}
 	for _, addr := range *f.web.WebListenAddresses {
 		if strings.TrimSpace(addr) == "" {
-			return fmt.Errorf("--web.listen-address: an address is empty")
+			return flagerr.New("web.listen-address", "", "an address is empty")
 		}
 	}
 	var err error
@@ -209,16 +210,18 @@ func collectorOptions(f flags, getenv func(string) string) (collector.Options, e
 		spec.Index = n
 	}
 	if err := spec.Validate(); err != nil {
-		if f.shardFromPod {
-			err = fmt.Errorf("--shard.from-pod-name gave %w", err)
+		var fe *flagerr.Error
+		if f.shardFromPod && errors.As(err, &fe) && fe.Flag == "shard" {
+			// The ordinal came from the pod name, not from --shard or its variable.
+			err = fmt.Errorf("--shard.from-pod-name gave %v", err)
 		}
 		return collector.Options{}, err
 	}
 	if !(f.jitter >= 0 && f.jitter < 1) {
-		return collector.Options{}, fmt.Errorf("--refresh.jitter=%v: must be at least 0 and below 1", f.jitter)
+		return collector.Options{}, flagerr.New("refresh.jitter", f.jitter, "must be at least 0 and below 1")
 	}
 	if err := prepareStateDir(f.storagePath); err != nil {
-		return collector.Options{}, fmt.Errorf("--storage.path=%s: %w", f.storagePath, err)
+		return collector.Options{}, &flagerr.Error{Flag: "storage.path", Value: f.storagePath, Err: err}
 	}
 	return collector.Options{Shard: spec, Jitter: f.jitter, StatePath: f.storagePath}, nil
 }

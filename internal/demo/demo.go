@@ -14,6 +14,7 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+	"github.com/hss-exporter/hss_exporter/internal/flagerr"
 )
 
 // Demo fleet and pace: big enough to look real, small enough to refresh in
@@ -76,7 +77,7 @@ type Options struct {
 func Start(ctx context.Context, o Options) (*config.Config, func(), error) {
 	listen, callsPerMinute, logger := o.ListenAddress, o.CallsPerMinute, o.Logger
 	if !(callsPerMinute >= 1) {
-		return nil, nil, fmt.Errorf("--demo.api-calls-per-minute=%v: must be at least 1", callsPerMinute)
+		return nil, nil, flagerr.New("demo.api-calls-per-minute", callsPerMinute, "must be at least 1")
 	}
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: time.Now().UnixNano(), Containers: Containers - demoHostileContainers})
 	addHostileImage(fleet)

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/hss-exporter/hss_exporter/collector"
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/internal/boundedfile"
+	"github.com/hss-exporter/hss_exporter/internal/flagerr"
 	"github.com/hss-exporter/hss_exporter/internal/statuspage"
 )
 
@@ -58,10 +60,10 @@ var metricsPathRE = regexp.MustCompile(`^/[A-Za-z0-9._~/-]*$`)
 // CheckMetricsPath refuses a --web.telemetry-path the mux cannot serve.
 func CheckMetricsPath(p string) error {
 	if !metricsPathRE.MatchString(p) {
-		return fmt.Errorf("--web.telemetry-path=%q: must be a URL path starting with / (letters, digits, '.', '_', '~', '-' and '/')", p)
+		return flagerr.New("web.telemetry-path", strconv.Quote(p), "must be a URL path starting with / (letters, digits, '.', '_', '~', '-' and '/')")
 	}
 	if reserved := ReservedPaths(); slices.Contains(reserved, strings.TrimSuffix(p, "/")) {
-		return fmt.Errorf("--web.telemetry-path=%s: that path is taken by the exporter (%s)", p, strings.Join(reserved, ", "))
+		return flagerr.New("web.telemetry-path", p, "that path is taken by the exporter (%s)", strings.Join(reserved, ", "))
 	}
 	return nil
 }
@@ -132,10 +134,10 @@ func CheckWebConfig(path string) error {
 	// run out of memory on /dev/zero: it gets only a regular file of
 	// bounded size.
 	if _, _, err := boundedfile.Read(path, config.MaxFileSize); err != nil {
-		return fmt.Errorf("--web.config.file=%s: %w", path, err)
+		return &flagerr.Error{Flag: "web.config.file", Value: path, Err: err}
 	}
 	if err := web.Validate(path); err != nil {
-		return fmt.Errorf("--web.config.file=%s: %w", path, err)
+		return &flagerr.Error{Flag: "web.config.file", Value: path, Err: err}
 	}
 	return nil
 }
