@@ -113,13 +113,19 @@ func landingPage(metricsPath string) (http.Handler, error) {
 		// The toolkit links pprof pages by default; this exporter serves
 		// none, so those links would answer 404.
 		Profiling: "false",
-		Links: []web.LandingLinks{
-			{Address: "/status", Text: "Status", Description: "refresh health and inventory at a glance (JSON: /api/v1/status)"},
-			{Address: metricsPath, Text: "Metrics"},
-			{Address: "/healthz", Text: "Health", Description: "200 while the process serves"},
-			{Address: "/readyz", Text: "Readiness", Description: "503 until every target has fresh data"},
-		},
+		Links:     landingLinks(metricsPath),
 	})
+}
+
+// landingLinks are the landing page's links. Their descriptions say what
+// the README's endpoint table says, word for word (a test compares them).
+func landingLinks(metricsPath string) []web.LandingLinks {
+	return []web.LandingLinks{
+		{Address: "/status", Text: "Status", Description: "refresh health and inventory per target, for people"},
+		{Address: metricsPath, Text: "Metrics"},
+		{Address: "/healthz", Text: "Health", Description: "200 while the process serves"},
+		{Address: "/readyz", Text: "Readiness", Description: "503 until every target's first discovery succeeded (not until every image is listed), and while any target has had no successful API answer for max_staleness; the body names the target and why"},
+	}
 }
 
 // CheckWebConfig reads --web.config.file, its certificates and its users
