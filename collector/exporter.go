@@ -115,13 +115,15 @@ func (e *Exporter) newTarget(tg Target) *target {
 	if tg.Observer == nil {
 		tg.Observer = e.stats.Observer(tg.Config.Name)
 	}
+	posture := newPosture(tg, e.opts.Shard.Index)
+	tg.Observer.expect(targetOperations(tg.Config, posture))
 	return &target{
 		name: tg.Config.Name, cfg: tg.Config, api: tg.API, pacer: tg.Pacer, now: e.opts.Now,
 		logger: log.With(e.logger, "target", tg.Config.Name),
 		calls:  tg.Observer.calls, shard: e.opts.Shard,
 		images: map[string]*image{}, z: &sanitizer{},
 		publishReq: make(chan struct{}, 1), units: newUnitCache(), stateReq: make(chan struct{}, 1),
-		posture: newPosture(tg, e.opts.Shard.Index),
+		posture: posture,
 	}
 }
 

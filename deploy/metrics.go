@@ -55,10 +55,9 @@ var MetricFamilies = []string{
 	"hss_posture_up",
 }
 
-// OptInFamilies are the families absent unless configured or provoked:
-// hss_container_info needs container_info: true, retries need a failing
-// or throttling API.
-var OptInFamilies = []string{"hss_container_info", "hss_exporter_api_retries_total"}
+// OptInFamilies are the families absent unless configured:
+// hss_container_info needs container_info: true.
+var OptInFamilies = []string{"hss_container_info"}
 
 // KnownSeriesName reports whether a series name belongs to a promised
 // family, counting the _bucket, _sum and _count series of the histogram.
