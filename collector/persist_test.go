@@ -137,6 +137,38 @@ func TestDamagedStateIsSetAsideAndTheInventoryRebuilt(t *testing.T) {
 	}
 }
 
+// A state file is read within bounds: one value longer than any of a
+// state file, or a file inflating far more than one of its size could,
+// is set aside as soon as the bound is passed, not after inflating it.
+func TestStateFileOverItsBoundsIsSetAside(t *testing.T) {
+	srv, dir := keptState(t, hssfake.Generate(hssfake.GenerateOptions{Seed: 7, Containers: 300}), nil)
+	good, err := os.ReadFile(stateFile(dir, "demo"))
+	require.NoError(t, err)
+	doc := gunzipped(t, good)
+	head := doc[:strings.Index(doc, `"images":[`)+len(`"images":[`)]
+	for name, bomb := range map[string][3]string{
+		"one long string in the head": {`{"format":"` + stateFormat + `","version":1,"target":"demo","config":"`, "x", `"}`},
+		"one long string in a row":    {head + `{"name":"n","listed":true,"rows":[{"container_name":"`, "x", `"}]}]}`},
+		"an endless list of rows": {head + `{"name":"n","listed":true,"rows":[`,
+			`{"container_id":"c","host_id":"h"},`, `{}]}]}`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var content bytes.Buffer
+			require.NoError(t, testtool.WriteGzipBomb(&content, bomb[0], bomb[1], 256<<20, bomb[2]))
+			require.Less(t, content.Len(), 1<<20, "a small file")
+			path := stateFile(dir, "demo")
+			require.NoError(t, os.WriteFile(path, content.Bytes(), 0o600))
+			logs := &testtool.SyncBuffer{}
+			e, _ := persistRun(t, srv, dir, logs)
+			requireExact(t, e, srv, 10*time.Second)
+			require.Contains(t, logs.String(), "state file set aside; starting empty")
+			require.Regexp(t, "longer than 1 MiB, which no state file has|inflates to more than 16 times its size", logs.String(), "the bound is named")
+			_, err := os.Stat(path + ".bad")
+			require.NoError(t, err, "the file is kept for a look")
+		})
+	}
+}
+
 func gzipped(t *testing.T, s string) []byte {
 	var b bytes.Buffer
 	zw := gzip.NewWriter(&b)
@@ -160,10 +192,16 @@ func TestStateFileIsReplacedWhole(t *testing.T) {
 	path := filepath.Join(dir, "x.state.json.gz")
 	require.NoError(t, writeState(path, &savedTarget{Format: stateFormat, Version: stateVersion, Target: "x"}))
 	require.NoError(t, writeState(path, &savedTarget{Format: stateFormat, Version: stateVersion, Target: "y"}))
-	s, err := readState(path)
+	s, err := readState(path, acceptAnyState())
 	require.NoError(t, err)
 	require.Equal(t, "y", s.Target)
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	require.Len(t, entries, 1, "no temporary file left behind")
+}
+
+// acceptAnyState reads a state file without a target to check it against.
+func acceptAnyState() stateRestorer {
+	return stateRestorer{head: func(*savedTarget) error { return nil }, image: func(savedImage) error { return nil },
+		row: func(c hssclient.Container) hssclient.Container { return c }}
 }
