@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"bufio"
 	"compress/gzip"
 	"encoding/json"
 	"errors"
@@ -21,14 +22,12 @@ const (
 	// 256 MiB is a fleet of over two million containers.
 	maxStateFile = 256 << 20
 	// stateInflateRatio and stateInflateSlack bound what a file may
-	// inflate to: a multiple of its own size. The files this exporter
-	// writes inflate about 3 times (a row's random IDs do not compress; a
-	// row of only repeated values would still carry its 64-hex container
-	// ID, which caps its ratio near 9), so 16 times is generous for any
-	// real fleet, while a gzip bomb of a few MB (a thousand times) is cut
-	// off after reading 16 times its size: 64 MiB for a 4 MB file, a
-	// fraction of a second, and no more rows than a real file of that
-	// size could hold several times over.
+	// inflate to: a multiple of the compressed bytes read so far. The files
+	// this exporter writes inflate about 3 times, evenly (a row's random
+	// IDs do not compress; a row of only repeated values still carries its
+	// 64-hex container ID, which caps its ratio near 9), so 16 times is
+	// generous for any real fleet, while a gzip bomb (hundreds of times)
+	// is cut off after its first MiB inflated, at once, whatever its size.
 	stateInflateRatio = 16
 	stateInflateSlack = 1 << 20
 	// maxStateValue bounds any one value read at once (a field of the
@@ -66,16 +65,17 @@ type stateRestorer struct {
 // readState reads the state file at path, a bounded regular file, into
 // r, and returns its head.
 func readState(path string, r stateRestorer) (*savedTarget, error) {
-	f, fi, err := boundedfile.Open(path, maxStateFile)
+	f, _, err := boundedfile.Open(path, maxStateFile)
 	if err != nil {
 		return nil, fmt.Errorf("reading: %w", err)
 	}
 	defer f.Close()
-	zr, err := gzip.NewReader(f)
+	packed := &countingReader{r: io.LimitReader(f, maxStateFile)}
+	zr, err := gzip.NewReader(bufio.NewReader(packed))
 	if err != nil {
 		return nil, fmt.Errorf("not a gzip file: %w", err)
 	}
-	in := &boundedInput{r: zr, limit: stateInflateRatio*fi.Size() + stateInflateSlack}
+	in := &boundedInput{r: zr, packed: packed}
 	d := &stateDecoder{dec: json.NewDecoder(in), in: in}
 	s, err := d.target(r)
 	if err == nil {
@@ -93,23 +93,37 @@ func readState(path string, r stateRestorer) (*savedTarget, error) {
 	return s, nil
 }
 
-// boundedInput fails once more than limit bytes were read, or once the
-// value being decoded, from start, is longer than maxStateValue.
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// boundedInput fails once it inflated more than stateInflateRatio times
+// the packed bytes read, or once the value being decoded, from start, is
+// longer than maxStateValue.
 type boundedInput struct {
-	r     io.Reader
-	read  int64
-	limit int64
-	start int64
+	r      io.Reader
+	packed *countingReader
+	read   int64
+	start  int64
 }
 
 func (b *boundedInput) Read(p []byte) (int, error) {
+	limit := stateInflateRatio*b.packed.n + stateInflateSlack
 	switch {
-	case b.read >= b.limit:
+	case b.read >= limit:
 		return 0, errStateTooLarge
 	case b.read-b.start >= maxStateValue: // the decoder reads only to finish the value it is on
 		return 0, errStateValueTooLong
 	}
-	p = p[:min(int64(len(p)), b.limit-b.read, maxStateValue-(b.read-b.start))]
+	p = p[:min(int64(len(p)), limit-b.read, maxStateValue-(b.read-b.start))]
 	n, err := b.r.Read(p)
 	b.read += int64(n)
 	return n, err
