@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-kit/log/level"
@@ -100,6 +101,10 @@ func encodeState(w io.Writer, s *savedTarget) error {
 	return err
 }
 
+// stateWrites counts the writes of state files, for
+// hss_exporter_state_writes_total.
+type stateWrites struct{ success, failure atomic.Uint64 }
+
 // stateWriter writes a target's state when it changed, at most every
 // StateInterval and never more than a tenth of the time, and once more
 // when ctx ends.
@@ -109,7 +114,10 @@ func (e *Exporter) stateWriter(ctx context.Context, t *target) {
 	write := func() {
 		start := time.Now()
 		if err := writeState(stateFile(e.opts.StatePath, t.name), t.saved(e.opts.Now())); err != nil {
+			e.stateWrites.failure.Add(1)
 			level.Error(t.logger).Log("msg", "writing the state file failed; it is tried again at the next change", "err", err)
+		} else {
+			e.stateWrites.success.Add(1)
 		}
 		last, cost = time.Now(), time.Since(start)
 	}

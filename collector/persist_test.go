@@ -169,6 +169,39 @@ func TestStateFileOverItsBoundsIsSetAside(t *testing.T) {
 	}
 }
 
+// stateWritesWith reads hss_exporter_state_writes_total{result}.
+func stateWritesWith(t *testing.T, e *Exporter, result string) string {
+	lines := seriesWith(t, e, "hss_exporter_state_writes_total", `result="`+result+`"`)
+	require.Len(t, lines, 1)
+	return lines[0][strings.LastIndexByte(lines[0], ' ')+1:]
+}
+
+// A write that fails (here the directory is gone, as when a volume is
+// lost; a full disk fails alike) is counted, beside the successes, and
+// both are exported from the start.
+func TestFailedStateWritesAreCounted(t *testing.T) {
+	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 10, Containers: 200})
+	srv, err := hssfake.Start(hssfake.DemoOptions(fleet))
+	require.NoError(t, err)
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	logs := &testtool.SyncBuffer{}
+	e, _ := persistRun(t, srv, dir, logs)
+	require.Equal(t, "0", stateWritesWith(t, e, "failure"), "present at 0 from the start")
+	requireExact(t, e, srv, 10*time.Second)
+	require.Eventually(t, func() bool { return stateWritesWith(t, e, "success") != "0" }, 5*time.Second, 10*time.Millisecond)
+	require.Equal(t, "0", stateWritesWith(t, e, "failure"))
+
+	require.NoError(t, os.RemoveAll(dir))
+	require.NoError(t, os.WriteFile(dir, nil, 0o600)) // not a directory: no temporary file can be made in it
+	fleet.AddContainer(hssfake.Container{ImageID: fleet.Images()[0].ID, ID: "after-the-loss", HostID: "h-new"})
+	require.Eventually(t, func() bool {
+		_ = e.RefreshNow(context.Background(), "demo") // a change to write
+		return stateWritesWith(t, e, "failure") != "0"
+	}, 10*time.Second, 50*time.Millisecond)
+	require.Contains(t, logs.String(), "writing the state file failed")
+}
+
 func gzipped(t *testing.T, s string) []byte {
 	var b bytes.Buffer
 	zw := gzip.NewWriter(&b)
