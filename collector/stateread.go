@@ -25,7 +25,7 @@ const (
 	// inflate to: a multiple of the compressed bytes read so far. The files
 	// this exporter writes inflate about 3 times, evenly (a row's random
 	// IDs do not compress; a row of only repeated values still carries its
-	// 64-hex container ID, which caps its ratio near 9), so 16 times is
+	// 64-hex container ID, which caps its ratio near 6), so 16 times is
 	// generous for any real fleet, while a gzip bomb (hundreds of times)
 	// is cut off after its first MiB inflated, at once, whatever its size.
 	stateInflateRatio = 16
