@@ -238,3 +238,32 @@ func acceptAnyState() stateRestorer {
 	return stateRestorer{head: func(*savedTarget) error { return nil }, image: func(savedImage) error { return nil },
 		row: func(c hssclient.Container) hssclient.Container { return c }}
 }
+
+// A state file written before reading became a stream (testdata, 6 images
+// and 40 rows of the stand-in's fleet) is read whole: the format did not
+// change.
+func TestStateFileOfVersionOneIsReadWhole(t *testing.T) {
+	var images, rows int
+	read := acceptAnyState()
+	read.image = func(img savedImage) error {
+		images++
+		rows += len(img.Rows)
+		require.True(t, img.Listed)
+		require.NotEmpty(t, img.Name)
+		require.NotNil(t, img.Info)
+		return nil
+	}
+	read.row = func(c hssclient.Container) hssclient.Container {
+		require.NotEmpty(t, c.ContainerID)
+		require.NotEmpty(t, c.HostID)
+		return c
+	}
+	s, err := readState("testdata/state-v1.json.gz", read)
+	require.NoError(t, err)
+	require.Equal(t, stateFormat, s.Format)
+	require.Equal(t, 1, s.Version)
+	require.Equal(t, "demo", s.Target)
+	require.NotNil(t, s.Budget)
+	require.Equal(t, 6, s.ImagesOwned)
+	require.Equal(t, []int{6, 40}, []int{images, rows})
+}
