@@ -263,7 +263,6 @@ func TestStateFileOfVersionOneIsReadWhole(t *testing.T) {
 	require.Equal(t, stateFormat, s.Format)
 	require.Equal(t, 1, s.Version)
 	require.Equal(t, "demo", s.Target)
-	require.NotNil(t, s.Budget)
 	require.Equal(t, 6, s.ImagesOwned)
 	require.Equal(t, []int{6, 40}, []int{images, rows})
 }
