@@ -78,6 +78,8 @@ type Exporter struct {
 	targets []*target
 	byName  map[string]*target
 	running context.Context // Run's context while it runs; nil otherwise
+
+	stateWrites stateWrites // outlive the targets a reload replaces
 }
 
 var _ prometheus.Collector = (*Exporter)(nil)
@@ -206,6 +208,8 @@ func (e *Exporter) collectSelf(ch chan<- prometheus.Metric) {
 	e.stats.collect(ch)
 	ch <- constMetric(shardOrdinalDesc, prometheus.GaugeValue, float64(e.opts.Shard.Index))
 	ch <- constMetric(totalShardsDesc, prometheus.GaugeValue, float64(e.opts.Shard.Count()))
+	ch <- constMetric(stateWritesDesc, prometheus.CounterValue, float64(e.stateWrites.success.Load()), "success")
+	ch <- constMetric(stateWritesDesc, prometheus.CounterValue, float64(e.stateWrites.failure.Load()), "failure")
 	now := e.opts.Now()
 	for _, t := range e.all() {
 		st := t.state(now)

@@ -38,6 +38,8 @@ var MetricFamilies = []string{
 	"hss_exporter_config_last_reload_success_timestamp_seconds",
 	"hss_exporter_label_values_sanitized_total",
 	"hss_exporter_listings_inconsistent_total",
+	// Writes of the state files under --storage.path, by result.
+	"hss_exporter_state_writes_total",
 	// Refused credentials: seconds until they are tried again, 0 when not refused.
 	"hss_exporter_auth_backoff_seconds",
 	// Sharding: present also when not sharded (ordinal 0 of 1).
