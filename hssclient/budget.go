@@ -3,8 +3,6 @@ package hssclient
 import (
 	"context"
 	"math"
-	"regexp"
-	"strconv"
 	"sync"
 	"time"
 )
@@ -27,6 +25,10 @@ type BudgetOptions struct {
 	Minute time.Duration
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Jitter returns a random duration from 0 to d, added to the hold
+	// after a refusal so that callers refused together do not come back
+	// together; default uniform. Tests make it 0.
+	Jitter func(d time.Duration) time.Duration
 }
 
 // Budgets hands out one Budget per identity (an access key, an IAM user,
@@ -45,6 +47,9 @@ func NewBudgets(opts BudgetOptions) *Budgets {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Jitter == nil {
+		opts.Jitter = uniformJitter
 	}
 	return &Budgets{opts: opts, by: map[string]*Budget{}}
 }
@@ -67,7 +72,9 @@ func (b *Budgets) For(identity string, perMinute float64) *Budget {
 
 // Configure sets the budget of identity to perMinute calls of each
 // operation a minute, raising it as well as lowering it (a reloaded
-// configuration), and keeping what a 429 taught where that is lower.
+// configuration). What a 429 taught stays only while perMinute is the
+// rate it was learned under: an operator who changed api_calls_per_minute
+// has said what the account allows.
 func (b *Budgets) Configure(identity string, perMinute float64) {
 	b.mu.Lock()
 	bud, ok := b.by[identity]
@@ -92,10 +99,17 @@ type Budget struct {
 type opWindow struct {
 	limit        int           // calls per span
 	span         time.Duration // the window, with a guard for clock and latency skew
-	learned      bool          // limit and span came from a 429's body
+	learned      *learnedLimit // the ceiling a 429 named, while it lasts; nil when none
 	sent         []time.Time   // send times still inside the span, oldest first
 	pending      int           // calls reserved but not yet sent
 	blockedUntil time.Time     // after a 429: no call before this
+	// After a refusal: how many came in a row without an answer between
+	// (each doubles the hold), when the last came, and until when calls
+	// are spaced evenly over the span rather than sent together.
+	refusals    int
+	refusedAt   time.Time
+	spreadUntil time.Time
+	reservedAt  time.Time // when the last call was reserved
 }
 
 func newBudget(perMinute float64, opts BudgetOptions) *Budget {
@@ -120,19 +134,26 @@ func windowFor(perMinute float64, minute time.Duration) (int, time.Duration) {
 // slowly just after.
 func guard(span time.Duration) time.Duration { return span + span/60 }
 
-// op returns the window of operation op, creating it; b.mu is held.
+// configuredWindow is the limit and guarded span of the configured rate.
+func (b *Budget) configuredWindow() (int, time.Duration) {
+	limit, span := windowFor(b.perMinute, b.opts.Minute)
+	return limit, guard(span)
+}
+
+// op returns the window of operation op, creating it, with what a 429
+// taught brought up to now; b.mu is held.
 func (b *Budget) op(op string) *opWindow {
 	w, ok := b.ops[op]
 	if !ok {
-		limit, span := windowFor(b.perMinute, b.opts.Minute)
-		w = &opWindow{limit: limit, span: guard(span)}
+		limit, span := b.configuredWindow()
+		w = &opWindow{limit: limit, span: span}
 		b.ops[op] = w
 	}
+	b.settle(w, b.opts.Now())
 	return w
 }
 
-// lower applies a lower configured rate to every operation not limited
-// further by what a 429 taught.
+// lower applies a lower configured rate.
 func (b *Budget) lower(perMinute float64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -152,15 +173,14 @@ func (b *Budget) configure(perMinute float64) {
 	}
 }
 
-// setRate makes perMinute the configured rate of every operation whose
-// learned limit is not lower; b.mu is held.
+// setRate makes perMinute the configured rate. A rate that differs from
+// the one in force drops every learned limit; the same rate keeps them.
+// b.mu is held.
 func (b *Budget) setRate(perMinute float64) {
 	b.perMinute = perMinute
-	limit, span := windowFor(perMinute, b.opts.Minute)
+	now := b.opts.Now()
 	for _, w := range b.ops {
-		if !w.learned || callRate(limit, guard(span)) < callRate(w.limit, w.span) {
-			w.limit, w.span, w.learned = limit, guard(span), false
-		}
+		b.settle(w, now)
 	}
 }
 
@@ -184,6 +204,13 @@ func (w *opWindow) readyAt(now time.Time) (at time.Time, ok bool) {
 	at = now
 	if w.blockedUntil.After(at) {
 		at = w.blockedUntil
+	}
+	if at.Before(w.spreadUntil) && !w.reservedAt.IsZero() {
+		// Just after a refusal: one call per span/limit, never the
+		// window's calls in one burst.
+		if next := w.reservedAt.Add(w.span / time.Duration(w.limit)); next.After(at) {
+			at = next
+		}
 	}
 	if len(w.sent)+w.pending < w.limit {
 		return at, true
@@ -221,6 +248,7 @@ func (b *Budget) Reserve(ctx context.Context, op string) (*Reservation, error) {
 		at, ok := w.readyAt(now)
 		if ok && !at.After(now) {
 			w.pending++
+			w.reservedAt = now
 			b.mu.Unlock()
 			return &Reservation{b: b, op: op}, nil
 		}
@@ -300,71 +328,6 @@ func (r *Reservation) Cancel() {
 	r.b.notify()
 }
 
-// Refusal is what a 429 says of the limit that refused a call.
-type Refusal struct {
-	Limit      int           // calls allowed per Window; 0 when the answer did not say
-	Window     time.Duration // the limit's window; 0 when the answer did not say
-	RetryAfter time.Duration // from the Retry-After header; 0 when absent
-}
-
-// refusalRE reads the gateway's "over ratelimit, limit:5, time:1 minute".
-var refusalRE = regexp.MustCompile(`(?i)limit\s*:\s*(\d{1,9})\s*,\s*time\s*:\s*(\d{1,6})\s*(second|minute|hour)`)
-
-// ParseRefusal reads the limit and window a 429's error message names.
-func ParseRefusal(msg string, retryAfter time.Duration) Refusal {
-	r := Refusal{RetryAfter: retryAfter}
-	m := refusalRE.FindStringSubmatch(msg)
-	if m == nil {
-		return r
-	}
-	limit, err1 := strconv.Atoi(m[1])
-	n, err2 := strconv.Atoi(m[2])
-	if err1 != nil || err2 != nil || limit <= 0 || n <= 0 {
-		return r
-	}
-	unit := map[string]time.Duration{"second": time.Second, "minute": time.Minute, "hour": time.Hour}
-	r.Limit, r.Window = limit, time.Duration(n)*unit[toLower(m[3])]
-	return r
-}
-
-func toLower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
-}
-
-// Refused records that a call of op sent at sentAt was refused with 429.
-// What the answer says of the limit replaces the budget at once when it
-// is lower, and no call of op starts again inside the window that
-// refused it: the gateway's window, when it named one, else the
-// documented minute, or Retry-After when that is longer.
-func (b *Budget) Refused(op string, sentAt time.Time, r Refusal) {
-	if b == nil {
-		return
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	w := b.op(op)
-	window := b.opts.Minute
-	if r.Limit > 0 {
-		// The gateway's own units, scaled as the configured minute is.
-		span := time.Duration(float64(r.Window) * float64(b.opts.Minute) / float64(time.Minute))
-		window = span
-		if callRate(r.Limit, guard(span)) < callRate(w.limit, w.span) {
-			w.limit, w.span, w.learned = r.Limit, guard(span), true
-		}
-	}
-	until := sentAt.Add(max(guard(window), r.RetryAfter))
-	if until.After(w.blockedUntil) {
-		w.blockedUntil = until
-	}
-	b.notify()
-}
-
 // PerMinute returns the calls of op a minute the budget allows now, after
 // anything a 429 taught.
 func (b *Budget) PerMinute(op string) float64 {
@@ -392,12 +355,13 @@ func (b *Budget) Configured() float64 {
 	return b.perMinute
 }
 
-// Learned reports whether a 429 lowered op's budget below the configured one.
+// Learned reports whether a 429 lowered op's budget below the configured
+// one, and it has not climbed back yet.
 func (b *Budget) Learned(op string) bool {
 	if b == nil {
 		return false
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.op(op).learned
+	return b.op(op).learned != nil
 }

@@ -181,12 +181,15 @@ func (c *Client) attempt(ctx context.Context, op string, u *url.URL, retry strin
 	err = c.readAnswer(op, req, resp, into)
 	c.cfg.Observer.RequestDone(op, resp.StatusCode, time.Since(start))
 	if resp.StatusCode == http.StatusOK {
+		c.cfg.Budget.Answered(op)
 		return 0, err
 	}
 	retryAfter := parseRetryAfter(resp.Header.Get("Retry-After"))
 	var apiErr *APIError
 	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusTooManyRequests {
 		c.cfg.Budget.Refused(op, sentAt, ParseRefusal(apiErr.Message, retryAfter))
+	} else {
+		c.cfg.Budget.Answered(op)
 	}
 	return retryAfter, err
 }
