@@ -182,7 +182,34 @@ func TestARefusalTeachesTheBudgetAndIsRare(t *testing.T) {
 	t.Logf("after 3.5 minutes: %d refused, budget %.0f/min (learned %v), %d of %d listed",
 		r.refused(), st.BudgetPerMinute, st.BudgetLearned, st.ImagesListed, st.ImagesToList)
 	require.LessOrEqual(t, r.refused(), 2, "a refusal is a rare event, never a loop")
-	require.InDelta(t, 3, st.BudgetPerMinute, 1e-9, "limit:3 in the refusal is the budget from then on")
+	require.InDelta(t, 3, st.BudgetPerMinute, 1e-9, "limit:3 in the refusal is the budget for the quiet period after it")
 	require.True(t, st.BudgetLearned)
 	require.GreaterOrEqual(t, st.ImagesListed, 3+3+3, "three windows of three calls")
+}
+
+func TestEveryCallRefusedPerSecondCostsAHandfulOfCallsAndKeepsTheInventory(t *testing.T) {
+	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 4, Containers: 500, Images: 20})
+	r := runBudgeted(t, fleet, 600, scheduleTarget("demo"))
+	truth := fleet.Truth(hssfake.AllEnterpriseProjects)
+	require.Eventually(t, func() bool { return r.e.Status()[0].Containers == truth.Containers },
+		testMinute, testMinute/100, "the first sweep lists every image")
+
+	// From now on the gateway refuses every call, naming one a second.
+	r.srv.SetFaults(hssfake.Faults{Rules: []hssfake.Fault{{Kind: hssfake.FaultStatus, Status: http.StatusTooManyRequests,
+		Message: "The throttling threshold has been reached: policy user over ratelimit,limit:1,time:1 second"}}})
+	refusals := func() int {
+		return r.srv.Requests(hssfake.OpListLocalImageContainers, http.StatusTooManyRequests) +
+			r.srv.Requests(hssfake.OpListImageLocal, http.StatusTooManyRequests)
+	}
+	// Within a refresh_interval every image is due again; count the
+	// minute after that, when every call the exporter wants is refused.
+	time.Sleep(testMinute)
+	before := refusals()
+	time.Sleep(testMinute)
+	refused := refusals() - before
+	st := r.e.Status()[0]
+	t.Logf("a minute of refusals: %d refused calls, %d containers served, budget %.0f/min", refused, st.Containers, st.BudgetPerMinute)
+	require.LessOrEqual(t, refused, 10, "a refusal in one-second windows is no loop of one call a second")
+	require.Positive(t, refused)
+	require.Equal(t, truth.Containers, st.Containers, "the inventory is kept")
 }

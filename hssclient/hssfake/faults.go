@@ -49,6 +49,9 @@ type Fault struct {
 	Status     int           // FaultStatus
 	RetryAfter string        // FaultStatus: Retry-After header value, "" for none
 	Body       string        // FaultBody
+	// Message is FaultStatus 429's error_msg in place of the gateway's
+	// "over ratelimit,limit:20,time:1 second", to name another limit.
+	Message string
 	// Times limits the rule to its first Times firings; 0 means forever.
 	Times int
 	// Every fires the rule only on every Every-th matching request (the

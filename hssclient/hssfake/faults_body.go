@@ -19,8 +19,11 @@ func writeFaultStatus(w http.ResponseWriter, r *http.Request, f Fault) {
 	}
 	switch f.Status {
 	case http.StatusTooManyRequests:
-		writeGatewayError(w, r, f.Status, "APIG.0308",
-			"The throttling threshold has been reached: policy user over ratelimit,limit:20,time:1 second")
+		msg := "The throttling threshold has been reached: policy user over ratelimit,limit:20,time:1 second"
+		if f.Message != "" {
+			msg = f.Message
+		}
+		writeGatewayError(w, r, f.Status, "APIG.0308", msg)
 	case http.StatusUnauthorized:
 		writeGatewayError(w, r, f.Status, "APIG.0301", msgTokenFail)
 	case http.StatusBadGateway, http.StatusServiceUnavailable:

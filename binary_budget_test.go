@@ -1,0 +1,164 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+	"github.com/hss-exporter/hss_exporter/internal/testtool"
+)
+
+// refusingProxy passes every call on to the stand-in, except that it
+// answers the next calls of ListLocalImageContainers it is told to refuse
+// with the gateway's 429 naming one call a second.
+type refusingProxy struct {
+	URL    string
+	refuse atomic.Int32
+}
+
+func startRefusingProxy(t *testing.T, upstream string) *refusingProxy {
+	u, err := url.Parse(upstream)
+	require.NoError(t, err)
+	pass := httputil.NewSingleHostReverseProxy(u)
+	p := &refusingProxy{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/image/local/containers") && p.take() {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = w.Write([]byte(`{"error_code":"APIG.0308","error_msg":"The throttling threshold has been reached: policy user over ratelimit,limit:1,time:1 second"}`))
+			return
+		}
+		pass.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	p.URL = srv.URL
+	return p
+}
+
+// take reports whether this call is one to refuse.
+func (p *refusingProxy) take() bool {
+	for n := p.refuse.Load(); n > 0; n = p.refuse.Load() {
+		if p.refuse.CompareAndSwap(n, n-1) {
+			return true
+		}
+	}
+	return false
+}
+
+// listingBudget reads hss_exporter_api_budget_calls_per_minute of the
+// listing operation; -1 while the exporter does not serve it.
+func listingBudget(t *testing.T, base string) float64 {
+	_, text, err := httpGet(http.DefaultClient, base+"/metrics")
+	if err != nil {
+		return -1
+	}
+	for _, m := range parseMetrics(t, text)["hss_exporter_api_budget_calls_per_minute"].GetMetric() {
+		if labelOf(m, "operation") == hssclient.OpListContainers {
+			return m.GetGauge().GetValue()
+		}
+	}
+	return -1
+}
+
+// learnedUnder reads the configured rate the state file of target prod
+// says its listing limit was learned under; 0 when it records none.
+func learnedUnder(dir string) float64 {
+	data, err := os.ReadFile(filepath.Join(dir, "prod.state.json.gz"))
+	if err != nil {
+		return 0
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return 0
+	}
+	var s struct {
+		Budget hssclient.BudgetState `json:"budget"`
+	}
+	if json.NewDecoder(zr).Decode(&s) != nil {
+		return 0
+	}
+	return s.Budget.Ops[hssclient.OpListContainers].LearnedUnder
+}
+
+// TestLearnedLimitYieldsToAChangedCallsPerMinute runs the built exporter
+// behind a proxy that turns one listing into a 429 naming one call a
+// second: the listing budget drops to 60 a minute, and comes back to
+// api_calls_per_minute when a reload changes it, and when a restart with
+// the state file does; a restart without a change keeps what HSS said.
+func TestLearnedLimitYieldsToAChangedCallsPerMinute(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildBinary(t)
+	fake, err := hssfake.Start(hssfake.DemoOptions(hssfake.Generate(hssfake.GenerateOptions{Seed: 22, Containers: 200})))
+	require.NoError(t, err)
+	t.Cleanup(fake.Close)
+	proxy := startRefusingProxy(t, fake.URL)
+	dir := t.TempDir()
+	store, cfg := filepath.Join(dir, "state"), filepath.Join(dir, "hss.yml")
+	configure := func(perMinute int) {
+		require.NoError(t, os.WriteFile(cfg, []byte(fmt.Sprintf(`global: {refresh_interval: 10s, request_timeout: 5s, api_calls_per_minute: %d}
+targets:
+  - {name: prod, region: %s, project_id: %s, endpoint: %s, enterprise_project_id: all_granted_eps,
+     auth: {access_key: %s, secret_key: %s}, images: {discover: true}}
+`, perMinute, hssfake.DemoRegion, hssfake.DemoProjectID, proxy.URL, hssfake.DemoAccessKey, hssfake.DemoSecretKey)), 0o600))
+	}
+	start := func() (*exec.Cmd, string, *testtool.SyncBuffer) {
+		addr := freeAddress(t)
+		logs := &testtool.SyncBuffer{}
+		cmd := exec.Command(bin, "--config.file="+cfg, "--web.listen-address="+addr, "--storage.path="+store)
+		cmd.Stdout, cmd.Stderr = logs, logs
+		require.NoError(t, cmd.Start())
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		return cmd, "http://" + addr, logs
+	}
+	budgetIs := func(base string, want float64, logs *testtool.SyncBuffer, why string) {
+		t.Helper()
+		require.Eventually(t, func() bool { return listingBudget(t, base) == want }, 30*time.Second, 50*time.Millisecond,
+			"%s: the listing budget is %v, not %v; logs:\n%s", why, listingBudget(t, base), want, logs)
+	}
+	stop := func(cmd *exec.Cmd) {
+		require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+		_ = cmd.Wait()
+	}
+
+	configure(100000)
+	proxy.refuse.Store(1)
+	cmd, base, logs := start()
+	budgetIs(base, 60, logs, "one refusal naming one call a second")
+
+	configure(99999)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGHUP))
+	budgetIs(base, 99999, logs, "a reload that changes api_calls_per_minute")
+
+	proxy.refuse.Store(1) // the next listing, within a refresh_interval
+	budgetIs(base, 60, logs, "a refusal under the reloaded configuration")
+	require.Eventually(t, func() bool { return learnedUnder(store) == 99999 }, 20*time.Second, 50*time.Millisecond,
+		"the state file keeps the limit with the rate it was learned under")
+	stop(cmd)
+
+	cmd, base, logs = start()
+	budgetIs(base, 60, logs, "a restart under the same configuration keeps what HSS said")
+	stop(cmd)
+
+	configure(100000)
+	_, base, logs = start()
+	budgetIs(base, 100000, logs, "a restart that changes api_calls_per_minute")
+}
