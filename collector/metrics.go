@@ -35,7 +35,7 @@ var (
 	refreshIntervalDesc = selfDesc("refresh_interval_seconds",
 		"The target's refresh_interval: how often discovery runs, and the least time before an unchanged image is listed again.", targetLabel)
 	budgetDesc = selfDesc("api_budget_calls_per_minute",
-		"Calls of the operation a minute the target's API budget allows now: api_calls_per_minute (shared by targets with the same credentials, divided between shards), or lower once a 429 named a lower limit.",
+		"Calls of the operation a minute the target's API budget allows now: api_calls_per_minute (shared by targets with the same credentials, divided between shards), or lower once a 429 named a lower limit, back at api_calls_per_minute 10 minutes after the latest refusal or when api_calls_per_minute changes.",
 		[]string{"target", "operation"})
 	shardOrdinalDesc = selfDesc("shard_ordinal",
 		"Which shard this replica is (--shard), from 0; 0 when not sharded. Sum inventory series over all shards.", nil)

@@ -65,7 +65,9 @@ func budgetAdvice(st collector.TargetStatus, interval time.Duration) string {
 	}
 	var b strings.Builder
 	if st.BudgetLearned {
-		b.WriteString("HSS refused a call and named its limit, so the budget is now that limit. ")
+		fmt.Fprintf(&b, "HSS refused a call and named its limit, so the budget is that limit for now: it climbs back to api_calls_per_minute "+
+			"%d minutes after the latest refusal, or at once when api_calls_per_minute changes (set it to the limit HSS named to stay within it). ",
+			hssclient.QuietMinutes)
 	}
 	fmt.Fprintf(&b, "At %s calls a minute, listing the containers of all %s images once takes %s (%s calls)",
 		perMinuteText(st.BudgetPerMinute), thousands(st.ImagesToList), humanDuration(st.Sweep), thousands(st.SweepCalls))
