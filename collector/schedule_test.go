@@ -185,6 +185,14 @@ func TestARefusalTeachesTheBudgetAndIsRare(t *testing.T) {
 	require.InDelta(t, 3, st.BudgetPerMinute, 1e-9, "limit:3 in the refusal is the budget for the quiet period after it")
 	require.True(t, st.BudgetLearned)
 	require.GreaterOrEqual(t, st.ImagesListed, 3+3+3, "three windows of three calls")
+
+	// The account is allowed 5 again: within the quiet period after the
+	// latest refusal, the budget is back at api_calls_per_minute.
+	r.srv.SetRateLimit(hssfake.RateLimit{Default: 5})
+	require.Eventually(t, func() bool {
+		st := r.e.Status()[0]
+		return st.BudgetPerMinute == 5 && !st.BudgetLearned
+	}, (hssclient.QuietMinutes+1)*testMinute, testMinute/20, "the learned limit lets go")
 }
 
 func TestEveryCallRefusedPerSecondCostsAHandfulOfCallsAndKeepsTheInventory(t *testing.T) {
