@@ -38,6 +38,7 @@ func (b *Budget) State() BudgetState {
 	defer b.mu.Unlock()
 	now := b.opts.Now()
 	for op, w := range b.ops {
+		b.settle(w, now) // a limit whose time is up is not written
 		w.prune(now)
 		o := OpBudgetState{Sent: slices.Clone(w.sent), BlockedUntil: w.blockedUntil}
 		if l := w.learned; l != nil {
