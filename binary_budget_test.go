@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -26,11 +27,17 @@ import (
 )
 
 // refusingProxy passes every call on to the stand-in, except that it
-// answers the next calls of ListLocalImageContainers it is told to refuse
-// with the gateway's 429 naming one call a second.
+// answers with the gateway's 429 naming one call a second the next calls
+// of ListLocalImageContainers it is told to refuse, and, once strict,
+// every one that comes within a second of the one before, as a gateway
+// counting one call a second does.
 type refusingProxy struct {
-	URL    string
-	refuse atomic.Int32
+	URL     string
+	refuse  atomic.Int32
+	strict  atomic.Bool
+	refused atomic.Int32
+	mu      sync.Mutex
+	last    time.Time
 }
 
 func startRefusingProxy(t *testing.T, upstream string) *refusingProxy {
@@ -39,7 +46,8 @@ func startRefusingProxy(t *testing.T, upstream string) *refusingProxy {
 	pass := httputil.NewSingleHostReverseProxy(u)
 	p := &refusingProxy{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasSuffix(r.URL.Path, "/image/local/containers") && p.take() {
+		if strings.HasSuffix(r.URL.Path, "/image/local/containers") && (p.take() || p.tooSoon()) {
+			p.refused.Add(1)
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusTooManyRequests)
 			_, _ = w.Write([]byte(`{"error_code":"APIG.0308","error_msg":"The throttling threshold has been reached: policy user over ratelimit,limit:1,time:1 second"}`))
@@ -59,6 +67,19 @@ func (p *refusingProxy) take() bool {
 			return true
 		}
 	}
+	return false
+}
+
+// tooSoon reports, once the proxy is strict, whether this call comes
+// within a second of the last one let through.
+func (p *refusingProxy) tooSoon() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	if p.strict.Load() && now.Sub(p.last) < time.Second {
+		return true
+	}
+	p.last = now
 	return false
 }
 
@@ -159,6 +180,17 @@ targets:
 	stop(cmd)
 
 	configure(100000)
-	_, base, logs = start()
+	cmd, base, logs = start()
 	budgetIs(base, 100000, logs, "a restart that changes api_calls_per_minute")
+
+	// HSSAPIBudgetLowered's advice: set api_calls_per_minute to the limit
+	// HSS named. A gateway allowing one call a second then refuses none.
+	proxy.strict.Store(true)
+	configure(60)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGHUP))
+	budgetIs(base, 60, logs, "api_calls_per_minute set to the limit HSS named")
+	refused, listed := proxy.refused.Load(), fake.RequestsFor(hssfake.OpListLocalImageContainers)
+	require.Eventually(t, func() bool { return fake.RequestsFor(hssfake.OpListLocalImageContainers) >= listed+10 },
+		30*time.Second, 100*time.Millisecond, "listings go on at one a second; logs:\n%s", logs)
+	require.Equal(t, refused, proxy.refused.Load(), "a budget of 60 a minute sends no two calls in one second")
 }

@@ -13,7 +13,8 @@ import (
 // window, so the client keeps a sliding window per operation: no more than
 // N calls start in any span of one minute. A token bucket with burst N
 // would let about 2N through in one fixed minute, which is what the
-// gateway counts.
+// gateway counts. The gateway counts in one-second windows as well, so no
+// second holds more than a sixtieth of the minute's calls (rounded up).
 
 // DefaultCallsPerMinute is HSS's documented limit of one API for one user.
 const DefaultCallsPerMinute = 5
@@ -134,6 +135,9 @@ func windowFor(perMinute float64, minute time.Duration) (int, time.Duration) {
 // slowly just after.
 func guard(span time.Duration) time.Duration { return span + span/60 }
 
+// second is the budget's second, with the guard: a sixtieth of its minute.
+func (b *Budget) second() time.Duration { return guard(b.opts.Minute / 60) }
+
 // configuredWindow is the limit and guarded span of the configured rate.
 func (b *Budget) configuredWindow() (int, time.Duration) {
 	limit, span := windowFor(b.perMinute, b.opts.Minute)
@@ -198,8 +202,9 @@ func (w *opWindow) prune(now time.Time) {
 }
 
 // readyAt returns when a call could start: now, or the earliest time a
-// slot frees. ok is false when only a pending call being sent can free one.
-func (w *opWindow) readyAt(now time.Time) (at time.Time, ok bool) {
+// slot frees, in the span and in any second (of the budget's minute).
+// ok is false when only a pending call being sent can free one.
+func (w *opWindow) readyAt(now time.Time, second time.Duration) (at time.Time, ok bool) {
 	w.prune(now)
 	at = now
 	if w.blockedUntil.After(at) {
@@ -212,16 +217,27 @@ func (w *opWindow) readyAt(now time.Time) (at time.Time, ok bool) {
 			at = next
 		}
 	}
-	if len(w.sent)+w.pending < w.limit {
-		return at, true
+	if at, ok = w.slotAt(at, w.limit, w.span); !ok || w.span <= second {
+		return at, ok
 	}
-	// Full: the oldest sent call leaves the span first, unless the pending
-	// ones alone fill it.
-	if w.pending >= w.limit {
+	// The gateway counts in one-second windows too ("limit:N, time:1
+	// second"): no second holds more than its share of the span's calls,
+	// so a budget of 60 a minute never sends them in one second.
+	perSecond := max(1, int(math.Ceil(float64(w.limit)*float64(second)/float64(w.span)-1e-9)))
+	return w.slotAt(at, perSecond, second)
+}
+
+// slotAt returns when, from at on, fewer than n calls were sent within
+// span: the sent call n-pending places from the newest must leave it.
+// ok is false when the pending calls alone fill n.
+func (w *opWindow) slotAt(at time.Time, n int, span time.Duration) (time.Time, bool) {
+	if w.pending >= n {
 		return time.Time{}, false
 	}
-	if free := w.sent[len(w.sent)+w.pending-w.limit].Add(w.span); free.After(at) {
-		at = free
+	if k := len(w.sent) + w.pending - n; k >= 0 {
+		if free := w.sent[k].Add(span); free.After(at) {
+			at = free
+		}
 	}
 	return at, true
 }
@@ -245,7 +261,7 @@ func (b *Budget) Reserve(ctx context.Context, op string) (*Reservation, error) {
 		b.mu.Lock()
 		w := b.op(op)
 		now := b.opts.Now()
-		at, ok := w.readyAt(now)
+		at, ok := w.readyAt(now, b.second())
 		if ok && !at.After(now) {
 			w.pending++
 			w.reservedAt = now
@@ -288,7 +304,7 @@ func (b *Budget) ReadyIn(op string) time.Duration {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.opts.Now()
-	at, ok := b.op(op).readyAt(now)
+	at, ok := b.op(op).readyAt(now, b.second())
 	if !ok {
 		return b.op(op).span
 	}

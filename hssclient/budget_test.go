@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/hss-exporter/hss_exporter/internal/testclock"
 )
 
 // testMinute is the budgets' minute in these tests: short enough to run
@@ -55,19 +57,55 @@ func TestBudgetStartsNoMoreThanNCallsInAnyMinute(t *testing.T) {
 	require.Less(t, time.Since(start), 4*testMinute)
 }
 
-func TestBudgetOperationsHaveTheirOwnWindows(t *testing.T) {
-	b := NewBudgets(BudgetOptions{Minute: time.Hour}).For("ak:one", 2)
-	for range 2 {
-		r, err := b.Reserve(context.Background(), OpListContainers)
+// spend sends n calls of op one after another, the clock moving on by
+// the budget's second after each, as the budget spaces them.
+func spend(t *testing.T, b *Budget, clock *testclock.Clock, op string, n int) {
+	t.Helper()
+	for range n {
+		r, err := b.Reserve(context.Background(), op)
 		require.NoError(t, err)
 		r.Sent()
+		clock.Advance(b.second())
 	}
+}
+
+// hourBudgets are budgets whose minute is an hour on a clock the test
+// moves, so that no window ends while a test runs.
+func hourBudgets() (*Budgets, *testclock.Clock) {
+	clock := testclock.New(time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC))
+	return NewBudgets(BudgetOptions{Minute: time.Hour, Now: clock.Now}), clock
+}
+
+func TestBudgetOperationsHaveTheirOwnWindows(t *testing.T) {
+	budgets, clock := hourBudgets()
+	b := budgets.For("ak:one", 2)
+	spend(t, b, clock, OpListContainers, 2)
 	require.Positive(t, b.ReadyIn(OpListContainers), "the listing budget is spent")
 	require.Zero(t, b.ReadyIn(OpListImages), "discovery has a budget of its own")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	_, err := b.Reserve(ctx, OpListContainers)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
+}
+
+func TestBudgetSendsNoMoreThanItsShareInAnySecond(t *testing.T) {
+	budgets, clock := clockedBudgets()
+	sixty := budgets.For("ak:sixty", 60)
+	r, err := sixty.Reserve(context.Background(), OpListContainers)
+	require.NoError(t, err)
+	r.Sent()
+	require.Equal(t, guard(time.Second), sixty.ReadyIn(OpListContainers),
+		"60 a minute is one a second, as a gateway counting limit:1, time:1 second allows")
+
+	many := budgets.For("ak:many", 6000)
+	for range 100 {
+		r, err := many.Reserve(context.Background(), OpListContainers)
+		require.NoError(t, err)
+		r.Sent()
+	}
+	require.Positive(t, many.ReadyIn(OpListContainers), "a hundred in a second at 6,000 a minute")
+	clock.Advance(guard(time.Second))
+	require.Zero(t, many.ReadyIn(OpListContainers), "and a hundred more the next second")
 }
 
 func TestBudgetCountsReservedCallsUntilCancelled(t *testing.T) {
@@ -89,17 +127,13 @@ func TestBudgetBelowOneCallAMinuteSpacesCalls(t *testing.T) {
 }
 
 func TestBudgetsShareOneBudgetPerIdentity(t *testing.T) {
-	budgets := NewBudgets(BudgetOptions{Minute: time.Hour})
+	budgets, clock := hourBudgets()
 	a := budgets.For("ak:shared", 5)
 	b := budgets.For("ak:shared", 3)
 	require.Same(t, a, b, "two targets with one access key spend from one budget")
 	require.InDelta(t, 3, a.PerMinute(OpListContainers), 1e-9, "the lower configured rate holds")
 	require.NotSame(t, a, budgets.For("ak:other", 5))
-	for range 3 {
-		r, err := a.Reserve(context.Background(), OpListContainers)
-		require.NoError(t, err)
-		r.Sent()
-	}
+	spend(t, a, clock, OpListContainers, 3)
 	require.Positive(t, b.ReadyIn(OpListContainers))
 }
 
@@ -186,15 +220,12 @@ func TestRefusalOutlivingTheDeadlineFailsAtOnce(t *testing.T) {
 }
 
 func TestBudgetStateOutlivesARestart(t *testing.T) {
-	before := NewBudgets(BudgetOptions{Minute: time.Hour}).For("ak:one", 5)
-	for range 5 {
-		r, err := before.Reserve(context.Background(), OpListContainers)
-		require.NoError(t, err)
-		r.Sent()
-	}
-	before.Refused(OpListImages, time.Now(), Refusal{Limit: 2, Window: time.Minute})
+	budgets, clock := hourBudgets()
+	before := budgets.For("ak:one", 5)
+	spend(t, before, clock, OpListContainers, 5)
+	before.Refused(OpListImages, clock.Now(), Refusal{Limit: 2, Window: time.Minute})
 
-	after := NewBudgets(BudgetOptions{Minute: time.Hour}).For("ak:one", 5)
+	after := NewBudgets(BudgetOptions{Minute: time.Hour, Now: clock.Now}).For("ak:one", 5)
 	after.Restore(before.State())
 	require.Positive(t, after.ReadyIn(OpListContainers), "the window's calls were spent before the restart")
 	require.Positive(t, after.ReadyIn(OpListImages), "the refusal's hold stands")
