@@ -19,10 +19,11 @@ import (
 // its outcome; credentials in hand end the wait.
 
 // MaxUnavailableBackoff caps the wait between two attempts to get
-// credentials from a failing IAM or metadata service. It is shorter than
-// MaxAuthBackoff: nothing locks here, and the exporter should notice the
-// service's return soon.
-const MaxUnavailableBackoff = 5 * time.Minute
+// credentials from a failing IAM or metadata service, unless the refresh
+// interval is longer. It is far shorter than MaxAuthBackoff: nothing
+// locks here, one request a minute is no load on IAM, and the exporter
+// should notice the service's return soon.
+const MaxUnavailableBackoff = time.Minute
 
 // CredentialsUnavailableError says that IAM (the password token, the OIDC
 // exchange) or the metadata service failed to hand out credentials, and

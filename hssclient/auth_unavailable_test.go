@@ -72,8 +72,8 @@ func TestFailingCredentialServiceIsAskedOnceAStepDoubling(t *testing.T) {
 			require.Equal(t, 1, srv.RequestsFor(source.ops[0]), "asked once, no retry")
 			require.Zero(t, srv.RequestsFor(hssfake.OpListImageLocal))
 
-			waits := []time.Duration{9 * time.Second, 19 * time.Second, 39 * time.Second, 79 * time.Second,
-				159 * time.Second, hssclient.MaxUnavailableBackoff - time.Second, hssclient.MaxUnavailableBackoff - time.Second}
+			waits := []time.Duration{9 * time.Second, 19 * time.Second, 39 * time.Second,
+				hssclient.MaxUnavailableBackoff - time.Second, hssclient.MaxUnavailableBackoff - time.Second}
 			for i, wait := range waits {
 				require.Equal(t, wait, c.UnavailableUntil().Sub(clk.Now()), "wait %d", i)
 				require.Equal(t, c.UnavailableUntil(), other.UnavailableUntil(), "shared by the identity")

@@ -60,7 +60,7 @@ func refusal(next time.Time) *refusalReport {
 // while IAM or the metadata service fails, and what still happens.
 const unavailableAdvice = "IAM (the password token or the OIDC exchange) or the ECS metadata service failed to hand out " +
 	"credentials (a server error, a timeout or no connection). No request is sent for this target, or any target of the same " +
-	"identity, until then: the wait doubles with each failure, up to 5 minutes, and the last good data stays served until " +
+	"identity, until then: the wait doubles with each failure, up to a minute or one refresh_interval, and the last good data stays served until " +
 	"max_staleness. Nothing needs fixing on the exporter's side if the service is down; if it stays so, check the IAM or " +
 	"metadata endpoint, DNS, proxy and firewall."
 
@@ -133,7 +133,7 @@ func likelyCause(err error) string {
 	switch {
 	case unavailable:
 		return "IAM or the ECS metadata service failed to hand out credentials, so no API call could be made: " +
-			"the exporter asks again after a wait that doubles up to 5 minutes, and keeps serving the last good data until max_staleness."
+			"the exporter asks again after a wait that doubles up to a minute (or one refresh_interval), and keeps serving the last good data until max_staleness."
 	case op == hssclient.OpIDToken || op == hssclient.OpSecurityToken || errors.Is(err, hssclient.ErrIDTokenFile):
 		return "The OIDC exchange at IAM failed, so no API call could be signed: check id_token_file, the IAM identity " +
 			"provider (issuer URL, signing key, client ID = the token's audience) and its identity conversion rule."
