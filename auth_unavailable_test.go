@@ -11,7 +11,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/hss-exporter/hss_exporter/collector"
 	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
 	"github.com/hss-exporter/hss_exporter/internal/statuspage"
 )
@@ -57,8 +56,8 @@ func unavailableStatus(t *testing.T, base string, within time.Duration) statuspa
 // the exporter with an IAM password target whose tokens last one
 // refresh. IAM then answers 500: the refresh after the token ran out asks
 // once, /status, /api/v1/status and hss_exporter_auth_backoff_seconds say
-// when the next attempt is, the counts served stay, and the refresh after
-// IAM's return succeeds.
+// when the next attempt is, the counts served stay, and hss_up is 1 again
+// after the next attempt, within about a refresh of IAM's return.
 func TestIAMAnswering500IsAskedOnceARefreshAtMostAndShownUntilItAnswers(t *testing.T) {
 	opts := hssfake.DemoOptions(hssfake.Generate(hssfake.GenerateOptions{Seed: 5, Containers: 40}))
 	opts.TokenTTL = 10 * time.Second
@@ -95,12 +94,17 @@ func TestIAMAnswering500IsAskedOnceARefreshAtMostAndShownUntilItAnswers(t *testi
 
 	srv.ClearFaults()
 	back := time.Now()
-	require.Eventually(t, func() bool {
+	for deadline := back.Add(15 * time.Second); ; {
 		_, body, err := httpGet(http.DefaultClient, r.base+"/api/v1/status")
 		var s statuspage.StatusReport
-		return err == nil && json.Unmarshal([]byte(body), &s) == nil && len(s.Targets) == 1 &&
-			s.Targets[0].CredentialsUnavailable == nil && s.Targets[0].Health == collector.HealthHealthy
-	}, 15*time.Second, 100*time.Millisecond)
+		_, text, metricsErr := httpGet(http.DefaultClient, r.base+"/metrics")
+		if err == nil && metricsErr == nil && json.Unmarshal([]byte(body), &s) == nil && len(s.Targets) == 1 &&
+			s.Targets[0].CredentialsUnavailable == nil && sumGauge(parseMetrics(t, text)["hss_up"]) == 1 {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "hss_up not 1 15 s after IAM's return: %s", body)
+		time.Sleep(100 * time.Millisecond)
+	}
 	t.Logf("up %s after IAM answered again", time.Since(back).Round(100*time.Millisecond))
 	r.stop(t)
 	require.False(t, strings.Contains(r.logs.String(), hssfake.DemoIAMPassword), "no password in the log")
