@@ -27,6 +27,10 @@ import (
 // container_info on) with the budget raised and its state kept on disk,
 // over five sweeps with churn between them, and reports its peak RSS, which must stay at or under
 // 256 MiB: the README sizes a pod at 512 MiB per 100,000 containers.
+// Then it starts the exporter again on the state it left, and reports
+// the peak RSS of restoring it and of the restart (restoring, then
+// listing again what is due), which must stay at or under the steady
+// state's.
 // Run with -benchtime 1x; it takes about a minute.
 func BenchmarkBinaryMemory(b *testing.B) {
 	if runtime.GOOS != "linux" {
@@ -102,7 +106,7 @@ targets:
 		close(stopSampling)
 		<-sampled
 		peak := procStatusKiB(b, cmd.Process.Pid, "VmHWM") >> 10
-		_ = cmd.Process.Kill()
+		_ = cmd.Process.Signal(os.Interrupt) // writes its last state, as at a rollout
 		_ = cmd.Wait()
 		b.Logf("RSS after each sweep: %v MiB; peak %d MiB; highest sampled %v", rss, peak, peakAt.Load())
 		if fi, err := os.Stat(filepath.Join(store, "reference.state.json.gz")); err == nil {
@@ -113,7 +117,43 @@ targets:
 		if peak > 256 {
 			b.Errorf("peak RSS %d MiB, want at most 256 MiB", peak)
 		}
+		restored, restart := restartPeak(b, bin, cfg, store)
+		b.ReportMetric(float64(restored), "MiB-restore-peak-rss")
+		b.ReportMetric(float64(restart), "MiB-restart-peak-rss")
+		if restart > peak {
+			b.Errorf("restart peak RSS %d MiB, above the steady state's %d MiB", restart, peak)
+		}
 	}
+}
+
+// restartPeak starts bin on the state in store, and returns its peak RSS
+// in MiB once it serves the restored inventory (restoring: reading the
+// file, building the inventory, its first publish) and once it has listed
+// again what its first discovery found due (restart).
+func restartPeak(b *testing.B, bin, cfg, store string) (restoring, restart int) {
+	addr := freeAddress(b)
+	cmd := exec.Command(bin, "--config.file="+cfg, "--web.listen-address="+addr, "--refresh.jitter=0",
+		"--storage.path="+store)
+	logs := &testtool.SyncBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	require.NoError(b, cmd.Start())
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	base := "http://" + addr
+	began := time.Now()
+	require.Eventually(b, func() bool {
+		st, ok := benchStatus(base)
+		return ok && st.Counts.Containers > 0
+	}, time.Minute, 20*time.Millisecond, "logs:\n%s", logs)
+	served, restored := time.Since(began), procStatusKiB(b, cmd.Process.Pid, "VmHWM")>>10
+	require.Contains(b, logs.String(), "state restored")
+	require.Eventually(b, func() bool {
+		st, ok := benchStatus(base)
+		return ok && st.Listing.ImagesPending == 0
+	}, 2*time.Minute, 200*time.Millisecond, "logs:\n%s", logs)
+	peak := procStatusKiB(b, cmd.Process.Pid, "VmHWM") >> 10
+	b.Logf("restart: served %v after the start at a peak RSS of %d MiB; %d MiB once the due images were listed again,%s",
+		served.Round(time.Millisecond), restored, peak, heapFigures(base))
+	return restored, peak
 }
 
 // benchTarget is what the benchmark reads of /api/v1/status.

@@ -33,30 +33,7 @@ func TestKilledExporterServesItsStateAtOnceAfterARestart(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(fake.Close)
 	truth := fleet.Truth(hssfake.AllEnterpriseProjects)
-	dir := t.TempDir()
-	store := filepath.Join(dir, "state")
-	cfg := filepath.Join(dir, "hss.yml")
-	require.NoError(t, os.WriteFile(cfg, []byte(fmt.Sprintf(`global: {refresh_interval: 5m, api_calls_per_minute: 100000, requests_per_second: 500}
-targets:
-  - name: prod
-    region: %s
-    project_id: %s
-    endpoint: %s
-    enterprise_project_id: all_granted_eps
-    auth: {access_key: %s, secret_key_file: %s}
-    images: {discover: true}
-    container_info: true
-`, hssfake.DemoRegion, hssfake.DemoProjectID, fake.URL, hssfake.DemoAccessKey, writeSecret(t, dir))), 0o600))
-
-	start := func() (*exec.Cmd, string, *testtool.SyncBuffer) {
-		addr := freeAddress(t)
-		logs := &testtool.SyncBuffer{}
-		cmd := exec.Command(bin, "--config.file="+cfg, "--web.listen-address="+addr, "--storage.path="+store)
-		cmd.Stdout, cmd.Stderr = logs, logs
-		require.NoError(t, cmd.Start())
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-		return cmd, "http://" + addr, logs
-	}
+	store, start := stateExporter(t, bin, fake.URL)
 	exact := func(base string) bool {
 		st, ok := benchStatus(base)
 		return ok && st.Counts.Containers == truth.Containers && st.Listing.ImagesPending == 0
@@ -92,6 +69,35 @@ targets:
 	require.Eventually(t, func() bool { return exact(base) }, 30*time.Second, 50*time.Millisecond, "logs:\n%s", logs)
 	require.Contains(t, logs.String(), "state file set aside; starting empty")
 	require.Positive(t, fake.RequestsFor(hssfake.OpListLocalImageContainers))
+}
+
+// stateExporter writes the configuration of one target "prod" reading
+// api, and returns the --storage.path directory and a start function of
+// the built exporter bin keeping its state there.
+func stateExporter(t *testing.T, bin, api string) (store string, start func() (*exec.Cmd, string, *testtool.SyncBuffer)) {
+	dir := t.TempDir()
+	store = filepath.Join(dir, "state")
+	cfg := filepath.Join(dir, "hss.yml")
+	require.NoError(t, os.WriteFile(cfg, []byte(fmt.Sprintf(`global: {refresh_interval: 5m, api_calls_per_minute: 100000, requests_per_second: 500}
+targets:
+  - name: prod
+    region: %s
+    project_id: %s
+    endpoint: %s
+    enterprise_project_id: all_granted_eps
+    auth: {access_key: %s, secret_key_file: %s}
+    images: {discover: true}
+    container_info: true
+`, hssfake.DemoRegion, hssfake.DemoProjectID, api, hssfake.DemoAccessKey, writeSecret(t, dir))), 0o600))
+	return store, func() (*exec.Cmd, string, *testtool.SyncBuffer) {
+		addr := freeAddress(t)
+		logs := &testtool.SyncBuffer{}
+		cmd := exec.Command(bin, "--config.file="+cfg, "--web.listen-address="+addr, "--storage.path="+store)
+		cmd.Stdout, cmd.Stderr = logs, logs
+		require.NoError(t, cmd.Start())
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		return cmd, "http://" + addr, logs
+	}
 }
 
 func writeSecret(t *testing.T, dir string) string {

@@ -81,6 +81,19 @@ func TestVersionAndBadFlags(t *testing.T) {
 	require.Equal(t, 2, run(context.Background(), []string{"--no-such-flag"}, io.Discard, io.Discard))
 }
 
+// TestHelpOffersTheLifecycleFlag: the flag that opens POST /-/reload is
+// named in --help with its environment variable, and is off unless given.
+func TestHelpOffersTheLifecycleFlag(t *testing.T) {
+	var help bytes.Buffer
+	require.Equal(t, 0, run(context.Background(), []string{"--help"}, &help, &help))
+	require.Contains(t, help.String(), "--[no-]web.enable-lifecycle")
+	require.Contains(t, help.String(), "$HSS_EXPORTER_WEB_ENABLE_LIFECYCLE")
+	var f flags
+	_, err := newApp(&f).Parse(nil)
+	require.NoError(t, err)
+	require.False(t, f.lifecycle, "off by default, as in Prometheus")
+}
+
 // TestREADMEListsEveryFlag keeps the README's command line table complete.
 func TestREADMEListsEveryFlag(t *testing.T) {
 	data, err := os.ReadFile("README.md")

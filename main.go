@@ -27,6 +27,7 @@ import (
 	"github.com/hss-exporter/hss_exporter/collector"
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/internal/demo"
+	"github.com/hss-exporter/hss_exporter/internal/flagerr"
 	"github.com/hss-exporter/hss_exporter/internal/gomemlimit"
 	"github.com/hss-exporter/hss_exporter/internal/logging"
 	"github.com/hss-exporter/hss_exporter/internal/reload"
@@ -66,10 +67,12 @@ type flags struct {
 	demo         bool
 	demoListen   string
 	demoBudget   float64
+	demoHostile  bool
 	telemetry    string
 	logLevel     string
 	logFormat    string
 	maxRequests  int
+	lifecycle    bool
 	shutdownWait time.Duration
 	web          *web.FlagConfig
 
@@ -92,8 +95,10 @@ func newApp(f *flags) *kingpin.Application {
 	app.Flag("demo", "Run against a built-in stand-in HSS API with a generated fleet; needs no cloud account.").BoolVar(&f.demo)
 	app.Flag("demo.listen-address", "With --demo, where the stand-in HSS API listens (default: a free loopback port, logged at start).").Default("127.0.0.1:0").StringVar(&f.demoListen)
 	app.Flag("demo.api-calls-per-minute", "With --demo, the stand-in's limit of calls of each API a minute, and the exporter's api_calls_per_minute; at the default the first listing of the demo fleet takes about a minute, so the status page shows a sweep in progress.").Default("20").Float64Var(&f.demoBudget)
+	app.Flag("demo.hostile", "With --demo, add an image named like an attack on the page (<script>...</script>) to the fleet, to see every upstream string shown as text.").BoolVar(&f.demoHostile)
 	app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&f.telemetry)
 	app.Flag("web.max-requests", "Maximum number of parallel scrapes; excess scrapes get 503 (0 = no limit).").Default("40").IntVar(&f.maxRequests)
+	app.Flag("web.enable-lifecycle", "Reload the configuration on POST /-/reload (refused with 403 without this flag, and from other sites' pages with it); SIGHUP reloads either way.").BoolVar(&f.lifecycle)
 	app.Flag("log.level", "Only log messages with the given severity or above: debug, info, warn, error.").Default("info").EnumVar(&f.logLevel, "debug", "info", "warn", "error")
 	app.Flag("log.format", "Output format of log messages: logfmt or json.").Default("logfmt").EnumVar(&f.logFormat, "logfmt", "json")
 	app.Flag("shutdown.timeout", "How long to let in-flight responses finish on SIGTERM.").Default("5s").DurationVar(&f.shutdownWait)
@@ -143,11 +148,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return checkConfig(ctx, f, stdout, stderr)
 	}
 	if err := checkServeFlags(&f); err != nil {
-		fmt.Fprintf(stderr, "hss_exporter: %v\n", err)
+		fmt.Fprintf(stderr, "hss_exporter: %v\n", namedAsGiven(app, args, err))
 		return 2
 	}
 	if err := untilDone(ctx, func() error { return server.CheckWebConfig(*f.web.WebConfigFile) }); err != nil {
-		fmt.Fprintf(stderr, "hss_exporter: %v\n", err)
+		fmt.Fprintf(stderr, "hss_exporter: %v\n", namedAsGiven(app, args, err))
 		return stoppedOr(err, 1)
 	}
 	logger, slogger, err := logging.New(stderr, f.logLevel, f.logFormat)
@@ -161,7 +166,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			level.Info(logger).Log("msg", err)
 			return 0
 		}
-		level.Error(logger).Log("msg", "exporter stopped", "err", err)
+		level.Error(logger).Log("msg", "exporter stopped", "err", namedAsGiven(app, args, err))
 		return 1
 	}
 	return 0
@@ -174,10 +179,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // flags.
 func checkServeFlags(f *flags) error {
 	if f.maxRequests < 0 {
-		return fmt.Errorf("--web.max-requests=%d: must be 0 (no limit) or more", f.maxRequests)
+		return flagerr.New("web.max-requests", f.maxRequests, "must be 0 (no limit) or more")
 	}
 	if f.shutdownWait < 0 {
-		return fmt.Errorf("--shutdown.timeout=%v: must not be negative", f.shutdownWait)
+		return flagerr.New("shutdown.timeout", f.shutdownWait, "must not be negative")
 	}
 	if err := server.CheckMetricsPath(f.telemetry); err != nil {
 		return err
@@ -187,7 +192,7 @@ func checkServeFlags(f *flags) error {
 	}
 	for _, addr := range *f.web.WebListenAddresses {
 		if strings.TrimSpace(addr) == "" {
-			return fmt.Errorf("--web.listen-address: an address is empty")
+			return flagerr.New("web.listen-address", "", "an address is empty")
 		}
 	}
 	var err error
@@ -209,16 +214,18 @@ func collectorOptions(f flags, getenv func(string) string) (collector.Options, e
 		spec.Index = n
 	}
 	if err := spec.Validate(); err != nil {
-		if f.shardFromPod {
-			err = fmt.Errorf("--shard.from-pod-name gave %w", err)
+		var fe *flagerr.Error
+		if f.shardFromPod && errors.As(err, &fe) && fe.Flag == "shard" {
+			// The ordinal came from the pod name, not from --shard or its variable.
+			err = fmt.Errorf("--shard.from-pod-name gave %v", err)
 		}
 		return collector.Options{}, err
 	}
 	if !(f.jitter >= 0 && f.jitter < 1) {
-		return collector.Options{}, fmt.Errorf("--refresh.jitter=%v: must be at least 0 and below 1", f.jitter)
+		return collector.Options{}, flagerr.New("refresh.jitter", f.jitter, "must be at least 0 and below 1")
 	}
 	if err := prepareStateDir(f.storagePath); err != nil {
-		return collector.Options{}, fmt.Errorf("--storage.path=%s: %w", f.storagePath, err)
+		return collector.Options{}, &flagerr.Error{Flag: "storage.path", Value: f.storagePath, Err: err}
 	}
 	return collector.Options{Shard: spec, Jitter: f.jitter, StatePath: f.storagePath}, nil
 }
@@ -278,7 +285,7 @@ func serve(ctx context.Context, f flags, hups *reload.Hangups, logger log.Logger
 	defer func() { cancelRun(); <-refreshDone }()
 
 	opts := server.Options{MetricsPath: f.telemetry, MaxRequests: f.maxRequests, ShutdownTimeout: f.shutdownWait,
-		Web: f.web, Logger: logger, Slogger: slogger, Reload: reloader}
+		Web: f.web, Logger: logger, Slogger: slogger, Reload: reloader, EnableLifecycle: f.lifecycle}
 	mux, err := server.Mux(exp, reg, opts)
 	if err != nil {
 		return err
@@ -289,7 +296,8 @@ func serve(ctx context.Context, f flags, hups *reload.Hangups, logger log.Logger
 // loadOrDemo returns the configuration to run, and what to stop at exit.
 func loadOrDemo(ctx context.Context, f flags, logger log.Logger) (*config.Config, func(), error) {
 	if f.demo {
-		return demo.Start(ctx, demo.Options{ListenAddress: f.demoListen, CallsPerMinute: f.demoBudget, Logger: logger})
+		return demo.Start(ctx, demo.Options{ListenAddress: f.demoListen, CallsPerMinute: f.demoBudget,
+			Hostile: f.demoHostile, Logger: logger})
 	}
 	var cfg *config.Config
 	err := untilDone(ctx, func() (err error) {

@@ -46,7 +46,18 @@ func writeTargets(t *testing.T, path string, fakes map[string]*hssfake.Server, n
 }
 
 func postReload(t *testing.T, base string) (int, string) {
-	resp, err := http.Post(base+"/-/reload", "", nil)
+	return postReloadWith(t, base, nil)
+}
+
+// postReloadWith posts /-/reload with the given headers, as a browser
+// would add them.
+func postReloadWith(t *testing.T, base string, header map[string]string) (int, string) {
+	req, err := http.NewRequest(http.MethodPost, base+"/-/reload", nil)
+	require.NoError(t, err)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
@@ -96,7 +107,7 @@ func TestReloadAddsAndRemovesTargetsAndKeepsTheUnchanged(t *testing.T) {
 	fakes := reloadFakes(t, "alpha", "beta", "gamma")
 	file := filepath.Join(t.TempDir(), "hss.yml")
 	writeTargets(t, file, fakes, "alpha", "beta")
-	r := startExporter(t, "--config.file="+file)
+	r := startExporter(t, "--config.file="+file, "--web.enable-lifecycle")
 	require.Eventually(t, func() bool { s := targetsServed(t, r.base); return s["alpha"] && s["beta"] },
 		20*time.Second, 50*time.Millisecond, "logs:\n%s", r.logs)
 	alphaCalls := requestsTo(fakes["alpha"])
@@ -130,6 +141,52 @@ func TestReloadAddsAndRemovesTargetsAndKeepsTheUnchanged(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
+}
+
+// TestReloadEndpointNeedsTheLifecycleFlag: without --web.enable-lifecycle
+// POST /-/reload is refused and the file is not read again, while SIGHUP
+// still reloads (TestBinaryReloadsOnSIGHUP runs without the flag).
+func TestReloadEndpointNeedsTheLifecycleFlag(t *testing.T) {
+	fakes := reloadFakes(t, "alpha", "beta")
+	file := filepath.Join(t.TempDir(), "hss.yml")
+	writeTargets(t, file, fakes, "alpha")
+	r := startExporter(t, "--config.file="+file)
+	require.Eventually(t, func() bool { return targetsServed(t, r.base)["alpha"] }, 20*time.Second, 50*time.Millisecond, "logs:\n%s", r.logs)
+
+	writeTargets(t, file, fakes, "alpha", "beta")
+	code, body := postReload(t, r.base)
+	require.Equal(t, http.StatusForbidden, code)
+	require.Contains(t, body, "Lifecycle API is not enabled")
+	require.NotContains(t, r.logs.String(), "configuration reloaded")
+	require.Zero(t, requestsTo(fakes["beta"]), "the file was not read again")
+	resp, err := http.Get(r.base + "/-/reload")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode, "GET stays 405")
+}
+
+// TestReloadEndpointRefusesOtherSitesPages: with the flag, a form another
+// site's page makes the browser post (carrying its basic auth) reloads
+// nothing; a plain POST, as curl or a sidecar sends, reloads.
+func TestReloadEndpointRefusesOtherSitesPages(t *testing.T) {
+	fakes := reloadFakes(t, "alpha", "beta")
+	file := filepath.Join(t.TempDir(), "hss.yml")
+	writeTargets(t, file, fakes, "alpha")
+	r := startExporter(t, "--config.file="+file, "--web.enable-lifecycle")
+	require.Eventually(t, func() bool { return targetsServed(t, r.base)["alpha"] }, 20*time.Second, 50*time.Millisecond, "logs:\n%s", r.logs)
+
+	writeTargets(t, file, fakes, "alpha", "beta")
+	for _, header := range []map[string]string{
+		{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
+		{"Origin": "https://evil.example"},
+	} {
+		code, body := postReloadWith(t, r.base, header)
+		require.Equal(t, http.StatusForbidden, code, "%v: %s", header, body)
+	}
+	require.Zero(t, requestsTo(fakes["beta"]), "no cross-site request reloaded")
+	code, body := postReload(t, r.base)
+	require.Equal(t, http.StatusOK, code, body)
+	require.Eventually(t, func() bool { return targetsServed(t, r.base)["beta"] }, 20*time.Second, 50*time.Millisecond, "logs:\n%s", r.logs)
 }
 
 // TestBinaryReloadsOnSIGHUP sends the built exporter SIGHUP after its

@@ -29,7 +29,7 @@ func TestShardFlagsRefuseWhatNoReplicaSetCanBe(t *testing.T) {
 			`HOSTNAME="hss-exporter-7d9f-x2x9q": pod name does not end in -<ordinal>`},
 		{[]string{"--shard.from-pod-name", "--total-shards=3"}, map[string]string{"POD_NAME": "hss-exporter-3"},
 			"--shard.from-pod-name gave --shard=3: must be between 0 and --total-shards-1 (2)"},
-		{[]string{"--total-shards=2"}, map[string]string{"HSS_EXPORTER_SHARD": "2"}, "--shard=2"},
+		{[]string{"--total-shards=2"}, map[string]string{"HSS_EXPORTER_SHARD": "2"}, "$HSS_EXPORTER_SHARD=2: must be between 0 and --total-shards-1 (1)"},
 	}
 	for _, c := range cases {
 		t.Setenv("POD_NAME", "")

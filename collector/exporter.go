@@ -78,6 +78,8 @@ type Exporter struct {
 	targets []*target
 	byName  map[string]*target
 	running context.Context // Run's context while it runs; nil otherwise
+
+	stateWrites stateWrites // outlive the targets a reload replaces
 }
 
 var _ prometheus.Collector = (*Exporter)(nil)
@@ -115,13 +117,15 @@ func (e *Exporter) newTarget(tg Target) *target {
 	if tg.Observer == nil {
 		tg.Observer = e.stats.Observer(tg.Config.Name)
 	}
+	posture := newPosture(tg, e.opts.Shard.Index)
+	tg.Observer.expect(targetOperations(tg.Config, posture))
 	return &target{
 		name: tg.Config.Name, cfg: tg.Config, api: tg.API, pacer: tg.Pacer, now: e.opts.Now,
 		logger: log.With(e.logger, "target", tg.Config.Name),
 		calls:  tg.Observer.calls, shard: e.opts.Shard,
 		images: map[string]*image{}, z: &sanitizer{},
 		publishReq: make(chan struct{}, 1), units: newUnitCache(), stateReq: make(chan struct{}, 1),
-		posture: newPosture(tg, e.opts.Shard.Index),
+		posture: posture,
 	}
 }
 
@@ -204,6 +208,8 @@ func (e *Exporter) collectSelf(ch chan<- prometheus.Metric) {
 	e.stats.collect(ch)
 	ch <- constMetric(shardOrdinalDesc, prometheus.GaugeValue, float64(e.opts.Shard.Index))
 	ch <- constMetric(totalShardsDesc, prometheus.GaugeValue, float64(e.opts.Shard.Count()))
+	ch <- constMetric(stateWritesDesc, prometheus.CounterValue, float64(e.stateWrites.success.Load()), "success")
+	ch <- constMetric(stateWritesDesc, prometheus.CounterValue, float64(e.stateWrites.failure.Load()), "failure")
 	now := e.opts.Now()
 	for _, t := range e.all() {
 		st := t.state(now)
@@ -212,6 +218,9 @@ func (e *Exporter) collectSelf(ch chan<- prometheus.Metric) {
 		}
 		for i, r := range results {
 			ch <- constMetric(refreshesDesc, prometheus.CounterValue, float64(st.refreshes[i]), t.name, string(r))
+		}
+		for i, reason := range hssclient.MovedReasons {
+			ch <- constMetric(listingsInconsistentDesc, prometheus.CounterValue, float64(st.moved[i]), t.name, hssclient.OpListContainers, reason)
 		}
 		ch <- constMetric(refreshIntervalDesc, prometheus.GaugeValue, t.interval().Seconds(), t.name)
 		t.collectPostureUp(ch)

@@ -17,13 +17,36 @@ import (
 
 // listing is what one container listing learned.
 type listing struct {
-	rows []hssclient.Container // raw rows, entry_point dropped
-	at   time.Time
-	err  error
+	rows  []hssclient.Container // raw rows, entry_point dropped
+	at    time.Time
+	err   error
+	moved string // why the list moved while it was paged; "" when it held still
 }
 
-// list fetches one image's containers.
+// list fetches one image's containers. A listing whose list moved while
+// it paged (total_num changed between pages, or a page repeated a
+// container_id) may have skipped live rows: it is counted and taken again
+// once, through the same budget, which in the usual case (a few
+// containers started or stopped) gives the exact current set. Should the
+// list move again, that listing lands as it is: a list that never holds
+// still would otherwise never be refreshed, and the counter shows it.
 func (t *target) list(ctx context.Context, p pick) listing {
+	l := t.listOnce(ctx, p)
+	if l.moved == "" {
+		return l
+	}
+	l = t.listOnce(ctx, p)
+	if l.moved != "" {
+		r := &p.img.ref
+		level.Debug(t.logger).Log("msg", "the list of containers moved while it was paged, twice; landing the second listing",
+			"image_name", r.name, "image_version", r.version, "image_digest", r.digest, "reason", l.moved)
+	}
+	return l
+}
+
+// listOnce pages through one image's containers once, counting a listing
+// that found its list moving.
+func (t *target) listOnce(ctx context.Context, p pick) listing {
 	// Sized for what discovery reported, so a listing does not grow its
 	// slice by doubling (a sweep of 100,000 rows would allocate twice that).
 	rows := make([]hssclient.Container, 0, min(max(p.num, 0), 1<<16))
@@ -33,12 +56,26 @@ func (t *target) list(ctx context.Context, p pick) listing {
 		rows = append(rows, c)
 		return nil
 	})
+	var moved *hssclient.MovedError
+	if errors.As(err, &moved) {
+		t.countMoved(moved.Reason)
+		return listing{rows: rows, at: t.now(), moved: moved.Reason}
+	}
 	if err != nil {
 		level.Debug(t.logger).Log("msg", "listing containers failed", "image_name", r.name,
 			"image_version", r.version, "image_digest", r.digest, "err", err)
 		return listing{err: fmt.Errorf("listing containers of %s:%s %s: %w", r.name, r.version, r.digest, err)}
 	}
 	return listing{rows: rows, at: t.now()}
+}
+
+// countMoved counts a listing whose list moved, by reason.
+func (t *target) countMoved(reason string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if i := slices.Index(hssclient.MovedReasons[:], reason); i >= 0 {
+		t.st.moved[i]++
+	}
 }
 
 // land stores what a listing learned: its rows replace the image's at

@@ -47,8 +47,13 @@ var (
 		"Images the target covers (selected discovered images plus configured ones) before they are split between shards, at the last discovery that succeeded.", targetLabel)
 	authBackoffDesc = selfDesc("auth_backoff_seconds",
 		"Seconds until the target's credentials, refused by the API or IAM (a 401, or a 403 refusing the key) or not handed out by a failing IAM or metadata service, are tried again; no call is made meanwhile. 0 when they are neither, or the attempt is due. Shared by the targets with the same credentials.", targetLabel)
+	stateWritesDesc = selfDesc("state_writes_total",
+		"Writes of the state files under --storage.path by result: success or failure (a full disk, a lost volume, no permission). A failed write is tried again at the next change; a restart meanwhile loses what changed since the last success.", []string{"result"})
 	labelsSanitizedDesc = selfDesc("label_values_sanitized_total",
 		"Label values from the API that were changed to be valid: invalid UTF-8 replaced, control characters removed, or cut to 1024 bytes.", targetLabel)
+	listingsInconsistentDesc = selfDesc("listings_inconsistent_total",
+		"Listings whose list moved while they paged, by reason: total_changed (total_num differed between pages) or duplicate_row (a page repeated a row of an earlier page). Live rows may have been skipped: such a container listing is taken again once, and lands as it is if the list moves again.",
+		[]string{"target", "operation", "reason"})
 )
 
 // budgetOperations are the operations whose budget is exported.
@@ -84,7 +89,8 @@ var selfGauges = []struct {
 var selfDescs = []*prometheus.Desc{
 	upDesc, lastSuccessDesc, refreshDurationDesc, refreshesDesc, refreshesSkippedDesc,
 	imagesFailedDesc, imagesPendingDesc, listingAgeDesc, sweepDesc, budgetDesc, budgetConfiguredDesc, refreshIntervalDesc, authBackoffDesc,
-	labelsSanitizedDesc, shardOrdinalDesc, totalShardsDesc, shardImagesOwnedDesc, shardImagesDiscoveredDesc,
+	labelsSanitizedDesc, listingsInconsistentDesc, shardOrdinalDesc, totalShardsDesc, shardImagesOwnedDesc, shardImagesDiscoveredDesc,
+	stateWritesDesc,
 }
 
 func boolValue(b bool) float64 {

@@ -1,49 +1,38 @@
 package collector
 
 import (
-	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-kit/log/level"
-
-	"github.com/hss-exporter/hss_exporter/internal/boundedfile"
 )
 
 // State files: one per target, <dir>/<target>.state.json.gz, written
 // atomically (a temporary file, fsync, rename, fsync of the directory) at
-// most every StateInterval after a change, and on shutdown.
-const (
-	// maxStateFile bounds the compressed file read at start: the
-	// 100,000-container fleet writes a few MiB.
-	maxStateFile = 256 << 20
-	// maxStateJSON bounds what it may inflate to.
-	maxStateJSON = 1 << 30
-)
-
+// most every StateInterval after a change, and on shutdown; read by
+// readState (stateread.go).
 func stateFile(dir, target string) string {
 	return filepath.Join(dir, target+".state.json.gz")
 }
 
 // restoreState restores t's state file, before t runs. A file that is
-// damaged, truncated, foreign (another target or configuration) or from a
-// newer version is set aside (renamed with a .bad suffix) with a warning,
-// and the target starts empty; a missing file is a first start. A budget
-// shared by several targets takes the first one's record only: restored
-// lists the budgets already restored.
+// damaged, truncated, foreign (another target or configuration), from a
+// newer version or over the bounds of readState is set aside (renamed
+// with a .bad suffix) with a warning, and the target starts empty; a
+// missing file is a first start. A budget shared by several targets
+// takes the first one's record only: restored lists the budgets already
+// restored.
 func (e *Exporter) restoreState(t *target, restored map[budgetStater]bool) {
 	path := stateFile(e.opts.StatePath, t.name)
-	s, err := readState(path)
-	if err == nil {
-		err = s.check(t)
-	}
+	r := t.restoring(e.opts.Now())
+	s, err := readState(path, r.reader())
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		return
@@ -53,7 +42,7 @@ func (e *Exporter) restoreState(t *target, restored map[budgetStater]bool) {
 		level.Warn(t.logger).Log("msg", "state file set aside; starting empty", "file", bad, "err", err)
 		return
 	}
-	images, rows := t.restore(s, e.opts.Now())
+	images, rows := r.commit(s)
 	if st, ok := t.pacer.(budgetStater); ok && s.Budget != nil && !restored[st] {
 		st.Restore(*s.Budget)
 		restored[st] = true
@@ -61,77 +50,6 @@ func (e *Exporter) restoreState(t *target, restored map[budgetStater]bool) {
 	t.publish()
 	level.Info(t.logger).Log("msg", "state restored", "file", path, "images", images, "rows", rows,
 		"written_at", s.WrittenAt.UTC().Format(time.RFC3339))
-}
-
-// readState reads and decodes one state file, as a bounded regular file.
-// The images are decoded one at a time: the whole document of a large
-// fleet would be buffered at once otherwise.
-func readState(path string) (*savedTarget, error) {
-	data, _, err := boundedfile.Read(path, maxStateFile)
-	if err != nil {
-		return nil, fmt.Errorf("reading: %w", err)
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(data))
-	if err != nil {
-		return nil, fmt.Errorf("not a gzip file: %w", err)
-	}
-	s, err := decodeState(json.NewDecoder(io.LimitReader(zr, maxStateJSON)))
-	if err != nil {
-		return nil, fmt.Errorf("damaged or cut short: %w", err)
-	}
-	if _, err := io.Copy(io.Discard, zr); err != nil { // the gzip trailer's checksum
-		return nil, fmt.Errorf("damaged or cut short: %w", err)
-	}
-	return s, nil
-}
-
-// decodeState reads the document writeState writes: the head's fields,
-// then "images" one by one.
-func decodeState(dec *json.Decoder) (*savedTarget, error) {
-	var s savedTarget
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, errors.Join(errors.New("not a JSON object"), err)
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
-		if key, _ := tok.(string); key != "images" {
-			var raw json.RawMessage
-			if err := dec.Decode(&raw); err != nil {
-				return nil, err
-			}
-			if err := mergeField(&s, key, raw); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
-			return nil, errors.Join(errors.New("images is not a list"), err)
-		}
-		for dec.More() {
-			var img savedImage
-			if err := dec.Decode(&img); err != nil {
-				return nil, err
-			}
-			s.Images = append(s.Images, img)
-		}
-		if _, err := dec.Token(); err != nil {
-			return nil, err
-		}
-	}
-	_, err := dec.Token()
-	return &s, err
-}
-
-// mergeField decodes one field of the head into s.
-func mergeField(s *savedTarget, key string, raw json.RawMessage) error {
-	field, err := json.Marshal(map[string]json.RawMessage{key: raw})
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(field, s)
 }
 
 // writeState writes s to path atomically, the images one at a time so a
@@ -183,6 +101,10 @@ func encodeState(w io.Writer, s *savedTarget) error {
 	return err
 }
 
+// stateWrites counts the writes of state files, for
+// hss_exporter_state_writes_total.
+type stateWrites struct{ success, failure atomic.Uint64 }
+
 // stateWriter writes a target's state when it changed, at most every
 // StateInterval and never more than a tenth of the time, and once more
 // when ctx ends.
@@ -192,7 +114,10 @@ func (e *Exporter) stateWriter(ctx context.Context, t *target) {
 	write := func() {
 		start := time.Now()
 		if err := writeState(stateFile(e.opts.StatePath, t.name), t.saved(e.opts.Now())); err != nil {
+			e.stateWrites.failure.Add(1)
 			level.Error(t.logger).Log("msg", "writing the state file failed; it is tried again at the next change", "err", err)
+		} else {
+			e.stateWrites.success.Add(1)
 		}
 		last, cost = time.Now(), time.Since(start)
 	}

@@ -137,6 +137,71 @@ func TestDamagedStateIsSetAsideAndTheInventoryRebuilt(t *testing.T) {
 	}
 }
 
+// A state file is read within bounds: one value longer than any of a
+// state file, or a file inflating far more than one of its size could,
+// is set aside as soon as the bound is passed, not after inflating it.
+func TestStateFileOverItsBoundsIsSetAside(t *testing.T) {
+	srv, dir := keptState(t, hssfake.Generate(hssfake.GenerateOptions{Seed: 7, Containers: 300}), nil)
+	good, err := os.ReadFile(stateFile(dir, "demo"))
+	require.NoError(t, err)
+	doc := gunzipped(t, good)
+	head := doc[:strings.Index(doc, `"images":[`)+len(`"images":[`)]
+	for name, bomb := range map[string][3]string{
+		"one long string in the head": {`{"format":"` + stateFormat + `","version":1,"target":"demo","config":"`, "x", `"}`},
+		"one long string in a row":    {head + `{"name":"n","listed":true,"rows":[{"container_name":"`, "x", `"}]}]}`},
+		"an endless list of rows": {head + `{"name":"n","listed":true,"rows":[`,
+			`{"container_id":"c","host_id":"h"},`, `{}]}]}`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var content bytes.Buffer
+			require.NoError(t, testtool.WriteGzipBomb(&content, bomb[0], bomb[1], 256<<20, bomb[2]))
+			require.Less(t, content.Len(), 1<<20, "a small file")
+			path := stateFile(dir, "demo")
+			require.NoError(t, os.WriteFile(path, content.Bytes(), 0o600))
+			logs := &testtool.SyncBuffer{}
+			e, _ := persistRun(t, srv, dir, logs)
+			requireExact(t, e, srv, 10*time.Second)
+			require.Contains(t, logs.String(), "state file set aside; starting empty")
+			require.Regexp(t, "longer than 1 MiB, which no state file has|inflates to more than 16 times its size", logs.String(), "the bound is named")
+			_, err := os.Stat(path + ".bad")
+			require.NoError(t, err, "the file is kept for a look")
+		})
+	}
+}
+
+// stateWritesWith reads hss_exporter_state_writes_total{result}.
+func stateWritesWith(t *testing.T, e *Exporter, result string) string {
+	lines := seriesWith(t, e, "hss_exporter_state_writes_total", `result="`+result+`"`)
+	require.Len(t, lines, 1)
+	return lines[0][strings.LastIndexByte(lines[0], ' ')+1:]
+}
+
+// A write that fails (here the directory is gone, as when a volume is
+// lost; a full disk fails alike) is counted, beside the successes, and
+// both are exported from the start.
+func TestFailedStateWritesAreCounted(t *testing.T) {
+	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 10, Containers: 200})
+	srv, err := hssfake.Start(hssfake.DemoOptions(fleet))
+	require.NoError(t, err)
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	logs := &testtool.SyncBuffer{}
+	e, _ := persistRun(t, srv, dir, logs)
+	require.Equal(t, "0", stateWritesWith(t, e, "failure"), "present at 0 from the start")
+	requireExact(t, e, srv, 10*time.Second)
+	require.Eventually(t, func() bool { return stateWritesWith(t, e, "success") != "0" }, 5*time.Second, 10*time.Millisecond)
+	require.Equal(t, "0", stateWritesWith(t, e, "failure"))
+
+	require.NoError(t, os.RemoveAll(dir))
+	require.NoError(t, os.WriteFile(dir, nil, 0o600)) // not a directory: no temporary file can be made in it
+	fleet.AddContainer(hssfake.Container{ImageID: fleet.Images()[0].ID, ID: "after-the-loss", HostID: "h-new"})
+	require.Eventually(t, func() bool {
+		_ = e.RefreshNow(context.Background(), "demo") // a change to write
+		return stateWritesWith(t, e, "failure") != "0"
+	}, 10*time.Second, 50*time.Millisecond)
+	require.Contains(t, logs.String(), "writing the state file failed")
+}
+
 func gzipped(t *testing.T, s string) []byte {
 	var b bytes.Buffer
 	zw := gzip.NewWriter(&b)
@@ -160,10 +225,44 @@ func TestStateFileIsReplacedWhole(t *testing.T) {
 	path := filepath.Join(dir, "x.state.json.gz")
 	require.NoError(t, writeState(path, &savedTarget{Format: stateFormat, Version: stateVersion, Target: "x"}))
 	require.NoError(t, writeState(path, &savedTarget{Format: stateFormat, Version: stateVersion, Target: "y"}))
-	s, err := readState(path)
+	s, err := readState(path, acceptAnyState())
 	require.NoError(t, err)
 	require.Equal(t, "y", s.Target)
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	require.Len(t, entries, 1, "no temporary file left behind")
+}
+
+// acceptAnyState reads a state file without a target to check it against.
+func acceptAnyState() stateRestorer {
+	return stateRestorer{head: func(*savedTarget) error { return nil }, image: func(savedImage) error { return nil },
+		row: func(c hssclient.Container) hssclient.Container { return c }}
+}
+
+// A state file written before reading became a stream (testdata, 6 images
+// and 40 rows of the stand-in's fleet) is read whole: the format did not
+// change.
+func TestStateFileOfVersionOneIsReadWhole(t *testing.T) {
+	var images, rows int
+	read := acceptAnyState()
+	read.image = func(img savedImage) error {
+		images++
+		rows += len(img.Rows)
+		require.True(t, img.Listed)
+		require.NotEmpty(t, img.Name)
+		require.NotNil(t, img.Info)
+		return nil
+	}
+	read.row = func(c hssclient.Container) hssclient.Container {
+		require.NotEmpty(t, c.ContainerID)
+		require.NotEmpty(t, c.HostID)
+		return c
+	}
+	s, err := readState("testdata/state-v1.json.gz", read)
+	require.NoError(t, err)
+	require.Equal(t, stateFormat, s.Format)
+	require.Equal(t, 1, s.Version)
+	require.Equal(t, "demo", s.Target)
+	require.Equal(t, 6, s.ImagesOwned)
+	require.Equal(t, []int{6, 40}, []int{images, rows})
 }

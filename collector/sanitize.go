@@ -13,6 +13,9 @@ import (
 // Label values come straight from the HSS API, so they are sanitised by one
 // rule before they reach a series:
 //  1. invalid UTF-8 byte sequences are replaced by U+FFFD;
+//     a value that arrives holding U+FFFD counts as repaired too: the JSON
+//     decoder of the API's answers has already replaced invalid UTF-8 (and
+//     lone surrogate escapes) with it before the rule sees the value;
 //  2. control characters (Unicode category Cc: C0, DEL, C1, including
 //     newline and tab) are removed;
 //  3. the result is cut to at most MaxLabelValueBytes bytes, at a rune
@@ -53,7 +56,9 @@ func (z *sanitizer) clean(s string) string {
 }
 
 // isCleanLabel is the fast path: almost every upstream value is short,
-// printable ASCII or valid UTF-8 without control characters.
+// printable ASCII or valid UTF-8 without control characters. U+FFFD is
+// not clean even when validly encoded: it marks a value the decoder
+// repaired, which the counter must see.
 func isCleanLabel(s string) bool {
 	if len(s) > MaxLabelValueBytes {
 		return false
@@ -68,7 +73,7 @@ func isCleanLabel(s string) bool {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 || unicode.IsControl(r) {
+		if r == utf8.RuneError || unicode.IsControl(r) {
 			return false
 		}
 		i += size

@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
 )
 
 func TestSanitizerRule(t *testing.T) {
@@ -76,4 +78,31 @@ func TestHostileLabelValuesKeepTheExpositionValid(t *testing.T) {
 	// Changed: the image name, x1's container name, host name and agent
 	// id, x2's host name.
 	require.Len(t, seriesWith(t, e, "hss_exporter_label_values_sanitized_total", "} 5"), 1)
+}
+
+// Names that are not UTF-8 reach the exporter already repaired to U+FFFD
+// by the JSON encoder of the API and the decoder of the client; each such
+// value is still one the rule changed, and is counted.
+func TestInvalidUTF8NamesFromTheAPIAreCounted(t *testing.T) {
+	var images []hssfake.Image
+	for i := range 3 {
+		images = append(images, hssfake.Image{ID: fmt.Sprintf("img-%d", i), Name: fmt.Sprintf("repo\xff-%d", i),
+			Version: "1", Digest: fmt.Sprintf("sha256:%064d", i), ScanStatus: "success"})
+	}
+	fleet := hssfake.NewFleet(images, nil)
+	for i := range 6 {
+		fleet.AddContainer(hssfake.Container{ImageID: fmt.Sprintf("img-%d", i%3), ID: fmt.Sprintf("c%d", i),
+			Name: fmt.Sprintf("app\xfe\xfd-%d", i), HostID: "h1", HostName: "host-1"})
+	}
+	cfg := hardTarget()
+	cfg.ContainerInfo = true
+	e, _, _ := hardSetup(t, fleet, cfg, nil, nil, Options{})
+	require.NoError(t, e.RefreshNow(context.Background(), "h"))
+
+	text := hardScrape(t, e)
+	require.Len(t, hardSeries(text, "hss_container_info", `container_name="app`+"\uFFFD\uFFFD"+`-0"`), 1)
+	require.Len(t, hardSeries(text, "hss_image_containers", `image_name="repo`+"\uFFFD"+`-0"`, "} 2"), 1,
+		"the containers of an image with a repaired name are listed (by its digest)")
+	require.Equal(t, []string{`hss_exporter_label_values_sanitized_total{target="h"} 9`},
+		hardSeries(text, "hss_exporter_label_values_sanitized_total"), "three image names and six container names")
 }

@@ -121,7 +121,16 @@ func TestFiveCallsAMinuteListTwelveImagesExactly(t *testing.T) {
 	}, 3*testMinute+testMinute/2, testMinute/100, "every count exact within 210 s")
 	t.Logf("12 images exact after %.0f s (scaled); refused calls: %d", took.Seconds()*60/testMinute.Seconds(), r.refused())
 	require.LessOrEqual(t, r.refused(), 2)
-	require.True(t, r.e.Status()[0].Up)
+	st := r.e.Status()[0]
+	require.True(t, st.Up)
+
+	// The first sweep's 12 calls at 5 a minute: 5 at once, 5 a minute
+	// later, the last 2 two minutes in; the status says so beforehand.
+	require.False(t, st.FirstSweepAt.IsZero())
+	took = time.Duration(float64(st.FirstSweepAt.Sub(r.start)) * float64(time.Minute) / float64(testMinute))
+	require.Equal(t, 2*time.Minute, st.FirstSweep)
+	require.InDelta(t, st.FirstSweep.Seconds(), took.Seconds(), 15, "the first sweep took %s", took)
+	require.InDelta(t, (144 * time.Second).Seconds(), st.Sweep.Seconds(), 1, "sweeps back to back take 12 calls / 5 a minute")
 }
 
 func TestFiveCallsAMinuteServeSixtyImagesAsTheyLand(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -128,48 +129,87 @@ func cleanForLog(s string) string {
 	return s
 }
 
-// restore takes a checked state as what the target knows: its images in
-// their order, with the rows and listing times they had. Rows older than
-// max_staleness without a successful answer are not restored. Listing
-// picks up from there: changed and stalest images first.
-func (t *target) restore(s *savedTarget, now time.Time) (images, rows int) {
-	expired := s.LastGood.IsZero() || t.expired(s.LastGood, now)
+// restoring builds what a target knows from its state file as the file
+// is decoded, image by image, off to the side; commit makes it the
+// target's. Rows older than max_staleness without a successful answer
+// are not restored. Listing picks up from there: changed and stalest
+// images first.
+type restoring struct {
+	t       *target
+	now     time.Time
+	expired bool
+	z       *sanitizer
+	images  map[string]*image
+	order   []*image
+	rows    int
+}
+
+func (t *target) restoring(now time.Time) *restoring {
+	return &restoring{t: t, now: now, z: &sanitizer{}, images: map[string]*image{}}
+}
+
+// reader is what readState gives the file's parts to.
+func (r *restoring) reader() stateRestorer {
+	return stateRestorer{head: r.head, image: r.image, row: r.row}
+}
+
+// head checks that the file is this target's before any image is built.
+func (r *restoring) head(s *savedTarget) error {
+	if err := s.check(r.t); err != nil {
+		return err
+	}
+	r.expired = s.LastGood.IsZero() || r.t.expired(s.LastGood, r.now)
+	return nil
+}
+
+// row sanitises a row as it is decoded, so the strings it shares with
+// other rows are let go at once for the one interned copy.
+func (r *restoring) row(c hssclient.Container) hssclient.Container {
+	c.EntryPoint = ""
+	return r.z.container(c)
+}
+
+// image adds one image of the file, in the file's order.
+func (r *restoring) image(si savedImage) error {
+	ref := newRef(si.Name, si.Version, si.Digest, si.Info)
+	ref.query, ref.call = si.Query, si.Call
+	ref.labels = []string{r.t.name, r.z.clean(ref.name), r.z.clean(ref.version), r.z.clean(ref.digest)}
+	if si.Info != nil {
+		si.Info.ContainerNumUnknown = si.InfoContainerNumUnknown
+		ref.info = r.z.image(si.Info, ref.labels[1], ref.labels[2], ref.labels[3])
+	}
+	if _, dup := r.images[ref.key]; dup {
+		return nil
+	}
+	img := &image{ref: ref, listedNum: -1}
+	if si.Listed && !r.expired && !si.ListedAt.After(r.now) {
+		img.rows = slices.Clone(si.Rows) // no slack of the decoder's appends kept
+		if img.rows == nil {
+			img.rows = []hssclient.Container{}
+		}
+		img.rowHashes = r.t.units.rowHashes(img.rows)
+		img.listed, img.listedAt, img.listedNum, img.listedQuery = true, si.ListedAt, si.ListedNum, si.ListedQuery
+		r.rows += len(img.rows)
+	}
+	r.images[ref.key] = img
+	r.order = append(r.order, img)
+	return nil
+}
+
+// commit makes the restored images and the head's facts the target's.
+func (r *restoring) commit(s *savedTarget) (images, rows int) {
+	t := r.t
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	z := &sanitizer{}
-	t.images, t.order = make(map[string]*image, len(s.Images)), make([]*image, 0, len(s.Images))
-	for _, si := range s.Images {
-		r := newRef(si.Name, si.Version, si.Digest, si.Info)
-		r.query, r.call = si.Query, si.Call
-		r.labels = []string{t.name, z.clean(r.name), z.clean(r.version), z.clean(r.digest)}
-		if si.Info != nil {
-			si.Info.ContainerNumUnknown = si.InfoContainerNumUnknown
-			r.info = z.image(si.Info, r.labels[1], r.labels[2], r.labels[3])
-		}
-		if _, dup := t.images[r.key]; dup {
-			continue
-		}
-		img := &image{ref: r, listedNum: -1}
-		if si.Listed && !expired && !si.ListedAt.After(now) {
-			img.rows = make([]hssclient.Container, len(si.Rows))
-			for i, c := range si.Rows {
-				c.EntryPoint = ""
-				img.rows[i] = z.container(c)
-			}
-			img.rowHashes = t.units.rowHashes(img.rows)
-			img.listed, img.listedAt, img.listedNum, img.listedQuery = true, si.ListedAt, si.ListedNum, si.ListedQuery
-			rows += len(img.rows)
-		}
+	for _, img := range r.order {
 		t.touchFacts(img)
 		t.touchRows(img)
-		t.images[r.key] = img
-		t.order = append(t.order, img)
 	}
-	t.z = z
-	t.st.discovered = s.Discovered && !expired
+	t.images, t.order, t.z = r.images, slices.Clip(r.order), r.z
+	t.st.discovered = s.Discovered && !r.expired
 	t.st.firstSweep, t.st.imagesOwned, t.st.imagesCovered = s.FirstSweep, s.ImagesOwned, s.ImagesCovered
-	if !expired {
+	if !r.expired {
 		t.markGood(s.LastGood)
 	}
-	return len(t.order), rows
+	return len(t.order), r.rows
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
 )
 
@@ -110,6 +111,38 @@ func (o *APIObserver) RequestDone(operation string, code int, d time.Duration) {
 	o.stats.requests.WithLabelValues(o.target, operation, strconv.Itoa(code)).Inc()
 	o.stats.duration.WithLabelValues(operation).Observe(d.Seconds())
 	o.calls.requests.Add(1)
+}
+
+// expect starts the target's retry counters of operations at 0 for every
+// reason: a query or an alert on them then finds 0, not nothing, before
+// the first retry.
+func (o *APIObserver) expect(operations []string) {
+	for _, op := range operations {
+		for _, reason := range hssclient.RetryReasons {
+			o.stats.retries.WithLabelValues(o.target, op, reason)
+		}
+	}
+}
+
+// targetOperations are the API operations a target calls: its listings,
+// the posture parts it reads (p) and those of its authentication.
+func targetOperations(cfg config.Target, p *posture) []string {
+	ops := []string{hssclient.OpListImages, hssclient.OpListContainers}
+	for part, op := range [numParts]string{partNodes: hssclient.OpListContainerNodes,
+		partEvents: hssclient.OpShowEventSeverity, partQuotas: hssclient.OpShowResourceQuotas} {
+		if p.enabled[part] {
+			ops = append(ops, op)
+		}
+	}
+	switch cfg.Auth.Method() {
+	case config.MethodIAM:
+		ops = append(ops, hssclient.OpIAMToken)
+	case config.MethodMetadata:
+		ops = append(ops, hssclient.OpMetadata)
+	case config.MethodOIDC:
+		ops = append(ops, hssclient.OpIDToken, hssclient.OpSecurityToken)
+	}
+	return ops
 }
 
 // Retry implements hssclient.Observer.

@@ -71,19 +71,43 @@ func (t *target) state(now time.Time) state {
 
 // sweepTime is how long calls listing calls take at the budget in force,
 // shared with the other targets of the same credentials, and at most
-// requests_per_second.
+// requests_per_second, sweeping back to back.
 func (t *target) sweepTime(calls int) time.Duration {
-	perSecond := math.Inf(1)
-	if t.pacer != nil {
-		perSecond = t.pacer.PerMinute(hssclient.OpListContainers) / 60 / float64(t.sharers.Load())
-	}
-	if rps := t.cfg.RequestsPerSecond; rps > 0 {
-		perSecond = math.Min(perSecond, rps)
-	}
+	perMinute, rps := t.listingRates()
+	perSecond := math.Min(perMinute/60, rps)
 	if math.IsInf(perSecond, 1) || perSecond <= 0 {
 		return 0
 	}
 	return time.Duration(float64(calls) / perSecond * float64(time.Second))
+}
+
+// firstSweepTime is how long calls listing calls take from an idle budget,
+// as the first sweep after start does: the budget's sliding window lets a
+// minute's worth of calls go at once, so the last call starts
+// ceil(calls / budget) - 1 minutes in, a minute sooner than back to back.
+func (t *target) firstSweepTime(calls int) time.Duration {
+	perMinute, rps := t.listingRates()
+	var d time.Duration
+	if perMinute > 0 && !math.IsInf(perMinute, 1) && calls > 0 {
+		d = time.Duration(math.Ceil(float64(calls)/perMinute)-1) * time.Minute
+	}
+	if rps > 0 && !math.IsInf(rps, 1) {
+		d = max(d, time.Duration(float64(calls)/rps*float64(time.Second)))
+	}
+	return d
+}
+
+// listingRates are the target's share of the listing budget a minute and
+// its requests_per_second; +Inf where there is no limit.
+func (t *target) listingRates() (perMinute, perSecond float64) {
+	perMinute, perSecond = math.Inf(1), math.Inf(1)
+	if t.pacer != nil {
+		perMinute = t.pacer.PerMinute(hssclient.OpListContainers) / float64(t.sharers.Load())
+	}
+	if rps := t.cfg.RequestsPerSecond; rps > 0 {
+		perSecond = rps
+	}
+	return perMinute, perSecond
 }
 
 // TargetStatus is one target's state, for a status page.
@@ -130,6 +154,9 @@ type TargetStatus struct {
 	BudgetLearned   bool
 	SweepCalls      int
 	Sweep           time.Duration
+	// FirstSweep is how long the first sweep takes from start, when the
+	// budget is idle and lets its first minute's calls go at once.
+	FirstSweep time.Duration
 	// BudgetSharers counts the targets spending from the same budget.
 	BudgetSharers int
 	// CredentialsRefusedUntil is when the target's credentials, refused
@@ -168,6 +195,7 @@ func (t *target) status(now time.Time, serving *snapshot) TargetStatus {
 		ImagesFailed: s.failed, Requests: s.requests, Retries: s.retries, Skipped: s.skipped,
 		ImagesPending: s.pending, ImagesToList: s.toList, ImagesListed: s.listed, OldestListing: s.listingAge,
 		FirstSweepAt: s.firstSweep, SweepCalls: s.sweepCalls, Sweep: s.sweep, BudgetSharers: int(t.sharers.Load()),
+		FirstSweep:              t.firstSweepTime(s.sweepCalls),
 		CredentialsRefusedUntil: s.refusedUntil, CredentialsUnavailableUntil: s.unavailableUntil,
 	}
 	if s.lastErr != nil {

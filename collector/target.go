@@ -106,6 +106,10 @@ type targetStatus struct {
 	// succeeded, the images this shard lists and all the target covers.
 	imagesOwned, imagesCovered int
 	expired                    bool // data dropped after max_staleness without an answer
+
+	// moved counts the container listings whose list moved while they
+	// paged, by the index of the reason in hssclient.MovedReasons.
+	moved [len(hssclient.MovedReasons)]uint64
 }
 
 // interval is the target's refresh_interval, which config resolves; a

@@ -7,15 +7,18 @@ import (
 	"strings"
 )
 
-// CountFamilies are the inventory gauges that count containers. A
-// container is listed by exactly one shard, so across shards these add up;
-// the two replicas of an HA pair report the same count twice. Read them as
-// sum over shards of the max over replicas:
+// CountFamilies are the inventory gauges that count containers, and the
+// recording rules of deploy/prometheus/kube-join.rules.yml, which count
+// them per exporter process too. A container is listed by exactly one
+// shard, so across shards these add up; the two replicas of an HA pair
+// report the same count twice. Read them as sum over shards of the max
+// over replicas:
 //
 //	sum by (target, host_id, host_name) (max by (target, host_id, host_name, shard) (hss_host_containers))
 var CountFamilies = []string{
 	"hss_image_containers", "hss_image_public_containers",
 	"hss_host_containers", "hss_pod_containers",
+	"hss:namespace_containers", "hss:namespace_image_containers",
 }
 
 // FactFamilies are facts about one image, container, node, edition or
@@ -43,7 +46,7 @@ var (
 	aggregationOps = []string{"sum", "min", "max", "avg", "count", "topk", "bottomk", "group", "quantile", "stddev", "stdvar", "count_values"}
 	// wordBeforeRE finds the identifier right before a parenthesis.
 	wordBeforeRE = regexp.MustCompile(`([a-zA-Z_][a-zA-Z0-9_]*)\s*$`)
-	seriesRE     = regexp.MustCompile(`\bhss_[a-z_]+\b`)
+	seriesRE     = regexp.MustCompile(`\bhss[_:][a-z_]+\b`)
 	stringRE     = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
 )
 

@@ -16,22 +16,20 @@ import (
 // TestChartLints runs helm lint --strict with each value set: the schema
 // (values.schema.json) and the templates.
 func TestChartLints(t *testing.T) {
-	for _, set := range []string{"", "sharded", "oidc", "tls", "storage"} {
-		args := []string{"lint", "--strict", chartDir}
-		if set != "" {
-			args = append(args, "-f", valueSet(set))
-		}
+	for _, set := range []string{"credentials", "sharded", "oidc", "tls", "storage"} {
+		args := []string{"lint", "--strict", chartDir, "-f", valueSet(set)}
 		require.Contains(t, runTool(t, ".", testtool.Helm, args...), "1 chart(s) linted, 0 chart(s) failed", set)
 	}
 }
 
-// TestChartDefaultIsTheKustomizeBase renders the default values: one
+// TestChartDefaultIsTheKustomizeBase renders the default values (with
+// the credentials Secret, which a user must name): one
 // Deployment with the kustomize base's pod (security context, probes,
 // memory), the credentials Secret mounted, the Service, ServiceMonitor
-// and the PrometheusRule of alerts.yml, and a configuration the exporter
+// and the PrometheusRule of alerts.yml and kube-join.rules.yml, and a configuration the exporter
 // accepts.
 func TestChartDefaultIsTheKustomizeBase(t *testing.T) {
-	r := renderChart(t)
+	r := renderDefaults(t)
 	require.Empty(t, r.kind("StatefulSet"))
 	require.Empty(t, r.kind("Secret"), "credentials come from an existing Secret")
 	d := r.one(t, "Deployment")
@@ -52,7 +50,7 @@ func TestChartDefaultIsTheKustomizeBase(t *testing.T) {
 		require.Equal(t, "HTTP", dig(t, c, probe, "httpGet", "scheme"))
 	}
 	require.Equal(t, []string{"--config.file=/etc/hss_exporter/config/hss.yml", "--log.format=json", "--log.level=info",
-		"--storage.path=/var/lib/hss_exporter"}, args(t, d))
+		"--storage.path=/var/lib/hss_exporter", "--web.enable-lifecycle"}, args(t, d))
 	require.Equal(t, dig(t, volume(t, base, "storage"), "emptyDir"), dig(t, volume(t, d, "storage"), "emptyDir"),
 		"state kept in an emptyDir, as in the kustomize base")
 	require.Equal(t, "hss-exporter-credentials", dig(t, volume(t, d, "secrets"), "secret", "secretName"))
@@ -66,7 +64,7 @@ func TestChartDefaultIsTheKustomizeBase(t *testing.T) {
 	require.Equal(t, podLabels, dig(t, sm, "spec", "selector", "matchLabels"))
 	require.Equal(t, "hss_exporter", dig(t, sm, "spec", "endpoints", 0, "relabelings", 0, "replacement"),
 		"the alert rules select job=hss_exporter")
-	require.Equal(t, readYAML(t, "prometheus/alerts.yml")["groups"], dig(t, r.one(t, "PrometheusRule"), "spec", "groups"))
+	require.Equal(t, allRuleGroups(t), dig(t, r.one(t, "PrometheusRule"), "spec", "groups"))
 	require.Equal(t, dig(t, podSpec(t, d), "serviceAccountName"), dig(t, r.one(t, "ServiceAccount"), "metadata", "name"))
 
 	// The configuration loads, with the Secret's file where it is mounted.
@@ -177,10 +175,10 @@ func TestChartStorageOnADeployment(t *testing.T) {
 	require.Equal(t, "standard", dig(t, pvc, "spec", "storageClassName"))
 	require.Contains(t, args(t, d), "--storage.path=/var/lib/hss_exporter")
 
-	off := renderChart(t, "--set", "storage.enabled=false").one(t, "Deployment")
+	off := renderDefaults(t, "--set", "storage.enabled=false").one(t, "Deployment")
 	require.NotContains(t, strings.Join(args(t, off), " "), "--storage.path", "no flag without the volume")
 	require.Nil(t, volume(t, off, "storage"))
-	require.Equal(t, "RollingUpdate", dig(t, renderChart(t).one(t, "Deployment"), "spec", "strategy", "type"),
+	require.Equal(t, "RollingUpdate", dig(t, renderDefaults(t).one(t, "Deployment"), "spec", "strategy", "type"),
 		"an emptyDir does not hold a rollout up")
 }
 
@@ -198,10 +196,10 @@ func TestChartSizesMemoryFromTheFleet(t *testing.T) {
 		{[]string{"--set", "sizing.containers=1000"}, "128Mi"},
 	}
 	for _, tt := range tests {
-		c := container(t, renderChart(t, tt.set...).workload(t))
+		c := container(t, renderDefaults(t, tt.set...).workload(t))
 		require.Equal(t, tt.want, dig(t, c, "resources", "limits", "memory"), "%v", tt.set)
 		require.Equal(t, tt.want, dig(t, c, "resources", "requests", "memory"), "%v", tt.set)
 	}
-	c := container(t, renderChart(t, "--set", "resources.limits.memory=3Gi").workload(t))
+	c := container(t, renderDefaults(t, "--set", "resources.limits.memory=3Gi").workload(t))
 	require.Equal(t, map[string]any{"limits": map[string]any{"memory": "3Gi"}}, c["resources"])
 }

@@ -19,27 +19,27 @@ import (
 	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
-const (
-	chartDir        = "helm/hss-exporter"
-	chartAlertsPath = chartDir + "/files/alerts.yml"
-)
+const chartDir = "helm/hss-exporter"
 
-// TestChartAlertsEqualPrometheusAlerts keeps the chart's copy of the rules
-// (Helm reads no file outside the chart) equal to alerts.yml, the one
-// source of them, so the rules promtool tests are the rules the chart
-// installs.
+// TestChartAlertsEqualPrometheusAlerts keeps the chart's copy of each rule
+// file (Helm reads no file outside the chart) equal to the one in
+// prometheus/, the one source of them, so the rules promtool tests are
+// the rules the chart installs.
 func TestChartAlertsEqualPrometheusAlerts(t *testing.T) {
-	want, err := os.ReadFile("prometheus/alerts.yml")
-	require.NoError(t, err)
-	if *update {
-		require.NoError(t, os.WriteFile(chartAlertsPath, want, 0o644))
+	for _, name := range ruleFiles {
+		want, err := os.ReadFile("prometheus/" + name)
+		require.NoError(t, err)
+		chartPath := chartDir + "/files/" + name
+		if *update {
+			require.NoError(t, os.WriteFile(chartPath, want, 0o644))
+		}
+		got, err := os.ReadFile(chartPath)
+		require.NoError(t, err)
+		require.True(t, bytes.Equal(want, got),
+			"deploy/%s is not a copy of deploy/prometheus/%s: after changing it, run\n"+
+				"  go test ./deploy -run 'TestPrometheusRule|TestChartAlerts' -update\n"+
+				"which copies it into the chart and regenerates the kustomize PrometheusRule", chartPath, name)
 	}
-	got, err := os.ReadFile(chartAlertsPath)
-	require.NoError(t, err)
-	require.True(t, bytes.Equal(want, got),
-		"deploy/%s is not a copy of deploy/prometheus/alerts.yml: after changing alerts.yml, run\n"+
-			"  go test ./deploy -run 'TestPrometheusRule|TestChartAlerts' -update\n"+
-			"which copies it into the chart and regenerates the kustomize PrometheusRule", chartAlertsPath)
 }
 
 // object is one rendered Kubernetes object, read generically.
@@ -52,15 +52,10 @@ type rendered []object
 // pairs, as release hss-exporter in namespace monitoring.
 func renderChart(t *testing.T, args ...string) rendered {
 	t.Helper()
-	helm := testtool.Need(t, testtool.Helm)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, helm, append([]string{"template", "hss-exporter", chartDir, "--namespace", "monitoring"}, args...)...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	require.NoError(t, cmd.Run(), "helm template %v:\n%s", args, stderr.String())
+	stdout, stderr, err := helmTemplate(t, args...)
+	require.NoError(t, err, "helm template %v:\n%s", args, stderr)
 	var out rendered
-	dec := yaml.NewDecoder(&stdout)
+	dec := yaml.NewDecoder(strings.NewReader(stdout))
 	for {
 		var o object
 		err := dec.Decode(&o)
@@ -72,6 +67,26 @@ func renderChart(t *testing.T, args ...string) rendered {
 			out = append(out, o)
 		}
 	}
+}
+
+// renderDefaults renders the default values with the one value a user
+// must give, the credentials Secret (ci/credentials-values.yaml), and args.
+func renderDefaults(t *testing.T, args ...string) rendered {
+	t.Helper()
+	return renderChart(t, append([]string{"-f", valueSet("credentials")}, args...)...)
+}
+
+// helmTemplate runs helm template and returns what it wrote.
+func helmTemplate(t *testing.T, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	helm := testtool.Need(t, testtool.Helm)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, helm, append([]string{"template", "hss-exporter", chartDir, "--namespace", "monitoring"}, args...)...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err = cmd.Run()
+	return out.String(), errOut.String(), err
 }
 
 // valueSet is one of the chart's ci/ value files.

@@ -32,6 +32,35 @@ func TestDockerfile(t *testing.T) {
 	require.NotRegexp(t, `(?mi)^HEALTHCHECK`, text)
 }
 
+// chartAppVersion is the exporter version the chart and the
+// kustomizations deploy.
+func chartAppVersion(t *testing.T) string {
+	t.Helper()
+	v, _ := readYAML(t, chartDir+"/Chart.yaml")["appVersion"].(string)
+	return v
+}
+
+// TestImageIsAPinnedVersionYouBuild checks what every manifest pulls: the
+// chart's appVersion, a fixed version (with IfNotPresent, "latest" would
+// keep whatever a node pulled first), the same in the chart and both
+// kustomizations; and the README says to build it from the Dockerfile with
+// that tag, since nothing publishes it.
+func TestImageIsAPinnedVersionYouBuild(t *testing.T) {
+	version := chartAppVersion(t)
+	require.Regexp(t, `^[0-9]+\.[0-9]+\.[0-9]+$`, version, "Chart.yaml appVersion")
+	w := renderDefaults(t).workload(t)
+	c := container(t, w)
+	require.Equal(t, "ghcr.io/hss-exporter/hss_exporter:"+version, c["image"])
+	require.Equal(t, "IfNotPresent", c["imagePullPolicy"])
+	require.Equal(t, version, dig(t, w, "metadata", "labels", "app.kubernetes.io/version"))
+	for _, dir := range []string{"kubernetes", "kubernetes/sharded"} {
+		image := dig(t, readYAML(t, dir+"/kustomization.yaml"), "images", 0).(map[string]any)
+		require.Equal(t, "ghcr.io/hss-exporter/hss_exporter", image["newName"], dir)
+		require.Equal(t, version, image["newTag"], dir)
+	}
+	require.Contains(t, readme(t), "docker build -f deploy/Dockerfile --build-arg VERSION="+version+" -t registry.example.com/hss_exporter:"+version+" .")
+}
+
 // TestSystemdUnit checks the hardening and, where systemd-analyze exists,
 // that systemd knows every directive (it warns about unknown ones).
 func TestSystemdUnit(t *testing.T) {

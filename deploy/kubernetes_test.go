@@ -16,28 +16,47 @@ import (
 	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
-var update = flag.Bool("update", false, "regenerate kubernetes/common/prometheusrule.yaml and the chart's files/alerts.yml from prometheus/alerts.yml")
+var update = flag.Bool("update", false, "regenerate kubernetes/common/prometheusrule.yaml and the chart's files/ from the rule files in prometheus/")
 
 const prometheusRulePath = "kubernetes/common/prometheusrule.yaml"
 
-// generatePrometheusRule wraps the groups of alerts.yml, comments and all,
-// in a PrometheusRule.
-func generatePrometheusRule(t *testing.T) []byte {
+// ruleGroupNodes returns the groups of a rule file in prometheus/,
+// comments and all.
+func ruleGroupNodes(t *testing.T, name string) []*yaml.Node {
 	t.Helper()
-	data, err := os.ReadFile("prometheus/alerts.yml")
+	data, err := os.ReadFile("prometheus/" + name)
 	require.NoError(t, err)
 	var doc yaml.Node
 	require.NoError(t, yaml.Unmarshal(data, &doc))
 	root := doc.Content[0]
-	var groups *yaml.Node
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		if root.Content[i].Value == "groups" {
-			groups = root.Content[i+1]
+			return root.Content[i+1].Content
 		}
 	}
-	require.NotNil(t, groups, "alerts.yml has no groups")
-	head := `# Generated from deploy/prometheus/alerts.yml, the one source of the rules.
-# Do not edit: edit alerts.yml, then run
+	t.Fatalf("%s has no groups", name)
+	return nil
+}
+
+// allRuleGroups is the groups of every rule file, in order, as the
+// PrometheusRules carry them.
+func allRuleGroups(t *testing.T) []any {
+	t.Helper()
+	var groups []any
+	for _, name := range ruleFiles {
+		g, ok := readYAML(t, "prometheus/"+name)["groups"].([]any)
+		require.True(t, ok, "%s has no groups", name)
+		groups = append(groups, g...)
+	}
+	return groups
+}
+
+// generatePrometheusRule wraps the groups of every rule file, comments
+// and all, in a PrometheusRule.
+func generatePrometheusRule(t *testing.T) []byte {
+	t.Helper()
+	head := `# Generated from deploy/prometheus/alerts.yml and kube-join.rules.yml, the
+# one source of the rules. Do not edit: edit those, then run
 #   go test ./deploy -run 'TestPrometheusRule|TestChartAlerts' -update
 apiVersion: monitoring.coreos.com/v1
 kind: PrometheusRule
@@ -51,7 +70,11 @@ spec:
 	var out yaml.Node
 	require.NoError(t, yaml.Unmarshal([]byte(head), &out))
 	spec := out.Content[0].Content[len(out.Content[0].Content)-1]
-	spec.Content[1] = groups
+	groups := spec.Content[1]
+	groups.Style = 0
+	for _, name := range ruleFiles {
+		groups.Content = append(groups.Content, ruleGroupNodes(t, name)...)
+	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
@@ -60,20 +83,19 @@ spec:
 	return buf.Bytes()
 }
 
-// TestPrometheusRule keeps the Operator's copy of the rules equal to
-// alerts.yml, so the rules promtool tests are the rules Kubernetes runs.
+// TestPrometheusRule keeps the Operator's copy of the rules equal to the
+// rule files in prometheus/, so the rules promtool tests are the rules Kubernetes runs.
 func TestPrometheusRule(t *testing.T) {
 	if *update {
 		require.NoError(t, os.WriteFile(prometheusRulePath, generatePrometheusRule(t), 0o644))
 	}
 	rule := readYAML(t, prometheusRulePath)
-	alerts := readYAML(t, "prometheus/alerts.yml")
 	require.Equal(t, "monitoring.coreos.com/v1", rule["apiVersion"])
 	require.Equal(t, "PrometheusRule", rule["kind"])
 	spec, ok := rule["spec"].(map[string]any)
 	require.True(t, ok, "spec")
-	require.Equal(t, alerts["groups"], spec["groups"],
-		"%s differs from prometheus/alerts.yml: run go test ./deploy -run 'TestPrometheusRule|TestChartAlerts' -update", prometheusRulePath)
+	require.Equal(t, allRuleGroups(t), spec["groups"],
+		"%s differs from the rule files in prometheus/: run go test ./deploy -run 'TestPrometheusRule|TestChartAlerts' -update", prometheusRulePath)
 }
 
 // kustomizations are the directories with a kustomization: the single
@@ -117,39 +139,45 @@ func TestKustomization(t *testing.T) {
 
 // TestKustomizeBuild renders the kustomizations users apply with kubectl,
 // when installed (CI cannot install it; .ci/run renders them with the
-// kustomize library and decodes every object strictly).
+// kustomize library and decodes every object strictly). None applies a
+// Secret: the credentials are the user's own (see
+// TestNoRenderedSecretCarriesAPlaceholder).
 func TestKustomizeBuild(t *testing.T) {
-	kubectl := testtool.Need(t, testtool.Kubectl)
 	tests := []struct {
-		dir     string
-		kinds   []string
-		notKind string
-		extra   string
-		absent  string
+		dir    string
+		kinds  []string
+		extra  string
+		absent string
 	}{
-		{"kubernetes", []string{"ConfigMap", "Secret", "Deployment", "Service", "ServiceMonitor", "PrometheusRule"}, "StatefulSet", "", ""},
-		{"kubernetes/sharded", []string{"ConfigMap", "Secret", "StatefulSet", "Service", "ServiceMonitor", "PrometheusRule"}, "Deployment", "  clusterIP: None\n", ""},
-		{"kubernetes-oidc", []string{"ConfigMap", "ServiceAccount", "Deployment", "Service", "ServiceMonitor", "PrometheusRule"}, "Secret",
+		{"kubernetes", []string{"ConfigMap", "Deployment", "Service", "ServiceMonitor", "PrometheusRule"}, "", "\nkind: StatefulSet\n"},
+		{"kubernetes/sharded", []string{"ConfigMap", "StatefulSet", "Service", "ServiceMonitor", "PrometheusRule"}, "  clusterIP: None\n", "\nkind: Deployment\n"},
+		{"kubernetes-oidc", []string{"ConfigMap", "ServiceAccount", "Deployment", "Service", "ServiceMonitor", "PrometheusRule"},
 			"          - serviceAccountToken:\n              audience: hss-exporter\n", "hss-exporter-credentials"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.dir, func(t *testing.T) {
-			out, err := exec.Command(kubectl, "kustomize", tt.dir).CombinedOutput()
-			require.NoError(t, err, "%s", out)
-			text := string(out)
+			text := kustomize(t, tt.dir)
 			for _, kind := range tt.kinds {
 				require.Contains(t, text, "\nkind: "+kind+"\n")
 			}
-			require.NotContains(t, text, "\nkind: "+tt.notKind+"\n")
-			require.Equal(t, 6, strings.Count(text, "  namespace: monitoring\n"))
-			require.Equal(t, 6, strings.Count(text, "    app.kubernetes.io/part-of: hss-exporter\n"))
-			require.Contains(t, text, "image: ghcr.io/hss-exporter/hss_exporter:latest")
+			require.False(t, strings.Contains(text, "\nkind: Secret\n"), "the user creates the Secret; applying one would overwrite it")
+			require.Equal(t, len(tt.kinds), strings.Count(text, "  namespace: monitoring\n"))
+			require.Equal(t, len(tt.kinds), strings.Count(text, "    app.kubernetes.io/part-of: hss-exporter\n"))
+			require.Contains(t, text, "image: ghcr.io/hss-exporter/hss_exporter:"+chartAppVersion(t)+"\n")
 			require.Contains(t, text, tt.extra)
-			if tt.absent != "" {
-				require.NotContains(t, text, tt.absent)
-			}
+			require.False(t, strings.Contains(text, tt.absent), "renders %q", tt.absent)
 		})
 	}
+}
+
+// kustomize renders a kustomization with kubectl kustomize, skipping the
+// test where kubectl is missing (always in CI, where deploycheck renders).
+func kustomize(t *testing.T, dir string) string {
+	t.Helper()
+	kubectl := testtool.Need(t, testtool.Kubectl)
+	out, err := exec.Command(kubectl, "kustomize", dir).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	return string(out)
 }
 
 // dig walks nested maps and lists: a string step is a key, an int an index.
@@ -202,19 +230,19 @@ func TestDeployment(t *testing.T) {
 }
 
 // TestConfigMapConfigValid loads the ConfigMap's configuration with the
-// exporter's own loader, with the example Secret's keys as the mounted
-// files: the example validates, and names only files the Secret provides.
+// exporter's own loader, with the keys of the README's
+// `kubectl create secret generic` step as the mounted files: the example
+// validates, and names only files that step puts in the Secret.
 func TestConfigMapConfigValid(t *testing.T) {
 	cm := readYAML(t, "kubernetes/common/configmap.yaml")
-	secret := readYAML(t, "kubernetes/common/secret.example.yaml")
+	keys := readmeSecretKeys(t)
+	require.Contains(t, keys, "secret_key")
 	dir := t.TempDir()
-	for key, value := range dig(t, secret, "stringData").(map[string]any) {
-		require.Contains(t, value, "REPLACE_WITH_", "the example Secret must hold placeholders only")
-		require.NoError(t, os.WriteFile(filepath.Join(dir, key), []byte(value.(string)), 0o600))
+	for _, key := range keys {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, key), []byte("a-secret-key"), 0o600))
 	}
-	require.Nil(t, secret["data"], "the example Secret must use stringData placeholders, not data")
 
-	var mountPath string
+	var mountPath, secretName string
 	d := readYAML(t, "kubernetes/deployment.yaml")
 	for _, m := range dig(t, d, "spec", "template", "spec", "containers", 0, "volumeMounts").([]any) {
 		if m.(map[string]any)["name"] == "secrets" {
@@ -222,10 +250,13 @@ func TestConfigMapConfigValid(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, mountPath)
+	secretName = dig(t, byName(t, dig(t, d, "spec", "template", "spec", "volumes"), "secrets"), "secret", "secretName").(string)
+	require.Contains(t, readme(t), "kubectl -n monitoring create secret generic "+secretName+" ",
+		"the README creates the Secret the pod mounts")
 	text := dig(t, cm, "data", "hss.yml").(string)
 	text = strings.ReplaceAll(text, mountPath+"/", dir+"/")
 	cfg, err := config.Parse([]byte(text), dir)
 	require.NoError(t, err)
 	require.Len(t, cfg.Targets, 1)
-	require.Equal(t, "REPLACE_WITH_SECRET_ACCESS_KEY", string(cfg.Targets[0].Auth.SecretKey))
+	require.Equal(t, "a-secret-key", string(cfg.Targets[0].Auth.SecretKey))
 }

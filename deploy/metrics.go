@@ -37,6 +37,9 @@ var MetricFamilies = []string{
 	"hss_exporter_config_last_reload_successful",
 	"hss_exporter_config_last_reload_success_timestamp_seconds",
 	"hss_exporter_label_values_sanitized_total",
+	"hss_exporter_listings_inconsistent_total",
+	// Writes of the state files under --storage.path, by result.
+	"hss_exporter_state_writes_total",
 	// Refused credentials: seconds until they are tried again, 0 when not refused.
 	"hss_exporter_auth_backoff_seconds",
 	// Sharding: present also when not sharded (ordinal 0 of 1).
@@ -54,10 +57,9 @@ var MetricFamilies = []string{
 	"hss_posture_up",
 }
 
-// OptInFamilies are the families absent unless configured or provoked:
-// hss_container_info needs container_info: true, retries need a failing
-// or throttling API.
-var OptInFamilies = []string{"hss_container_info", "hss_exporter_api_retries_total"}
+// OptInFamilies are the families absent unless configured:
+// hss_container_info needs container_info: true.
+var OptInFamilies = []string{"hss_container_info"}
 
 // KnownSeriesName reports whether a series name belongs to a promised
 // family, counting the _bucket, _sum and _count series of the histogram.

@@ -3,6 +3,7 @@ package deploy
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -24,15 +25,19 @@ type ruleFile struct {
 
 type rule struct {
 	Alert       string            `yaml:"alert"`
+	Record      string            `yaml:"record"`
 	Expr        string            `yaml:"expr"`
 	For         string            `yaml:"for"`
 	Labels      map[string]string `yaml:"labels"`
 	Annotations map[string]string `yaml:"annotations"`
 }
 
-func loadRules(t *testing.T) []rule {
+func loadRules(t *testing.T) []rule { return loadRuleFile(t, "alerts.yml") }
+
+// loadRuleFile reads the rules of one file in prometheus/.
+func loadRuleFile(t *testing.T, name string) []rule {
 	t.Helper()
-	data, err := os.ReadFile("prometheus/alerts.yml")
+	data, err := os.ReadFile("prometheus/" + name)
 	require.NoError(t, err)
 	var f ruleFile
 	require.NoError(t, yaml.Unmarshal(data, &f))
@@ -44,14 +49,60 @@ func loadRules(t *testing.T) []rule {
 	return rules
 }
 
+// ruleFiles are the rule files every Prometheus configuration loads, each
+// with its promtool unit tests beside it as <name>_test.yml.
+var ruleFiles = []string{"alerts.yml", "kube-join.rules.yml"}
+
+// ruleTestFile is the promtool test file of a rule file.
+func ruleTestFile(name string) string { return strings.TrimSuffix(name, ".yml") + "_test.yml" }
+
 func TestPromtoolCheckRules(t *testing.T) {
-	out := runTool(t, ".", testtool.Promtool, "check", "rules", "prometheus/alerts.yml")
-	require.Contains(t, out, "SUCCESS")
+	for _, name := range ruleFiles {
+		out := runTool(t, ".", testtool.Promtool, "check", "rules", "prometheus/"+name)
+		require.Contains(t, out, "SUCCESS", name)
+	}
 }
 
+// TestPromtoolTestRules runs every rule file's unit tests; a rule file
+// without a test file fails, and so does a test file of other rules.
 func TestPromtoolTestRules(t *testing.T) {
-	out := runTool(t, "prometheus", testtool.Promtool, "test", "rules", "alerts_test.yml")
-	require.Contains(t, out, "SUCCESS")
+	for _, name := range ruleFiles {
+		t.Run(name, func(t *testing.T) {
+			test := ruleTestFile(name)
+			require.FileExists(t, "prometheus/"+test, "%s has no promtool tests", name)
+			var f struct {
+				RuleFiles []string `yaml:"rule_files"`
+			}
+			data, err := os.ReadFile("prometheus/" + test)
+			require.NoError(t, err)
+			require.NoError(t, yaml.Unmarshal(data, &f))
+			require.Equal(t, []string{name}, f.RuleFiles, "%s tests other rules", test)
+			out := runTool(t, "prometheus", testtool.Promtool, "test", "rules", test)
+			require.Contains(t, out, "SUCCESS")
+		})
+	}
+}
+
+// TestEveryRuleFileLoaded: a rule file in deploy/prometheus that no
+// configuration loads is a rule nobody runs.
+func TestEveryRuleFileLoaded(t *testing.T) {
+	found, err := filepath.Glob("prometheus/*.yml")
+	require.NoError(t, err)
+	var rules []string
+	for _, path := range found {
+		name := filepath.Base(path)
+		if name != "prometheus.yml" && !strings.HasSuffix(name, "_test.yml") {
+			rules = append(rules, name)
+		}
+	}
+	require.ElementsMatch(t, ruleFiles, rules)
+	var cfg struct {
+		RuleFiles []string `yaml:"rule_files"`
+	}
+	data, err := os.ReadFile("prometheus/prometheus.yml")
+	require.NoError(t, err)
+	require.NoError(t, yaml.Unmarshal(data, &cfg))
+	require.ElementsMatch(t, ruleFiles, cfg.RuleFiles, "prometheus.yml loads every rule file")
 }
 
 func TestPromtoolCheckConfig(t *testing.T) {
@@ -60,7 +111,7 @@ func TestPromtoolCheckConfig(t *testing.T) {
 	out := runTool(t, ".", testtool.Promtool, "check", "config", "prometheus/prometheus.yml")
 	require.Contains(t, out, "is valid prometheus config file syntax")
 	// The rule file must be found and loaded, not silently absent.
-	require.Contains(t, out, rulesFound(t))
+	requireRulesLoaded(t, out)
 }
 
 func TestAmtoolCheckConfig(t *testing.T) {
@@ -121,6 +172,22 @@ func TestAlertsUsePromisedMetrics(t *testing.T) {
 	}
 }
 
+// TestRecordingRulesNamedAndFed keeps the recording rules to the
+// level:metric naming of recorded series and their inputs to series the
+// exporter promises, so a misspelt input does not record nothing forever.
+func TestRecordingRulesNamedAndFed(t *testing.T) {
+	rules := loadRuleFile(t, "kube-join.rules.yml")
+	var names []string
+	for _, r := range rules {
+		names = append(names, r.Record)
+		require.Regexp(t, `^hss:[a-z_]+$`, r.Record)
+		for _, name := range metricNameRE.FindAllString(quotedRE.ReplaceAllString(r.Expr, `""`), -1) {
+			require.True(t, KnownSeriesName(name), "rule %s reads unknown metric %s", r.Record, name)
+		}
+	}
+	require.Equal(t, []string{"hss:namespace_image_containers", "hss:namespace_containers"}, names)
+}
+
 // TestAlertsAllTested requires, for every alert, a promtool case where it
 // fires and one where it stays silent.
 func TestAlertsAllTested(t *testing.T) {
@@ -158,11 +225,15 @@ func TestAlertsAllTested(t *testing.T) {
 	}
 }
 
-// rulesFound is what promtool check config says of a configuration that
-// loads alerts.yml: one rule per alert in it.
-func rulesFound(t *testing.T) string {
+// requireRulesLoaded checks that promtool check config, on a
+// configuration, found and loaded every rule file: one rule per alert and
+// per recording rule in each.
+func requireRulesLoaded(t *testing.T, out string) {
 	t.Helper()
-	data, err := os.ReadFile("prometheus/alerts.yml")
-	require.NoError(t, err)
-	return fmt.Sprintf("SUCCESS: %d rules found", strings.Count(string(data), "- alert: "))
+	for _, name := range ruleFiles {
+		data, err := os.ReadFile("prometheus/" + name)
+		require.NoError(t, err)
+		n := strings.Count(string(data), "- alert: ") + strings.Count(string(data), "- record: ")
+		require.Regexp(t, fmt.Sprintf(`Checking \S*%s\n\s+SUCCESS: %d rules found`, regexp.QuoteMeta(name), n), out)
+	}
 }

@@ -22,6 +22,7 @@ type stack struct {
 	demoAPI  string // base URL of the stand-in HSS API
 	prom     promAPI
 	alerts   chan webhookAlert
+	kubePods map[string]kubePod // what the stand-in kube-state-metrics serves
 }
 
 // webhookAlert is one alert as Alertmanager's webhook delivers it.
@@ -100,8 +101,10 @@ func startWebhook(t *testing.T) (string, chan webhookAlert) {
 	return srv.URL + "/alerts", alerts
 }
 
-// startStack builds and starts the exporter (--demo), Alertmanager and
-// Prometheus, each on its own loopback port with data under a temp dir.
+// startStack builds and starts the exporter (--demo), Alertmanager,
+// Prometheus with the rules of deploy/prometheus, and a stand-in
+// kube-state-metrics serving the demo fleet's pods, each on its own
+// loopback port with data under a temp dir.
 func startStack(t *testing.T) *stack {
 	testtool.NeedAll(t, testtool.Prometheus, testtool.Alertmanager, testtool.Promtool)
 	prometheus := testtool.Need(t, testtool.Prometheus)
@@ -137,12 +140,13 @@ receivers:
 		"--cluster.listen-address=") // no clustering, no gossip port
 
 	shortenSecurityFor(t, "../deploy/prometheus/alerts.yml", filepath.Join(dir, "alerts.yml"))
+	ksm := startKubeStateMetrics(t)
 	promAddr := freeAddr(t)
 	promConfig := fmt.Sprintf(`global:
   scrape_interval: 1s
   scrape_timeout: 1s
   evaluation_interval: 1s
-rule_files: [alerts.yml]
+rule_files: [alerts.yml, %q]
 alerting:
   alertmanagers:
     - static_configs:
@@ -151,7 +155,10 @@ scrape_configs:
   - job_name: hss_exporter
     static_configs:
       - targets: ['%s']
-`, amAddr, s.exporter)
+  - job_name: kube-state-metrics
+    static_configs:
+      - targets: ['%s', '%s']
+`, mustAbs(t, "../deploy/prometheus/kube-join.rules.yml"), amAddr, s.exporter, ksm.targets[0], ksm.targets[1])
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(promConfig), 0o644))
 	startProcess(t, "prometheus", prometheus,
 		"--config.file="+filepath.Join(dir, "prometheus.yml"),
@@ -162,5 +169,11 @@ scrape_configs:
 	eventually(t, "exporter ready", func() error { return httpOK("http://" + s.exporter + "/readyz") })
 	eventually(t, "alertmanager ready", func() error { return httpOK("http://" + amAddr + "/-/ready") })
 	eventually(t, "prometheus ready", func() error { return httpOK(s.prom.base + "/-/ready") })
+	eventually(t, "the demo fleet's pods for kube_pod_info", func() error {
+		var err error
+		s.kubePods, err = kubePodsOf(s.demoAPI)
+		return err
+	})
+	ksm.serve(s.kubePods)
 	return s
 }

@@ -41,6 +41,24 @@ func (a inventory) String() string {
 // demoTruth reads the fleet straight from the stand-in HSS API with the
 // demo credentials, counting on its own what the exporter should export.
 func demoTruth(baseURL string) (inventory, error) {
+	inv := newInventory()
+	err := eachDemoContainer(baseURL, func(img hssclient.LocalImage, c hssclient.Container) {
+		inv.images[img.ImageName+"|"+img.ImageVersion+"|"+img.ImageDigest]++
+		inv.hosts[c.HostName]++
+		inv.hostIDs[c.HostID]++
+		if c.PodName != "" {
+			inv.pods[c.PodName]++
+		}
+		if c.PublicIP != "" {
+			inv.public++
+		}
+	})
+	return inv, err
+}
+
+// eachDemoContainer calls fn for every container of the stand-in's fleet,
+// with its image, read as the demo configuration reads it.
+func eachDemoContainer(baseURL string, fn func(hssclient.LocalImage, hssclient.Container)) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	client, err := hssclient.New(hssclient.Config{
@@ -48,7 +66,7 @@ func demoTruth(baseURL string) (inventory, error) {
 		Auth: hssclient.NewAKSKAuth(hssfake.DemoAccessKey, hssfake.DemoSecretKey, ""),
 	})
 	if err != nil {
-		return inventory{}, err
+		return err
 	}
 	const eps = "all_granted_eps" // as the demo configuration asks
 	var images []hssclient.LocalImage
@@ -57,29 +75,20 @@ func demoTruth(baseURL string) (inventory, error) {
 		return nil
 	})
 	if err != nil {
-		return inventory{}, err
+		return err
 	}
-	inv := newInventory()
 	for _, img := range images {
 		req := hssclient.ListContainersRequest{EnterpriseProjectID: eps,
 			ImageName: img.ImageName, ImageVersion: img.ImageVersion, ImageDigest: img.ImageDigest}
 		err := client.EachContainer(ctx, req, func(c hssclient.Container) error {
-			inv.images[img.ImageName+"|"+img.ImageVersion+"|"+img.ImageDigest]++
-			inv.hosts[c.HostName]++
-			inv.hostIDs[c.HostID]++
-			if c.PodName != "" {
-				inv.pods[c.PodName]++
-			}
-			if c.PublicIP != "" {
-				inv.public++
-			}
+			fn(img, c)
 			return nil
 		})
 		if err != nil {
-			return inventory{}, err
+			return err
 		}
 	}
-	return inv, nil
+	return nil
 }
 
 // exported reads the same inventory from Prometheus.

@@ -137,7 +137,7 @@ func TestLongRowsAreListedInSmallerPages(t *testing.T) {
 		return nil
 	}))
 	require.Len(t, seen, n)
-	require.Equal(t, DefaultPageSize, c.PageSize(), "not remembered: other images' rows are short")
+	require.Equal(t, DefaultPageSize, c.PageSize(OpListContainers), "not remembered: other images' rows are short")
 	_, retries := rec.snapshot()
 	require.Equal(t, []string{"page_size", "page_size"}, retries, "200 and 100 were too large, 50 fits")
 	require.Equal(t, int32(2+4), calls.Load())

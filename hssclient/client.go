@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -26,7 +25,7 @@ type Config struct {
 	HTTPClient *http.Client // default: a client with transport timeouts and no redirects
 	UserAgent  string       // default "hss_exporter"
 
-	PageSize          int     // default 200; stepped down to 100, 50, then 10, on a 400
+	PageSize          int     // default 200; stepped down to 100, 50, then 10, on a 400 (see walk)
 	RequestsPerSecond float64 // token bucket rate, a ceiling within Budget; 0 = unlimited
 	// Budget, when set, limits the calls of each operation per minute; it
 	// is shared by every client that calls HSS as the same user. A 429
@@ -48,18 +47,22 @@ type Config struct {
 	ThrottleBaseDelay time.Duration // first backoff step for 429 without Retry-After; default 2s
 	MaxRetryDelay     time.Duration // cap on one backoff sleep; default 30s
 	Observer          Observer
+	// Now is the clock of what the client remembers for a while (a smaller
+	// page size); default time.Now.
+	Now func() time.Time
 }
 
 // Client talks to the HSS v5 image APIs of one project in one region.
 // It is safe for concurrent use.
 type Client struct {
-	cfg      Config
-	base     *url.URL
-	limiter  *rate.Limiter
-	slots    chan struct{}
-	pageSize atomic.Int64
-	refusals *AuthBackoff
-	sleep    func(ctx context.Context, d time.Duration) error
+	cfg     Config
+	base    *url.URL
+	limiter *rate.Limiter
+	slots   chan struct{}
+	// pageSizes remembers the page size each endpoint accepts.
+	pageSizes *pageSizes
+	refusals  *AuthBackoff
+	sleep     func(ctx context.Context, d time.Duration) error
 }
 
 // Default values of Config.
@@ -96,7 +99,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.MaxConcurrency > 0 {
 		c.slots = make(chan struct{}, cfg.MaxConcurrency)
 	}
-	c.pageSize.Store(int64(cfg.PageSize))
+	c.pageSizes = newPageSizes(cfg.PageSize, cfg.Now)
 	return c, nil
 }
 
@@ -134,6 +137,9 @@ func applyDefaults(cfg *Config) {
 	if cfg.Observer == nil {
 		cfg.Observer = nopObserver{}
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 }
 
 // DefaultHTTPClient returns the HTTP client used when Config gives none:
@@ -157,8 +163,8 @@ func DefaultHTTPClient() *http.Client {
 	}
 }
 
-// PageSize is the page size in use, after any step-down.
-func (c *Client) PageSize() int { return int(c.pageSize.Load()) }
+// PageSize is the page size listings of op use, after any step-down.
+func (c *Client) PageSize(op string) int { return c.pageSizes.size(op) }
 
 // ListLocalImageContainers fetches one page of containers.
 func (c *Client) ListLocalImageContainers(ctx context.Context, req ListContainersRequest) (*ContainerPage, error) {

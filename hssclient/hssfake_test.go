@@ -2,6 +2,7 @@ package hssclient_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -46,9 +47,12 @@ func demoAKSK() hssclient.Authenticator {
 }
 
 // inventory lists every image, then every image's containers, like a refresh.
+// A listing whose list moved under it still counts its rows; the last
+// *MovedError is returned with the counts.
 func inventory(t *testing.T, c *hssclient.Client) (map[hssfake.ImageKey]int, error) {
 	t.Helper()
 	ctx := context.Background()
+	var moved error // a *MovedError of a listing, returned with the counts
 	var images []hssclient.LocalImage
 	err := c.EachImage(ctx, hssclient.ListImagesRequest{EnterpriseProjectID: hssfake.AllEnterpriseProjects}, func(img hssclient.LocalImage) error {
 		images = append(images, img)
@@ -67,11 +71,15 @@ func inventory(t *testing.T, c *hssclient.Client) (map[hssfake.ImageKey]int, err
 		err := c.EachContainer(ctx, hssclient.ListContainersRequest{
 			EnterpriseProjectID: hssfake.AllEnterpriseProjects, ImageName: img.ImageName, ImageVersion: img.ImageVersion,
 		}, func(hssclient.Container) error { counts[key]++; return nil })
-		if err != nil {
+		var movedErr *hssclient.MovedError
+		switch {
+		case errors.As(err, &movedErr):
+			moved = err // every row was passed on; the caller judges
+		case err != nil:
 			return nil, err
 		}
 	}
-	return counts, nil
+	return counts, moved
 }
 
 // callLog is an Observer that keeps every attempt and retry.

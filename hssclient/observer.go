@@ -15,6 +15,10 @@ type Observer interface {
 	Retry(operation, reason string)
 }
 
+// RetryReasons are every reason Retry reports, so a counter of retries can
+// start every reason at 0 rather than appear at the first retry.
+var RetryReasons = []string{"throttled", "server_error", "network", "malformed", "auth_refresh", "page_size"}
+
 // Operation names, as reported to an Observer.
 const (
 	OpListContainers = "ListLocalImageContainers"

@@ -1,10 +1,12 @@
 package hssclient_test
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/hss-exporter/hss_exporter/hssclient"
 	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
 )
 
@@ -12,19 +14,31 @@ import (
 // page size is capped as the real API's can be.
 
 func TestPagingSurprisesFromTheServer(t *testing.T) {
-	cases := map[string]hssfake.Faults{
-		"total drifts":         {TotalDrift: 3},
-		"duplicate rows":       {DuplicateRows: 4},
-		"smaller page size":    {MaxLimit: 100},
-		"tiny page size":       {MaxLimit: 10},
-		"drift and duplicates": {TotalDrift: -2, DuplicateRows: 2},
+	cases := map[string]struct {
+		faults hssfake.Faults
+		moved  bool // the listings say the list moved under them
+	}{
+		"total drifts":         {hssfake.Faults{TotalDrift: 3}, true},
+		"duplicate rows":       {hssfake.Faults{DuplicateRows: 4}, true},
+		"smaller page size":    {hssfake.Faults{MaxLimit: 100}, false},
+		"tiny page size":       {hssfake.Faults{MaxLimit: 10}, false},
+		"drift and duplicates": {hssfake.Faults{TotalDrift: -2, DuplicateRows: 2}, true},
 	}
-	for name, faults := range cases {
+	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			srv := startFake(t, 400)
-			srv.SetFaults(faults)
-			got, err := inventory(t, fakeClient(t, srv, demoAKSK(), nil))
-			require.NoError(t, err)
+			srv.SetFaults(tc.faults)
+			// Pages of 10, so that images span several pages.
+			c := fakeClient(t, srv, demoAKSK(), func(cfg *hssclient.Config) { cfg.PageSize = 10 })
+			if !tc.moved {
+				c = fakeClient(t, srv, demoAKSK(), nil)
+			}
+			got, err := inventory(t, c)
+			var moved *hssclient.MovedError
+			require.Equal(t, tc.moved, errors.As(err, &moved), "err: %v", err)
+			if !tc.moved {
+				require.NoError(t, err)
+			}
 			require.Equal(t, srv.Fleet().Truth(hssfake.AllEnterpriseProjects).Images, got)
 		})
 	}

@@ -66,31 +66,38 @@ func TestPagingEdgeCases(t *testing.T) {
 		pageFn    func(call, offset, limit int) (int, []string, int)
 		wantRows  int
 		wantCalls int
+		wantMoved string // the MovedError's reason; "" for none
 	}{
-		{"empty", 10, func(_, o, l int) (int, []string, int) { return 0, nil, 0 }, 0, 1},
-		{"short last page", 10, func(_, o, l int) (int, []string, int) { return 25, window(25, o, l), 0 }, 25, 3},
-		{"exact multiple stops on total", 10, func(_, o, l int) (int, []string, int) { return 30, window(30, o, l), 0 }, 30, 3},
-		{"exact multiple with total lagging costs one empty page", 10, func(_, o, l int) (int, []string, int) { return 1000, window(30, o, l), 0 }, 30, 4},
-		{"total grows between pages", 10, func(call, o, l int) (int, []string, int) { return 20 + 10*call, window(35, o, l), 0 }, 35, 4},
-		{"total shrinks between pages", 10, func(call, o, l int) (int, []string, int) { return 30 - 10*call, window(30, o, l), 0 }, 20, 2},
+		{"empty", 10, func(_, o, l int) (int, []string, int) { return 0, nil, 0 }, 0, 1, ""},
+		{"short last page", 10, func(_, o, l int) (int, []string, int) { return 25, window(25, o, l), 0 }, 25, 3, ""},
+		{"exact multiple stops on total", 10, func(_, o, l int) (int, []string, int) { return 30, window(30, o, l), 0 }, 30, 3, ""},
+		{"exact multiple with total lagging costs one empty page", 10, func(_, o, l int) (int, []string, int) { return 1000, window(30, o, l), 0 }, 30, 4, ""},
+		{"total grows between pages", 10, func(call, o, l int) (int, []string, int) { return 20 + 10*call, window(35, o, l), 0 }, 35, 4, MovedTotalChanged},
+		{"total shrinks between pages is no quiet short count", 10, func(call, o, l int) (int, []string, int) { return 30 - 10*call, window(30, o, l), 0 }, 20, 2, MovedTotalChanged},
 		{"duplicates across pages", 10, func(_, o, l int) (int, []string, int) {
 			return 30, window(30, max(o-3, 0), l), 0 // each page repeats 3 rows of the one before
-		}, 27, 3},
+		}, 27, 3, MovedDuplicateRow},
 		{"empty page in the middle stops", 10, func(call, o, l int) (int, []string, int) {
 			if call == 1 {
 				return 30, nil, 0
 			}
 			return 30, window(30, o, l), 0
-		}, 10, 2},
-		{"page larger than asked skips nothing", 10, func(_, o, l int) (int, []string, int) { return 45, window(45, o, l+5), 0 }, 45, 3},
-		{"offset beyond the end", 10, func(_, o, l int) (int, []string, int) { return 10, window(10, o, l), 0 }, 10, 1},
+		}, 10, 2, ""},
+		{"page larger than asked skips nothing", 10, func(_, o, l int) (int, []string, int) { return 45, window(45, o, l+5), 0 }, 45, 3, ""},
+		{"offset beyond the end", 10, func(_, o, l int) (int, []string, int) { return 10, window(10, o, l), 0 }, 10, 1, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			ps := &pagedServer{pageFn: tc.pageFn}
 			c, _ := newTestClient(t, ps.handle, func(cfg *Config) { cfg.PageSize = tc.pageSize })
 			ids, err := collect(t, c)
-			require.NoError(t, err)
+			if tc.wantMoved == "" {
+				require.NoError(t, err)
+			} else {
+				var moved *MovedError
+				require.ErrorAs(t, err, &moved, "a listing of a list that moved says so")
+				require.Equal(t, tc.wantMoved, moved.Reason)
+			}
 			require.Len(t, ids, tc.wantRows)
 			require.Len(t, ps.calls, tc.wantCalls)
 			seen := map[string]bool{}
@@ -124,7 +131,7 @@ func TestPageSizeStepsDownAndIsRemembered(t *testing.T) {
 	ids, err := collect(t, c)
 	require.NoError(t, err)
 	require.Len(t, ids, 250)
-	require.Equal(t, 100, c.PageSize())
+	require.Equal(t, 100, c.PageSize(OpListContainers))
 	require.Equal(t, [][2]int{{0, 200}, {0, 100}, {100, 100}, {200, 100}}, ps.calls)
 	_, retries := rec.snapshot()
 	require.Equal(t, []string{"page_size"}, retries)
@@ -140,7 +147,7 @@ func TestUnrelatedBadRequestDoesNotShrinkThePageSize(t *testing.T) {
 	c, _ := newTestClient(t, ps.handle, nil)
 	_, err := collect(t, c)
 	require.True(t, IsBadRequest(err))
-	require.Equal(t, 200, c.PageSize())
+	require.Equal(t, 200, c.PageSize(OpListContainers))
 	require.Len(t, ps.calls, len(pageSteps), "200, 100, 50 and 10 were tried once each")
 }
 
@@ -186,11 +193,12 @@ func TestPagingTrustsRowsOverAContradictoryTotal(t *testing.T) {
 		name      string
 		total     func(offset int) *int
 		wantCalls int32
+		moved     bool // total_num changes between pages
 	}{
-		{"honest", func(int) *int { return num(n) }, 4},
-		{"zero with rows", func(int) *int { return num(0) }, 4},
-		{"shrinking by the offset", func(o int) *int { return num(max(n-o, 0)) }, 4},
-		{"growing", func(o int) *int { return num(n + o) }, 4},
+		{"honest", func(int) *int { return num(n) }, 4, false},
+		{"zero with rows", func(int) *int { return num(0) }, 4, false},
+		{"shrinking by the offset", func(o int) *int { return num(max(n-o, 0)) }, 4, true},
+		{"growing", func(o int) *int { return num(n + o) }, 4, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -201,7 +209,11 @@ func TestPagingTrustsRowsOverAContradictoryTotal(t *testing.T) {
 				got = append(got, row.ContainerID)
 				return nil
 			})
-			require.NoError(t, err)
+			var moved *MovedError
+			require.Equal(t, tc.moved, errors.As(err, &moved), "err: %v", err)
+			if !tc.moved {
+				require.NoError(t, err)
+			}
 			require.Len(t, got, n, "every container is listed")
 			require.Equal(t, tc.wantCalls, calls.Load())
 		})
@@ -243,7 +255,7 @@ func TestPermissionRefusalDoesNotStepPageSizeDown(t *testing.T) {
 	require.ErrorContains(t, err, "HSS.0013")
 	require.ErrorContains(t, err, "enterprise_project_id", "the error says what to check")
 	require.Equal(t, int32(1), calls.Load(), "no page size makes a permission error go away")
-	require.Equal(t, DefaultPageSize, c.PageSize())
+	require.Equal(t, DefaultPageSize, c.PageSize(OpListImages))
 }
 
 func TestPageSizeStepsDownToTheLargestAccepted(t *testing.T) {
@@ -257,6 +269,6 @@ func TestPageSizeStepsDownToTheLargestAccepted(t *testing.T) {
 		writeJSON(w, 200, map[string]any{"total_num": 0, "data_list": []any{}})
 	}, nil)
 	require.NoError(t, c.EachContainer(context.Background(), ListContainersRequest{}, func(Container) error { return nil }))
-	require.Equal(t, 50, c.PageSize(), "an API capped at 50 is not paged 10 at a time, five times the calls")
+	require.Equal(t, 50, c.PageSize(OpListContainers), "an API capped at 50 is not paged 10 at a time, five times the calls")
 	require.Equal(t, int32(3), calls.Load())
 }

@@ -30,30 +30,32 @@ func (c *Client) ListContainerNodes(ctx context.Context, req ListContainerNodesR
 // of the API or of fn.
 func (c *Client) EachContainerNode(ctx context.Context, req ListContainerNodesRequest, fn func(ContainerNode) error) error {
 	seen := make(map[string]struct{})
-	return c.walk(ctx, OpListContainerNodes, func(offset int64, limit int) (int, int, int64, error) {
+	_, err := c.walk(ctx, OpListContainerNodes, func(offset int64, limit int) (pageCount, error) {
 		req.Offset, req.Limit = offset, limit
 		page, err := c.ListContainerNodes(ctx, req)
 		if err != nil {
-			return 0, 0, 0, err
+			return pageCount{}, err
 		}
-		fresh := 0
+		n := pageCount{rows: len(page.DataList), total: page.TotalNum}
 		for _, row := range page.DataList {
 			if row == (ContainerNode{}) {
 				continue
 			}
 			if row.HostID != "" {
 				if _, dup := seen[row.HostID]; dup {
+					n.repeated++
 					continue
 				}
 				seen[row.HostID] = struct{}{}
 			}
-			fresh++
+			n.fresh++
 			if err := fn(row); err != nil {
-				return 0, 0, 0, err
+				return pageCount{}, err
 			}
 		}
-		return len(page.DataList), fresh, page.TotalNum, nil
+		return n, nil
 	})
+	return err
 }
 
 // Errors of a ShowEventSeverityRequest the API would refuse; returned

@@ -41,6 +41,8 @@ import (
 	"hash/fnv"
 	"strconv"
 	"strings"
+
+	"github.com/hss-exporter/hss_exporter/internal/flagerr"
 )
 
 // Spec is which shard a replica is: Index of Total, 0 <= Index < Total.
@@ -63,9 +65,9 @@ func (s Spec) Sharded() bool { return s.Count() > 1 }
 func (s Spec) Validate() error {
 	switch {
 	case s.Total < 1:
-		return fmt.Errorf("--total-shards=%d: must be at least 1", s.Total)
+		return flagerr.New("total-shards", s.Total, "must be at least 1")
 	case s.Index < 0 || s.Index >= s.Total:
-		return fmt.Errorf("--shard=%d: must be between 0 and --total-shards-1 (%d)", s.Index, s.Total-1)
+		return flagerr.New("shard", s.Index, "must be between 0 and --total-shards-1 (%d)", s.Total-1)
 	}
 	return nil
 }

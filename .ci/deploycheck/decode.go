@@ -91,11 +91,12 @@ func decodeObject(doc []byte) (string, error) {
 	if err != nil {
 		return name, err
 	}
-	strict, err := sigsjson.UnmarshalStrict(data, newObject())
+	obj := newObject()
+	strict, err := sigsjson.UnmarshalStrict(data, obj)
 	if err != nil {
 		return name, err
 	}
-	return name, errors.Join(strict...)
+	return name, errors.Join(append(strict, checkSecretValues(obj))...)
 }
 
 // empty reports whether a document holds only comments and blank lines

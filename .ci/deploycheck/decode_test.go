@@ -38,6 +38,9 @@ func TestDecodeStreamIsStrict(t *testing.T) {
 		{"operator type", "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata: {name: x}\nspec:\n  selector: {}\n  endpoints: [{port: m, interval: 30s, relabeling: []}]\n", `unknown field "spec.endpoints[0].relabeling"`},
 		{"no name", "apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n", "metadata.name is empty"},
 		{"nothing", "# Source: only comments\n", "no object"},
+		{"a real secret", "apiVersion: v1\nkind: Secret\nmetadata: {name: x}\nstringData: {secret_key: 8mQkz3V0pX2rT7yL1nB4cD6f}\n", ""},
+		{"placeholder secret", "apiVersion: v1\nkind: Secret\nmetadata: {name: x}\nstringData: {secret_key: REPLACE_WITH_SECRET_ACCESS_KEY}\n", "placeholder in stringData.secret_key"},
+		{"placeholder secret data", "apiVersion: v1\nkind: Secret\nmetadata: {name: x}\ndata: {password: Y2hhbmdlbWUK}\n", "placeholder in data.password"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -70,6 +70,24 @@ type Faults struct {
 	// MaxLimit, when set, rejects a limit above it with 400 HSS.0001, like an
 	// endpoint with a smaller page size than documented.
 	MaxLimit int
+	// LimitFactor, when above 1, serves pages of LimitFactor times the rows
+	// limit asks for, like an endpoint that ignores limit (10,000 rows to a
+	// limit of 200 at 50).
+	LimitFactor int
+	// RemoveHeadRows removes that many containers at the head of the list
+	// from the fleet before answering a later page (offset > 0) of
+	// ListLocalImageContainers, as containers that stop between two pages:
+	// the rows behind them move up, so offset paging skips as many live
+	// rows, and total_num drops.
+	RemoveHeadRows int
+	// RepeatRows starts a later page (offset > 0) of
+	// ListLocalImageContainers that many rows before its offset, with total_num unchanged: the page repeats rows of
+	// the page before in place of live ones, so a listing that ends on
+	// total_num never sees its last rows.
+	RepeatRows int
+	// MovingPages limits RemoveHeadRows and RepeatRows to that many later
+	// pages; 0 means every later page.
+	MovingPages int
 }
 
 // faultState is the live configuration plus the rules' counters.
@@ -78,6 +96,7 @@ type faultState struct {
 	cfg    Faults
 	seen   []int // matching requests per rule
 	firing []int // firings per rule
+	moved  int   // later pages RemoveHeadRows or RepeatRows acted on
 }
 
 // SetFaults replaces the fault configuration and resets the rule counters.
@@ -88,6 +107,7 @@ func (s *Server) SetFaults(f Faults) {
 	s.faults.cfg = f
 	s.faults.seen = make([]int, len(f.Rules))
 	s.faults.firing = make([]int, len(f.Rules))
+	s.faults.moved = 0
 }
 
 // AddFault appends one rule to the current configuration.
@@ -109,6 +129,19 @@ func (s *Server) currentFaults() Faults {
 }
 
 func (s *Server) faultMaxLimit() int { return s.currentFaults().MaxLimit }
+
+// movingPage reports whether RemoveHeadRows and RepeatRows act on this
+// later page, counting it when they do.
+func (s *Server) movingPage() bool {
+	s.faults.mu.Lock()
+	defer s.faults.mu.Unlock()
+	f := s.faults.cfg
+	if (f.RemoveHeadRows <= 0 && f.RepeatRows <= 0) || (f.MovingPages > 0 && s.faults.moved >= f.MovingPages) {
+		return false
+	}
+	s.faults.moved++
+	return true
+}
 
 // nextFaults returns the rules that fire for this request of op, updating
 // the counters: every latency rule that fires, then at most one other rule.

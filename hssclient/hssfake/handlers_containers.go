@@ -31,9 +31,13 @@ func (s *Server) handleContainers(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	moving := s.movingList(req)
+	if moving {
+		s.removeHead(req)
+	}
 	snap := s.Fleet().view()
 	rows := s.matchContainers(snap, req)
-	start, end, total := s.pageBounds(len(rows), req)
+	start, end, total := s.pageBounds(len(rows), req, moving)
 	page := containerPage{TotalNum: total, DataList: make([]containerInfo, 0, end-start)}
 	for _, ci := range rows[start:end] {
 		c := snap.containers[ci]
@@ -44,6 +48,17 @@ func (s *Server) handleContainers(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	writeJSON(w, http.StatusOK, page)
+}
+
+// removeHead removes the first RemoveHeadRows containers matching req
+// from the fleet, as containers stopping between two pages of a listing.
+func (s *Server) removeHead(req listRequest) {
+	n := s.currentFaults().RemoveHeadRows
+	snap := s.Fleet().view()
+	rows := s.matchContainers(snap, req)
+	for _, ci := range rows[:min(max(n, 0), len(rows))] {
+		s.Fleet().RemoveContainer(snap.containers[ci].ID)
+	}
 }
 
 // matchContainers returns the indexes, in fleet order, of the containers

@@ -60,7 +60,7 @@ func (s *Server) handleImages(w http.ResponseWriter, r *http.Request) {
 			rows = append(rows, ii)
 		}
 	}
-	start, end, total := s.pageBounds(len(rows), req)
+	start, end, total := s.pageBounds(len(rows), req, false)
 	page := imagePage{TotalNum: total, DataList: make([]imageLocalInfo, 0, end-start)}
 	for _, ii := range rows[start:end] {
 		page.DataList = append(page.DataList, imageInfo(snap, ii))

@@ -61,7 +61,7 @@ func (s *Server) handleNodes(w http.ResponseWriter, r *http.Request) {
 			rows = append(rows, i)
 		}
 	}
-	start, end, total := s.pageBounds(len(rows), req)
+	start, end, total := s.pageBounds(len(rows), req, false)
 	page := nodePage{TotalNum: total, DataList: make([]containerNodeInfo, 0, end-start)}
 	for _, i := range rows[start:end] {
 		page.DataList = append(page.DataList, nodeInfo(snap.nodes[i]))

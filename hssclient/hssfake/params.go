@@ -138,15 +138,25 @@ func (s *Server) epVisible(req listRequest, ep string) bool {
 // that many rows were inserted in front before each later page: page k
 // (offset/limit) starts k*DuplicateRows rows early and total_num grows by as
 // much, so rows repeat at every page boundary and none is lost. TotalDrift
-// adds TotalDrift per page to total_num.
-func (s *Server) pageBounds(total int, req listRequest) (start, end int, reported int64) {
+// adds TotalDrift per page to total_num. moving says whether RepeatRows
+// acts on this page; LimitFactor serves that many times limit rows.
+func (s *Server) pageBounds(total int, req listRequest, moving bool) (start, end int, reported int64) {
 	f := s.currentFaults()
 	pageIndex := req.offset / req.limit
 	shift := pageIndex * max(f.DuplicateRows, 0)
 	start = max(0, req.offset-shift)
+	if moving && req.offset > 0 {
+		start = max(0, start-f.RepeatRows)
+	}
 	reported = int64(total) + int64(shift) + f.TotalDrift*int64(pageIndex)
 	reported = max(reported, 0)
 	start = min(start, total)
-	end = min(total, start+req.limit)
+	end = min(total, start+req.limit*max(f.LimitFactor, 1))
 	return start, end, reported
+}
+
+// movingList applies the faults of a list that moves between pages to a
+// later page of req: it reports whether this page is one they act on.
+func (s *Server) movingList(req listRequest) bool {
+	return req.offset > 0 && s.movingPage()
 }

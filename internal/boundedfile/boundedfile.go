@@ -24,23 +24,11 @@ var (
 // with the FileInfo of the very file read. Errors never hold the path,
 // which callers name once themselves, nor any of the content.
 func Read(name string, limit int64) ([]byte, os.FileInfo, error) {
-	// O_NONBLOCK: opening a FIFO that no one writes to would block, and so
-	// may opening some devices. The file type is checked on the open file
-	// (fstat), so what is read is what was checked.
-	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, fi, err := Open(name, limit)
 	if err != nil {
-		return nil, nil, withoutPath(err)
+		return nil, nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	switch {
-	case err != nil:
-		return nil, nil, withoutPath(err)
-	case !fi.Mode().IsRegular():
-		return nil, nil, fmt.Errorf("%w (%s)", ErrNotRegular, kind(fi.Mode()))
-	case fi.Size() > limit:
-		return nil, nil, fmt.Errorf("%w: %s, more than the %s allowed", ErrTooLarge, Size(fi.Size()), Size(limit))
-	}
 	b, err := io.ReadAll(io.LimitReader(f, limit+1))
 	switch {
 	case err != nil:
@@ -49,6 +37,33 @@ func Read(name string, limit int64) ([]byte, os.FileInfo, error) {
 		return nil, nil, fmt.Errorf("%w: more than the %s allowed", ErrTooLarge, Size(limit))
 	}
 	return b, fi, nil
+}
+
+// Open opens the regular file name, of at most limit bytes when opened,
+// for a caller that reads it as a stream (and bounds what it reads itself),
+// with the FileInfo of the very file opened. Errors are those of Read.
+func Open(name string, limit int64) (*os.File, os.FileInfo, error) {
+	// O_NONBLOCK: opening a FIFO that no one writes to would block, and so
+	// may opening some devices. The file type is checked on the open file
+	// (fstat), so what is read is what was checked.
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, nil, withoutPath(err)
+	}
+	fi, err := f.Stat()
+	switch {
+	case err != nil:
+		err = withoutPath(err)
+	case !fi.Mode().IsRegular():
+		err = fmt.Errorf("%w (%s)", ErrNotRegular, kind(fi.Mode()))
+	case fi.Size() > limit:
+		err = fmt.Errorf("%w: %s, more than the %s allowed", ErrTooLarge, Size(fi.Size()), Size(limit))
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, fi, nil
 }
 
 // kind names what a non-regular file is, for the operator.

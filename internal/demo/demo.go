@@ -14,6 +14,7 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+	"github.com/hss-exporter/hss_exporter/internal/flagerr"
 )
 
 // Demo fleet and pace: big enough to look real, small enough to refresh in
@@ -22,15 +23,16 @@ const (
 	// Containers is how many containers the demo fleet starts with, and
 	// Images on how many images they run.
 	Containers        = 1000
-	Images            = (Containers-demoHostileContainers)/25 + 1 // the generator's default, and the hostile one
+	Images            = Containers / 25 // with --demo.hostile, the hostile image among them
 	demoChurnInterval = 10 * time.Second
 	demoChurnPerTick  = 15
 )
 
-// HostileImageName is the name of one demo image that a page would run as
-// script if it forgot to escape upstream strings. HSS reports whatever a
-// registry holds, so the demo shows the status page coping with it; the
-// browser test checks it is shown as text.
+// HostileImageName is the name of the image --demo.hostile adds, which a
+// page would run as script if it forgot to escape upstream strings. HSS
+// reports whatever a registry holds, so the demo can show the status page
+// coping with it; the browser test checks it is shown as text. It is off
+// by default: a first look at the demo shows names a fleet really has.
 const (
 	HostileImageName      = `<script>alert("hss")</script>`
 	demoHostileContainers = 3
@@ -66,7 +68,9 @@ type Options struct {
 	// CallsPerMinute is the stand-in's limit of calls of each API a minute,
 	// and the exporter's api_calls_per_minute (--demo.api-calls-per-minute).
 	CallsPerMinute float64
-	Logger         log.Logger
+	// Hostile adds the image named HostileImageName (--demo.hostile).
+	Hostile bool
+	Logger  log.Logger
 }
 
 // Start starts the stand-in HSS API with a generated fleet that churns
@@ -76,10 +80,9 @@ type Options struct {
 func Start(ctx context.Context, o Options) (*config.Config, func(), error) {
 	listen, callsPerMinute, logger := o.ListenAddress, o.CallsPerMinute, o.Logger
 	if !(callsPerMinute >= 1) {
-		return nil, nil, fmt.Errorf("--demo.api-calls-per-minute=%v: must be at least 1", callsPerMinute)
+		return nil, nil, flagerr.New("demo.api-calls-per-minute", callsPerMinute, "must be at least 1")
 	}
-	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: time.Now().UnixNano(), Containers: Containers - demoHostileContainers})
-	addHostileImage(fleet)
+	fleet := demoFleet(o.Hostile)
 	opts := hssfake.DemoOptions(fleet)
 	opts.ListenAddress = listen
 	opts.RateLimit = hssfake.RateLimit{Default: int(callsPerMinute)}
@@ -104,6 +107,18 @@ func Start(ctx context.Context, o Options) (*config.Config, func(), error) {
 		churn(churnCtx, srv)
 	}()
 	return cfg, func() { stopChurn(); <-churnDone; srv.Close() }, nil
+}
+
+// demoFleet generates the demo's Containers containers on its Images
+// images; with hostile, the hostile image is one of them.
+func demoFleet(hostile bool) *hssfake.Fleet {
+	seed := time.Now().UnixNano()
+	if !hostile {
+		return hssfake.Generate(hssfake.GenerateOptions{Seed: seed, Containers: Containers, Images: Images})
+	}
+	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: seed, Containers: Containers - demoHostileContainers, Images: Images - 1})
+	addHostileImage(fleet)
+	return fleet
 }
 
 // churn makes containers appear and disappear, as in a real estate.

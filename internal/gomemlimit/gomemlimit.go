@@ -5,7 +5,6 @@ package gomemlimit
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"os"
 	"runtime/debug"
@@ -13,13 +12,15 @@ import (
 	"github.com/KimMachineGun/automemlimit/memlimit"
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
+
+	"github.com/hss-exporter/hss_exporter/internal/flagerr"
 )
 
 // CheckRatio refuses a ratio that would set no limit or one above the
 // cgroup's, which the kernel would enforce first by killing the pod.
 func CheckRatio(ratio float64) error {
 	if !(ratio > 0 && ratio <= 1) {
-		return fmt.Errorf("--auto-gomemlimit.ratio=%v: must be more than 0 and at most 1", ratio)
+		return flagerr.New("auto-gomemlimit.ratio", ratio, "must be more than 0 and at most 1")
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/hss-exporter/hss_exporter/collector"
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/internal/boundedfile"
+	"github.com/hss-exporter/hss_exporter/internal/flagerr"
 	"github.com/hss-exporter/hss_exporter/internal/statuspage"
 )
 
@@ -33,6 +35,7 @@ type Options struct {
 	Logger          log.Logger      // the project's logger
 	Slogger         *slog.Logger    // the same, for exporter-toolkit
 	Reload          http.Handler    // POST /-/reload
+	EnableLifecycle bool            // --web.enable-lifecycle: without it POST /-/reload is refused
 }
 
 // probes are the routes the exporter serves beside the status page's.
@@ -58,10 +61,10 @@ var metricsPathRE = regexp.MustCompile(`^/[A-Za-z0-9._~/-]*$`)
 // CheckMetricsPath refuses a --web.telemetry-path the mux cannot serve.
 func CheckMetricsPath(p string) error {
 	if !metricsPathRE.MatchString(p) {
-		return fmt.Errorf("--web.telemetry-path=%q: must be a URL path starting with / (letters, digits, '.', '_', '~', '-' and '/')", p)
+		return flagerr.New("web.telemetry-path", strconv.Quote(p), "must be a URL path starting with / (letters, digits, '.', '_', '~', '-' and '/')")
 	}
 	if reserved := ReservedPaths(); slices.Contains(reserved, strings.TrimSuffix(p, "/")) {
-		return fmt.Errorf("--web.telemetry-path=%s: that path is taken by the exporter (%s)", p, strings.Join(reserved, ", "))
+		return flagerr.New("web.telemetry-path", p, "that path is taken by the exporter (%s)", strings.Join(reserved, ", "))
 	}
 	return nil
 }
@@ -72,7 +75,7 @@ func CheckMetricsPath(p string) error {
 // parallel scrapes get 503 instead of queuing without bound.
 func Mux(exp *collector.Exporter, live prometheus.Gatherer, opts Options) (*http.ServeMux, error) {
 	mux := http.NewServeMux()
-	mux.Handle("/-/reload", opts.Reload)
+	mux.Handle("/-/reload", lifecycleGuard(opts.EnableLifecycle, opts.Reload))
 	mux.Handle(opts.MetricsPath, exp.Handler(live, collector.HandlerOpts{MaxRequestsInFlight: opts.MaxRequests, Logger: opts.Logger}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -111,13 +114,19 @@ func landingPage(metricsPath string) (http.Handler, error) {
 		// The toolkit links pprof pages by default; this exporter serves
 		// none, so those links would answer 404.
 		Profiling: "false",
-		Links: []web.LandingLinks{
-			{Address: "/status", Text: "Status", Description: "refresh health and inventory at a glance (JSON: /api/v1/status)"},
-			{Address: metricsPath, Text: "Metrics"},
-			{Address: "/healthz", Text: "Health", Description: "200 while the process serves"},
-			{Address: "/readyz", Text: "Readiness", Description: "503 until every target has fresh data"},
-		},
+		Links:     landingLinks(metricsPath),
 	})
+}
+
+// landingLinks are the landing page's links. Their descriptions say what
+// the README's endpoint table says, word for word (a test compares them).
+func landingLinks(metricsPath string) []web.LandingLinks {
+	return []web.LandingLinks{
+		{Address: "/status", Text: "Status", Description: "refresh health and inventory per target, for people"},
+		{Address: metricsPath, Text: "Metrics"},
+		{Address: "/healthz", Text: "Health", Description: "200 while the process serves"},
+		{Address: "/readyz", Text: "Readiness", Description: "503 until every target's first discovery succeeded (not until every image is listed), and while any target has had no successful API answer for max_staleness; the body names the target and why"},
+	}
 }
 
 // CheckWebConfig reads --web.config.file, its certificates and its users
@@ -132,10 +141,10 @@ func CheckWebConfig(path string) error {
 	// run out of memory on /dev/zero: it gets only a regular file of
 	// bounded size.
 	if _, _, err := boundedfile.Read(path, config.MaxFileSize); err != nil {
-		return fmt.Errorf("--web.config.file=%s: %w", path, err)
+		return &flagerr.Error{Flag: "web.config.file", Value: path, Err: err}
 	}
 	if err := web.Validate(path); err != nil {
-		return fmt.Errorf("--web.config.file=%s: %w", path, err)
+		return &flagerr.Error{Flag: "web.config.file", Value: path, Err: err}
 	}
 	return nil
 }

@@ -84,12 +84,14 @@ targets:
 	return env
 }
 
-// newDemoEnv is the environment of the --demo fleet, the stand-in
-// allowing calls enough that a refresh never waits.
+// newDemoEnv is the environment of the --demo --demo.hostile fleet (the
+// browser test looks for the hostile image), the stand-in allowing calls
+// enough that a refresh never waits.
 func newDemoEnv(t *testing.T) *statusEnv {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	cfg, stop, err := demo.Start(ctx, demo.Options{ListenAddress: "127.0.0.1:0", CallsPerMinute: 6000, Logger: log.NewNopLogger()})
+	cfg, stop, err := demo.Start(ctx, demo.Options{ListenAddress: "127.0.0.1:0", CallsPerMinute: 6000,
+		Hostile: true, Logger: log.NewNopLogger()})
 	require.NoError(t, err)
 	t.Cleanup(func() { cancel(); stop() })
 	return serveTarget(t, cfg.Targets[0], shard.Spec{})

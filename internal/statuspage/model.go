@@ -84,14 +84,21 @@ type ListingReport struct {
 	BudgetCallsPerMinute float64 `json:"budget_calls_per_minute"`
 	BudgetLearned        bool    `json:"budget_learned"`
 	// SweepCalls calls list every image once; SweepSeconds is how long
-	// that takes at the budget.
-	SweepCalls   int     `json:"sweep_calls"`
-	SweepSeconds float64 `json:"sweep_seconds"`
-	// ImagesListed of ImagesToList images that need a call are listed;
-	// ImagesPending wait for a first listing or one after a change.
-	ImagesToList  int `json:"images_to_list"`
-	ImagesListed  int `json:"images_listed"`
-	ImagesPending int `json:"images_pending"`
+	// that takes at the budget sweeping back to back, FirstSweepSeconds
+	// how long the first sweep takes from start (its first minute's calls
+	// go at once).
+	SweepCalls        int     `json:"sweep_calls"`
+	SweepSeconds      float64 `json:"sweep_seconds"`
+	FirstSweepSeconds float64 `json:"first_sweep_seconds"`
+	// ImagesListed of ImagesToList images that need a call are listed
+	// (once at least); ImagesPending wait for a listing: ImagesNotListed
+	// for their first, ImagesToRelist for another after their container
+	// count changed.
+	ImagesToList    int `json:"images_to_list"`
+	ImagesListed    int `json:"images_listed"`
+	ImagesPending   int `json:"images_pending"`
+	ImagesNotListed int `json:"images_not_listed"`
+	ImagesToRelist  int `json:"images_to_relist"`
 	// OldestListingSeconds is the age of the oldest listing; null when
 	// none is listed. FirstSweepAt is null while the first sweep runs.
 	OldestListingSeconds *float64   `json:"oldest_listing_seconds"`
@@ -206,9 +213,11 @@ func buildTarget(st collector.TargetStatus, view collector.TargetView) TargetRep
 func buildListing(st collector.TargetStatus, interval time.Duration) ListingReport {
 	l := ListingReport{
 		BudgetCallsPerMinute: st.BudgetPerMinute, BudgetLearned: st.BudgetLearned,
-		SweepCalls: st.SweepCalls, SweepSeconds: st.Sweep.Seconds(),
+		SweepCalls: st.SweepCalls, SweepSeconds: st.Sweep.Seconds(), FirstSweepSeconds: st.FirstSweep.Seconds(),
 		ImagesToList: st.ImagesToList, ImagesListed: st.ImagesListed, ImagesPending: st.ImagesPending,
-		Advice: budgetAdvice(st, interval),
+		ImagesNotListed: max(st.ImagesToList-st.ImagesListed, 0),
+		ImagesToRelist:  max(st.ImagesPending-max(st.ImagesToList-st.ImagesListed, 0), 0),
+		Advice:          budgetAdvice(st, interval),
 	}
 	if st.ImagesListed > 0 {
 		age := st.OldestListing.Seconds()

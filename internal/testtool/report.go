@@ -41,10 +41,12 @@ func (r reporting) Run() int {
 
 // announce prints one line where `go test ./...` shows it. In package-list
 // mode the go command prints nothing a passing test binary writes, so the
-// line goes to the go command's own stderr, reached through /proc, when
-// that is a terminal, a pipe or a file opened for appending (a line
-// appended to a file the go command writes at its own offset would be
-// overwritten). Elsewhere, and with -v, it goes to stderr as usual.
+// line goes to the go command's own stderr: shared with it where Linux
+// allows (sharedFD), which works whatever that stderr is, a terminal, a
+// pipe or a file (`go test ./... > log 2>&1`); otherwise reached through
+// /proc when that is a terminal, a pipe or a file opened for appending (a
+// line appended to a file the go command writes at its own offset would
+// be overwritten). Elsewhere, and with -v, it goes to stderr as usual.
 func announce(line string) {
 	line = importPath() + ": " + line + "\n"
 	if !testing.Verbose() {
@@ -57,13 +59,16 @@ func announce(line string) {
 	fmt.Fprint(os.Stderr, line)
 }
 
-// goStderr opens the stderr of the go command that runs this test binary,
-// or returns nil.
+// goStderr returns the stderr of the go command that runs this test
+// binary, or nil.
 func goStderr() *os.File {
 	ppid := os.Getppid()
 	comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", ppid))
 	if err != nil || strings.TrimSpace(string(comm)) != "go" {
 		return nil
+	}
+	if f := sharedFD(ppid, 2); f != nil {
+		return f
 	}
 	fd := fmt.Sprintf("/proc/%d/fd/2", ppid)
 	st, err := os.Stat(fd)

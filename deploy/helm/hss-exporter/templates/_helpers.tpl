@@ -72,3 +72,18 @@ limits:
   memory: {{ $mem }}
 {{- end -}}
 {{- end -}}
+
+{{/* Fails the render when the configuration reads a file from the
+credentials Secret but no Secret is named: the pod would start without
+its key. The chart creates no Secret, so nothing it applies can
+overwrite the user's. */}}
+{{- define "hss-exporter.checkCredentials" -}}
+{{- if not .Values.credentials.existingSecret -}}
+{{- $ns := .Release.Namespace -}}
+{{- range .Values.config.targets -}}
+{{- if contains "/etc/hss_exporter/secrets/" (toYaml (.auth | default dict)) -}}
+{{- fail (printf "credentials.existingSecret is empty, but target %q reads its credentials from /etc/hss_exporter/secrets/, where that Secret is mounted. Create the Secret (kubectl -n %s create secret generic hss-exporter-credentials --from-file=secret_key=./secret_key) and set credentials.existingSecret=hss-exporter-credentials; or use credentials.oidc or ECS agency credentials (auth: {metadata: true}) instead" (toString .name) $ns) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}

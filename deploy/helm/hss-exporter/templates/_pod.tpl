@@ -8,12 +8,17 @@ metadata:
     {{- with .Values.podLabels }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
+  {{- if or .Values.reload.rollOnChange .Values.podAnnotations }}
   annotations:
-    # Roll the pods when the configuration changes.
+    {{- if .Values.reload.rollOnChange }}
+    # reload.rollOnChange: every change of the configuration rolls the
+    # pods. Off by default: the exporter reloads without a restart.
     checksum/config: {{ include (print $.Template.BasePath "/configmap.yaml") . | sha256sum }}
+    {{- end }}
     {{- with .Values.podAnnotations }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
+  {{- end }}
 spec:
   serviceAccountName: {{ include "hss-exporter.serviceAccountName" . }}
   # The exporter never calls the Kubernetes API; the OIDC token is a
@@ -46,6 +51,10 @@ spec:
         {{- end }}
         {{- if .Values.storage.enabled }}
         - --storage.path=/var/lib/hss_exporter
+        {{- end }}
+        {{- if .Values.reload.sidecar.enabled }}
+        # The sidecar below posts /-/reload, which answers 403 without it.
+        - --web.enable-lifecycle
         {{- end }}
         {{- range .Values.extraArgs }}
         - {{ . | quote }}
@@ -117,6 +126,7 @@ spec:
         - name: storage
           mountPath: /var/lib/hss_exporter
         {{- end }}
+    {{- include "hss-exporter.reloader" . | nindent 4 }}
   volumes:
     - name: config
       configMap:
@@ -164,4 +174,41 @@ spec:
   affinity:
     {{- toYaml . | nindent 4 }}
   {{- end }}
+{{- end -}}
+
+
+{{/* The configmap-reload sidecar: it watches the mounted ConfigMap and,
+when the kubelet has swapped in a new version, posts /-/reload to the
+exporter in the same pod, which applies the file without a restart. It
+speaks plain HTTP without credentials, so TLS or basic auth on the
+exporter's port refuse it: the chart says so rather than ship a sidecar
+whose every post fails. */}}
+{{- define "hss-exporter.reloader" -}}
+{{- $r := .Values.reload.sidecar -}}
+{{- if $r.enabled -}}
+{{- if or .Values.web.tls.enabled (hasKey .Values.web.extraConfig "basic_auth_users") -}}
+{{- fail "reload.sidecar posts /-/reload over plain HTTP without credentials, which web.tls.enabled or web.extraConfig.basic_auth_users refuse: set reload.sidecar.enabled=false, and reload.rollOnChange=true (with storage.persistent=true to keep the state across the roll) or POST /-/reload yourself" -}}
+{{- end -}}
+- name: config-reload
+  image: "{{ $r.image.repository }}:{{ $r.image.tag }}"
+  imagePullPolicy: {{ $r.image.pullPolicy }}
+  args:
+    - --volume-dir=/etc/hss_exporter/config
+    - --webhook-url=http://127.0.0.1:10867/-/reload
+    # Its own metrics stay inside the pod; the exporter's
+    # hss_exporter_config_last_reload_successful says how a reload went.
+    - --web.listen-address=127.0.0.1:9533
+  {{- with $r.resources }}
+  resources:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with .Values.securityContext }}
+  securityContext:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  volumeMounts:
+    - name: config
+      mountPath: /etc/hss_exporter/config
+      readOnly: true
+{{- end -}}
 {{- end -}}

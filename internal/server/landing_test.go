@@ -1,0 +1,34 @@
+package server
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// The landing page describes each endpoint as the README's endpoint table
+// does, so the two never tell a user different things about /readyz.
+func TestLandingPageDescribesEndpointsAsTheREADME(t *testing.T) {
+	data, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	rows := map[string]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		path, rest, ok := strings.Cut(strings.TrimPrefix(line, "| `"), "` | ")
+		if ok && strings.HasPrefix(line, "| `/") {
+			rows[path] = strings.ReplaceAll(strings.TrimSuffix(rest, " |"), "`", "")
+		}
+	}
+	described := 0
+	for _, link := range landingLinks("/metrics") {
+		if link.Description == "" {
+			continue
+		}
+		row, ok := rows[link.Address]
+		require.True(t, ok, "the README's endpoint table has no row for %s", link.Address)
+		require.Contains(t, row, link.Description, "the landing page and the README describe %s differently", link.Address)
+		described++
+	}
+	require.GreaterOrEqual(t, described, 3)
+}
