@@ -7,7 +7,8 @@ import (
 )
 
 // CredentialGate is implemented by an API that stops calling with
-// credentials the API or IAM refused, until their next attempt is due
+// credentials the API or IAM refused, or that IAM or the metadata service
+// failed to hand out, until their next attempt is due
 // (*hssclient.Client is one). The status and
 // hss_exporter_auth_backoff_seconds say until when; an API without it is
 // taken never to back off.
@@ -15,6 +16,9 @@ type CredentialGate interface {
 	// RefusedUntil is when the refused credentials are next tried; zero
 	// while they are not refused.
 	RefusedUntil() time.Time
+	// UnavailableUntil is when credentials are next asked of a failing
+	// IAM or metadata service; zero while it is not failing.
+	UnavailableUntil() time.Time
 }
 
 var _ CredentialGate = (*hssclient.Client)(nil)
@@ -25,6 +29,16 @@ var _ CredentialGate = (*hssclient.Client)(nil)
 func (t *target) refusedUntil() time.Time {
 	if g, ok := t.api.(CredentialGate); ok {
 		return g.RefusedUntil()
+	}
+	return time.Time{}
+}
+
+// unavailableUntil is when credentials are next asked of the target's
+// failing IAM or metadata service; zero while it is not failing. Targets
+// of the same identity share the answer.
+func (t *target) unavailableUntil() time.Time {
+	if g, ok := t.api.(CredentialGate); ok {
+		return g.UnavailableUntil()
 	}
 	return time.Time{}
 }

@@ -46,7 +46,7 @@ var (
 	shardImagesDiscoveredDesc = selfDesc("shard_images_discovered",
 		"Images the target covers (selected discovered images plus configured ones) before they are split between shards, at the last discovery that succeeded.", targetLabel)
 	authBackoffDesc = selfDesc("auth_backoff_seconds",
-		"Seconds until the target's credentials, refused by the API or IAM (a 401, or a 403 refusing the key), are tried again; no call is made with them meanwhile. 0 when they are not refused, or the attempt is due. Shared by the targets with the same credentials.", targetLabel)
+		"Seconds until the target's credentials, refused by the API or IAM (a 401, or a 403 refusing the key) or not handed out by a failing IAM or metadata service, are tried again; no call is made meanwhile. 0 when they are neither, or the attempt is due. Shared by the targets with the same credentials.", targetLabel)
 	stateWritesDesc = selfDesc("state_writes_total",
 		"Writes of the state files under --storage.path by result: success or failure (a full disk, a lost volume, no permission). A failed write is tried again at the next change; a restart meanwhile loses what changed since the last success.", []string{"result"})
 	labelsSanitizedDesc = selfDesc("label_values_sanitized_total",

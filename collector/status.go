@@ -23,9 +23,11 @@ type state struct {
 	sweep      time.Duration // sweepCalls at the budget in force
 	running    bool
 	// refusedUntil is when refused credentials are next tried (zero while
-	// they are not), authWait how long until then (0 once due).
-	refusedUntil time.Time
-	authWait     time.Duration
+	// they are not), unavailableUntil when credentials are next asked of
+	// a failing IAM or metadata service, authWait how long until the
+	// later of them (0 once due).
+	refusedUntil, unavailableUntil time.Time
+	authWait                       time.Duration
 }
 
 func (t *target) state(now time.Time) state {
@@ -58,8 +60,11 @@ func (t *target) state(now time.Time) state {
 	s.stale = !s.good.IsZero() && t.expired(s.good, now)
 	s.up = s.discoveryOK && s.failed == 0 && !s.stale
 	s.sweep = t.sweepTime(s.sweepCalls)
-	if s.refusedUntil = t.refusedUntil(); !s.refusedUntil.IsZero() {
-		s.authWait = max(s.refusedUntil.Sub(now), 0)
+	s.refusedUntil, s.unavailableUntil = t.refusedUntil(), t.unavailableUntil()
+	for _, until := range []time.Time{s.refusedUntil, s.unavailableUntil} {
+		if !until.IsZero() {
+			s.authWait = max(s.authWait, until.Sub(now))
+		}
 	}
 	return s
 }
@@ -159,6 +164,11 @@ type TargetStatus struct {
 	// next call tries); zero while they are not refused. Until then no
 	// call is made with them.
 	CredentialsRefusedUntil time.Time
+	// CredentialsUnavailableUntil is when credentials are next asked of
+	// the target's IAM (password token or OIDC exchange) or metadata
+	// service, which failed to hand them out; zero while it is not
+	// failing. Until then no call is made.
+	CredentialsUnavailableUntil time.Time
 }
 
 // Status returns every target's state, in configuration order.
@@ -186,7 +196,7 @@ func (t *target) status(now time.Time, serving *snapshot) TargetStatus {
 		ImagesPending: s.pending, ImagesToList: s.toList, ImagesListed: s.listed, OldestListing: s.listingAge,
 		FirstSweepAt: s.firstSweep, SweepCalls: s.sweepCalls, Sweep: s.sweep, BudgetSharers: int(t.sharers.Load()),
 		FirstSweep:              t.firstSweepTime(s.sweepCalls),
-		CredentialsRefusedUntil: s.refusedUntil,
+		CredentialsRefusedUntil: s.refusedUntil, CredentialsUnavailableUntil: s.unavailableUntil,
 	}
 	if s.lastErr != nil {
 		ts.LastError = s.lastErr.Error()

@@ -15,7 +15,9 @@ import (
 // request, until its next attempt is due: one step (the refresh interval)
 // after the first refusal, then 2, 4, 8 ... steps, at most
 // MaxAuthBackoff. A new credential in the files (a rotation, a fix) is
-// tried at once, and any success ends the backoff.
+// tried at once, and any success ends the backoff. IAM or the metadata
+// service failing to hand out credentials backs off the same way
+// (auth_unavailable.go).
 
 // Backoff bounds.
 const (
@@ -85,6 +87,11 @@ type AuthBackoff struct {
 	cause   APIError  // the last refusal, as the API or IAM worded it
 	probing bool      // a call trying the unproven credential is out
 	settled chan struct{}
+	// IAM or the metadata service failing (auth_unavailable.go): failures
+	// in a row, and no attempt to get credentials before failNext.
+	failStreak int
+	failNext   time.Time
+	failCause  error
 }
 
 // NewAuthBackoff returns the backoff of one credential with first wait
@@ -174,6 +181,9 @@ func (b *AuthBackoff) admit(ctx context.Context, op string, fingerprint func() s
 		case b.refused && fp == b.fp && b.now().Before(b.next):
 			defer b.mu.Unlock()
 			return nil, b.refusedError(op)
+		case !b.refused && b.failStreak > 0 && b.now().Before(b.failNext):
+			defer b.mu.Unlock()
+			return nil, b.unavailableError(op)
 		}
 		b.probing, b.settled = true, make(chan struct{})
 		b.mu.Unlock()
@@ -213,6 +223,7 @@ func (p *authPass) accepted() {
 		b.trusted, b.refused, b.streak, b.cause = true, false, 0, APIError{}
 		b.gen++
 	}
+	b.endFailures()
 	p.settle()
 }
 
@@ -233,6 +244,7 @@ func (p *authPass) refused(cause *APIError, fingerprint string) error {
 		b.next = b.now().Add(b.wait(b.streak))
 		b.gen++
 	}
+	b.endFailures() // whoever refused them answered
 	p.settle()
 	return b.refusedError(cause.Operation)
 }

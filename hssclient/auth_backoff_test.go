@@ -201,3 +201,40 @@ func TestRevokedTokenIsRefreshedOnceThenBacksOff(t *testing.T) {
 		require.Equal(t, 2, srv.RequestsFor(hssfake.OpCreateToken))
 	}
 }
+
+// TestPasswordChangedAtIAMBacksOffFromTheFirstRefusal: IAM refuses the
+// renewal of a token that still works (the password was changed at IAM).
+// That refusal is the first of the 1-2-4 schedule: nothing is sent until
+// a step later, and the steps double from there.
+func TestPasswordChangedAtIAMBacksOffFromTheFirstRefusal(t *testing.T) {
+	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 7, Containers: 20})
+	opts := hssfake.DemoOptions(fleet)
+	opts.TokenTTL = 400 * time.Millisecond // renewed after 200 ms of it
+	srv, err := hssfake.Start(opts)
+	require.NoError(t, err)
+	t.Cleanup(srv.Close)
+	clk := testclock.New(time.Now())
+	auth := hssclient.NewIAMAuth(hssclient.IAMConfig{Endpoint: srv.URL, Domain: hssfake.DemoIAMDomain,
+		Username: hssfake.DemoIAMUser, Password: hssfake.DemoIAMPassword, ProjectID: hssfake.DemoProjectID})
+	backoff := hssclient.NewAuthBackoff(backoffStep, hssclient.AuthBackoffOptions{Now: clk.Now})
+	c := fakeClient(t, srv, auth, func(cfg *hssclient.Config) { cfg.AuthBackoff = backoff })
+	require.NoError(t, listOnce(c))
+
+	srv.RotateIAMPassword("changed-at-iam-BKF4")
+	time.Sleep(250 * time.Millisecond) // due for renewal, not expired
+	_, refused := hssclient.CredentialsRefused(listOnce(c))
+	require.True(t, refused, "the refused renewal is a refusal")
+	require.Equal(t, 2, srv.RequestsFor(hssfake.OpCreateToken))
+	for _, wait := range []time.Duration{9 * time.Second, 19 * time.Second, 39 * time.Second} {
+		require.Equal(t, wait, c.RefusedUntil().Sub(clk.Now()))
+		before := srv.RequestsFor(hssfake.OpCreateToken)
+		clk.Advance(wait - time.Second)
+		_, refused = hssclient.CredentialsRefused(listOnce(c))
+		require.True(t, refused)
+		require.Equal(t, before, srv.RequestsFor(hssfake.OpCreateToken), "nothing asked before the attempt is due")
+		clk.Advance(time.Second)
+		_, refused = hssclient.CredentialsRefused(listOnce(c))
+		require.True(t, refused)
+		require.Equal(t, before+1, srv.RequestsFor(hssfake.OpCreateToken), "one attempt when due")
+	}
+}

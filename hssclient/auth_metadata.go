@@ -198,9 +198,17 @@ func (c *credCache[T]) lead(ctx context.Context, f *credFlight[T]) (T, error) {
 		// Never renew in the first half of the lifetime, so a short-lived
 		// credential is not fetched on every call.
 		c.refreshAt = expires.Add(-min(c.margin(lifetime), lifetime/2))
-	case c.have && now.Before(c.expiresAt):
+	case c.have && now.Before(c.expiresAt) && refusal(err) == nil:
 		val, err = c.val, nil
 		c.refreshAt = minTime(now.Add(credRetryAfterFailure), c.expiresAt)
+	case c.have:
+		// IAM refused the password or ID token: that is a refusal like any
+		// other, which the client's AuthBackoff holds, even though the
+		// credential in hand still works. Using it while asking again
+		// every minute would spend one wrong password a minute until it
+		// expires, and IAM locks users for fewer.
+		var zero T
+		c.val, c.have = zero, false
 	}
 	c.refused = err != nil && rejected(err)
 	c.inflight = nil

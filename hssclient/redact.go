@@ -12,8 +12,9 @@ import (
 // Text from an upstream answer (error_code, error_msg, request_id, a
 // transport error quoting a malformed answer) may echo the credentials the
 // request carried, and not only as sent: a gateway may lower-case them,
-// base64- or hex-encode them, or embed them in a longer encoded blob. Every
-// such form is cut out before the text reaches an error.
+// base64- or hex-encode them, embed them in a longer encoded blob, or cut
+// them short. Every such form, and every long-enough piece of one, is cut
+// out before the text reaches an error.
 
 // redacted replaces a credential in upstream text.
 const redacted = "[REDACTED]"
@@ -26,34 +27,62 @@ const (
 	minDerivedNeedle = 8
 )
 
+// minFragment is the shortest run of a secret's characters, in any of its
+// forms, that is cut even without the rest: an upstream field cut short
+// (a truncated error_msg, a header limit) can carry a token's first or
+// last characters, and those are as good as the token to whoever knows
+// its format. 16 characters of a random credential, or of its base64 or
+// hex, are 64 bits or more: ordinary text does not hold them by chance.
+const minFragment = 16
+
 // redactor cuts a set of credentials, in every form it knows, out of text.
 type redactor struct {
 	needles []string // ASCII-lower-cased; matched without regard to case
+	// fragments holds every minFragment-long run of every form of the
+	// secrets, ASCII-lower-cased: a text window found here is cut.
+	fragments map[string]struct{}
 }
 
 // newRedactor returns a redactor for secrets; empty ones are ignored.
+// A long-enough fragment of any of them is cut too.
 func newRedactor(secrets ...string) *redactor {
-	r := &redactor{}
+	r := &redactor{fragments: map[string]struct{}{}}
 	for _, s := range secrets {
-		if len(s) < minRawSecret {
-			continue
-		}
-		r.add(s, 1)
-		for _, v := range []string{s, strings.ToLower(s), strings.ToUpper(s)} {
-			for _, form := range encodedForms(v) {
-				r.add(form, minDerivedNeedle)
-			}
-		}
+		r.addSecret(s, true)
 	}
-	// Longest first, so a whole encoded form is cut before its core.
-	slices.SortFunc(r.needles, func(a, b string) int { return len(b) - len(a) })
-	r.needles = slices.Compact(r.needles)
+	r.sortNeedles()
 	return r
 }
 
-func (r *redactor) add(needle string, minLen int) {
-	if len(needle) >= minLen {
-		r.needles = append(r.needles, foldASCII(needle))
+// addSecret adds s and its encoded forms; withFragments adds their
+// fragments as well. Call sortNeedles when done.
+func (r *redactor) addSecret(s string, withFragments bool) {
+	if len(s) < minRawSecret {
+		return
+	}
+	r.add(s, 1, withFragments)
+	for _, v := range []string{s, strings.ToLower(s), strings.ToUpper(s)} {
+		for _, form := range encodedForms(v) {
+			r.add(form, minDerivedNeedle, withFragments)
+		}
+	}
+}
+
+// sortNeedles puts the longest first, so a whole encoded form is cut
+// before its core.
+func (r *redactor) sortNeedles() {
+	slices.SortFunc(r.needles, func(a, b string) int { return len(b) - len(a) })
+	r.needles = slices.Compact(r.needles)
+}
+
+func (r *redactor) add(needle string, minLen int, withFragments bool) {
+	if len(needle) < minLen {
+		return
+	}
+	folded := foldASCII(needle)
+	r.needles = append(r.needles, folded)
+	for i := 0; withFragments && i+minFragment <= len(folded); i++ {
+		r.fragments[folded[i:i+minFragment]] = struct{}{}
 	}
 }
 
@@ -103,6 +132,14 @@ func (r *redactor) clean(text string) string {
 			found, from = true, i+1
 		}
 	}
+	for i := 0; len(r.fragments) > 0 && i+minFragment <= len(folded); i++ {
+		if _, ok := r.fragments[folded[i:i+minFragment]]; ok {
+			for j := i; j < i+minFragment; j++ {
+				cut[j] = true
+			}
+			found = true
+		}
+	}
 	if !found {
 		return text
 	}
@@ -134,16 +171,20 @@ func foldASCII(s string) string {
 }
 
 // requestRedactor cuts the credentials req carried: the token headers, the
-// whole Authorization value and the signature inside it.
+// whole Authorization value and the signature inside it. Fragments are
+// cut of the secrets only: the rest of Authorization (the algorithm, the
+// access key, the signed header names) is no secret, and its pieces are
+// words an error may well use.
 func requestRedactor(req *http.Request) *redactor {
 	secrets := []string{req.Header.Get("X-Auth-Token"), req.Header.Get("X-Security-Token")}
-	if auth := req.Header.Get("Authorization"); auth != "" {
-		secrets = append(secrets, auth)
-		if _, sig, ok := strings.Cut(auth, "Signature="); ok {
-			secrets = append(secrets, sig)
-		}
+	auth := req.Header.Get("Authorization")
+	if _, sig, ok := strings.Cut(auth, "Signature="); ok {
+		secrets = append(secrets, sig)
 	}
-	return newRedactor(secrets...)
+	r := newRedactor(secrets...)
+	r.addSecret(auth, false)
+	r.sortNeedles()
+	return r
 }
 
 // redactedError shows the text of an error with credentials cut out and

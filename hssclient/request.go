@@ -83,6 +83,9 @@ var errNotSent = errors.New("request not sent")
 // retryReason names why err may be retried. A 401 is reported as
 // "auth_refresh" and is handled apart from the other classes.
 func retryReason(err error) (reason string, retryable bool) {
+	if _, held := CredentialsUnavailable(err); held {
+		return "", false // IAM or the metadata service failing: the backoff says when to ask again
+	}
 	var apiErr *APIError
 	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized {
 		return "auth_refresh", false
@@ -166,7 +169,7 @@ func (c *Client) attempt(ctx context.Context, op string, u *url.URL, retry strin
 	req.Header.Set("User-Agent", c.cfg.UserAgent)
 	req.Header.Set("X-Project-Id", c.cfg.ProjectID)
 	req.Header.Set("region", c.cfg.Region)
-	if err := c.cfg.Auth.Authorize(ctx, req, nil); err != nil {
+	if err := c.authorize(ctx, req); err != nil {
 		return 0, err
 	}
 	start := time.Now()

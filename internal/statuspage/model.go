@@ -60,6 +60,10 @@ type TargetReport struct {
 	// target's credentials: then no call is made with them until the
 	// next attempt it names.
 	CredentialsRefused *refusalReport `json:"credentials_refused"`
+	// CredentialsUnavailable is null unless IAM or the metadata service
+	// failed to hand out the target's credentials: then no call is made
+	// until the next attempt it names.
+	CredentialsUnavailable *refusalReport `json:"credentials_unavailable"`
 
 	Listing ListingReport `json:"listing"`
 
@@ -193,6 +197,7 @@ func buildTarget(st collector.TargetStatus, view collector.TargetView) TargetRep
 	}
 	t.Health, t.Summary = health(st, view.MaxStaleness)
 	t.CredentialsRefused = refusal(st.CredentialsRefusedUntil)
+	t.CredentialsUnavailable = unavailability(st.CredentialsUnavailableUntil)
 	t.Listing = buildListing(st, view.RefreshInterval)
 	for _, img := range view.TopImages(statusTopImages) {
 		t.TopImages = append(t.TopImages, newImageReport(st.Target, img))

@@ -56,6 +56,24 @@ func refusal(next time.Time) *refusalReport {
 		Advice: refusalAdvice}
 }
 
+// unavailableAdvice says why credentials are not asked for again at once
+// while IAM or the metadata service fails, and what still happens.
+const unavailableAdvice = "IAM (the password token or the OIDC exchange) or the ECS metadata service failed to hand out " +
+	"credentials (a server error, a timeout or no connection). No request is sent for this target, or any target of the same " +
+	"identity, until then: the wait doubles with each failure, up to a minute or one refresh_interval, and the last good data stays served until " +
+	"max_staleness. Nothing needs fixing on the exporter's side if the service is down; if it stays so, check the IAM or " +
+	"metadata endpoint, DNS, proxy and firewall."
+
+// unavailability reports credentials that IAM or the metadata service
+// failed to hand out, asked for again at next; nil when next is zero.
+func unavailability(next time.Time) *refusalReport {
+	if next.IsZero() {
+		return nil
+	}
+	return &refusalReport{NextAttemptAt: next.UTC(), Message: "credentials unavailable; next attempt at " + timeText(next),
+		Advice: unavailableAdvice}
+}
+
 // budgetAdvice says what the API budget buys: how long listing every
 // image once takes, against refresh_interval, and what raising
 // api_calls_per_minute would buy where the account allows more.
@@ -113,7 +131,11 @@ func likelyCause(err error) string {
 	op := hssclient.OperationOf(err)
 	var apiErr *hssclient.APIError
 	var decErr *hssclient.DecodeError
+	_, unavailable := hssclient.CredentialsUnavailable(err)
 	switch {
+	case unavailable:
+		return "IAM or the ECS metadata service failed to hand out credentials, so no API call could be made: " +
+			"the exporter asks again after a wait that doubles up to a minute (or one refresh_interval), and keeps serving the last good data until max_staleness."
 	case op == hssclient.OpIDToken || op == hssclient.OpSecurityToken || errors.Is(err, hssclient.ErrIDTokenFile):
 		return "The OIDC exchange at IAM failed, so no API call could be signed: check id_token_file, the IAM identity " +
 			"provider (issuer URL, signing key, client ID = the token's audience) and its identity conversion rule."
