@@ -113,7 +113,7 @@ func serveCorrupted(w http.ResponseWriter, r *http.Request, h http.HandlerFunc, 
 func sendTruncated(w http.ResponseWriter, body []byte) {
 	header := w.Header().Clone()
 	if rec, ok := w.(*recorder); ok {
-		rec.status = http.StatusOK // counted as sent, though it never completes
+		rec.answered(http.StatusOK) // counted as sent, though it never completes
 	}
 	conn, rw, err := http.NewResponseController(w).Hijack()
 	if err != nil {

@@ -241,11 +241,13 @@ func (s *Server) wrap(op, method string, h http.HandlerFunc) http.Handler {
 		s.inFlight.Add(1)
 		defer s.inFlight.Add(-1)
 		id := s.stats.nextRequestID()
-		rec := &recorder{ResponseWriter: w}
+		rec := &recorder{ResponseWriter: w, count: func(code int) { s.stats.count(op, code) }}
 		rec.Header().Set("X-Request-Id", id)
 		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
 		defer func() {
-			s.stats.count(op, rec.status)
+			if rec.status == 0 {
+				s.stats.count(op, 0) // no answer written: hijacked and dropped
+			}
 			_ = level.Debug(s.logger).Log("msg", "request", "operation", op, "method", r.Method,
 				"code", rec.status, "duration", time.Since(start), "request_id", id)
 			rec.closeHijacked()
@@ -271,7 +273,18 @@ func requestID(r *http.Request) string {
 type recorder struct {
 	http.ResponseWriter
 	status   int
+	count    func(code int)
 	hijacked []io.Closer
+}
+
+// answered records the status and counts the request as the status goes
+// out, before the client can read any of the answer: a client that has
+// read a whole answer always finds its request counted.
+func (r *recorder) answered(code int) {
+	if r.status == 0 {
+		r.status = code
+		r.count(code)
+	}
 }
 
 // closeLater closes a hijacked connection only after the request is
@@ -286,16 +299,12 @@ func (r *recorder) closeHijacked() {
 }
 
 func (r *recorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
-	}
+	r.answered(code)
 	r.ResponseWriter.WriteHeader(code)
 }
 
 func (r *recorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
+	r.answered(http.StatusOK)
 	return r.ResponseWriter.Write(b)
 }
 
