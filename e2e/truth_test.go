@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/hss-exporter/hss_exporter/hssclient"
-	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+	"github.com/hss-exporter/hss_exporter/internal/hssfake"
 )
 
 // inventory is what the demo fleet implies for the exported gauges:

@@ -13,7 +13,7 @@ import (
 	"github.com/go-kit/log/level"
 
 	"github.com/hss-exporter/hss_exporter/config"
-	"github.com/hss-exporter/hss_exporter/hssclient/hssfake"
+	"github.com/hss-exporter/hss_exporter/internal/hssfake"
 	"github.com/hss-exporter/hss_exporter/internal/flagerr"
 )
 

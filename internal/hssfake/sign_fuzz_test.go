@@ -20,7 +20,7 @@ import (
 // client meant. A disagreement is a signature the real gateway would refuse
 // too (the verifier is proven on Huawei's SDK vectors).
 //
-//	go test -run='^$' -fuzz='^FuzzSignerAgreesWithVerifier$' -fuzztime=10s ./hssclient/hssfake/
+//	go test -run='^$' -fuzz='^FuzzSignerAgreesWithVerifier$' -fuzztime=10s ./internal/hssfake/
 func FuzzSignerAgreesWithVerifier(f *testing.F) {
 	f.Add("/v5/p1/image/local/containers", "image_name", "swr.cn-north-4.myhuaweicloud.com/ns/app", "offset", "0", "cn-north-4")
 	f.Add("/v5/p1/image/local-repositories", "image_name", "a b+c&d=e", "image_version", "1.0 ~beta", " cn-north-4\t")
