@@ -3,6 +3,7 @@ package hssclient
 import (
 	"context"
 	"math"
+	"slices"
 	"sync"
 	"time"
 )
@@ -111,6 +112,21 @@ type opWindow struct {
 	refusedAt   time.Time
 	spreadUntil time.Time
 	reservedAt  time.Time // when the last call was reserved
+	// Callers waiting to reserve, in the order they came: only the first
+	// may take a slot, so a call that waited longest goes first and a
+	// window's slots are not won by whoever wakes first.
+	queue []*waiter
+}
+
+// waiter is one caller's place in an operation's queue. It is not empty:
+// pointers to zero-size values need not differ.
+type waiter struct{ _ byte }
+
+// leave takes q out of the queue.
+func (w *opWindow) leave(q *waiter) {
+	if i := slices.Index(w.queue, q); i >= 0 {
+		w.queue = slices.Delete(w.queue, i, i+1)
+	}
 }
 
 func newBudget(perMinute float64, opts BudgetOptions) *Budget {
@@ -257,20 +273,32 @@ func (b *Budget) Reserve(ctx context.Context, op string) (*Reservation, error) {
 	if b == nil {
 		return nil, nil
 	}
+	me := &waiter{}
+	b.mu.Lock()
+	b.op(op).queue = append(b.op(op).queue, me)
 	for {
-		b.mu.Lock()
 		w := b.op(op)
 		now := b.opts.Now()
 		at, ok := w.readyAt(now, b.second())
-		if ok && !at.After(now) {
+		if w.queue[0] == me && ok && !at.After(now) {
+			w.leave(me)
 			w.pending++
 			w.reservedAt = now
+			b.notify() // the next in the queue may go now too
 			b.mu.Unlock()
 			return &Reservation{b: b, op: op}, nil
 		}
+		if w.queue[0] != me {
+			ok = false // the first in the queue wakes the others
+		}
 		changed := b.changed
 		b.mu.Unlock()
-		if err := waitFor(ctx, at.Sub(now), ok, changed); err != nil {
+		err := waitFor(ctx, at.Sub(now), ok, changed)
+		b.mu.Lock()
+		if err != nil {
+			b.op(op).leave(me)
+			b.notify()
+			b.mu.Unlock()
 			return nil, err
 		}
 	}
@@ -304,9 +332,15 @@ func (b *Budget) ReadyIn(op string) time.Duration {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.opts.Now()
-	at, ok := b.op(op).readyAt(now, b.second())
+	w := b.op(op)
+	at, ok := w.readyAt(now, b.second())
 	if !ok {
-		return b.op(op).span
+		return w.span
+	}
+	if len(w.queue) > 0 {
+		// Calls already wait for this slot: a new one would only queue
+		// behind them.
+		return max(at.Sub(now), b.second())
 	}
 	return max(at.Sub(now), 0)
 }

@@ -241,3 +241,35 @@ func TestBudgetStateOutlivesARestart(t *testing.T) {
 	require.Zero(t, fresh.ReadyIn(OpListContainers), "a damaged file cannot hold calls for ever")
 	require.False(t, fresh.Learned(OpListContainers))
 }
+
+// A call that waited longest goes first: the window's slots are not won
+// by whichever waiter happens to wake first, so a listing the scheduler
+// took early is never starved by ones it took later.
+func TestBudgetServesWaitingCallsInTheOrderTheyCame(t *testing.T) {
+	b := NewBudgets(BudgetOptions{Minute: testMinute / 2}).For("ak:one", 1)
+	r, err := b.Reserve(context.Background(), OpListContainers)
+	require.NoError(t, err)
+	r.Sent()
+	queued := func() int {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		return len(b.op(OpListContainers).queue)
+	}
+	var mu sync.Mutex
+	var order []int
+	var wg sync.WaitGroup
+	for i := range 5 {
+		wg.Go(func() {
+			r, err := b.Reserve(context.Background(), OpListContainers)
+			require.NoError(t, err)
+			mu.Lock()
+			order = append(order, i)
+			mu.Unlock()
+			r.Sent()
+		})
+		require.Eventually(t, func() bool { return queued() == i+1 }, time.Second, time.Millisecond)
+		require.Positive(t, b.ReadyIn(OpListContainers), "a new call would queue behind those waiting")
+	}
+	wg.Wait()
+	require.Equal(t, []int{0, 1, 2, 3, 4}, order)
+}
