@@ -26,7 +26,7 @@ import (
 // fleet (100,000 containers on 5,000 images, 3,000 hosts and 50,000 pods,
 // container_info on) with the budget raised and its state kept on disk,
 // over five sweeps with churn between them, and reports its peak RSS, which must stay at or under
-// 256 MiB: the README sizes a pod at 512 MiB per 100,000 containers.
+// 256 MiB: docs/design.md sizes a pod at 512 MiB per 100,000 containers.
 // Then it starts the exporter again on the state it left, and reports
 // the peak RSS of restoring it and of the restart (restoring, then
 // listing again what is due), which must stay at or under the steady

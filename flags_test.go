@@ -94,17 +94,18 @@ func TestHelpOffersTheLifecycleFlag(t *testing.T) {
 	require.False(t, f.lifecycle, "off by default, as in Prometheus")
 }
 
-// TestREADMEListsEveryFlag keeps the README's command line table complete.
-func TestREADMEListsEveryFlag(t *testing.T) {
-	data, err := os.ReadFile("README.md")
+// TestCommandLineDocListsEveryFlag keeps the command line table of
+// docs/configuration.md complete.
+func TestCommandLineDocListsEveryFlag(t *testing.T) {
+	data, err := os.ReadFile("docs/configuration.md")
 	require.NoError(t, err)
-	readme := string(data)
+	table := string(data)
 	for _, flag := range newApp(&flags{}).Model().Flags {
 		if flag.Hidden || flag.Name == "help" {
 			continue
 		}
-		listed := strings.Contains(readme, "| `--"+flag.Name+"`") || strings.Contains(readme, "| `--[no-]"+flag.Name+"`")
-		require.True(t, listed, "README's command line table lacks --%s", flag.Name)
+		listed := strings.Contains(table, "| `--"+flag.Name+"`") || strings.Contains(table, "| `--[no-]"+flag.Name+"`")
+		require.True(t, listed, "docs/configuration.md's command line table lacks --%s", flag.Name)
 	}
 }
 

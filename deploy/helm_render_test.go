@@ -44,7 +44,7 @@ func TestChartDefaultIsTheKustomizeBase(t *testing.T) {
 	for _, key := range []string{"securityContext", "ports", "resources"} {
 		require.Equal(t, baseC[key], c[key], "container %s as in the kustomize base", key)
 	}
-	require.Equal(t, "512Mi", dig(t, c, "resources", "limits", "memory"), "the README's 512 MiB per 100,000 containers")
+	require.Equal(t, "512Mi", dig(t, c, "resources", "limits", "memory"), "docs/design.md's 512 MiB per 100,000 containers")
 	for _, probe := range []string{"livenessProbe", "readinessProbe"} {
 		require.Equal(t, dig(t, baseC, probe, "httpGet", "path"), dig(t, c, probe, "httpGet", "path"))
 		require.Equal(t, "HTTP", dig(t, c, probe, "httpGet", "scheme"))
@@ -182,7 +182,7 @@ func TestChartStorageOnADeployment(t *testing.T) {
 		"an emptyDir does not hold a rollout up")
 }
 
-// TestChartSizesMemoryFromTheFleet checks the README's sizing: 512 MiB per
+// TestChartSizesMemoryFromTheFleet checks the sizing of docs/design.md: 512 MiB per
 // 100,000 containers, divided over the shards, at least 128 MiB, request
 // equal to the limit; explicit resources replace it.
 func TestChartSizesMemoryFromTheFleet(t *testing.T) {

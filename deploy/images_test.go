@@ -43,7 +43,7 @@ func chartAppVersion(t *testing.T) string {
 // TestImageIsAPinnedVersionYouBuild checks what every manifest pulls: the
 // chart's appVersion, a fixed version (with IfNotPresent, "latest" would
 // keep whatever a node pulled first), the same in the chart and both
-// kustomizations; and the README says to build it from the Dockerfile with
+// kustomizations; and docs/deploying.md says to build it from the Dockerfile with
 // that tag, since nothing publishes it.
 func TestImageIsAPinnedVersionYouBuild(t *testing.T) {
 	version := chartAppVersion(t)
@@ -58,7 +58,7 @@ func TestImageIsAPinnedVersionYouBuild(t *testing.T) {
 		require.Equal(t, "ghcr.io/hss-exporter/hss_exporter", image["newName"], dir)
 		require.Equal(t, version, image["newTag"], dir)
 	}
-	require.Contains(t, readme(t), "docker build -f deploy/Dockerfile --build-arg VERSION="+version+" -t registry.example.com/hss_exporter:"+version+" .")
+	require.Contains(t, readDoc(t, "docs/deploying.md"), "docker build -f deploy/Dockerfile --build-arg VERSION="+version+" -t registry.example.com/hss_exporter:"+version+" .")
 }
 
 // TestSystemdUnit checks the hardening and, where systemd-analyze exists,

@@ -27,7 +27,7 @@ func byName(t *testing.T, list any, name string) map[string]any {
 // TestOIDCOverlay keeps the OIDC layout whole: the single replica without
 // its secret volume (so no Secret is needed), running as the service
 // account whose token is projected for IAM at the very path the
-// configuration reads, with an audience and a lifetime; the README names
+// configuration reads, with an audience and a lifetime; docs/deploying.md names
 // the same provider and audience.
 func TestOIDCOverlay(t *testing.T) {
 	k := readYAML(t, "kubernetes-oidc/kustomization.yaml")
@@ -71,10 +71,9 @@ func TestOIDCOverlay(t *testing.T) {
 	require.Equal(t, config.MethodOIDC, a.Method())
 	require.Equal(t, local, a.OIDC.IDTokenFile)
 
-	readme, err := os.ReadFile("../README.md")
-	require.NoError(t, err)
+	steps := readDoc(t, "docs/deploying.md")
 	for _, want := range []string{"deploy/kubernetes-oidc/", a.OIDC.IdpID, "client ID `" + audience + "`",
 		"system:serviceaccount:monitoring:" + dig(t, sa, "metadata", "name").(string)} {
-		require.True(t, strings.Contains(string(readme), want), "the README's CCE steps do not say %q", want)
+		require.True(t, strings.Contains(steps, want), "the CCE steps of docs/deploying.md do not say %q", want)
 	}
 }

@@ -230,7 +230,7 @@ func TestDeployment(t *testing.T) {
 }
 
 // TestConfigMapConfigValid loads the ConfigMap's configuration with the
-// exporter's own loader, with the keys of the README's
+// exporter's own loader, with the keys of docs/deploying.md's
 // `kubectl create secret generic` step as the mounted files: the example
 // validates, and names only files that step puts in the Secret.
 func TestConfigMapConfigValid(t *testing.T) {
@@ -251,8 +251,8 @@ func TestConfigMapConfigValid(t *testing.T) {
 	}
 	require.NotEmpty(t, mountPath)
 	secretName = dig(t, byName(t, dig(t, d, "spec", "template", "spec", "volumes"), "secrets"), "secret", "secretName").(string)
-	require.Contains(t, readme(t), "kubectl -n monitoring create secret generic "+secretName+" ",
-		"the README creates the Secret the pod mounts")
+	require.Contains(t, readDoc(t, "docs/deploying.md"), "kubectl -n monitoring create secret generic "+secretName+" ",
+		"docs/deploying.md creates the Secret the pod mounts")
 	text := dig(t, cm, "data", "hss.yml").(string)
 	text = strings.ReplaceAll(text, mountPath+"/", dir+"/")
 	cfg, err := config.Parse([]byte(text), dir)

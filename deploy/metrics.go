@@ -1,8 +1,9 @@
 package deploy
 
 // MetricFamilies are the metric names hss_exporter promises its users
-// (the README's metrics tables). The rules, the dashboards and their tests may
-// use only these; the end-to-end test checks them against a live scrape.
+// (the metric tables of docs/metrics.md). The rules, the dashboards and
+// their tests may use only these; the end-to-end test checks them against
+// a live scrape.
 var MetricFamilies = []string{
 	"hss_image_containers",
 	"hss_image_public_containers",

@@ -10,22 +10,20 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestREADMENamesWhatShips keeps the README's tables and lists in step
-// with what the exporter and its deployment files provide: every promised
-// metric family, every alert, and each dashboard by its title.
-func TestREADMENamesWhatShips(t *testing.T) {
-	data, err := os.ReadFile("../README.md")
-	require.NoError(t, err)
-	readme := string(data)
+// TestDocsNameWhatShips keeps the documentation (the README and docs/)
+// in step with what the exporter and its deployment files provide: every
+// promised metric family, every alert, and each dashboard by its title.
+func TestDocsNameWhatShips(t *testing.T) {
+	docs := readAllDocs(t)
 	mentions := func(s, format string, args ...any) {
 		t.Helper()
-		require.True(t, strings.Contains(readme, s), append([]any{format}, args...)...)
+		require.True(t, strings.Contains(docs, s), append([]any{format}, args...)...)
 	}
 	for _, family := range MetricFamilies {
-		mentions("`"+family, "the README's metrics tables lack %s", family)
+		mentions("`"+family, "the documentation's metric tables lack %s", family)
 	}
 	for _, r := range loadRules(t) {
-		mentions("`"+r.Alert+"`", "the README's alert list lacks %s", r.Alert)
+		mentions("`"+r.Alert+"`", "the documentation's alert list lacks %s", r.Alert)
 	}
 	files, err := filepath.Glob("../dashboards/*.json")
 	require.NoError(t, err)
@@ -35,8 +33,8 @@ func TestREADMENamesWhatShips(t *testing.T) {
 		require.NoError(t, err)
 		var d struct{ Title string }
 		require.NoError(t, json.Unmarshal(raw, &d))
-		mentions("*"+d.Title+"*", "the README names dashboard %s by another title than %q", f, d.Title)
+		mentions("*"+d.Title+"*", "the documentation names dashboard %s by another title than %q", f, d.Title)
 	}
-	require.False(t, strings.Contains(readme, "\n `"), "a line of the README starts with a stray space")
-	mentions("Go 1.26", "the README states the Go version needed")
+	require.False(t, strings.Contains(docs, "\n `"), "a line of the documentation starts with a stray space")
+	require.Contains(t, readDoc(t, "README.md"), "Go 1.26", "the README states the Go version needed")
 }

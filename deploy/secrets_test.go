@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"io"
-	"os"
 	"regexp"
 	"sort"
 	"strings"
@@ -107,23 +106,16 @@ func TestNoRenderedSecretCarriesAPlaceholder(t *testing.T) {
 	}
 }
 
-// readme returns the repository's README.
-func readme(t *testing.T) string {
-	t.Helper()
-	data, err := os.ReadFile("../README.md")
-	require.NoError(t, err)
-	return string(data)
-}
-
-// readmeSecretKeys returns the keys of the README's kustomize step that
-// creates the credentials Secret (--from-file=KEY=...).
+// readmeSecretKeys returns the keys of the kustomize step of
+// docs/deploying.md that creates the credentials Secret
+// (--from-file=KEY=...).
 func readmeSecretKeys(t *testing.T) []string {
 	t.Helper()
-	text := readme(t)
-	start := strings.Index(text, "**Kubernetes with kustomize**")
-	require.GreaterOrEqual(t, start, 0, "the README's kustomize steps")
+	text := readDoc(t, "docs/deploying.md")
+	start := strings.Index(text, "## Kubernetes with kustomize")
+	require.GreaterOrEqual(t, start, 0, "the kustomize steps of docs/deploying.md")
 	step := regexp.MustCompile("`(kubectl -n monitoring create secret generic [^`]+)`").FindStringSubmatch(text[start:])
-	require.NotNil(t, step, "the README's kustomize steps create the Secret with kubectl create secret generic")
+	require.NotNil(t, step, "the kustomize steps of docs/deploying.md create the Secret with kubectl create secret generic")
 	var keys []string
 	for _, m := range regexp.MustCompile(`--from-file=([a-z_]+)=`).FindAllStringSubmatch(step[1], -1) {
 		keys = append(keys, m[1])

@@ -47,7 +47,7 @@ func TestEndToEnd(t *testing.T) {
 	t.Run("every promised metric family is stored", func(t *testing.T) { checkFamilies(t, s.prom) })
 	t.Run("promtool check metrics on a live scrape", func(t *testing.T) { checkMetricsLint(t, s.exporter) })
 	t.Run("posture equals the demo API, before and after churn", func(t *testing.T) { checkPosture(t, s) })
-	t.Run("README blind-spot queries equal the demo fleet", func(t *testing.T) { checkBlindSpotQueries(t, s) })
+	t.Run("documented blind-spot queries equal the demo fleet", func(t *testing.T) { checkBlindSpotQueries(t, s) })
 	t.Run("namespaces joined from kube_pod_info equal the fleet", func(t *testing.T) { checkNamespaces(t, s) })
 	t.Run("every dashboard query returns data", func(t *testing.T) { checkDashboards(t, s.prom) })
 	t.Run("a security alert reaches the webhook", func(t *testing.T) { checkSecurityAlert(t, s) })

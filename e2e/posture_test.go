@@ -18,9 +18,9 @@ import (
 )
 
 // posture is what the demo fleet implies for the posture series and the
-// README's blind-spot queries: each node's labels and values, the event and
-// quota counts, and the containers per host on nodes HSS does not protect
-// and on hosts it does not list.
+// blind-spot queries of docs/metrics.md: each node's labels and values,
+// the event and quota counts, and the containers per host on nodes HSS
+// does not protect and on hosts it does not list.
 type posture struct {
 	nodes, events, quotas map[string]string
 	unprotected, unlisted map[string]float64
@@ -94,7 +94,7 @@ func demoPosture(baseURL string, inv inventory) (posture, error) {
 }
 
 // exportedPosture reads the same from Prometheus, the blind spots through
-// the README's own queries.
+// the documented queries.
 func exportedPosture(t *testing.T, p promAPI) (posture, error) {
 	out := posture{nodes: map[string]string{}, events: map[string]string{}, quotas: map[string]string{}}
 	type node struct {
@@ -161,18 +161,19 @@ func hostValues(p promAPI, expr string) (map[string]float64, error) {
 
 var promqlBlockRE = regexp.MustCompile("(?s)```promql\n(.*?)```")
 
-// readmeQuery returns the README's PromQL block whose first line is the
-// comment "# what", as the README prints it (PromQL reads # as a comment).
+// readmeQuery returns the PromQL block of docs/metrics.md whose first
+// line is the comment "# what", as the docs print it (PromQL reads # as a
+// comment).
 func readmeQuery(t *testing.T, what string) string {
 	t.Helper()
-	data, err := os.ReadFile("../README.md")
+	data, err := os.ReadFile("../docs/metrics.md")
 	require.NoError(t, err)
 	for _, m := range promqlBlockRE.FindAllStringSubmatch(string(data), -1) {
 		if strings.HasPrefix(m[1], "# "+what+"\n") {
 			return m[1]
 		}
 	}
-	t.Fatalf("README.md has no promql block starting with %q", "# "+what)
+	t.Fatalf("docs/metrics.md has no promql block starting with %q", "# "+what)
 	return ""
 }
 
@@ -228,16 +229,16 @@ func checkPosture(t *testing.T, s *stack) {
 	})
 }
 
-// checkBlindSpotQueries requires the README's two queries to find the
+// checkBlindSpotQueries requires the two queries of docs/metrics.md to find the
 // demo fleet's blind spots, which it always has.
 func checkBlindSpotQueries(t *testing.T, s *stack) {
-	eventually(t, "README queries equal to the demo fleet", func() error {
+	eventually(t, "documented queries equal to the demo fleet", func() error {
 		got, err := readPosture(t, s)
 		if err == nil && (len(got.unprotected) == 0 || len(got.unlisted) == 0) {
 			err = fmt.Errorf("the demo fleet should have containers on unprotected and unlisted hosts: %v", got)
 		}
 		if err == nil {
-			t.Logf("README queries: %v", got)
+			t.Logf("documented queries: %v", got)
 		}
 		return err
 	})

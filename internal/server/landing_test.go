@@ -8,10 +8,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The landing page describes each endpoint as the README's endpoint table
-// does, so the two never tell a user different things about /readyz.
-func TestLandingPageDescribesEndpointsAsTheREADME(t *testing.T) {
-	data, err := os.ReadFile("../../README.md")
+// The landing page describes each endpoint as the endpoint table of
+// docs/status.md does, so the two never tell a user different things
+// about /readyz.
+func TestLandingPageDescribesEndpointsAsTheDocs(t *testing.T) {
+	data, err := os.ReadFile("../../docs/status.md")
 	require.NoError(t, err)
 	rows := map[string]string{}
 	for _, line := range strings.Split(string(data), "\n") {
@@ -26,8 +27,8 @@ func TestLandingPageDescribesEndpointsAsTheREADME(t *testing.T) {
 			continue
 		}
 		row, ok := rows[link.Address]
-		require.True(t, ok, "the README's endpoint table has no row for %s", link.Address)
-		require.Contains(t, row, link.Description, "the landing page and the README describe %s differently", link.Address)
+		require.True(t, ok, "the endpoint table of docs/status.md has no row for %s", link.Address)
+		require.Contains(t, row, link.Description, "the landing page and docs/status.md describe %s differently", link.Address)
 		described++
 	}
 	require.GreaterOrEqual(t, described, 3)

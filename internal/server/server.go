@@ -119,7 +119,7 @@ func landingPage(metricsPath string) (http.Handler, error) {
 }
 
 // landingLinks are the landing page's links. Their descriptions say what
-// the README's endpoint table says, word for word (a test compares them).
+// the endpoint table of docs/status.md says, word for word (a test compares them).
 func landingLinks(metricsPath string) []web.LandingLinks {
 	return []web.LandingLinks{
 		{Address: "/status", Text: "Status", Description: "refresh health and inventory per target, for people"},

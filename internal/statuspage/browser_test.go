@@ -54,7 +54,7 @@ func dumpDOM(t *testing.T, url string) string {
 }
 
 // screenshot saves what Chromium shows of url as artifacts/name, which
-// CI keeps and the README names.
+// CI keeps and docs/status.md names.
 func screenshot(t *testing.T, url, name string) {
 	t.Helper()
 	path := testtool.Artifact(t, name)

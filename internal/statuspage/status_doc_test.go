@@ -34,14 +34,15 @@ func jsonFields(typ reflect.Type, into map[string]bool) {
 	}
 }
 
-// Every field /api/v1/status can hold is named in the README's paragraph
-// on it: a field added to the report and not to the README fails.
-func TestREADMEDocumentsEveryStatusField(t *testing.T) {
-	data, err := os.ReadFile("../../README.md")
+// Every field /api/v1/status can hold is named in the paragraph of
+// docs/status.md on it: a field added to the report and not to the docs
+// fails.
+func TestDocsNameEveryStatusField(t *testing.T) {
+	data, err := os.ReadFile("../../docs/status.md")
 	require.NoError(t, err)
 	const marker = "`/api/v1/status` is its machine-readable twin"
 	start := strings.Index(string(data), marker)
-	require.GreaterOrEqual(t, start, 0, "the README's paragraph on /api/v1/status")
+	require.GreaterOrEqual(t, start, 0, "the paragraph of docs/status.md on /api/v1/status")
 	paragraph, _, _ := strings.Cut(string(data)[start:], "\n\n")
 	paragraph = strings.ReplaceAll(paragraph, "\n", " ")
 
@@ -55,5 +56,5 @@ func TestREADMEDocumentsEveryStatusField(t *testing.T) {
 	}
 	sort.Strings(missing)
 	require.Greater(t, len(fields), 60)
-	require.Empty(t, missing, "fields of /api/v1/status the README does not name")
+	require.Empty(t, missing, "fields of /api/v1/status docs/status.md does not name")
 }

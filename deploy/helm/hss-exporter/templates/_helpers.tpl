@@ -53,7 +53,7 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- end -}}
 
 {{/* Memory in MiB: 512 per 100,000 containers, over the shards, at least
-128 (the README's sizing). */}}
+128 (the sizing in docs/design.md). */}}
 {{- define "hss-exporter.memoryMiB" -}}
 {{- $perShard := divf (mulf (float64 .Values.sizing.containers) 512.0) (mulf 100000.0 (float64 (max 1 (int .Values.shards)))) -}}
 {{- max 128 (int (ceil $perShard)) -}}
