@@ -13,8 +13,8 @@ import (
 	"github.com/go-kit/log/level"
 
 	"github.com/hss-exporter/hss_exporter/config"
-	"github.com/hss-exporter/hss_exporter/internal/hssfake"
 	"github.com/hss-exporter/hss_exporter/internal/flagerr"
+	"github.com/hss-exporter/hss_exporter/internal/hssfake"
 )
 
 // Demo fleet and pace: big enough to look real, small enough to refresh in
