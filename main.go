@@ -94,7 +94,7 @@ func newApp(f *flags) *kingpin.Application {
 	app.Flag("config.check", "Validate the configuration file, print every problem, and exit (0 when valid).").BoolVar(&f.configCheck)
 	app.Flag("demo", "Run against a built-in stand-in HSS API with a generated fleet; needs no cloud account.").BoolVar(&f.demo)
 	app.Flag("demo.listen-address", "With --demo, where the stand-in HSS API listens (default: a free loopback port, logged at start).").Default("127.0.0.1:0").StringVar(&f.demoListen)
-	app.Flag("demo.api-calls-per-minute", "With --demo, the stand-in's limit of calls of each API a minute, and the exporter's api_calls_per_minute; at the default the first listing of the demo fleet takes about a minute, so the status page shows a sweep in progress.").Default("20").Float64Var(&f.demoBudget)
+	app.Flag("demo.api-calls-per-minute", "With --demo, the stand-in's limit of calls of each API a minute, and the exporter's api_calls_per_minute; at the default the first listing of the demo fleet takes about 75 seconds, so the status page shows a sweep in progress.").Default("20").Float64Var(&f.demoBudget)
 	app.Flag("demo.hostile", "With --demo, add an image named like an attack on the page (<script>...</script>) to the fleet, to see every upstream string shown as text.").BoolVar(&f.demoHostile)
 	app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&f.telemetry)
 	app.Flag("web.max-requests", "Maximum number of parallel scrapes; excess scrapes get 503 (0 = no limit).").Default("40").IntVar(&f.maxRequests)

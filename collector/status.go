@@ -83,13 +83,18 @@ func (t *target) sweepTime(calls int) time.Duration {
 
 // firstSweepTime is how long calls listing calls take from an idle budget,
 // as the first sweep after start does: the budget's sliding window lets a
-// minute's worth of calls go at once, so the last call starts
-// ceil(calls / budget) - 1 minutes in, a minute sooner than back to back.
+// minute's worth of calls start right away, spaced a second apart at most
+// a sixtieth of them a second, so the last call starts
+// ceil(calls / budget) - 1 minutes in, plus the seconds the last minute's
+// calls are spaced over: sooner than back to back.
 func (t *target) firstSweepTime(calls int) time.Duration {
 	perMinute, rps := t.listingRates()
 	var d time.Duration
 	if perMinute > 0 && !math.IsInf(perMinute, 1) && calls > 0 {
-		d = time.Duration(math.Ceil(float64(calls)/perMinute)-1) * time.Minute
+		windows := math.Ceil(float64(calls) / perMinute)
+		last := float64(calls) - (windows-1)*math.Floor(perMinute)
+		perSecond := max(1, math.Ceil(perMinute/60))
+		d = time.Duration(windows-1)*time.Minute + time.Duration(max(math.Ceil(last/perSecond)-1, 0))*time.Second
 	}
 	if rps > 0 && !math.IsInf(rps, 1) {
 		d = max(d, time.Duration(float64(calls)/rps*float64(time.Second)))
@@ -155,7 +160,7 @@ type TargetStatus struct {
 	SweepCalls      int
 	Sweep           time.Duration
 	// FirstSweep is how long the first sweep takes from start, when the
-	// budget is idle and lets its first minute's calls go at once.
+	// budget is idle and lets its first minute's calls start right away.
 	FirstSweep time.Duration
 	// BudgetSharers counts the targets spending from the same budget.
 	BudgetSharers int

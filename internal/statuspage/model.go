@@ -86,7 +86,7 @@ type ListingReport struct {
 	// SweepCalls calls list every image once; SweepSeconds is how long
 	// that takes at the budget sweeping back to back, FirstSweepSeconds
 	// how long the first sweep takes from start (its first minute's calls
-	// go at once).
+	// start right away, spaced through the first seconds).
 	SweepCalls        int     `json:"sweep_calls"`
 	SweepSeconds      float64 `json:"sweep_seconds"`
 	FirstSweepSeconds float64 `json:"first_sweep_seconds"`
