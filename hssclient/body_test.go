@@ -104,7 +104,7 @@ func TestAnErrorAnswerIsReadOnlyInPart(t *testing.T) {
 	c, err := New(Config{Region: "r", ProjectID: "p", Auth: &tokenAuth{}, HTTPClient: &http.Client{Transport: rt}, MaxRetries: -1})
 	require.NoError(t, err)
 	_, err = c.ListLocalImageContainers(context.Background(), ListContainersRequest{})
-	require.True(t, IsServerError(err), "err: %v", err)
+	require.True(t, Classify(err) == ClassServer, "err: %v", err)
 	require.LessOrEqual(t, a.sent.Load(), int64(maxErrorBody+4096))
 }
 

@@ -36,7 +36,6 @@ type Config struct {
 	// that authenticates as the same identity. Without one the client
 	// keeps its own, stepping by DefaultAuthBackoffStep.
 	AuthBackoff    *AuthBackoff
-	Burst          int           // default max(1, RequestsPerSecond)
 	MaxConcurrency int           // in-flight requests; 0 = unlimited
 	MaxRetries     int           // retries per request; default 4; negative = none
 	RequestTimeout time.Duration // per attempt; default 30s
@@ -94,7 +93,7 @@ func New(cfg Config) (*Client, error) {
 		c.refusals = NewAuthBackoff(DefaultAuthBackoffStep, AuthBackoffOptions{})
 	}
 	if cfg.RequestsPerSecond > 0 {
-		c.limiter = rate.NewLimiter(rate.Limit(cfg.RequestsPerSecond), cfg.Burst)
+		c.limiter = rate.NewLimiter(rate.Limit(cfg.RequestsPerSecond), max(1, int(cfg.RequestsPerSecond)))
 	}
 	if cfg.MaxConcurrency > 0 {
 		c.slots = make(chan struct{}, cfg.MaxConcurrency)
@@ -112,9 +111,6 @@ func applyDefaults(cfg *Config) {
 	}
 	if cfg.PageSize <= 0 {
 		cfg.PageSize = DefaultPageSize
-	}
-	if cfg.Burst <= 0 {
-		cfg.Burst = max(1, int(cfg.RequestsPerSecond))
 	}
 	if cfg.MaxRetries == 0 {
 		cfg.MaxRetries = DefaultMaxRetries
