@@ -16,9 +16,6 @@ import (
 // gateway counts. The gateway counts in one-second windows as well, so no
 // second holds more than a sixtieth of the minute's calls (rounded up).
 
-// DefaultCallsPerMinute is HSS's documented limit of one API for one user.
-const DefaultCallsPerMinute = 5
-
 // BudgetOptions tune the budgets of a Budgets; zero values take defaults.
 type BudgetOptions struct {
 	// Minute is the length of the limit's window; default one minute.
@@ -115,7 +112,7 @@ type opWindow struct {
 
 func newBudget(perMinute float64, opts BudgetOptions) *Budget {
 	if !(perMinute > 0) {
-		perMinute = DefaultCallsPerMinute
+		perMinute = CallsPerMinute
 	}
 	return &Budget{opts: opts, perMinute: perMinute, ops: map[string]*opWindow{}, changed: make(chan struct{})}
 }

@@ -25,7 +25,7 @@ type Config struct {
 	HTTPClient *http.Client // default: a client with transport timeouts and no redirects
 	UserAgent  string       // default "hss_exporter"
 
-	PageSize          int     // default 200; stepped down to 100, 50, then 10, on a 400 (see walk)
+	PageSize          int     // 0: MaxPageSize; stepped down to 100, 50, then 10, on a 400 (see walk)
 	RequestsPerSecond float64 // token bucket rate, a ceiling within Budget; 0 = unlimited
 	// Budget, when set, limits the calls of each operation per minute; it
 	// is shared by every client that calls HSS as the same user. A 429
@@ -38,7 +38,7 @@ type Config struct {
 	AuthBackoff    *AuthBackoff
 	MaxConcurrency int           // in-flight requests; 0 = unlimited
 	MaxRetries     int           // retries per request; default 4; negative = none
-	RequestTimeout time.Duration // per attempt; default 30s
+	RequestTimeout time.Duration // per attempt (config's request_timeout); 0 = none beyond HTTPClient's
 	MaxPages       int           // cap on pages per listing; default 10000
 	MaxBodyBytes   int64         // cap on a 200 answer; default 1 MiB + 8 KiB per row asked for
 
@@ -64,13 +64,15 @@ type Client struct {
 	sleep     func(ctx context.Context, d time.Duration) error
 }
 
-// Default values of Config.
+// Default values of Config's own knobs (config has no key for them).
 const (
-	DefaultPageSize       = 200
-	DefaultMaxRetries     = 4
-	DefaultRequestTimeout = 30 * time.Second
-	DefaultMaxPages       = 10000
+	DefaultMaxRetries = 4
+	DefaultMaxPages   = 10000
 )
+
+// headerTimeout bounds the wait for an answer's headers on the default
+// transport, which the IAM, metadata and OIDC calls share.
+const headerTimeout = 30 * time.Second
 
 // New returns a client for cfg, or an error naming what is missing.
 func New(cfg Config) (*Client, error) {
@@ -110,13 +112,10 @@ func applyDefaults(cfg *Config) {
 		cfg.UserAgent = "hss_exporter"
 	}
 	if cfg.PageSize <= 0 {
-		cfg.PageSize = DefaultPageSize
+		cfg.PageSize = MaxPageSize
 	}
 	if cfg.MaxRetries == 0 {
 		cfg.MaxRetries = DefaultMaxRetries
-	}
-	if cfg.RequestTimeout <= 0 {
-		cfg.RequestTimeout = DefaultRequestTimeout
 	}
 	if cfg.MaxPages <= 0 {
 		cfg.MaxPages = DefaultMaxPages
@@ -146,7 +145,7 @@ func DefaultHTTPClient() *http.Client {
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: DefaultRequestTimeout,
+		ResponseHeaderTimeout: headerTimeout,
 		IdleConnTimeout:       90 * time.Second,
 		MaxIdleConnsPerHost:   16,
 		ForceAttemptHTTP2:     true,

@@ -36,10 +36,6 @@ func (e *MovedError) Error() string {
 	return e.Operation + ": the list moved while it was paged (" + what + "); rows may have been skipped"
 }
 
-// pageSteps are the page sizes to fall back to when the API answers 400 to a
-// larger one.
-var pageSteps = []int{200, 100, 50, 10}
-
 // EachContainer walks every page of containers matching req (Offset and
 // Limit are managed by the pager) and calls fn once per distinct
 // container_id. Rows without an ID cannot be de-duplicated and are passed on
@@ -197,7 +193,7 @@ func (c *Client) walk(ctx context.Context, op string, fetch fetchPage) (moved st
 // size too, whose cap leaves more room per row. That is remembered only
 // when the smaller page that fits holds more rows than asked for: the
 // endpoint ignores limit, and every later listing would step down the
-// same way. Otherwise the rows are long (entry_point can be), and other
+// same way. Otherwise the rows are long (a start command can be), and other
 // images' are not. A probe of the configured size that fails steps
 // straight back to the remembered size.
 type pageStep struct {

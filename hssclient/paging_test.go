@@ -255,7 +255,7 @@ func TestPermissionRefusalDoesNotStepPageSizeDown(t *testing.T) {
 	require.ErrorContains(t, err, "HSS.0013")
 	require.ErrorContains(t, err, "enterprise_project_id", "the error says what to check")
 	require.Equal(t, int32(1), calls.Load(), "no page size makes a permission error go away")
-	require.Equal(t, DefaultPageSize, c.PageSize(OpListImages))
+	require.Equal(t, MaxPageSize, c.PageSize(OpListImages))
 }
 
 func TestPageSizeStepsDownToTheLargestAccepted(t *testing.T) {

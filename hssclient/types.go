@@ -13,10 +13,8 @@ type Container struct {
 	PodName       string `json:"pod_name"`
 	PrivateIP     string `json:"private_ip"`
 	PublicIP      string `json:"public_ip"`
-	// EntryPoint is the container's start command line. It can carry
-	// secrets: the client drops it as each row is decoded, so it is empty
-	// in every row the client returns.
-	EntryPoint string `json:"entry_point"`
+	// The row's start command line is not here: it can carry secrets, so
+	// the decoder leaves it out (see types_decode.go).
 }
 
 // ContainerPage is one page of ListLocalImageContainers.

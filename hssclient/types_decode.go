@@ -14,12 +14,12 @@ import (
 
 // stream returns the decoder of a page asked for at offset.
 func (p *ContainerPage) stream(offset int64) *pageStream[Container] {
-	return &pageStream[Container]{offset: offset, total: &p.TotalNum, rows: &p.DataList, scrub: dropEntryPoint}
+	return &pageStream[Container]{offset: offset, total: &p.TotalNum, rows: &p.DataList}
 }
 
-// dropEntryPoint forgets a container's start command as soon as its row is
-// decoded: it may carry passwords, and nothing reads it.
-func dropEntryPoint(c *Container) { c.EntryPoint = "" }
+// A container row's entry_point (its start command line) is dropped here,
+// at decoding: Container has no field for it, so it is skipped as the row
+// is read and never held. It may carry passwords, and nothing reads it.
 
 // stream returns the decoder of a page asked for at offset.
 func (p *ImagePage) stream(offset int64) *pageStream[LocalImage] {
@@ -27,7 +27,7 @@ func (p *ImagePage) stream(offset int64) *pageStream[LocalImage] {
 }
 
 // UnmarshalJSON implements json.Unmarshaler with the rules of the client:
-// total_num and data_list are required, entry_point is dropped.
+// total_num and data_list are required, the start command is dropped.
 func (p *ContainerPage) UnmarshalJSON(b []byte) error { return unmarshalPage(b, p.stream(-1)) }
 
 // UnmarshalJSON implements json.Unmarshaler with the rules of the client:
