@@ -38,7 +38,7 @@ type LocalImage struct {
 	UnsafeSettingNum int64  `json:"unsafe_setting_num"`
 	MaliciousFileNum int64  `json:"malicious_file_num"`
 	HostNum          int64  `json:"host_num"`
-	ContainerNum     int64  `json:"container_num"`
+	ContainerNum     int64  `json:"container_num" hss:"unknown=ContainerNumUnknown"`
 	ComponentNum     int64  `json:"component_num"`
 	ScanFailedDesc   string `json:"scan_failed_desc"`
 	SeverityLevel    string `json:"severity_level"`
