@@ -39,7 +39,6 @@ type Config struct {
 	MaxConcurrency int           // in-flight requests; 0 = unlimited
 	MaxRetries     int           // retries per request; default 4; negative = none
 	RequestTimeout time.Duration // per attempt (config's request_timeout); 0 = none beyond HTTPClient's
-	MaxPages       int           // cap on pages per listing; default 10000
 	MaxBodyBytes   int64         // cap on a 200 answer; default 1 MiB + 8 KiB per row asked for
 
 	RetryBaseDelay    time.Duration // first backoff step for 5xx and network errors; default 500ms
@@ -61,14 +60,17 @@ type Client struct {
 	// pageSizes remembers the page size each endpoint accepts.
 	pageSizes *pageSizes
 	refusals  *AuthBackoff
+	maxPages  int // maxPages; tests lower it
 	sleep     func(ctx context.Context, d time.Duration) error
 }
 
-// Default values of Config's own knobs (config has no key for them).
-const (
-	DefaultMaxRetries = 4
-	DefaultMaxPages   = 10000
-)
+// DefaultMaxRetries is Config.MaxRetries when not set (config has no key
+// for it).
+const DefaultMaxRetries = 4
+
+// maxPages caps the pages of one listing, so a total_num that keeps
+// drifting upwards cannot page forever: 2,000,000 rows at the largest page.
+const maxPages = 10000
 
 // headerTimeout bounds the wait for an answer's headers on the default
 // transport, which the IAM, metadata and OIDC calls share.
@@ -90,7 +92,8 @@ func New(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("hssclient: endpoint %q is not an absolute http(s) URL", cfg.Endpoint)
 	}
 	applyDefaults(&cfg)
-	c := &Client{cfg: cfg, base: base, limiter: rate.NewLimiter(rate.Inf, 0), sleep: sleepContext, refusals: cfg.AuthBackoff}
+	c := &Client{cfg: cfg, base: base, limiter: rate.NewLimiter(rate.Inf, 0), sleep: sleepContext, refusals: cfg.AuthBackoff,
+		maxPages: maxPages}
 	if c.refusals == nil {
 		c.refusals = NewAuthBackoff(DefaultAuthBackoffStep, AuthBackoffOptions{})
 	}
@@ -116,9 +119,6 @@ func applyDefaults(cfg *Config) {
 	}
 	if cfg.MaxRetries == 0 {
 		cfg.MaxRetries = DefaultMaxRetries
-	}
-	if cfg.MaxPages <= 0 {
-		cfg.MaxPages = DefaultMaxPages
 	}
 	if cfg.RetryBaseDelay <= 0 {
 		cfg.RetryBaseDelay = 500 * time.Millisecond

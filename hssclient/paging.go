@@ -7,7 +7,7 @@ import (
 	"net/http"
 )
 
-// ErrTooManyPages is returned when a listing reaches Config.MaxPages, so a
+// ErrTooManyPages is returned when a listing reaches maxPages pages, so a
 // total_num that keeps drifting upwards cannot page forever.
 var ErrTooManyPages = errors.New("page cap reached before the listing ended")
 
@@ -154,7 +154,7 @@ func (c *Client) walk(ctx context.Context, op string, fetch fetchPage) (moved st
 	step := pageStep{fallback: fallback, probing: fallback > 0}
 	firstTotal := int64(-1)
 	for pages := 0; ; {
-		if pages >= c.cfg.MaxPages {
+		if pages >= c.maxPages {
 			return moved, fmt.Errorf("%s: %w (%d pages)", op, ErrTooManyPages, pages)
 		}
 		n, err := fetch(offset, limit)

@@ -113,7 +113,8 @@ func TestPagingCapStopsADriftingTotal(t *testing.T) {
 	ps := &pagedServer{pageFn: func(call, o, l int) (int, []string, int) {
 		return o + 2*l, window(1<<30, o, l), 0 // always one more page
 	}}
-	c, _ := newTestClient(t, ps.handle, func(cfg *Config) { cfg.PageSize = 10; cfg.MaxPages = 7 })
+	c, _ := newTestClient(t, ps.handle, func(cfg *Config) { cfg.PageSize = 10 })
+	c.maxPages = 7
 	ids, err := collect(t, c)
 	require.ErrorIs(t, err, ErrTooManyPages)
 	require.Len(t, ids, 70)
