@@ -131,7 +131,7 @@ func testFleet() *fakeAPI {
 		containers: map[string][]hssclient.Container{
 			nameKey("nginx", "1.25.3"): {
 				{ContainerID: "c1", ContainerName: "web-0", HostID: "h1", HostName: "node-1", PodID: "p1", PodName: "web-0",
-					PrivateIP: "10.0.0.1", PublicIP: "203.0.113.1", AgentID: "a1", EntryPoint: "nginx --password=hunter2"},
+					PrivateIP: "10.0.0.1", PublicIP: "203.0.113.1", AgentID: "a1"},
 				{ContainerID: "c2", ContainerName: "docker-nginx", HostID: "h1", HostName: "node-1", PrivateIP: "10.0.0.2", AgentID: "a1"},
 				{ContainerID: "c3", ContainerName: "web-1", HostID: "h2", HostName: "node-2", PodID: "p2", PodName: "web-1", AgentID: "a2"},
 			},

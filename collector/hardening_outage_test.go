@@ -38,7 +38,7 @@ func TestOutageLongerThanMaxStaleness(t *testing.T) {
 	for _, step := range []time.Duration{4 * time.Minute, 5 * time.Minute} {
 		clock.Advance(step)
 		err := e.RefreshNow(ctx, "h")
-		require.True(t, hssclient.IsServerError(err), "err: %v", err)
+		require.True(t, hssclient.Classify(err) == hssclient.ClassServer, "err: %v", err)
 		text = hardScrape(t, e)
 		require.Equal(t, want, containerSeries(text), "served from cache at %v", step)
 		require.Len(t, hardSeries(text, "hss_up", "} 0"), 1)

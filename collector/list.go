@@ -17,7 +17,7 @@ import (
 
 // listing is what one container listing learned.
 type listing struct {
-	rows  []hssclient.Container // raw rows, entry_point dropped
+	rows  []hssclient.Container // raw rows
 	at    time.Time
 	err   error
 	moved string // why the list moved while it was paged; "" when it held still
@@ -52,7 +52,6 @@ func (t *target) listOnce(ctx context.Context, p pick) listing {
 	rows := make([]hssclient.Container, 0, min(max(p.num, 0), 1<<16))
 	r := &p.img.ref
 	err := t.api.EachContainer(ctx, p.query, func(c hssclient.Container) error {
-		c.EntryPoint = "" // may hold secrets; never kept
 		rows = append(rows, c)
 		return nil
 	})

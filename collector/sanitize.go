@@ -82,7 +82,6 @@ func isCleanLabel(s string) bool {
 }
 
 // container returns the row with every exported field sanitised.
-// EntryPoint is dropped: it can carry secrets and is never a label.
 //
 // The fields a host or pod shares with its other containers are interned
 // within the refresh: the JSON decoder gives every row its own copies, and

@@ -22,7 +22,7 @@ const (
 )
 
 // savedTarget is one target's state file. It holds no credential and no
-// entry_point (rows never keep one).
+// start command (rows never have one).
 type savedTarget struct {
 	Format  string `json:"format"`
 	Version int    `json:"version"`
@@ -165,7 +165,6 @@ func (r *restoring) head(s *savedTarget) error {
 // row sanitises a row as it is decoded, so the strings it shares with
 // other rows are let go at once for the one interned copy.
 func (r *restoring) row(c hssclient.Container) hssclient.Container {
-	c.EntryPoint = ""
 	return r.z.container(c)
 }
 

@@ -120,9 +120,6 @@ const (
 	// MinRefreshInterval keeps a misconfigured exporter from hammering
 	// the HSS API (which rate-limits per account).
 	MinRefreshInterval = 10 * time.Second
-	// MinPageSize and MaxPageSize are the limit range the HSS API accepts.
-	MinPageSize = 10
-	MaxPageSize = 200
 	// MaxConcurrencyLimit caps max_concurrency: more in-flight requests
 	// per target only earns 429s.
 	MaxConcurrencyLimit = 64

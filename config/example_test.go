@@ -28,6 +28,15 @@ func TestExampleIsValid(t *testing.T) {
 	require.False(t, tg.Images.Selects("docker.io/nginx"))
 }
 
+// The example's global block shows every default, so a reader copying it
+// gets what leaving the keys out would give; DefaultSettings owns them.
+func TestExampleShowsTheDefaults(t *testing.T) {
+	noEnv(t)
+	cfg, err := Parse([]byte(Example()), t.TempDir())
+	require.NoError(t, err)
+	require.Equal(t, DefaultSettings(), cfg.Global.Settings)
+}
+
 // The example's commented OIDC block must validate once uncommented.
 func TestExampleOIDCBlockIsValid(t *testing.T) {
 	noEnv(t)

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/hss-exporter/hss_exporter/hssclient"
 )
 
 // FuzzParse checks that no input makes Parse panic or hang, and that what
@@ -55,7 +57,7 @@ func checkValid(t *testing.T, cfg *Config) {
 			t.Fatalf("bad region or project in %q", tg.Name)
 		case tg.Auth.Method() == "":
 			t.Fatalf("no auth method in %q", tg.Name)
-		case tg.PageSize < MinPageSize || tg.PageSize > MaxPageSize ||
+		case tg.PageSize < hssclient.MinPageSize || tg.PageSize > hssclient.MaxPageSize ||
 			tg.MaxConcurrency < 1 || tg.MaxConcurrency > MaxConcurrencyLimit || !(tg.RequestsPerSecond > 0):
 			t.Fatalf("limits out of range in %q", tg.Name)
 		case tg.RefreshInterval < MinRefreshInterval || tg.RequestTimeout <= 0 ||

@@ -77,8 +77,8 @@ func parse(data []byte, baseDir, file string) (cfg *Config, err error) {
 	return cfg, nil
 }
 
-// getenv drops surrounding whitespace, as hssclient.CredentialsFromEnv
-// does: a value pasted from a file often ends in a newline.
+// getenv drops surrounding whitespace: a value pasted from a file often
+// ends in a newline.
 func getenv(name string) string { return strings.TrimSpace(os.Getenv(name)) }
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)

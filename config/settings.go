@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hss-exporter/hss_exporter/hssclient"
 )
 
 // Settings are the keys global and every target share. Load fills each
@@ -15,7 +17,7 @@ import (
 type Settings struct {
 	RefreshInterval   time.Duration `yaml:"refresh_interval"`
 	RequestTimeout    time.Duration `yaml:"request_timeout"`
-	PageSize          int           `yaml:"page_size"` // MinPageSize..MaxPageSize
+	PageSize          int           `yaml:"page_size"` // hssclient.MinPageSize..MaxPageSize
 	MaxConcurrency    int           `yaml:"max_concurrency"`
 	RequestsPerSecond float64       `yaml:"requests_per_second"`
 	APICallsPerMinute float64       `yaml:"api_calls_per_minute"` // per operation
@@ -28,12 +30,10 @@ func DefaultSettings() Settings {
 	return Settings{
 		RefreshInterval:   5 * time.Minute,
 		RequestTimeout:    30 * time.Second,
-		PageSize:          200,
+		PageSize:          hssclient.MaxPageSize, // the fewest calls
 		MaxConcurrency:    4,
 		RequestsPerSecond: 5,
-		// HSS's documented limit: "a single user or IP address can access
-		// an API for up to five times/minute".
-		APICallsPerMinute: 5,
+		APICallsPerMinute: hssclient.CallsPerMinute,
 		MaxStaleness:      30 * time.Minute,
 	}
 }
@@ -108,8 +108,8 @@ func (v *validator) checkSettings(prefix string, s *Settings) bool {
 		"%s is too short; the minimum is %s", fmtDur(s.RefreshInterval), fmtDur(MinRefreshInterval))
 	check("request_timeout", s.RequestTimeout <= 0, "must be longer than 0s, got %s", fmtDur(s.RequestTimeout))
 	check("max_staleness", s.MaxStaleness <= 0, "must be longer than 0s, got %s", fmtDur(s.MaxStaleness))
-	check("page_size", s.PageSize < MinPageSize || s.PageSize > MaxPageSize,
-		"%d is out of range %d..%d", s.PageSize, MinPageSize, MaxPageSize)
+	check("page_size", s.PageSize < hssclient.MinPageSize || s.PageSize > hssclient.MaxPageSize,
+		"%d is out of range %d..%d", s.PageSize, hssclient.MinPageSize, hssclient.MaxPageSize)
 	check("max_concurrency", s.MaxConcurrency < 1 || s.MaxConcurrency > MaxConcurrencyLimit,
 		"%d is out of range 1..%d", s.MaxConcurrency, MaxConcurrencyLimit)
 	check("requests_per_second", s.RequestsPerSecond <= 0,

@@ -60,7 +60,6 @@ func TestAuthenticatorsNeverPrintSecrets(t *testing.T) {
 		"iam":      NewIAMAuth(IAMConfig{Endpoint: "http://127.0.0.1:1", Username: "u", Domain: "d", Password: password}),
 		"iamcfg":   IAMConfig{Username: "u", Password: password},
 		"metadata": NewMetadataAuth(MetadataConfig{}),
-		"env":      EnvCredentials{AccessKey: "HSSAKEXAMPLE0000001", SecretKey: sk, SecurityToken: token},
 	}
 	for name, v := range values {
 		wrapped := struct{ Inner any }{v}

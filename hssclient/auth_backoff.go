@@ -38,9 +38,7 @@ type AuthBackoffOptions struct {
 // IAM user, an agency, an identity provider), so every target that
 // authenticates as the same identity stops together when it is refused.
 type AuthBackoffs struct {
-	opts AuthBackoffOptions
-	mu   sync.Mutex
-	by   map[string]*AuthBackoff
+	ids perIdentity[AuthBackoff, time.Duration]
 }
 
 // NewAuthBackoffs returns an empty set of backoffs.
@@ -48,22 +46,15 @@ func NewAuthBackoffs(opts AuthBackoffOptions) *AuthBackoffs {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &AuthBackoffs{opts: opts, by: map[string]*AuthBackoff{}}
+	create := func(step time.Duration) *AuthBackoff { return NewAuthBackoff(step, opts) }
+	return &AuthBackoffs{ids: newPerIdentity(create, (*AuthBackoff).shorten)}
 }
 
 // For returns the backoff of identity, whose first wait is step. A second
 // caller with the same identity shares it; when it asks for a shorter step
 // that one holds, so no sharer waits longer than its own refresh asks.
 func (s *AuthBackoffs) For(identity string, step time.Duration) *AuthBackoff {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if b, ok := s.by[identity]; ok {
-		b.shorten(step)
-		return b
-	}
-	b := NewAuthBackoff(step, s.opts)
-	s.by[identity] = b
-	return b
+	return s.ids.forIdentity(identity, step)
 }
 
 // AuthBackoff is the refusal state of one credential. It is safe for

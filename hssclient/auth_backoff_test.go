@@ -65,7 +65,7 @@ func (s *refusedSetup) requireHeldBack(t *testing.T, c *hssclient.Client) {
 	require.True(t, ok, "err: %v", err)
 	require.Equal(t, c.RefusedUntil(), next)
 	require.True(t, hssclient.IsCredentialError(err))
-	require.True(t, hssclient.IsAuth(err), "still an authentication failure: %v", err)
+	require.True(t, hssclient.Classify(err) == hssclient.ClassAuth, "still an authentication failure: %v", err)
 	require.ErrorContains(t, err, "credentials refused; next attempt at "+next.UTC().Format(time.RFC3339))
 	require.ErrorContains(t, err, "HTTP 401 APIG.0301")
 	require.NotContains(t, err.Error(), wrongSecretKey)
@@ -194,7 +194,7 @@ func TestRevokedTokenIsRefreshedOnceThenBacksOff(t *testing.T) {
 		Username: hssfake.DemoIAMUser, Password: hssfake.DemoIAMPassword, ProjectID: hssfake.DemoProjectID}), nil)
 	for range 3 {
 		_, err := inventory(t, c)
-		require.True(t, hssclient.IsAuth(err), "err: %v", err)
+		require.True(t, hssclient.Classify(err) == hssclient.ClassAuth, "err: %v", err)
 		require.True(t, hssclient.IsCredentialError(err), "err: %v", err)
 		require.ErrorContains(t, err, "check:")
 		require.Equal(t, 2, srv.RequestsFor(hssfake.OpListImageLocal), "one retry with a fresh token, then none while backing off")

@@ -206,7 +206,7 @@ func TestIAMAuthRejectedPassword(t *testing.T) {
 	require.Equal(t, "req-77", apiErr.RequestID)
 	require.Contains(t, err.Error(), "The username or password is wrong")
 	require.NotContains(t, err.Error(), "s3cr3t-Passw0rd")
-	require.True(t, IsAuth(err))
+	require.True(t, Classify(err) == ClassAuth)
 	require.Empty(t, req.Header.Get("X-Auth-Token"))
 
 	// IAM locks users after repeated wrong passwords: its own refusal is
@@ -232,7 +232,7 @@ func TestIAMAuthGatewayErrorFormat(t *testing.T) {
 	require.ErrorAs(t, err, &apiErr)
 	require.Equal(t, "APIG.0308", apiErr.Code)
 	require.Equal(t, "r1", apiErr.RequestID)
-	require.True(t, IsThrottled(err))
+	require.True(t, Classify(err) == ClassThrottled)
 	require.True(t, a.Invalidate(), "throttling is not a rejection of the password")
 }
 
@@ -286,7 +286,7 @@ func TestIAMAuthBadAnswers(t *testing.T) {
 			w.WriteHeader(http.StatusBadGateway)
 			_, _ = w.Write([]byte(`<html>bad gateway</html>`))
 		}, func(t *testing.T, err error) {
-			require.True(t, IsServerError(err))
+			require.True(t, Classify(err) == ClassServer)
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

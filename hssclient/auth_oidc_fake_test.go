@@ -126,7 +126,7 @@ func TestOIDCRefusedIDTokenIsSentOncePerCall(t *testing.T) {
 	writeIDToken(t, file, "jwt-unknown")
 	_, err := client.ListImageLocal(context.Background(), ListImagesRequest{})
 	require.True(t, IsCredentialError(err), "err: %v", err)
-	require.True(t, IsAuth(err))
+	require.True(t, Classify(err) == ClassAuth)
 	require.NotContains(t, err.Error(), "jwt-unknown")
 	require.Equal(t, 1, srv.RequestsFor(hssfake.OpCreateTokenWithIDToken), "a refusal is not asked again at once")
 	require.Zero(t, srv.RequestsFor(hssfake.OpListImageLocal))

@@ -16,7 +16,7 @@ func TestWrongSecretKeyIsTriedOnceAndNeverLeaks(t *testing.T) {
 	const wrongSK = "wrong-secret-key-value"
 	c := fakeClient(t, srv, hssclient.NewAKSKAuth(hssfake.DemoAccessKey, wrongSK, ""), nil)
 	_, err := inventory(t, c)
-	require.True(t, hssclient.IsAuth(err), "err: %v", err)
+	require.True(t, hssclient.Classify(err) == hssclient.ClassAuth, "err: %v", err)
 	require.Equal(t, 1, srv.RequestsFor(hssfake.OpListImageLocal), "no retry on a signature failure")
 	require.NotContains(t, err.Error(), wrongSK)
 	require.NotContains(t, err.Error(), "Signature=")
@@ -29,7 +29,7 @@ func TestWrongProjectAndErrorsCarryNoSecret(t *testing.T) {
 	})
 	require.NoError(t, err)
 	_, err = c.ListImageLocal(context.Background(), hssclient.ListImagesRequest{})
-	require.True(t, hssclient.IsAuth(err), "403 is a permission failure: %v", err)
+	require.True(t, hssclient.Classify(err) == hssclient.ClassAuth, "403 is a permission failure: %v", err)
 	require.False(t, strings.Contains(err.Error(), hssfake.DemoSecretKey))
 }
 
@@ -62,7 +62,7 @@ func TestAuthFailuresAreTriedOnceAndSayWhatToFix(t *testing.T) {
 			for range 3 { // three refreshes in a row: one attempt each, or none
 				_, err := inventory(t, c)
 				require.Error(t, err)
-				require.True(t, hssclient.IsAuth(err), "err: %v", err)
+				require.True(t, hssclient.Classify(err) == hssclient.ClassAuth, "err: %v", err)
 				for _, want := range tc.want {
 					require.ErrorContains(t, err, want)
 				}

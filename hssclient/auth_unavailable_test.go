@@ -67,7 +67,7 @@ func TestFailingCredentialServiceIsAskedOnceAStepDoubling(t *testing.T) {
 			next, ok := hssclient.CredentialsUnavailable(err)
 			require.True(t, ok, "err: %v", err)
 			require.True(t, hssclient.IsCredentialError(err))
-			require.True(t, hssclient.IsServerError(err), "still says what failed: %v", err)
+			require.True(t, hssclient.Classify(err) == hssclient.ClassServer, "still says what failed: %v", err)
 			require.ErrorContains(t, err, "credentials unavailable; next attempt at "+next.UTC().Format(time.RFC3339))
 			require.Equal(t, 1, srv.RequestsFor(source.ops[0]), "asked once, no retry")
 			require.Zero(t, srv.RequestsFor(hssfake.OpListImageLocal))

@@ -11,7 +11,7 @@ import (
 
 // The body cap of a page answer, when Config.MaxBodyBytes does not set one:
 // room for the envelope plus a generous allowance per row asked for. A real
-// row is well under 1 KiB (entry_point is the only long field), so a
+// row is well under 1 KiB (the start command is the only long field), so a
 // 200-row page of a few hundred KiB fits ten times over, and the cap bounds
 // memory to a few MiB per request in flight. A page of rows longer still
 // is asked for again in smaller pages (see walk): at 10 rows a row may
@@ -30,7 +30,7 @@ func (c *Client) pageBodyLimit(limit int) int64 {
 		return c.cfg.MaxBodyBytes
 	}
 	if limit <= 0 {
-		limit = DefaultPageSize
+		limit = MaxPageSize
 	}
 	return pageBodyBase + int64(limit)*pageBodyPerRow
 }

@@ -17,9 +17,6 @@ import (
 // gateway counts. The gateway counts in one-second windows as well, so no
 // second holds more than a sixtieth of the minute's calls (rounded up).
 
-// DefaultCallsPerMinute is HSS's documented limit of one API for one user.
-const DefaultCallsPerMinute = 5
-
 // BudgetOptions tune the budgets of a Budgets; zero values take defaults.
 type BudgetOptions struct {
 	// Minute is the length of the limit's window; default one minute.
@@ -37,9 +34,7 @@ type BudgetOptions struct {
 // an agency), so every target of the process that calls HSS as the same
 // user spends from the same budget, as the gateway counts them.
 type Budgets struct {
-	opts BudgetOptions
-	mu   sync.Mutex
-	by   map[string]*Budget
+	ids perIdentity[Budget, float64]
 }
 
 // NewBudgets returns an empty set of budgets.
@@ -53,7 +48,8 @@ func NewBudgets(opts BudgetOptions) *Budgets {
 	if opts.Jitter == nil {
 		opts.Jitter = uniformJitter
 	}
-	return &Budgets{opts: opts, by: map[string]*Budget{}}
+	create := func(perMinute float64) *Budget { return newBudget(perMinute, opts) }
+	return &Budgets{ids: newPerIdentity(create, (*Budget).lower)}
 }
 
 // For returns the budget of identity, allowing perMinute calls of each
@@ -61,15 +57,7 @@ func NewBudgets(opts BudgetOptions) *Budgets {
 // budget; when it asks for a different rate the lower one holds, since
 // the gateway counts both callers' calls against one limit.
 func (b *Budgets) For(identity string, perMinute float64) *Budget {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if bud, ok := b.by[identity]; ok {
-		bud.lower(perMinute)
-		return bud
-	}
-	bud := newBudget(perMinute, b.opts)
-	b.by[identity] = bud
-	return bud
+	return b.ids.forIdentity(identity, perMinute)
 }
 
 // Configure sets the budget of identity to perMinute calls of each
@@ -78,10 +66,7 @@ func (b *Budgets) For(identity string, perMinute float64) *Budget {
 // rate it was learned under: an operator who changed api_calls_per_minute
 // has said what the account allows.
 func (b *Budgets) Configure(identity string, perMinute float64) {
-	b.mu.Lock()
-	bud, ok := b.by[identity]
-	b.mu.Unlock()
-	if ok {
+	if bud, ok := b.ids.lookup(identity); ok {
 		bud.configure(perMinute)
 	}
 }
@@ -131,7 +116,7 @@ func (w *opWindow) leave(q *waiter) {
 
 func newBudget(perMinute float64, opts BudgetOptions) *Budget {
 	if !(perMinute > 0) {
-		perMinute = DefaultCallsPerMinute
+		perMinute = CallsPerMinute
 	}
 	return &Budget{opts: opts, perMinute: perMinute, ops: map[string]*opWindow{}, changed: make(chan struct{})}
 }

@@ -214,7 +214,7 @@ func TestRefusalOutlivingTheDeadlineFailsAtOnce(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	err := c.EachContainer(ctx, ListContainersRequest{ImageName: "a", ImageVersion: "1"}, func(Container) error { return nil })
-	require.True(t, IsThrottled(err), "err: %v", err)
+	require.True(t, Classify(err) == ClassThrottled, "err: %v", err)
 	require.Less(t, time.Since(start), 500*time.Millisecond, "waited for a window the caller cannot see the end of")
 	require.Len(t, *calls, 1)
 }

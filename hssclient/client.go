@@ -25,7 +25,7 @@ type Config struct {
 	HTTPClient *http.Client // default: a client with transport timeouts and no redirects
 	UserAgent  string       // default "hss_exporter"
 
-	PageSize          int     // default 200; stepped down to 100, 50, then 10, on a 400 (see walk)
+	PageSize          int     // 0: MaxPageSize; stepped down to 100, 50, then 10, on a 400 (see walk)
 	RequestsPerSecond float64 // token bucket rate, a ceiling within Budget; 0 = unlimited
 	// Budget, when set, limits the calls of each operation per minute; it
 	// is shared by every client that calls HSS as the same user. A 429
@@ -36,11 +36,9 @@ type Config struct {
 	// that authenticates as the same identity. Without one the client
 	// keeps its own, stepping by DefaultAuthBackoffStep.
 	AuthBackoff    *AuthBackoff
-	Burst          int           // default max(1, RequestsPerSecond)
 	MaxConcurrency int           // in-flight requests; 0 = unlimited
 	MaxRetries     int           // retries per request; default 4; negative = none
-	RequestTimeout time.Duration // per attempt; default 30s
-	MaxPages       int           // cap on pages per listing; default 10000
+	RequestTimeout time.Duration // per attempt (config's request_timeout); 0 = none beyond HTTPClient's
 	MaxBodyBytes   int64         // cap on a 200 answer; default 1 MiB + 8 KiB per row asked for
 
 	RetryBaseDelay    time.Duration // first backoff step for 5xx and network errors; default 500ms
@@ -62,16 +60,21 @@ type Client struct {
 	// pageSizes remembers the page size each endpoint accepts.
 	pageSizes *pageSizes
 	refusals  *AuthBackoff
+	maxPages  int // maxPages; tests lower it
 	sleep     func(ctx context.Context, d time.Duration) error
 }
 
-// Default values of Config.
-const (
-	DefaultPageSize       = 200
-	DefaultMaxRetries     = 4
-	DefaultRequestTimeout = 30 * time.Second
-	DefaultMaxPages       = 10000
-)
+// DefaultMaxRetries is Config.MaxRetries when not set (config has no key
+// for it).
+const DefaultMaxRetries = 4
+
+// maxPages caps the pages of one listing, so a total_num that keeps
+// drifting upwards cannot page forever: 2,000,000 rows at the largest page.
+const maxPages = 10000
+
+// headerTimeout bounds the wait for an answer's headers on the default
+// transport, which the IAM, metadata and OIDC calls share.
+const headerTimeout = 30 * time.Second
 
 // New returns a client for cfg, or an error naming what is missing.
 func New(cfg Config) (*Client, error) {
@@ -89,12 +92,13 @@ func New(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("hssclient: endpoint %q is not an absolute http(s) URL", cfg.Endpoint)
 	}
 	applyDefaults(&cfg)
-	c := &Client{cfg: cfg, base: base, limiter: rate.NewLimiter(rate.Inf, 0), sleep: sleepContext, refusals: cfg.AuthBackoff}
+	c := &Client{cfg: cfg, base: base, limiter: rate.NewLimiter(rate.Inf, 0), sleep: sleepContext, refusals: cfg.AuthBackoff,
+		maxPages: maxPages}
 	if c.refusals == nil {
 		c.refusals = NewAuthBackoff(DefaultAuthBackoffStep, AuthBackoffOptions{})
 	}
 	if cfg.RequestsPerSecond > 0 {
-		c.limiter = rate.NewLimiter(rate.Limit(cfg.RequestsPerSecond), cfg.Burst)
+		c.limiter = rate.NewLimiter(rate.Limit(cfg.RequestsPerSecond), max(1, int(cfg.RequestsPerSecond)))
 	}
 	if cfg.MaxConcurrency > 0 {
 		c.slots = make(chan struct{}, cfg.MaxConcurrency)
@@ -111,19 +115,10 @@ func applyDefaults(cfg *Config) {
 		cfg.UserAgent = "hss_exporter"
 	}
 	if cfg.PageSize <= 0 {
-		cfg.PageSize = DefaultPageSize
-	}
-	if cfg.Burst <= 0 {
-		cfg.Burst = max(1, int(cfg.RequestsPerSecond))
+		cfg.PageSize = MaxPageSize
 	}
 	if cfg.MaxRetries == 0 {
 		cfg.MaxRetries = DefaultMaxRetries
-	}
-	if cfg.RequestTimeout <= 0 {
-		cfg.RequestTimeout = DefaultRequestTimeout
-	}
-	if cfg.MaxPages <= 0 {
-		cfg.MaxPages = DefaultMaxPages
 	}
 	if cfg.RetryBaseDelay <= 0 {
 		cfg.RetryBaseDelay = 500 * time.Millisecond
@@ -150,7 +145,7 @@ func DefaultHTTPClient() *http.Client {
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: DefaultRequestTimeout,
+		ResponseHeaderTimeout: headerTimeout,
 		IdleConnTimeout:       90 * time.Second,
 		MaxIdleConnsPerHost:   16,
 		ForceAttemptHTTP2:     true,

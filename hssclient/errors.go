@@ -91,18 +91,6 @@ func Classify(err error) Class {
 	return ClassOther
 }
 
-// IsThrottled reports whether err is a 429 answer.
-func IsThrottled(err error) bool { return Classify(err) == ClassThrottled }
-
-// IsAuth reports whether err is an authentication or permission failure.
-func IsAuth(err error) bool { return Classify(err) == ClassAuth }
-
-// IsBadRequest reports whether err is a 4xx other than 401, 403 and 429.
-func IsBadRequest(err error) bool { return Classify(err) == ClassBadRequest }
-
-// IsServerError reports whether err is a 5xx answer.
-func IsServerError(err error) bool { return Classify(err) == ClassServer }
-
 // NetworkError wraps a transport failure (reset, timeout, refused).
 type NetworkError struct {
 	Operation string

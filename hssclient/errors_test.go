@@ -20,5 +20,5 @@ func TestAPIErrorCarriesCodeAndRequestID(t *testing.T) {
 	require.Equal(t, "HSS.0001", apiErr.Code)
 	require.Equal(t, "req-123", apiErr.RequestID)
 	require.Equal(t, "ListLocalImageContainers: HTTP 400 HSS.0001: invalid parameter (request_id req-123)", err.Error())
-	require.True(t, IsBadRequest(err))
+	require.True(t, Classify(err) == ClassBadRequest)
 }

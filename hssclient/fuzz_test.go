@@ -107,7 +107,7 @@ func FuzzResponseDecoder(f *testing.F) {
 // FuzzPager walks a listing whose pages the fuzzer scripts: each byte pair
 // sets a page's total_num and row count and where its rows start, so pages
 // overlap, shrink, grow, run past the end or come back empty or larger than
-// asked. The walk must end within MaxPages (plus the page-size step-downs),
+// asked. The walk must end within maxPages (plus the page-size step-downs),
 // hand out each container_id at most once, and never panic.
 func FuzzPager(f *testing.F) {
 	f.Add(uint8(10), uint8(5), []byte{30, 10, 30, 10, 30, 10})    // three full pages
@@ -144,7 +144,8 @@ func FuzzPager(f *testing.F) {
 			}
 			return 200, []byte(fmt.Sprintf(`{"total_num": %d, "data_list": [%s]}`, total, strings.Join(ids, ",")))
 		})
-		c := fuzzClient(t, rt, func(cfg *Config) { cfg.PageSize = int(pageSize); cfg.MaxPages = int(maxPages%20) + 1 })
+		c := fuzzClient(t, rt, func(cfg *Config) { cfg.PageSize = int(pageSize) })
+		c.maxPages = int(maxPages%20) + 1
 		seen := map[string]bool{}
 		err := c.EachContainer(context.Background(), ListContainersRequest{ImageName: "x"}, func(row Container) error {
 			if seen[row.ContainerID] {
@@ -154,7 +155,7 @@ func FuzzPager(f *testing.F) {
 			return nil
 		})
 		if limit := int(maxPages%20) + 1 + len(pageSteps); calls > limit {
-			t.Fatalf("%d calls, more than MaxPages plus step-downs (%d); err %v", calls, limit, err)
+			t.Fatalf("%d calls, more than maxPages plus step-downs (%d); err %v", calls, limit, err)
 		}
 	})
 }

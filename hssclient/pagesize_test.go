@@ -69,12 +69,12 @@ func TestAStepDownForAnEndpointIgnoringLimitIsRemembered(t *testing.T) {
 	clock.Advance(PageSizeProbeInterval)
 	require.Equal(t, int32(1+2), listingCost(t, c, s), "one probe at 200, then straight back to 50")
 	require.Equal(t, int32(2), listingCost(t, c, s), "the next probe is an hour away")
-	require.Equal(t, DefaultPageSize, c.PageSize(OpListImages), "per operation: image listings never stepped down")
+	require.Equal(t, MaxPageSize, c.PageSize(OpListImages), "per operation: image listings never stepped down")
 
 	s.honours.Store(true)
 	clock.Advance(PageSizeProbeInterval)
 	require.Equal(t, int32(5000/200), listingCost(t, c, s), "the probe finds 200 accepted")
-	require.Equal(t, DefaultPageSize, c.PageSize(OpListContainers))
+	require.Equal(t, MaxPageSize, c.PageSize(OpListContainers))
 }
 
 // TestARefusedPageSizeIsProbedOnceAnHour: an endpoint refusing limit=200

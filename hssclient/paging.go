@@ -7,7 +7,7 @@ import (
 	"net/http"
 )
 
-// ErrTooManyPages is returned when a listing reaches Config.MaxPages, so a
+// ErrTooManyPages is returned when a listing reaches maxPages pages, so a
 // total_num that keeps drifting upwards cannot page forever.
 var ErrTooManyPages = errors.New("page cap reached before the listing ended")
 
@@ -36,10 +36,6 @@ func (e *MovedError) Error() string {
 	return e.Operation + ": the list moved while it was paged (" + what + "); rows may have been skipped"
 }
 
-// pageSteps are the page sizes to fall back to when the API answers 400 to a
-// larger one.
-var pageSteps = []int{200, 100, 50, 10}
-
 // EachContainer walks every page of containers matching req (Offset and
 // Limit are managed by the pager) and calls fn once per distinct
 // container_id. Rows without an ID cannot be de-duplicated and are passed on
@@ -52,32 +48,14 @@ var pageSteps = []int{200, 100, 50, 10}
 // on, but it returns a *MovedError, so that the caller can list again
 // rather than take a short count for the truth.
 func (c *Client) EachContainer(ctx context.Context, req ListContainersRequest, fn func(Container) error) error {
-	seen := make(map[string]struct{})
-	moved, err := c.walk(ctx, OpListContainers, func(offset int64, limit int) (pageCount, error) {
+	moved, err := eachRow(ctx, c, OpListContainers, func(offset int64, limit int) ([]Container, int64, error) {
 		req.Offset, req.Limit = offset, limit
 		page, err := c.ListLocalImageContainers(ctx, req)
 		if err != nil {
-			return pageCount{}, err
+			return nil, 0, err
 		}
-		n := pageCount{rows: len(page.DataList), total: page.TotalNum}
-		for _, row := range page.DataList {
-			if row == (Container{}) {
-				continue
-			}
-			if row.ContainerID != "" {
-				if _, dup := seen[row.ContainerID]; dup {
-					n.repeated++
-					continue
-				}
-				seen[row.ContainerID] = struct{}{}
-			}
-			n.fresh++
-			if err := fn(row); err != nil {
-				return pageCount{}, err
-			}
-		}
-		return n, nil
-	})
+		return page.DataList, page.TotalNum, nil
+	}, func(row Container) (string, bool) { return row.ContainerID, row.ContainerID != "" }, fn)
 	if err == nil && moved != "" {
 		err = &MovedError{Operation: OpListContainers, Reason: moved}
 	}
@@ -87,32 +65,55 @@ func (c *Client) EachContainer(ctx context.Context, req ListContainersRequest, f
 // EachImage walks every page of local images matching req and calls fn once
 // per distinct image (name, version, digest and ID), skipping null rows.
 func (c *Client) EachImage(ctx context.Context, req ListImagesRequest, fn func(LocalImage) error) error {
-	seen := make(map[[4]string]struct{})
-	_, err := c.walk(ctx, OpListImages, func(offset int64, limit int) (pageCount, error) {
+	_, err := eachRow(ctx, c, OpListImages, func(offset int64, limit int) ([]LocalImage, int64, error) {
 		req.Offset, req.Limit = offset, limit
 		page, err := c.ListImageLocal(ctx, req)
 		if err != nil {
+			return nil, 0, err
+		}
+		return page.DataList, page.TotalNum, nil
+	}, func(img LocalImage) ([4]string, bool) {
+		return [4]string{img.ImageName, img.ImageVersion, img.ImageDigest, img.ImageID}, true
+	}, fn)
+	return err
+}
+
+// listRows fetches the rows and the total_num of the page at offset.
+type listRows[Row any] func(offset int64, limit int) (rows []Row, total int64, err error)
+
+// eachRow is the pager of every listing: it walks the pages of op and
+// calls fn once per distinct row. A zero row (null or {}) says nothing and
+// is skipped; a row whose key is not known (ok false) cannot be
+// de-duplicated and is passed on as it comes. It returns how the list
+// moved (see walk) and the first error of the API or of fn.
+func eachRow[Row, Key comparable](ctx context.Context, c *Client, op string, list listRows[Row],
+	key func(Row) (Key, bool), fn func(Row) error) (moved string, err error) {
+	seen := make(map[Key]struct{})
+	return c.walk(ctx, op, func(offset int64, limit int) (pageCount, error) {
+		rows, total, err := list(offset, limit)
+		if err != nil {
 			return pageCount{}, err
 		}
-		n := pageCount{rows: len(page.DataList), total: page.TotalNum}
-		for _, img := range page.DataList {
-			if img == (LocalImage{}) {
+		n := pageCount{rows: len(rows), total: total}
+		var zero Row
+		for _, row := range rows {
+			if row == zero {
 				continue
 			}
-			key := [4]string{img.ImageName, img.ImageVersion, img.ImageDigest, img.ImageID}
-			if _, dup := seen[key]; dup {
-				n.repeated++
-				continue
+			if k, ok := key(row); ok {
+				if _, dup := seen[k]; dup {
+					n.repeated++
+					continue
+				}
+				seen[k] = struct{}{}
 			}
-			seen[key] = struct{}{}
 			n.fresh++
-			if err := fn(img); err != nil {
+			if err := fn(row); err != nil {
 				return pageCount{}, err
 			}
 		}
 		return n, nil
 	})
-	return err
 }
 
 // pageCount is what one page held: its rows, how many of them were new
@@ -153,7 +154,7 @@ func (c *Client) walk(ctx context.Context, op string, fetch fetchPage) (moved st
 	step := pageStep{fallback: fallback, probing: fallback > 0}
 	firstTotal := int64(-1)
 	for pages := 0; ; {
-		if pages >= c.cfg.MaxPages {
+		if pages >= c.maxPages {
 			return moved, fmt.Errorf("%s: %w (%d pages)", op, ErrTooManyPages, pages)
 		}
 		n, err := fetch(offset, limit)
@@ -197,7 +198,7 @@ func (c *Client) walk(ctx context.Context, op string, fetch fetchPage) (moved st
 // size too, whose cap leaves more room per row. That is remembered only
 // when the smaller page that fits holds more rows than asked for: the
 // endpoint ignores limit, and every later listing would step down the
-// same way. Otherwise the rows are long (entry_point can be), and other
+// same way. Otherwise the rows are long (a start command can be), and other
 // images' are not. A probe of the configured size that fails steps
 // straight back to the remembered size.
 type pageStep struct {

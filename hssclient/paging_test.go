@@ -113,7 +113,8 @@ func TestPagingCapStopsADriftingTotal(t *testing.T) {
 	ps := &pagedServer{pageFn: func(call, o, l int) (int, []string, int) {
 		return o + 2*l, window(1<<30, o, l), 0 // always one more page
 	}}
-	c, _ := newTestClient(t, ps.handle, func(cfg *Config) { cfg.PageSize = 10; cfg.MaxPages = 7 })
+	c, _ := newTestClient(t, ps.handle, func(cfg *Config) { cfg.PageSize = 10 })
+	c.maxPages = 7
 	ids, err := collect(t, c)
 	require.ErrorIs(t, err, ErrTooManyPages)
 	require.Len(t, ids, 70)
@@ -146,7 +147,7 @@ func TestUnrelatedBadRequestDoesNotShrinkThePageSize(t *testing.T) {
 	ps := &pagedServer{pageFn: func(_, o, l int) (int, []string, int) { return 0, nil, 400 }}
 	c, _ := newTestClient(t, ps.handle, nil)
 	_, err := collect(t, c)
-	require.True(t, IsBadRequest(err))
+	require.True(t, Classify(err) == ClassBadRequest)
 	require.Equal(t, 200, c.PageSize(OpListContainers))
 	require.Len(t, ps.calls, len(pageSteps), "200, 100, 50 and 10 were tried once each")
 }
@@ -255,7 +256,7 @@ func TestPermissionRefusalDoesNotStepPageSizeDown(t *testing.T) {
 	require.ErrorContains(t, err, "HSS.0013")
 	require.ErrorContains(t, err, "enterprise_project_id", "the error says what to check")
 	require.Equal(t, int32(1), calls.Load(), "no page size makes a permission error go away")
-	require.Equal(t, DefaultPageSize, c.PageSize(OpListImages))
+	require.Equal(t, MaxPageSize, c.PageSize(OpListImages))
 }
 
 func TestPageSizeStepsDownToTheLargestAccepted(t *testing.T) {

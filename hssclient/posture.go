@@ -29,32 +29,14 @@ func (c *Client) ListContainerNodes(ctx context.Context, req ListContainerNodesR
 // as they come; null or empty rows are skipped. It returns the first error
 // of the API or of fn.
 func (c *Client) EachContainerNode(ctx context.Context, req ListContainerNodesRequest, fn func(ContainerNode) error) error {
-	seen := make(map[string]struct{})
-	_, err := c.walk(ctx, OpListContainerNodes, func(offset int64, limit int) (pageCount, error) {
+	_, err := eachRow(ctx, c, OpListContainerNodes, func(offset int64, limit int) ([]ContainerNode, int64, error) {
 		req.Offset, req.Limit = offset, limit
 		page, err := c.ListContainerNodes(ctx, req)
 		if err != nil {
-			return pageCount{}, err
+			return nil, 0, err
 		}
-		n := pageCount{rows: len(page.DataList), total: page.TotalNum}
-		for _, row := range page.DataList {
-			if row == (ContainerNode{}) {
-				continue
-			}
-			if row.HostID != "" {
-				if _, dup := seen[row.HostID]; dup {
-					n.repeated++
-					continue
-				}
-				seen[row.HostID] = struct{}{}
-			}
-			n.fresh++
-			if err := fn(row); err != nil {
-				return pageCount{}, err
-			}
-		}
-		return n, nil
-	})
+		return page.DataList, page.TotalNum, nil
+	}, func(row ContainerNode) (string, bool) { return row.HostID, row.HostID != "" }, fn)
 	return err
 }
 

@@ -180,7 +180,7 @@ func TestPostureCallsPastTheRateLimitFailAsThrottled(t *testing.T) {
 	require.NoError(t, errs[hssclient.OpListContainerNodes], "other APIs keep their own budget")
 	require.NoError(t, errs[hssclient.OpShowResourceQuotas])
 	err := errs[hssclient.OpShowEventSeverity]
-	require.True(t, hssclient.IsThrottled(err), "%v", err)
+	require.True(t, hssclient.Classify(err) == hssclient.ClassThrottled, "%v", err)
 	var apiErr *hssclient.APIError
 	require.ErrorAs(t, err, &apiErr)
 	require.Equal(t, "APIG.0308", apiErr.Code)
@@ -196,7 +196,7 @@ func TestPostureCallsRefusedForPermissionsAreNotRetried(t *testing.T) {
 		var apiErr *hssclient.APIError
 		require.ErrorAs(t, err, &apiErr, op)
 		require.Equal(t, 403, apiErr.StatusCode, op)
-		require.True(t, hssclient.IsAuth(err))
+		require.True(t, hssclient.Classify(err) == hssclient.ClassAuth)
 		require.Contains(t, apiErr.Hint, "HSS ReadOnlyAccess")
 		require.Equal(t, 1, srv.Requests(op, 403), "%s: a 403 is final", op)
 	}
@@ -214,7 +214,7 @@ func TestPostureCallsWithRefusedSignatureStopAtOnce(t *testing.T) {
 	srv := postureFake(t, 200, nil)
 	c := fakeClient(t, srv, hssclient.NewAKSKAuth(hssfake.DemoAccessKey, "wrong-secret", ""), nil)
 	for op, err := range postureCalls(c) {
-		require.True(t, hssclient.IsAuth(err), "%s: %v", op, err)
+		require.True(t, hssclient.Classify(err) == hssclient.ClassAuth, "%s: %v", op, err)
 		require.NotContains(t, err.Error(), "wrong-secret")
 	}
 	require.Len(t, srv.AuthFailures(), 1, "the first refusal holds the other calls: an AK locks after five failures")

@@ -159,8 +159,11 @@ func (c *Client) attempt(ctx context.Context, op string, u *url.URL, retry strin
 	if retry != "" {
 		c.cfg.Observer.Retry(op, retry)
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
-	defer cancel()
+	if c.cfg.RequestTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.cfg.RequestTimeout)
+		defer cancel()
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return 0, fmt.Errorf("%s: building request: %w", op, err)

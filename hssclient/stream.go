@@ -60,7 +60,6 @@ type pageStream[T any] struct {
 	offset int64
 	total  *int64
 	rows   *[]T
-	scrub  func(*T) // drops what must never be kept; may be nil
 }
 
 func (p *pageStream[T]) decodeAnswer(dec *json.Decoder) (*errorBody, error) {
@@ -130,10 +129,7 @@ func (p *pageStream[T]) decodeTotal(dec *json.Decoder) (bool, error) {
 	return true, nil
 }
 
-// maxPageRows is the largest page HSS serves (its limit parameter).
-const maxPageRows = 200
-
-// decodeRows reads data_list one row at a time, scrubbing each at once.
+// decodeRows reads data_list one row at a time.
 func (p *pageStream[T]) decodeRows(dec *json.Decoder) (bool, error) {
 	tok, err := dec.Token()
 	var typeErr *json.UnmarshalTypeError
@@ -154,16 +150,13 @@ func (p *pageStream[T]) decodeRows(dec *json.Decoder) (bool, error) {
 	// (at most the largest page HSS serves), not by doubling.
 	capacity := 0
 	if p.offset >= 0 && *p.total > p.offset {
-		capacity = int(min(*p.total-p.offset, maxPageRows))
+		capacity = int(min(*p.total-p.offset, MaxPageSize))
 	}
 	*p.rows = make([]T, 0, capacity)
 	for dec.More() {
 		var row T
 		if err := dec.Decode(&row); err != nil {
 			return false, inField(err, "data_list")
-		}
-		if p.scrub != nil {
-			p.scrub(&row)
 		}
 		*p.rows = append(*p.rows, row)
 	}

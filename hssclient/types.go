@@ -13,10 +13,8 @@ type Container struct {
 	PodName       string `json:"pod_name"`
 	PrivateIP     string `json:"private_ip"`
 	PublicIP      string `json:"public_ip"`
-	// EntryPoint is the container's start command line. It can carry
-	// secrets: the client drops it as each row is decoded, so it is empty
-	// in every row the client returns.
-	EntryPoint string `json:"entry_point"`
+	// The row's start command line is not here: it can carry secrets, so
+	// the decoder leaves it out (see types_decode.go).
 }
 
 // ContainerPage is one page of ListLocalImageContainers.
@@ -40,7 +38,7 @@ type LocalImage struct {
 	UnsafeSettingNum int64  `json:"unsafe_setting_num"`
 	MaliciousFileNum int64  `json:"malicious_file_num"`
 	HostNum          int64  `json:"host_num"`
-	ContainerNum     int64  `json:"container_num"`
+	ContainerNum     int64  `json:"container_num" hss:"unknown=ContainerNumUnknown"`
 	ComponentNum     int64  `json:"component_num"`
 	ScanFailedDesc   string `json:"scan_failed_desc"`
 	SeverityLevel    string `json:"severity_level"`

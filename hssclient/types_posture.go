@@ -92,7 +92,7 @@ type ShowResourceQuotasRequest struct {
 // ResourceQuotas is ShowResourceQuotas's answer: the protection quotas by
 // edition.
 type ResourceQuotas struct {
-	DataList []ResourceQuota `json:"data_list"`
+	DataList []ResourceQuota `json:"data_list" hss:"dropnull"`
 }
 
 // ResourceQuota is the quota of one edition (ResourceQuotasInfo).
@@ -101,7 +101,7 @@ type ResourceQuota struct {
 	TotalNum               int64               `json:"total_num"`
 	UsedNum                int64               `json:"used_num"`
 	AvailableNum           int64               `json:"available_num"`
-	AvailableResourcesList []AvailableResource `json:"available_resources_list"`
+	AvailableResourcesList []AvailableResource `json:"available_resources_list" hss:"dropnull"`
 }
 
 // AvailableResource is one idle quota (AvailableResourceIdsInfo).

@@ -19,7 +19,7 @@ const (
 // /api/v1/status. The HTML page renders this same value, so the two
 // cannot disagree. It holds
 // no configuration beyond the target names and limits: no credential,
-// endpoint or entry_point can reach it.
+// endpoint or container start command can reach it.
 type StatusReport struct {
 	GeneratedAt time.Time `json:"generated_at"`
 	Version     string    `json:"version"`

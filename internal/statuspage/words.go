@@ -39,10 +39,11 @@ func health(st collector.TargetStatus, maxStaleness time.Duration) (word collect
 	return collector.HealthHealthy, "Healthy: the last refresh succeeded."
 }
 
-// refusalAdvice says why refused credentials wait, and how to end it.
-const refusalAdvice = "No request is sent with these credentials until then, since HSS locks an access key " +
+// refusalAdvice says why refused credentials wait, and how to end it; the
+// longest wait is the client's.
+var refusalAdvice = "No request is sent with these credentials until then, since HSS locks an access key " +
 	"after five failed authentications (and IAM a user after wrong passwords), and every target using them with it; " +
-	"the wait doubles with each refusal, up to 30 minutes. Fix the credential files " +
+	"the wait doubles with each refusal, up to " + strconv.Itoa(int(hssclient.MaxAuthBackoff/time.Minute)) + " minutes. Fix the credential files " +
 	"(secret_key_file, access_key_file, security_token_file, password_file, id_token_file): " +
 	"the next refresh tries the new ones at once."
 
