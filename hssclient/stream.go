@@ -60,10 +60,17 @@ type pageStream[T any] struct {
 	offset int64
 	total  *int64
 	rows   *[]T
+	// counts are the page's other count fields to keep, by key
+	// (ListContainers' last_update_time); may be nil. Null or missing
+	// leaves them 0.
+	counts map[string]*int64
 }
 
 func (p *pageStream[T]) decodeAnswer(dec *json.Decoder) (*errorBody, error) {
 	*p.total, *p.rows = 0, nil // a retry decodes into the same page
+	for _, dst := range p.counts {
+		*dst = 0
+	}
 	if err := openObject(dec); err != nil {
 		return nil, err
 	}
@@ -83,7 +90,7 @@ func (p *pageStream[T]) decodeAnswer(dec *json.Decoder) (*errorBody, error) {
 		case "error_code", "error_msg", "request_id":
 			ferr = decodeErrorField(dec, key, &eb)
 		default:
-			ferr = dec.Decode(new(json.RawMessage))
+			ferr = p.decodeOther(dec, key)
 		}
 		if ferr != nil {
 			return nil, ferr
@@ -127,6 +134,21 @@ func (p *pageStream[T]) decodeTotal(dec *json.Decoder) (bool, error) {
 	}
 	*p.total = int64(*n)
 	return true, nil
+}
+
+// decodeOther keeps key's value when it is one of p.counts, and skips it
+// otherwise.
+func (p *pageStream[T]) decodeOther(dec *json.Decoder, key string) error {
+	dst, ok := p.counts[key]
+	if !ok {
+		return dec.Decode(new(json.RawMessage))
+	}
+	var n count
+	if err := dec.Decode(&n); err != nil {
+		return inField(err, key)
+	}
+	*dst = int64(n)
+	return nil
 }
 
 // decodeRows reads data_list one row at a time.

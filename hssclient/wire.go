@@ -18,6 +18,8 @@ import (
 //     nothing says nothing about any edition or resource);
 //   - an int64 tagged hss:"unknown=Field" sets the bool Field when the
 //     value is null or absent: unknown, not zero;
+//   - a string tagged hss:"text" also takes a number (free text such as
+//     a CPU limit, which a serializer may write as 2 for "2");
 //   - fields tagged json:"-" are left zero.
 //
 // Each type's UnmarshalJSON calls decodeWire, which decodes into a shadow
@@ -48,6 +50,7 @@ const (
 	wireMaybe           // int64 from *count; nil sets the unknown flag
 	wireFlag            // bool from flag
 	wireDropNull        // []E from []*E, without the nil elements
+	wireText            // string from text
 )
 
 type wireField struct {
@@ -76,6 +79,7 @@ func wirePlanFor(t reflect.Type) *wirePlan {
 var (
 	countType = reflect.TypeFor[count]()
 	flagType  = reflect.TypeFor[flag]()
+	textType  = reflect.TypeFor[text]()
 )
 
 func buildWirePlan(t reflect.Type) *wirePlan {
@@ -99,6 +103,8 @@ func buildWirePlan(t reflect.Type) *wirePlan {
 			wf.kind, typ = wireCount, countType
 		case f.Type.Kind() == reflect.Bool:
 			wf.kind, typ = wireFlag, flagType
+		case f.Type.Kind() == reflect.String && rule == "text":
+			wf.kind, typ = wireText, textType
 		case f.Type.Kind() == reflect.Slice && rule == "dropnull":
 			wf.kind, typ = wireDropNull, reflect.SliceOf(reflect.PointerTo(f.Type.Elem()))
 		}
@@ -126,6 +132,8 @@ func (p *wirePlan) convert(src, dst reflect.Value) {
 			}
 		case wireFlag:
 			to.SetBool(from.Bool())
+		case wireText:
+			to.SetString(from.String())
 		case wireDropNull:
 			for k := range from.Len() {
 				if e := from.Index(k); !e.IsNil() {

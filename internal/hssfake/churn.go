@@ -8,8 +8,10 @@ import (
 
 // Churn makes n random changes to the fleet, each removing a container or
 // starting a new one, and returns how many of each. A new container copies
-// the host and pod of a random existing one and mostly runs its image, but
-// sometimes an image that had no containers, so images come and go too.
+// the host, pod and cluster of a random existing one and mostly runs its
+// image, but sometimes an image that had no containers, so images come and
+// go too. A removed pod container leaves both listings (ListContainers and
+// ListLocalImageContainers); an added one joins both.
 // It also makes n/10 (rounded up) changes to the nodes, as ChurnNodes does,
 // drawn from the fleet's own random source so that rng yields the same
 // containers as before nodes existed. It is safe while the fleet is being
@@ -48,5 +50,9 @@ func (f *Fleet) newChurnContainer(rng *rand.Rand) Container {
 	}
 	c.ID = randHex(rng, 64)
 	c.Name = "/churn-" + strconv.Itoa(f.seq)
+	// A pod container lands in the cluster of the one it copies (its host's)
+	// with a state of its own.
+	resetKube(&c)
+	fillKube(&c, f.kubeRefTime())
 	return c
 }

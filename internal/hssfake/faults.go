@@ -79,12 +79,14 @@ type Faults struct {
 	LimitFactor int
 	// RemoveHeadRows removes that many containers at the head of the list
 	// from the fleet before answering a later page (offset > 0) of
-	// ListLocalImageContainers, as containers that stop between two pages:
+	// ListLocalImageContainers or ListContainers, as containers that stop
+	// between two pages:
 	// the rows behind them move up, so offset paging skips as many live
 	// rows, and total_num drops.
 	RemoveHeadRows int
 	// RepeatRows starts a later page (offset > 0) of
-	// ListLocalImageContainers that many rows before its offset, with total_num unchanged: the page repeats rows of
+	// ListLocalImageContainers or ListContainers that many rows before its
+	// offset, with total_num unchanged: the page repeats rows of
 	// the page before in place of live ones, so a listing that ends on
 	// total_num never sees its last rows.
 	RepeatRows int

@@ -49,6 +49,10 @@ type Container struct {
 	PrivateIP  string
 	PublicIP   string // elastic IP, usually empty
 	EntryPoint string // may contain secrets
+	// Kube is what ListContainers reports of a pod container. AddContainer
+	// and Churn fill a pod container's empty Status and the rest from its
+	// ID (see fillKube); the cluster stays as given.
+	Kube KubeState
 }
 
 // Fleet is the inventory the server answers from. It is safe for concurrent
@@ -59,6 +63,9 @@ type Fleet struct {
 	containers []Container
 	snap       *snapshot // nil after a change, rebuilt on the next read
 	seq        int       // numbers containers added by Churn
+	// kubeRef is the time the create times of new pod containers go back
+	// from: GenerateOptions.Now, or kubeEpoch.
+	kubeRef time.Time
 
 	// Posture: what ListContainerNodes, ShowEventSeverity and
 	// ShowResourceQuotas answer from.
@@ -114,7 +121,35 @@ func (f *Fleet) AddContainer(c Container) {
 		panic(fmt.Sprintf("hssfake: duplicate container id %q", c.ID))
 	}
 	f.snap = nil
+	fillKube(&c, f.kubeRefTime())
 	f.containers = append(f.containers, c)
+}
+
+// UpdateContainer applies change to the container with id and reports
+// whether it exists; change may not alter the ID or the image. It lets a
+// test move one container's state (a restart, a new risk) between two
+// listings.
+func (f *Fleet) UpdateContainer(id string, change func(*Container)) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	i := slices.IndexFunc(f.containers, func(c Container) bool { return c.ID == id })
+	if i < 0 {
+		return false
+	}
+	c := f.containers[i]
+	change(&c)
+	if c.ID != id || c.ImageID != f.containers[i].ImageID {
+		panic(fmt.Sprintf("hssfake: UpdateContainer changed the ID or image of container %q", id))
+	}
+	f.containers[i], f.snap = c, nil
+	return true
+}
+
+func (f *Fleet) kubeRefTime() time.Time {
+	if f.kubeRef.IsZero() {
+		return kubeEpoch
+	}
+	return f.kubeRef
 }
 
 // RemoveContainer removes the container with id and reports whether it was

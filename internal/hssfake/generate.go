@@ -70,7 +70,8 @@ type genPod struct {
 // fields); about 5% of hosts have an elastic IP; a few entry points carry a
 // secret-looking argument; about one image in ten (with its containers)
 // belongs to a non-default enterprise project. Its nodes, security events
-// and quotas are described at genNodes, genEvents and GenerateOptions.
+// and quotas are described at genNodes, genEvents and GenerateOptions; its
+// Kubernetes clusters and pod container states at genClusters.
 func Generate(opts GenerateOptions) *Fleet {
 	opts.defaults()
 	rng := rand.New(rand.NewSource(opts.Seed))
@@ -107,7 +108,8 @@ func Generate(opts GenerateOptions) *Fleet {
 		c.HostID, c.HostName, c.AgentID, c.PrivateIP, c.PublicIP = h.id, h.name, h.agent, h.ip, h.eip
 		containers[i] = c
 	}
-	f := &Fleet{images: images, containers: containers}
+	genClusters(opts.Seed, opts.Now, containers)
+	f := &Fleet{images: images, containers: containers, kubeRef: opts.Now}
 	genPosture(f, opts, hosts)
 	return f
 }

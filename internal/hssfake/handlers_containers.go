@@ -33,7 +33,7 @@ func (s *Server) handleContainers(w http.ResponseWriter, r *http.Request) {
 	}
 	moving := s.movingList(req)
 	if moving {
-		s.removeHead(req)
+		s.removeHead(func(snap *snapshot) []int { return s.matchContainers(snap, req) })
 	}
 	snap := s.Fleet().view()
 	rows := s.matchContainers(snap, req)
@@ -50,12 +50,13 @@ func (s *Server) handleContainers(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, page)
 }
 
-// removeHead removes the first RemoveHeadRows containers matching req
-// from the fleet, as containers stopping between two pages of a listing.
-func (s *Server) removeHead(req listRequest) {
+// removeHead removes the first RemoveHeadRows containers of a listing's
+// rows (indexes into snap.containers) from the fleet, as containers
+// stopping between two pages of it.
+func (s *Server) removeHead(match func(snap *snapshot) []int) {
 	n := s.currentFaults().RemoveHeadRows
 	snap := s.Fleet().view()
-	rows := s.matchContainers(snap, req)
+	rows := match(snap)
 	for _, ci := range rows[:min(max(n, 0), len(rows))] {
 		s.Fleet().RemoveContainer(snap.containers[ci].ID)
 	}

@@ -1,9 +1,9 @@
 // Package hssfake is a stand-in for the Huawei Cloud HSS v5 image APIs, its
-// container node, event severity and quota APIs, the IAM token endpoint and
-// the ECS metadata security-key endpoint, all served by one HTTP server. It
-// verifies SDK-HMAC-SHA256 signatures with its own code (it deliberately
-// does not import hssclient, so a client bug cannot hide in shared code),
-// serves a Fleet, counts requests and injects faults.
+// container node, Kubernetes container, event severity and quota APIs, the
+// IAM token endpoint and the ECS metadata security-key endpoint, all served
+// by one HTTP server. It verifies SDK-HMAC-SHA256 signatures with its own
+// code (it deliberately does not import hssclient, so a client bug cannot
+// hide in shared code), serves a Fleet, counts requests and injects faults.
 package hssfake
 
 import (
@@ -29,6 +29,7 @@ const (
 	OpListContainerNodes       = "ListContainerNodes"
 	OpShowEventSeverity        = "ShowEventSeverity"
 	OpShowResourceQuotas       = "ShowResourceQuotas"
+	OpListContainers           = "ListContainers" // pod containers with their cluster and state
 	OpCreateToken              = "KeystoneCreateUserTokenByPassword"
 	OpMetadataSecurityKey      = "MetadataSecurityKey"
 	OpCreateTokenWithIDToken   = "CreateTokenWithIdToken"
@@ -225,6 +226,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/v5/{project_id}/container/nodes", s.wrap(OpListContainerNodes, http.MethodGet, s.handleNodes))
 	mux.Handle("/v5/{project_id}/event/severity", s.wrap(OpShowEventSeverity, http.MethodGet, s.handleEventSeverity))
 	mux.Handle("/v5/{project_id}/billing/quotas", s.wrap(OpShowResourceQuotas, http.MethodGet, s.handleQuotas))
+	mux.Handle("/v5/{project_id}/container/kubernetes", s.wrap(OpListContainers, http.MethodGet, s.handleKubernetesContainers))
 	mux.Handle("/v3/auth/tokens", s.wrap(OpCreateToken, http.MethodPost, s.handleCreateToken))
 	mux.Handle("/openstack/latest/securitykey", s.wrap(OpMetadataSecurityKey, http.MethodGet, s.handleSecurityKey))
 	mux.Handle("/v3.0/OS-AUTH/id-token/tokens", s.wrap(OpCreateTokenWithIDToken, http.MethodPost, s.handleIDToken))
