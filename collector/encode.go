@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	expo "github.com/hss-exporter/hss_exporter/internal/exposition"
 )
 
 // The inventory is kept encoded for scrapes, in units, each holding per
@@ -37,7 +38,7 @@ const (
 // unit, in a fixed unit order.
 type encodedFamily struct {
 	family  *family
-	samples segment
+	samples expo.Segment
 }
 
 // unitCache holds one target's units between publishes. It is used by
@@ -45,7 +46,7 @@ type encodedFamily struct {
 type unitCache struct {
 	seed  maphash.Seed
 	units map[unitID]*unit
-	lines *lineEncoder
+	lines *expo.LineEncoder
 }
 
 // unitID names a unit: a kind and a bucket.
@@ -71,12 +72,12 @@ const (
 // and a chunk per family (empty chunks have size 0).
 type unit struct {
 	fp      uint64
-	chunks  []chunk // by family index
-	dropped int     // duplicate series left out
+	chunks  []expo.Chunk // by family index
+	dropped int          // duplicate series left out
 }
 
 func newUnitCache() *unitCache {
-	return &unitCache{seed: maphash.MakeSeed(), units: map[unitID]*unit{}, lines: newLineEncoder()}
+	return &unitCache{seed: maphash.MakeSeed(), units: map[unitID]*unit{}, lines: expo.NewLineEncoder(familyTable)}
 }
 
 // rowHashes hashes the content of each row.
@@ -188,10 +189,10 @@ func (c *unitCache) encode(s *snapshot, hosts, pods map[countKey]int) int {
 			if u := c.units[id]; u != nil && u.fp == fp {
 				continue
 			}
-			set := newMetricSet(c.lines.emitter())
+			set := expo.NewSet(familyTable, c.lines.Emitter())
 			c.collectUnit(set, id, p, s, hosts, pods)
-			set.flush()
-			c.units[id] = &unit{fp: fp, dropped: set.dropped, chunks: c.lines.chunks()}
+			set.Flush()
+			c.units[id] = &unit{fp: fp, dropped: set.Dropped(), chunks: c.lines.Chunks()}
 			encoded++
 		}
 	}
@@ -203,7 +204,7 @@ func (c *unitCache) encode(s *snapshot, hosts, pods map[countKey]int) int {
 }
 
 // collectUnit emits the series of one unit.
-func (c *unitCache) collectUnit(set *metricSet, id unitID, p *plan, s *snapshot, hosts, pods map[countKey]int) {
+func (c *unitCache) collectUnit(set *expo.Set, id unitID, p *plan, s *snapshot, hosts, pods map[countKey]int) {
 	switch id.kind {
 	case kindFacts:
 		for _, i := range p.images[id.kind][id.bucket] {
@@ -234,10 +235,10 @@ func (c *unitCache) collectUnit(set *metricSet, id unitID, p *plan, s *snapshot,
 
 // collectKeyCounts emits the host or pod counts of keys, sorted so a unit
 // always reads the same.
-func collectKeyCounts(set *metricSet, f *family, target string, keys []countKey, counts map[countKey]int) {
+func collectKeyCounts(set *expo.Set, f *family, target string, keys []countKey, counts map[countKey]int) {
 	slices.SortFunc(keys, func(a, b countKey) int { return cmp.Or(cmp.Compare(a.id, b.id), cmp.Compare(a.name, b.name)) })
 	for _, k := range keys {
-		set.sum(f, float64(counts[k]), target, k.id, k.name)
+		set.Sum(f, float64(counts[k]), target, k.id, k.name)
 	}
 }
 
@@ -252,15 +253,15 @@ func (c *unitCache) assemble() []encodedFamily {
 		return cmp.Or(cmp.Compare(a.kind, b.kind), cmp.Compare(a.bucket, b.bucket))
 	})
 	var out []encodedFamily
-	for _, f := range sortedFamilies {
-		var parts []chunk
+	for _, f := range familyTable.Sorted() {
+		var parts []expo.Chunk
 		for _, id := range ids {
-			if ch := c.units[id].chunks[f.index]; ch.size > 0 {
+			if ch := c.units[id].chunks[f.Index()]; ch.Size() > 0 {
 				parts = append(parts, ch)
 			}
 		}
 		if len(parts) > 0 {
-			out = append(out, encodedFamily{family: f, samples: newSegment(parts...)})
+			out = append(out, encodedFamily{family: f, samples: expo.NewSegment(parts...)})
 		}
 	}
 	return out

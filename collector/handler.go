@@ -15,6 +15,8 @@ import (
 	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
+
+	expo "github.com/hss-exporter/hss_exporter/internal/exposition"
 )
 
 // HandlerOpts configure Handler.
@@ -95,9 +97,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	live, err := h.encodeLive(contentType)
 	segs := h.e.inventory()
 	if err == nil && gz {
-		var c chunk
+		var c expo.Chunk
 		c, err = compressLive(live)
-		segs = append(segs, newSegment(c))
+		segs = append(segs, expo.NewSegment(c))
 	}
 	if err != nil {
 		http.Error(w, "An error has occurred while encoding the metrics: "+err.Error(), http.StatusInternalServerError)
@@ -106,11 +108,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr := w.Header()
 	hdr.Set("Content-Type", string(contentType))
 	hdr.Add("Vary", "Accept-Encoding")
-	size := gzipSize(segs)
+	size := expo.GzipSize(segs)
 	if gz {
 		hdr.Set("Content-Encoding", "gzip")
 	} else {
-		size = textSize(segs) + len(live)
+		size = expo.TextSize(segs) + len(live)
 	}
 	hdr.Set("Content-Length", strconv.Itoa(size))
 	release()
@@ -123,8 +125,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	dw := &deadlineWriter{w: w, rc: http.NewResponseController(w), timeout: h.writeTimeout}
 	bw := &pieceWriter{w: dw, buf: make([]byte, 0, writePiece)}
 	if gz {
-		err = writeGzip(bw, segs)
-	} else if err = writePlain(bw, segs); err == nil {
+		err = expo.WriteGzip(bw, segs)
+	} else if err = expo.WritePlain(bw, segs); err == nil {
 		_, err = bw.Write(live)
 	}
 	if err == nil {
@@ -199,9 +201,9 @@ func (d *deadlineWriter) Write(p []byte) (int, error) {
 // inventory returns the inventory as segments: for each family, sorted
 // by name, its comments once and then its samples from every target
 // served now, in configuration order. The same bytes serve both formats.
-func (e *Exporter) inventory() []segment {
+func (e *Exporter) inventory() []expo.Segment {
 	now := e.opts.Now()
-	byFamily := make([][]segment, len(families))
+	byFamily := make([][]expo.Segment, len(families))
 	targets := e.all()
 	for _, t := range targets {
 		s, shows := t.scrapeSnapshot(now)
@@ -210,15 +212,15 @@ func (e *Exporter) inventory() []segment {
 		}
 		for _, ef := range s.encoded {
 			if shows(ef.family) {
-				byFamily[ef.family.index] = append(byFamily[ef.family.index], ef.samples)
+				byFamily[ef.family.Index()] = append(byFamily[ef.family.Index()], ef.samples)
 			}
 		}
 	}
-	comments := commentChunks()
-	parts := make([]segment, 0, len(families)*(1+len(targets))+1)
-	for _, f := range sortedFamilies {
-		if samples := byFamily[f.index]; len(samples) > 0 {
-			parts = append(parts, newSegment(comments[f.index]))
+	comments := familyTable.Comments()
+	parts := make([]expo.Segment, 0, len(families)*(1+len(targets))+1)
+	for _, f := range familyTable.Sorted() {
+		if samples := byFamily[f.Index()]; len(samples) > 0 {
+			parts = append(parts, expo.NewSegment(comments[f.Index()]))
 			parts = append(parts, samples...)
 		}
 	}
@@ -249,10 +251,10 @@ func (h *handler) encodeLive(contentType expfmt.Format) ([]byte, error) {
 }
 
 // compressLive compresses the live part of a scrape as the last chunk.
-func compressLive(live []byte) (chunk, error) {
-	d := liveDeflaters.Get().(*deflater)
+func compressLive(live []byte) (expo.Chunk, error) {
+	d := liveDeflaters.Get().(*expo.Deflater)
 	defer liveDeflaters.Put(d)
-	return d.chunk(func(w io.Writer) error {
+	return d.Chunk(func(w io.Writer) error {
 		_, err := w.Write(live)
 		return err
 	})
@@ -260,7 +262,7 @@ func compressLive(live []byte) (chunk, error) {
 
 // liveDeflaters compress the live part of scrapes; it is small and fresh
 // every time, so the fastest level.
-var liveDeflaters = sync.Pool{New: func() any { return newDeflater(flate.BestSpeed) }}
+var liveDeflaters = sync.Pool{New: func() any { return expo.NewDeflater(flate.BestSpeed) }}
 
 // negotiate picks the format of the response: text format 0.0.4 unless
 // the Accept header prefers OpenMetrics (curl's */* gets text). Protocol

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"slices"
 	"time"
+
+	expo "github.com/hss-exporter/hss_exporter/internal/exposition"
 )
 
 // Posture is published into the target's snapshot with the inventory,
@@ -89,7 +91,7 @@ func (c *unitCache) planPosture(p *plan, s *snapshot) {
 // collectPostureUnit emits the series of one posture unit. Nodes are
 // sorted by host_id, then by content, so a unit always reads the same and
 // of two nodes whose host_id collide the same one wins.
-func collectPostureUnit(set *metricSet, id unitID, p *plan, s *snapshot) {
+func collectPostureUnit(set *expo.Set, id unitID, p *plan, s *snapshot) {
 	ps := s.posture
 	switch id.kind {
 	case kindNodes:
