@@ -211,8 +211,8 @@ func (e *Exporter) inventory() []expo.Segment {
 			continue
 		}
 		for _, ef := range s.encoded {
-			if shows(ef.family) {
-				byFamily[ef.family.Index()] = append(byFamily[ef.family.Index()], ef.samples)
+			if shows(ef.Family) {
+				byFamily[ef.Family.Index()] = append(byFamily[ef.Family.Index()], ef.Samples)
 			}
 		}
 	}

@@ -67,8 +67,7 @@ func (c *unitCache) planPosture(p *plan, s *snapshot) {
 		for i := range ps.nodes {
 			b := ps.nodes[i].bucket
 			p.images[kindNodes][b] = append(p.images[kindNodes][b], i)
-			p.want[kindNodes][b] += ps.nodes[i].fp // a sum: the order of nodes does not matter
-			p.present[kindNodes][b] = true
+			p.Add(kindNodes, int(b), ps.nodes[i].fp) // a sum: the order of nodes does not matter
 		}
 	}
 	if !ps.good[partEvents].IsZero() && len(ps.events) > 0 {
@@ -77,25 +76,25 @@ func (c *unitCache) planPosture(p *plan, s *snapshot) {
 			fp = mix(c.seed, fp, c.hash(r.category), uint64(r.counts[0]), uint64(r.counts[1]),
 				uint64(r.counts[2]), uint64(r.counts[3]))
 		}
-		p.want[kindEvents][0], p.present[kindEvents][0] = fp, true
+		p.Set(kindEvents, 0, fp)
 	}
 	if !ps.good[partQuotas].IsZero() && len(ps.quotas) > 0 {
 		fp := uint64(kindQuotas)
 		for _, r := range ps.quotas {
 			fp = mix(c.seed, fp, c.hash(r.edition), uint64(r.total), uint64(r.used), uint64(r.available))
 		}
-		p.want[kindQuotas][0], p.present[kindQuotas][0] = fp, true
+		p.Set(kindQuotas, 0, fp)
 	}
 }
 
 // collectPostureUnit emits the series of one posture unit. Nodes are
 // sorted by host_id, then by content, so a unit always reads the same and
 // of two nodes whose host_id collide the same one wins.
-func collectPostureUnit(set *expo.Set, id unitID, p *plan, s *snapshot) {
+func collectPostureUnit(set *expo.Set, kind, bucket int, p *plan, s *snapshot) {
 	ps := s.posture
-	switch id.kind {
+	switch kind {
 	case kindNodes:
-		members := p.images[kindNodes][id.bucket]
+		members := p.images[kindNodes][bucket]
 		slices.SortFunc(members, func(a, b int) int {
 			return cmp.Or(cmp.Compare(ps.nodes[a].hostID, ps.nodes[b].hostID), cmp.Compare(ps.nodes[a].fp, ps.nodes[b].fp))
 		})
