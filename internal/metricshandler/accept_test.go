@@ -1,4 +1,4 @@
-package collector
+package metricshandler
 
 import (
 	"net/http"
