@@ -11,7 +11,7 @@ import (
 
 // The inventory is kept encoded for scrapes in units of the exposition's
 // cache (see expo.Cache): the inventory is one source, with the unit
-// kinds below.
+// kinds below; the posture is another (posture_publish.go).
 //
 // The units follow how the data changes and how it compresses. An image's
 // discovery facts change only with discovery, its container counts with
@@ -43,16 +43,12 @@ const (
 	kindContainers
 	kindHosts
 	kindPods
-	// The posture's (posture_publish.go).
-	kindNodes
-	kindEvents
-	kindQuotas
 	kinds
 )
 
 // bucketsOf is how many buckets each kind of unit has.
-var bucketsOf = []int{factsBuckets, countsBuckets, containerBuckets, hostBuckets, podBuckets,
-	nodeBuckets, 1, 1}
+var bucketsOf = []int{kindFacts: factsBuckets, kindCounts: countsBuckets, kindContainers: containerBuckets,
+	kindHosts: hostBuckets, kindPods: podBuckets}
 
 // unitCache holds one target's units between publishes, and the seed its
 // fingerprints are hashed with. It is used by one publish at a time.
@@ -98,11 +94,10 @@ type plan struct {
 	keys   [kinds][][]countKey
 }
 
-// encode brings the units up to date with s and fills s.encoded. It
-// returns how many units it encoded.
+// encode brings the units of the inventory and the posture up to date
+// with s and fills s.encoded. It returns how many units it encoded.
 func (c *unitCache) encode(s *snapshot, hosts, pods map[countKey]int) int {
-	p := c.planUnits(s, hosts, pods)
-	enc := c.cache.Update(p.Plan)
+	enc := c.cache.Update(c.planUnits(s, hosts, pods).Plan, c.planPosture(s))
 	s.encoded, s.duplicates = enc.Families, enc.Duplicates
 	return enc.Units
 }
@@ -140,7 +135,6 @@ func (c *unitCache) planUnits(s *snapshot, hosts, pods map[countKey]int) *plan {
 	}
 	c.planCounts(p, kindHosts, hosts)
 	c.planCounts(p, kindPods, pods)
-	c.planPosture(p, s)
 	return p
 }
 
@@ -180,8 +174,6 @@ func (p *plan) collectUnit(set *expo.Set, kind, bucket int, s *snapshot, hosts, 
 		collectKeyCounts(set, hostContainers, s.target, p.keys[kind][bucket], hosts)
 	case kindPods:
 		collectKeyCounts(set, podContainers, s.target, p.keys[kind][bucket], pods)
-	default:
-		collectPostureUnit(set, kind, bucket, p, s)
 	}
 }
 

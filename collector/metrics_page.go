@@ -40,8 +40,8 @@ func (c cachedPage) Segments() []expo.Segment {
 		if s == nil {
 			continue
 		}
-		for _, ef := range s.encoded {
-			if shows(ef.Family) {
+		for i := range s.encoded {
+			if ef := &s.encoded[i]; shows(ef) {
 				page.Add(ef)
 			}
 		}

@@ -40,26 +40,6 @@ var (
 		[]string{"target", "edition", "state"})
 )
 
-// postureFamilies are the posture families by the part they come from.
-var postureFamilies = [numParts][]*family{
-	partNodes:  {nodeInfo, nodeInterrupted, nodeDegraded, nodeRisks},
-	partEvents: {eventsUnhandled},
-	partQuotas: {quota},
-}
-
-// familyPart returns the posture part a family comes from; ok is false
-// for an inventory family.
-func familyPart(f *family) (p part, ok bool) {
-	for p, fs := range postureFamilies {
-		for _, pf := range fs {
-			if pf == f {
-				return part(p), true
-			}
-		}
-	}
-	return 0, false
-}
-
 // riskKinds are the values of hss_node_risks' kind label, in nodeRow.risks order.
 var riskKinds = [...]string{"vulnerability", "intrusion", "asset"}
 

@@ -15,7 +15,7 @@ func (t *Table) NewPage() *Page {
 }
 
 // Add appends the samples of ef after those added before.
-func (p *Page) Add(ef EncodedFamily) {
+func (p *Page) Add(ef *EncodedFamily) {
 	i := ef.Family.index
 	p.byFamily[i] = append(p.byFamily[i], ef.Samples)
 	p.n++
