@@ -57,14 +57,14 @@ type yardstick struct{ s *snapshot }
 
 func (y yardstick) Describe(ch chan<- *prometheus.Desc) {
 	for _, f := range families {
-		ch <- f.desc
+		ch <- f.Desc
 	}
 }
 
 func (y yardstick) Collect(ch chan<- prometheus.Metric) {
 	s := y.s
 	gauge := func(f *family, v float64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(f.desc, prometheus.GaugeValue, v, labels...)
+		ch <- prometheus.MustNewConstMetric(f.Desc, prometheus.GaugeValue, v, labels...)
 	}
 	for _, e := range s.entries {
 		if e.listed {

@@ -161,7 +161,7 @@ func (e *Exporter) lookup(name string) (*target, bool) {
 // Describe implements prometheus.Collector.
 func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
 	for _, f := range families {
-		ch <- f.desc
+		ch <- f.Desc
 	}
 	e.describeSelf(ch)
 }

@@ -1,12 +1,10 @@
 package collector
 
 import (
-	"slices"
-	"strings"
-
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	expo "github.com/hss-exporter/hss_exporter/internal/exposition"
 )
 
 const namespace = "hss"
@@ -15,45 +13,25 @@ const namespace = "hss"
 // cached value for a live one.
 const cached = " Cached: each image is listed again once per refresh_interval, or as the API budget allows."
 
-// family is one inventory metric family: its name, help and labels, and
-// the Desc built from them. The encoder writes its samples itself, so it
-// keeps what a Desc does not expose.
-type family struct {
-	index  int
-	name   string
-	help   string
-	labels []string
-	// byName lists the label indexes in the order of their names, the
-	// order client_golang writes labels in.
-	byName []int
-	desc   *prometheus.Desc
-}
+// family is one metric family the exporter encodes.
+type family = expo.Family
 
+// newFamily returns the inventory family hss_<subsystem>_<name>, its HELP
+// text marked as cached.
 func newFamily(subsystem, name, help string, labels []string) *family {
-	f := &family{name: prometheus.BuildFQName(namespace, subsystem, name), help: help + cached, labels: labels}
-	f.desc = prometheus.NewDesc(f.name, f.help, labels, nil)
-	for i := range labels {
-		f.byName = append(f.byName, i)
-	}
-	slices.SortFunc(f.byName, func(a, b int) int { return strings.Compare(labels[a], labels[b]) })
-	return f
+	return expo.NewFamily(prometheus.BuildFQName(namespace, subsystem, name), help+cached, labels)
 }
 
-// families lists every inventory family, in the order of their indexes.
-// Naming each one here (rather than appending in newFamily) makes every
-// variable that reads families initialise after them.
-var families = indexed(imageContainers, imagePublicContainers, imageInfo, imageVulnerabilities,
+// familyTable indexes every family the exporter encodes: the inventory's
+// and the posture's (posture_series.go). Naming each one here makes every
+// variable that reads the table initialise after them.
+var familyTable = expo.NewTable(imageContainers, imagePublicContainers, imageInfo, imageVulnerabilities,
 	imageUnsafeSettings, imageMaliciousFiles, imageHosts, imageSize, imageLastScan, imageReportedContainers,
 	containerInfo, hostContainers, podContainers,
-	// The posture's (posture_series.go).
 	nodeInfo, nodeInterrupted, nodeDegraded, nodeRisks, eventsUnhandled, quota)
 
-func indexed(fs ...*family) []*family {
-	for i, f := range fs {
-		f.index = i
-	}
-	return fs
-}
+// families lists every family, in the order of their indexes.
+var families = familyTable.Families()
 
 var (
 	imageLabels     = []string{"target", "image_name", "image_version", "image_digest"}
@@ -88,7 +66,7 @@ var (
 	imageReportedContainers = newFamily("image", "reported_containers",
 		"Containers HSS reports for the image in its image list (container_num), to compare with hss_image_containers.", imageLabels)
 	containerInfo = newFamily("container", "info",
-		"Container listed by HSS, with the image it runs and where; value is always 1 (opt-in: container_info).", containerInfoLabels)
+		"Container listed by HSS, with the image it runs and where; value is always 1 (opt-in: container_info).", containerInfoLabels).Compact()
 	hostContainers = newFamily("host", "containers",
 		"Distinct containers listed on the host.", []string{"target", "host_id", "host_name"})
 	podContainers = newFamily("pod", "containers",

@@ -240,43 +240,6 @@ func seriesOf(body, name string) []string {
 	return out
 }
 
-// blockingGatherer holds every Gather until release closes.
-type blockingGatherer struct {
-	entered chan struct{}
-	release chan struct{}
-}
-
-func (g blockingGatherer) Gather() ([]*dto.MetricFamily, error) {
-	g.entered <- struct{}{}
-	<-g.release
-	return nil, nil
-}
-
-func TestHandlerAnswersExcessScrapesWith503(t *testing.T) {
-	e, _ := newTestExporter(testFleet(), testTarget())
-	g := blockingGatherer{entered: make(chan struct{}, 2), release: make(chan struct{})}
-	srv := httptest.NewServer(e.Handler(g, HandlerOpts{MaxRequestsInFlight: 1}))
-	defer srv.Close()
-
-	first := make(chan int, 1)
-	go func() {
-		resp, err := http.Get(srv.URL)
-		if err != nil {
-			first <- 0
-			return
-		}
-		resp.Body.Close()
-		first <- resp.StatusCode
-	}()
-	<-g.entered
-	resp, err := http.Get(srv.URL)
-	require.NoError(t, err)
-	resp.Body.Close()
-	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, "the second scrape must not queue")
-	close(g.release)
-	require.Equal(t, http.StatusOK, <-first)
-}
-
 func TestPromtoolAcceptsTheScrape(t *testing.T) {
 	promtool := testtool.Need(t, testtool.Promtool)
 	_, _, _, url := twoTargets(t, HandlerOpts{})

@@ -4,10 +4,12 @@ import (
 	"cmp"
 	"slices"
 	"time"
+
+	expo "github.com/hss-exporter/hss_exporter/internal/exposition"
 )
 
-// Posture is published into the target's snapshot with the inventory,
-// through the same units: node series in units by host_id, the event
+// Posture is published into the target's snapshot with the inventory, as
+// a source of units of its own: node series in units by host_id, the event
 // counts and the quotas in one unit each, so a scrape copies their bytes
 // as it copies the inventory's. Each part is shown while its last good
 // read is younger than max_staleness, checked again at every scrape, and
@@ -53,20 +55,40 @@ func (t *target) capturePosture(now time.Time) *postureSnap {
 	return ps
 }
 
+// sourcePosture names the posture's units in the cache.
+const sourcePosture uint8 = 1
+
+// The posture's unit kinds, with their buckets and the part whose series
+// each holds.
+const (
+	kindNodes = iota
+	kindEvents
+	kindQuotas
+	postureKinds
+)
+
+var (
+	postureBuckets = []int{kindNodes: nodeBuckets, kindEvents: 1, kindQuotas: 1}
+	kindPart       = [postureKinds]part{kindNodes: partNodes, kindEvents: partEvents, kindQuotas: partQuotas}
+)
+
 // planPosture assigns the posture series of s to their units and sums
-// each unit's fingerprint.
-func (c *unitCache) planPosture(p *plan, s *snapshot) {
+// each unit's fingerprint; with no posture, the plan is empty. nodes
+// holds each node unit's members, as indexes into the snapshot's nodes.
+func (c *unitCache) planPosture(s *snapshot) *expo.Plan {
+	nodes := make([][]int, nodeBuckets)
+	p := expo.NewPlan(sourcePosture, postureBuckets, func(set *expo.Set, kind, bucket int) {
+		collectPostureUnit(set, kind, nodes[bucket], s)
+	})
 	ps := s.posture
 	if ps == nil {
-		return
+		return p
 	}
 	if !ps.good[partNodes].IsZero() {
-		// p.images holds each unit's members; here indexes into the nodes.
 		for i := range ps.nodes {
-			b := ps.nodes[i].bucket
-			p.images[kindNodes][b] = append(p.images[kindNodes][b], i)
-			p.want[kindNodes][b] += ps.nodes[i].fp // a sum: the order of nodes does not matter
-			p.present[kindNodes][b] = true
+			b := int(ps.nodes[i].bucket)
+			nodes[b] = append(nodes[b], i)
+			p.Add(kindNodes, b, ps.nodes[i].fp) // a sum: the order of nodes does not matter
 		}
 	}
 	if !ps.good[partEvents].IsZero() && len(ps.events) > 0 {
@@ -75,25 +97,26 @@ func (c *unitCache) planPosture(p *plan, s *snapshot) {
 			fp = mix(c.seed, fp, c.hash(r.category), uint64(r.counts[0]), uint64(r.counts[1]),
 				uint64(r.counts[2]), uint64(r.counts[3]))
 		}
-		p.want[kindEvents][0], p.present[kindEvents][0] = fp, true
+		p.Set(kindEvents, 0, fp)
 	}
 	if !ps.good[partQuotas].IsZero() && len(ps.quotas) > 0 {
 		fp := uint64(kindQuotas)
 		for _, r := range ps.quotas {
 			fp = mix(c.seed, fp, c.hash(r.edition), uint64(r.total), uint64(r.used), uint64(r.available))
 		}
-		p.want[kindQuotas][0], p.present[kindQuotas][0] = fp, true
+		p.Set(kindQuotas, 0, fp)
 	}
+	return p
 }
 
-// collectPostureUnit emits the series of one posture unit. Nodes are
-// sorted by host_id, then by content, so a unit always reads the same and
-// of two nodes whose host_id collide the same one wins.
-func collectPostureUnit(set *metricSet, id unitID, p *plan, s *snapshot) {
+// collectPostureUnit emits the series of one posture unit; members are
+// a node unit's nodes. Nodes are sorted by host_id, then by content, so a
+// unit always reads the same and of two nodes whose host_id collide the
+// same one wins.
+func collectPostureUnit(set *expo.Set, kind int, members []int, s *snapshot) {
 	ps := s.posture
-	switch id.kind {
+	switch kind {
 	case kindNodes:
-		members := p.images[kindNodes][id.bucket]
 		slices.SortFunc(members, func(a, b int) int {
 			return cmp.Or(cmp.Compare(ps.nodes[a].hostID, ps.nodes[b].hostID), cmp.Compare(ps.nodes[a].fp, ps.nodes[b].fp))
 		})
@@ -108,10 +131,11 @@ func collectPostureUnit(set *metricSet, id unitID, p *plan, s *snapshot) {
 }
 
 // scrapeSnapshot returns the snapshot a scrape reads for t at now, and
-// which of its families it shows: the inventory's while the inventory is
-// served, a posture part's while that part's last good read is younger
-// than max_staleness. It returns nil when there is nothing to show.
-func (t *target) scrapeSnapshot(now time.Time) (*snapshot, func(*family) bool) {
+// which of its encoded families it shows, by the kind of unit they come
+// from: the inventory's while the inventory is served, a posture part's
+// while that part's last good read is younger than max_staleness. It
+// returns nil when there is nothing to show.
+func (t *target) scrapeSnapshot(now time.Time) (*snapshot, func(*expo.EncodedFamily) bool) {
 	s := t.snap.Load()
 	if s == nil {
 		return nil, nil
@@ -120,9 +144,9 @@ func (t *target) scrapeSnapshot(now time.Time) (*snapshot, func(*family) bool) {
 	if !inventory && s.posture == nil {
 		return nil, nil
 	}
-	return s, func(f *family) bool {
-		if p, ok := familyPart(f); ok {
-			return s.posture.shows(p, now)
+	return s, func(ef *expo.EncodedFamily) bool {
+		if ef.Source == sourcePosture {
+			return s.posture.shows(kindPart[ef.Kind], now)
 		}
 		return inventory
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	expo "github.com/hss-exporter/hss_exporter/internal/exposition"
 )
 
 // postureCached is appended to every posture HELP text, as cached is to
@@ -14,10 +15,7 @@ import (
 const postureCached = " Cached: read again every refresh_interval; a part that fails keeps its last good values until max_staleness."
 
 func newPostureFamily(subsystem, name, help string, labels []string) *family {
-	f := newFamily(subsystem, name, help, labels)
-	f.help = help + postureCached
-	f.desc = prometheus.NewDesc(f.name, f.help, labels, nil)
-	return f
+	return expo.NewFamily(prometheus.BuildFQName(namespace, subsystem, name), help+postureCached, labels)
 }
 
 var nodeLabels = []string{"target", "host_id"}
@@ -41,26 +39,6 @@ var (
 		"HSS protection quotas of the edition by state: total, used, available. edition is the version without its hss.version. prefix.",
 		[]string{"target", "edition", "state"})
 )
-
-// postureFamilies are the posture families by the part they come from.
-var postureFamilies = [numParts][]*family{
-	partNodes:  {nodeInfo, nodeInterrupted, nodeDegraded, nodeRisks},
-	partEvents: {eventsUnhandled},
-	partQuotas: {quota},
-}
-
-// familyPart returns the posture part a family comes from; ok is false
-// for an inventory family.
-func familyPart(f *family) (p part, ok bool) {
-	for p, fs := range postureFamilies {
-		for _, pf := range fs {
-			if pf == f {
-				return part(p), true
-			}
-		}
-	}
-	return 0, false
-}
 
 // riskKinds are the values of hss_node_risks' kind label, in nodeRow.risks order.
 var riskKinds = [...]string{"vulnerability", "intrusion", "asset"}
@@ -95,23 +73,23 @@ func (t *target) nodeRow(z *sanitizer, n *hssclient.ContainerNode) nodeRow {
 }
 
 // collectNode emits the series of one node.
-func collectNode(set *metricSet, target string, r *nodeRow) {
-	set.add(nodeInfo, 1, target, r.hostID, r.hostName, r.agentStatus, r.protectStatus, r.hostStatus, r.nodeType, r.detectResult)
-	set.add(nodeInterrupted, boolValue(r.interrupted), target, r.hostID)
-	set.add(nodeDegraded, boolValue(r.degraded), target, r.hostID)
+func collectNode(set *expo.Set, target string, r *nodeRow) {
+	set.Add(nodeInfo, 1, target, r.hostID, r.hostName, r.agentStatus, r.protectStatus, r.hostStatus, r.nodeType, r.detectResult)
+	set.Add(nodeInterrupted, boolValue(r.interrupted), target, r.hostID)
+	set.Add(nodeDegraded, boolValue(r.degraded), target, r.hostID)
 	for i, kind := range riskKinds {
 		if v, ok := known(r.risks[i]); ok {
-			set.add(nodeRisks, v, target, r.hostID, kind)
+			set.Add(nodeRisks, v, target, r.hostID, kind)
 		}
 	}
 }
 
 // collectEvents emits the unhandled event counts.
-func collectEvents(set *metricSet, target string, rows []eventRow) {
+func collectEvents(set *expo.Set, target string, rows []eventRow) {
 	for _, r := range rows {
 		for i, severity := range eventSeverities {
 			if v, ok := known(r.counts[i]); ok {
-				set.add(eventsUnhandled, v, target, r.category, severity)
+				set.Add(eventsUnhandled, v, target, r.category, severity)
 			}
 		}
 	}
@@ -119,11 +97,11 @@ func collectEvents(set *metricSet, target string, rows []eventRow) {
 
 // collectQuotas emits the quotas. Two rows of one edition (HSS lists one
 // each) are summed, as two quotas of it.
-func collectQuotas(set *metricSet, target string, rows []quotaRow) {
+func collectQuotas(set *expo.Set, target string, rows []quotaRow) {
 	for _, r := range rows {
 		for i, v := range [len(quotaStates)]int64{r.total, r.used, r.available} {
 			if f, ok := known(v); ok {
-				set.sum(quota, f, target, r.edition, quotaStates[i])
+				set.Sum(quota, f, target, r.edition, quotaStates[i])
 			}
 		}
 	}
@@ -131,12 +109,12 @@ func collectQuotas(set *metricSet, target string, rows []quotaRow) {
 
 // collectPosture emits every posture series s shows at now, as a scrape
 // would: for Exporter.Collect.
-func (s *snapshot) collectPosture(emit emitter, now time.Time) {
+func (s *snapshot) collectPosture(emit expo.Emitter, now time.Time) {
 	ps := s.posture
 	if ps == nil {
 		return
 	}
-	set := newMetricSet(emit)
+	set := expo.NewSet(familyTable, emit)
 	if ps.shows(partNodes, now) {
 		for i := range ps.nodes {
 			collectNode(set, s.target, &ps.nodes[i])
@@ -148,5 +126,5 @@ func (s *snapshot) collectPosture(emit emitter, now time.Time) {
 	if ps.shows(partQuotas, now) {
 		collectQuotas(set, s.target, ps.quotas)
 	}
-	set.flush()
+	set.Flush()
 }

@@ -22,7 +22,7 @@ var inventoryFamilies = map[string]bool{}
 
 func init() {
 	for _, f := range families {
-		inventoryFamilies[f.name] = true
+		inventoryFamilies[f.Name] = true
 	}
 }
 

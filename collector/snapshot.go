@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	expo "github.com/hss-exporter/hss_exporter/internal/exposition"
 )
 
 // snapshot is one target's inventory as published: what it knew of every
@@ -18,8 +19,8 @@ type snapshot struct {
 	entries       []imageEntry // in the target's stable image order
 	hostCounts    []keyCount
 	podCounts     []keyCount
-	encoded       []encodedFamily // the inventory's families, sorted by name
-	posture       *postureSnap    // nil when no posture part is shown
+	encoded       []expo.EncodedFamily // the families, sorted by name
+	posture       *postureSnap         // nil when no posture part is shown
 
 	images, containers, hosts, pods int
 	duplicates                      int // series dropped as duplicates of an earlier one

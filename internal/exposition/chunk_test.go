@@ -1,4 +1,4 @@
-package collector
+package exposition
 
 import (
 	"bytes"
@@ -6,29 +6,12 @@ import (
 	"compress/gzip"
 	"hash/crc32"
 	"io"
-	"net/http"
 	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 )
-
-func TestAcceptsGzip(t *testing.T) {
-	for _, tc := range []struct {
-		header string
-		want   bool
-	}{
-		{"", false}, {"gzip", true}, {"deflate, GZIP;q=0.5", true}, {"gzip;q=0", false},
-		{"br, zstd", false}, {"*", true}, {"identity", false}, {"x-gzip", true},
-	} {
-		h := http.Header{}
-		if tc.header != "" {
-			h.Set("Accept-Encoding", tc.header)
-		}
-		require.Equal(t, tc.want, acceptsGzip(h), tc.header)
-	}
-}
 
 func TestCRC32Combine(t *testing.T) {
 	data := bytes.Repeat([]byte("hss_container_info{target=\"prod\"} 1\n"), 5000)
@@ -41,19 +24,19 @@ func TestCRC32Combine(t *testing.T) {
 
 func TestChunksMakeOneGzipMember(t *testing.T) {
 	texts := []string{"# HELP a x\n", "", "a 1\n", strings.Repeat("b{l=\"v\"} 2\n", 10000)}
-	d := newDeflater(flate.DefaultCompression)
-	var chunks []chunk
+	d := NewDeflater(flate.DefaultCompression)
+	var chunks []Chunk
 	for _, text := range texts {
-		c, err := d.chunk(func(w io.Writer) error { _, err := io.WriteString(w, text); return err })
+		c, err := d.Chunk(func(w io.Writer) error { _, err := io.WriteString(w, text); return err })
 		require.NoError(t, err)
 		chunks = append(chunks, c)
 	}
 	// Segments of one chunk and of several make one stream alike.
-	segs := []segment{newSegment(chunks[0]), newSegment(chunks[1:]...)}
+	segs := []Segment{NewSegment(chunks[0]), NewSegment(chunks[1:]...)}
 	var gz, plain bytes.Buffer
-	require.NoError(t, writeGzip(&gz, segs))
-	require.Equal(t, gzipSize(segs), gz.Len())
-	require.NoError(t, writePlain(&plain, segs))
+	require.NoError(t, WriteGzip(&gz, segs))
+	require.Equal(t, GzipSize(segs), gz.Len())
+	require.NoError(t, WritePlain(&plain, segs))
 	want := strings.Join(texts, "")
 	require.Equal(t, want, plain.String())
 

@@ -1,4 +1,9 @@
-package collector
+// Package exposition turns a source's series into the bytes /metrics
+// serves: metric families, a line encoder, chunks compressed once and
+// stitched into one gzip member per scrape, and a cache of encoded units
+// keyed by source, kind and bucket. It knows nothing of where the series
+// come from.
+package exposition
 
 import (
 	"bytes"
@@ -8,14 +13,14 @@ import (
 	"io"
 )
 
-// chunk is a piece of the exposition compressed on its own into deflate
+// Chunk is a piece of the exposition compressed on its own into deflate
 // blocks that are not final and end on a byte boundary (a sync flush), so
 // chunks written one after another form one deflate stream. A scrape wraps
 // the chunks it serves in a single gzip member: one gzip header, the
 // chunks, a final empty block and a trailer whose CRC is combined from the
 // chunks' own. Several gzip members would be valid too, but curl and some
 // browsers stop after the first.
-type chunk struct {
+type Chunk struct {
 	deflated []byte
 	crc      uint32 // CRC-32 (IEEE) of the text
 	size     int    // length of the text
@@ -28,31 +33,32 @@ var (
 	finalBlock = []byte{1, 0, 0, 0xff, 0xff}
 )
 
-// deflater compresses chunks, reusing one buffer and one compressor.
-type deflater struct {
+// Deflater compresses chunks, reusing one buffer and one compressor.
+type Deflater struct {
 	buf bytes.Buffer
 	fw  *flate.Writer
 }
 
-func newDeflater(level int) *deflater {
-	d := &deflater{}
+// NewDeflater returns a Deflater at a compress/flate level.
+func NewDeflater(level int) *Deflater {
+	d := &Deflater{}
 	d.fw, _ = flate.NewWriter(&d.buf, level) // errors only for an invalid level
 	return d
 }
 
-// chunk returns what write writes, compressed as one chunk. The compressor
+// Chunk returns what write writes, compressed as one chunk. The compressor
 // starts afresh, so the chunk refers to nothing before it.
-func (d *deflater) chunk(write func(io.Writer) error) (chunk, error) {
+func (d *Deflater) Chunk(write func(io.Writer) error) (Chunk, error) {
 	d.buf.Reset()
 	d.fw.Reset(&d.buf)
 	cw := &crcWriter{w: d.fw}
 	if err := write(cw); err != nil {
-		return chunk{}, err
+		return Chunk{}, err
 	}
 	if err := d.fw.Flush(); err != nil {
-		return chunk{}, err
+		return Chunk{}, err
 	}
-	return chunk{deflated: bytes.Clone(d.buf.Bytes()), crc: cw.crc, size: cw.n}, nil
+	return Chunk{deflated: bytes.Clone(d.buf.Bytes()), crc: cw.crc, size: cw.n}, nil
 }
 
 // crcWriter passes writes on and sums their length and CRC-32.
@@ -69,17 +75,18 @@ func (c *crcWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// segment is a run of chunks written one after another, with the CRC and
+// Segment is a run of chunks written one after another, with the CRC and
 // length of their text combined once, when it is made, rather than on
 // every scrape.
-type segment struct {
-	chunks []chunk
+type Segment struct {
+	chunks []Chunk
 	crc    uint32 // CRC-32 (IEEE) of the text of all chunks
 	size   int    // length of that text
 }
 
-func newSegment(chunks ...chunk) segment {
-	s := segment{chunks: chunks}
+// NewSegment combines chunks into a Segment.
+func NewSegment(chunks ...Chunk) Segment {
+	s := Segment{chunks: chunks}
 	for _, c := range chunks {
 		s.crc = crc32Combine(s.crc, c.crc, c.size)
 		s.size += c.size
@@ -87,8 +94,8 @@ func newSegment(chunks ...chunk) segment {
 	return s
 }
 
-// gzipSize is the length of the gzip member writeGzip writes.
-func gzipSize(segs []segment) int {
+// GzipSize is the length of the gzip member WriteGzip writes.
+func GzipSize(segs []Segment) int {
 	n := len(gzipHeader) + len(finalBlock) + 8
 	for _, s := range segs {
 		for _, c := range s.chunks {
@@ -98,8 +105,8 @@ func gzipSize(segs []segment) int {
 	return n
 }
 
-// textSize is the length of the text of segs.
-func textSize(segs []segment) int {
+// TextSize is the length of the text of segs.
+func TextSize(segs []Segment) int {
 	n := 0
 	for _, s := range segs {
 		n += s.size
@@ -107,8 +114,8 @@ func textSize(segs []segment) int {
 	return n
 }
 
-// writeGzip writes segs as one gzip member.
-func writeGzip(w io.Writer, segs []segment) error {
+// WriteGzip writes segs as one gzip member.
+func WriteGzip(w io.Writer, segs []Segment) error {
 	if _, err := w.Write(gzipHeader); err != nil {
 		return err
 	}
@@ -131,8 +138,8 @@ func writeGzip(w io.Writer, segs []segment) error {
 	return err
 }
 
-// writePlain writes the text of segs, for a scraper that takes no gzip.
-func writePlain(w io.Writer, segs []segment) error {
+// WritePlain writes the text of segs, for a scraper that takes no gzip.
+func WritePlain(w io.Writer, segs []Segment) error {
 	var readers []io.Reader
 	for _, s := range segs {
 		for _, c := range s.chunks {
@@ -201,3 +208,6 @@ func xPow8N(n uint64) uint32 {
 	}
 	return p
 }
+
+// Size is the length of the chunk's text; 0 for an empty chunk.
+func (c Chunk) Size() int { return c.size }

@@ -1,4 +1,8 @@
-package collector
+// Package metricshandler serves /metrics: it negotiates the format and
+// the encoding, caps scrapes in flight, writes under a deadline per piece,
+// and merges a page encoded ahead of scrapes with the live registry. It
+// knows nothing of where the page's series come from.
+package metricshandler
 
 import (
 	"bytes"
@@ -15,10 +19,12 @@ import (
 	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
+
+	"github.com/hss-exporter/hss_exporter/internal/exposition"
 )
 
-// HandlerOpts configure Handler.
-type HandlerOpts struct {
+// Opts configure New.
+type Opts struct {
 	// MaxRequestsInFlight caps parallel scrapes; an excess scrape gets 503
 	// at once instead of queuing. 0 means no limit.
 	MaxRequestsInFlight int
@@ -37,20 +43,23 @@ const DefaultWriteTimeout = 10 * time.Second
 // writePiece is how much of the page is written under one deadline.
 const writePiece = 64 << 10
 
-// Handler serves the metrics page. The inventory is written as encoded at
-// each target's last refresh: for every family its HELP and TYPE once, then
-// the samples of each target still served (expired targets are left out at
-// each scrape). Then come the families of live, gathered and encoded per
-// scrape so they stay live: register Self there with the Go, process and
-// build_info collectors, never the Exporter itself, which would repeat the
-// inventory.
+// Cached is the part of the page encoded ahead of scrapes.
+type Cached interface {
+	// Segments returns the cached page as served now: for each family,
+	// sorted by name, its HELP and TYPE once, then its samples. The same
+	// bytes serve both formats.
+	Segments() []exposition.Segment
+}
+
+// New serves cached, then the families of live, gathered and encoded per
+// scrape so they stay live.
 //
 // Text format 0.0.4 is the default, OpenMetrics is served when the Accept
 // header prefers it, and gzip only when Accept-Encoding allows it: one gzip
-// member stitched from the chunks compressed at refresh and the live part
+// member stitched from the chunks compressed ahead and the live part
 // compressed per scrape, so nothing large is compressed per scrape.
-func (e *Exporter) Handler(live prometheus.Gatherer, opts HandlerOpts) http.Handler {
-	h := &handler{e: e, live: live, logger: opts.Logger, writeTimeout: opts.WriteTimeout}
+func New(cached Cached, live prometheus.Gatherer, opts Opts) http.Handler {
+	h := &handler{cached: cached, live: live, logger: opts.Logger, writeTimeout: opts.WriteTimeout}
 	if h.logger == nil {
 		h.logger = log.NewNopLogger()
 	}
@@ -64,7 +73,7 @@ func (e *Exporter) Handler(live prometheus.Gatherer, opts HandlerOpts) http.Hand
 }
 
 type handler struct {
-	e            *Exporter
+	cached       Cached
 	live         prometheus.Gatherer
 	logger       log.Logger
 	inflight     chan struct{} // nil: no limit
@@ -93,11 +102,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	contentType := negotiate(r.Header)
 	gz := acceptsGzip(r.Header)
 	live, err := h.encodeLive(contentType)
-	segs := h.e.inventory()
+	segs := h.cached.Segments()
 	if err == nil && gz {
-		var c chunk
+		var c exposition.Chunk
 		c, err = compressLive(live)
-		segs = append(segs, newSegment(c))
+		segs = append(segs, exposition.NewSegment(c))
 	}
 	if err != nil {
 		http.Error(w, "An error has occurred while encoding the metrics: "+err.Error(), http.StatusInternalServerError)
@@ -106,11 +115,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr := w.Header()
 	hdr.Set("Content-Type", string(contentType))
 	hdr.Add("Vary", "Accept-Encoding")
-	size := gzipSize(segs)
+	size := exposition.GzipSize(segs)
 	if gz {
 		hdr.Set("Content-Encoding", "gzip")
 	} else {
-		size = textSize(segs) + len(live)
+		size = exposition.TextSize(segs) + len(live)
 	}
 	hdr.Set("Content-Length", strconv.Itoa(size))
 	release()
@@ -123,8 +132,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	dw := &deadlineWriter{w: w, rc: http.NewResponseController(w), timeout: h.writeTimeout}
 	bw := &pieceWriter{w: dw, buf: make([]byte, 0, writePiece)}
 	if gz {
-		err = writeGzip(bw, segs)
-	} else if err = writePlain(bw, segs); err == nil {
+		err = exposition.WriteGzip(bw, segs)
+	} else if err = exposition.WritePlain(bw, segs); err == nil {
 		_, err = bw.Write(live)
 	}
 	if err == nil {
@@ -196,35 +205,6 @@ func (d *deadlineWriter) Write(p []byte) (int, error) {
 	return written, nil
 }
 
-// inventory returns the inventory as segments: for each family, sorted
-// by name, its comments once and then its samples from every target
-// served now, in configuration order. The same bytes serve both formats.
-func (e *Exporter) inventory() []segment {
-	now := e.opts.Now()
-	byFamily := make([][]segment, len(families))
-	targets := e.all()
-	for _, t := range targets {
-		s, shows := t.scrapeSnapshot(now)
-		if s == nil {
-			continue
-		}
-		for _, ef := range s.encoded {
-			if shows(ef.family) {
-				byFamily[ef.family.index] = append(byFamily[ef.family.index], ef.samples)
-			}
-		}
-	}
-	comments := commentChunks()
-	parts := make([]segment, 0, len(families)*(1+len(targets))+1)
-	for _, f := range sortedFamilies {
-		if samples := byFamily[f.index]; len(samples) > 0 {
-			parts = append(parts, newSegment(comments[f.index]))
-			parts = append(parts, samples...)
-		}
-	}
-	return parts
-}
-
 // encodeLive gathers the live families and encodes them as text in the
 // negotiated format. A gather error is logged and what was gathered is
 // served, so one broken collector does not hide the rest.
@@ -249,10 +229,10 @@ func (h *handler) encodeLive(contentType expfmt.Format) ([]byte, error) {
 }
 
 // compressLive compresses the live part of a scrape as the last chunk.
-func compressLive(live []byte) (chunk, error) {
-	d := liveDeflaters.Get().(*deflater)
+func compressLive(live []byte) (exposition.Chunk, error) {
+	d := liveDeflaters.Get().(*exposition.Deflater)
 	defer liveDeflaters.Put(d)
-	return d.chunk(func(w io.Writer) error {
+	return d.Chunk(func(w io.Writer) error {
 		_, err := w.Write(live)
 		return err
 	})
@@ -260,7 +240,7 @@ func compressLive(live []byte) (chunk, error) {
 
 // liveDeflaters compress the live part of scrapes; it is small and fresh
 // every time, so the fastest level.
-var liveDeflaters = sync.Pool{New: func() any { return newDeflater(flate.BestSpeed) }}
+var liveDeflaters = sync.Pool{New: func() any { return exposition.NewDeflater(flate.BestSpeed) }}
 
 // negotiate picks the format of the response: text format 0.0.4 unless
 // the Accept header prefers OpenMetrics (curl's */* gets text). Protocol
