@@ -42,11 +42,16 @@ type Target struct {
 type Options struct {
 	// Now is the clock for data age and staleness; default time.Now.
 	Now func() time.Time
+	// After is the same clock's timer, which the refresh loops wait on:
+	// the next discovery and posture read, the next listing due; default
+	// time.After. A clock that moves only when told (internal/testclock)
+	// moves the loops with it.
+	After func(time.Duration) <-chan time.Time
 	// Jitter spreads refreshes by ± this fraction of refresh_interval, so
 	// targets and replicas do not call HSS in lockstep; 0 for none (the
 	// flag owns the default).
 	Jitter float64
-	// RefreshTimeout bounds one discovery, one listing, and a forced pass;
+	// RefreshTimeout bounds one discovery, one listing and one posture read;
 	// default the target's max_staleness, since data older than that would
 	// be dropped anyway.
 	RefreshTimeout time.Duration
@@ -95,6 +100,9 @@ func NewExporter(logger log.Logger, targets []Target, stats *APIStats, opts Opti
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.After == nil {
+		opts.After = time.After
 	}
 	if opts.PublishInterval <= 0 {
 		opts.PublishInterval = 2 * time.Second

@@ -2,7 +2,6 @@ package collector
 
 import (
 	"bufio"
-	"context"
 	"io"
 	"net"
 	"net/http"
@@ -92,7 +91,7 @@ func TestStalledScrapersHoldNoSlotAndAreCut(t *testing.T) {
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 1, Containers: 20_000})
 	e, _ := fakeTarget(t, fleet, config.Target{ContainerInfo: true,
 		Settings: config.Settings{PageSize: 200, MaxConcurrency: 8}}, nil)
-	require.NoError(t, e.RefreshNow(context.Background(), "demo"))
+	require.NoError(t, refreshOnce(t, e, "demo"))
 	const writeTimeout = time.Second
 	var writing atomic.Int32
 	metrics := e.Handler(liveRegistry(t, e), HandlerOpts{MaxRequestsInFlight: 40, WriteTimeout: writeTimeout})

@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -42,7 +41,7 @@ func TestHostileNamesKeepTheServedExpositionValid(t *testing.T) {
 		cfg := hardTarget()
 		cfg.ContainerInfo = containerInfo
 		e, _, _ := hardSetup(t, hostileFleet(), cfg, nil, nil, Options{})
-		require.NoError(t, e.RefreshNow(context.Background(), "h"))
+		require.NoError(t, refreshOnce(t, e, "h"))
 
 		text := hardScrape(t, e) // parses, and passes promtool when installed
 		require.Empty(t, hardDuplicates(text), "no series twice, even where truncation makes two names equal")
@@ -70,7 +69,7 @@ func TestHostileNamesKeepTheServedExpositionValid(t *testing.T) {
 // dropping the second series loses them from hss_image_containers.
 func TestTruncationCollisionLosesNoContainer(t *testing.T) {
 	e, _, _ := hardSetup(t, hostileFleet(), hardTarget(), nil, nil, Options{})
-	require.NoError(t, e.RefreshNow(context.Background(), "h"))
+	require.NoError(t, refreshOnce(t, e, "h"))
 	text := hardScrape(t, e)
 	long := `image_name="` + strings.Repeat("r", MaxLabelValueBytes) + `"`
 	require.Len(t, hardSeries(text, "hss_image_containers", long, "} 2"), 1,

@@ -22,10 +22,9 @@ import (
 func TestOutageLongerThanMaxStaleness(t *testing.T) {
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 11, Containers: 120})
 	e, srv, clock := hardSetup(t, fleet, hardTarget(), nil, nil, Options{})
-	ctx := context.Background()
 	containerSeries := func(text string) int { return len(hardSeries(text, "hss_image_containers")) }
 
-	require.NoError(t, e.RefreshNow(ctx, "h"))
+	require.NoError(t, e.RefreshNow(context.Background(), "h"))
 	text := hardScrape(t, e)
 	want := containerSeries(text)
 	require.Positive(t, want)
@@ -37,7 +36,7 @@ func TestOutageLongerThanMaxStaleness(t *testing.T) {
 	srv.AddFault(hssfake.Fault{Kind: hssfake.FaultStatus, Status: 503})
 	for _, step := range []time.Duration{4 * time.Minute, 5 * time.Minute} {
 		clock.Advance(step)
-		err := e.RefreshNow(ctx, "h")
+		err := e.RefreshNow(context.Background(), "h")
 		require.True(t, hssclient.IsServerError(err), "err: %v", err)
 		text = hardScrape(t, e)
 		require.Equal(t, want, containerSeries(text), "served from cache at %v", step)
@@ -58,13 +57,13 @@ func TestOutageLongerThanMaxStaleness(t *testing.T) {
 	ready, reasons := e.Ready()
 	require.False(t, ready)
 	require.Contains(t, strings.Join(reasons, "\n"), "max_staleness")
-	require.Error(t, e.RefreshNow(ctx, "h"))
+	require.Error(t, e.RefreshNow(context.Background(), "h"))
 	require.Zero(t, containerSeries(hardScrape(t, e)))
 
 	// Back: the first good refresh restores everything.
 	srv.ClearFaults()
 	clock.Advance(time.Minute)
-	require.NoError(t, e.RefreshNow(ctx, "h"))
+	require.NoError(t, e.RefreshNow(context.Background(), "h"))
 	text = hardScrape(t, e)
 	require.Equal(t, want, containerSeries(text))
 	require.Len(t, hardSeries(text, "hss_up", "} 1"), 1)
@@ -82,7 +81,7 @@ func TestRefreshEndsWithinItsDeadline(t *testing.T) {
 	srv.AddFault(hssfake.Fault{Kind: hssfake.FaultHang})
 	for range 3 {
 		start := time.Now()
-		err := e.RefreshNow(context.Background(), "h")
+		err := refreshOnce(t, e, "h")
 		require.Error(t, err)
 		require.Less(t, time.Since(start), timeout+500*time.Millisecond)
 	}
@@ -98,19 +97,18 @@ func TestRefreshEndsWithinItsDeadline(t *testing.T) {
 func TestClockJumps(t *testing.T) {
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 5, Containers: 40})
 	e, _, clock := hardSetup(t, fleet, hardTarget(), nil, nil, Options{})
-	ctx := context.Background()
-	require.NoError(t, e.RefreshNow(ctx, "h"))
+	require.NoError(t, refreshOnce(t, e, "h"))
 	want := len(hardSeries(hardScrape(t, e), "hss_image_containers"))
 
 	clock.Advance(-3 * time.Hour)
 	require.Equal(t, want, len(hardSeries(hardScrape(t, e), "hss_image_containers")))
 	ready, _ := e.Ready()
 	require.True(t, ready, "a clock set back does not make data stale")
-	require.NoError(t, e.RefreshNow(ctx, "h"))
+	require.NoError(t, refreshOnce(t, e, "h"))
 
 	clock.Advance(48 * time.Hour)
 	require.Empty(t, hardSeries(hardScrape(t, e), "hss_image_containers"))
-	require.NoError(t, e.RefreshNow(ctx, "h"))
+	require.NoError(t, refreshOnce(t, e, "h"))
 	require.Equal(t, want, len(hardSeries(hardScrape(t, e), "hss_image_containers")))
 	ready, _ = e.Ready()
 	require.True(t, ready)

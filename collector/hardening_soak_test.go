@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"context"
 	"math/rand"
 	"net/http"
 	"net/http/httptest"
@@ -46,7 +45,7 @@ func TestChurnSoakStaysFlat(t *testing.T) {
 			g0, h0 = measure()
 		}
 		srv.Churn(rng, 60)
-		require.NoError(t, e.RefreshNow(context.Background(), "h"))
+		require.NoError(t, refreshOnce(t, e, "h"))
 		rec := httptest.NewRecorder()
 		handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 		require.Equal(t, http.StatusOK, rec.Code)

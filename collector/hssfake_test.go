@@ -30,7 +30,7 @@ func startFake(t *testing.T, fleet *hssfake.Fleet, cfg config.Target) (*Exporter
 	stats := NewAPIStats()
 	client := demoClient(t, srv.URL, cfg, stats, 10*time.Second)
 	clock := newFakeClock()
-	e := NewExporter(nil, []Target{{Config: cfg, API: client}}, stats, Options{Now: clock.Now})
+	e := newClockedExporter(clock, nil, []Target{{Config: cfg, API: client}}, stats, Options{})
 	return e, srv
 }
 
@@ -185,13 +185,12 @@ func TestPartialFailureAgainstStandInServer(t *testing.T) {
 		Settings: config.Settings{PageSize: 200, MaxConcurrency: 1, RefreshInterval: time.Minute, MaxStaleness: 30 * time.Minute}}
 	fleet := handFleet()
 	e, srv := startFake(t, fleet, cfg)
-	ctx := context.Background()
-	require.NoError(t, e.RefreshNow(ctx, "demo"))
+	require.NoError(t, e.RefreshNow(context.Background(), "demo"))
 
 	// The next container listing answers 500 (the client retries nothing
 	// here): that image keeps its last good rows, the rest lands.
 	srv.AddFault(hssfake.Fault{Operation: hssfake.OpListLocalImageContainers, Kind: hssfake.FaultStatus, Status: 500, Times: 1})
-	require.ErrorIs(t, e.RefreshNow(ctx, "demo"), ErrPartialRefresh)
+	require.ErrorIs(t, e.RefreshNow(context.Background(), "demo"), errPartialRefresh)
 	requireTruth(t, e, fleet.Truth(""))
 	st := e.Status()[0]
 	require.Equal(t, ResultPartial, st.LastResult)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"sync"
 	"time"
@@ -147,11 +146,15 @@ func (e *Exporter) lister(ctx context.Context, t *target) {
 		now := t.now()
 		p, ok, wake := t.take(now)
 		if !ok {
-			wait := time.Duration(math.MaxInt64)
+			var due <-chan time.Time // nil: nothing due until something changes
 			if !wake.IsZero() {
-				wait = max(wake.Sub(now), time.Millisecond)
+				due = e.opts.After(max(wake.Sub(now), time.Millisecond))
 			}
-			sleepUntil(ctx, wait, changed)
+			select {
+			case <-ctx.Done():
+			case <-changed:
+			case <-due:
+			}
 			continue
 		}
 		lctx, cancel := e.workContext(ctx, t)

@@ -196,7 +196,7 @@ func TestFailedStateWritesAreCounted(t *testing.T) {
 	require.NoError(t, os.WriteFile(dir, nil, 0o600)) // not a directory: no temporary file can be made in it
 	fleet.AddContainer(hssfake.Container{ImageID: fleet.Images()[0].ID, ID: "after-the-loss", HostID: "h-new"})
 	require.Eventually(t, func() bool {
-		_ = e.RefreshNow(context.Background(), "demo") // a change to write
+		_ = refreshOnce(t, e, "demo") // a change to write
 		return stateWritesWith(t, e, "failure") != "0"
 	}, 10*time.Second, 50*time.Millisecond)
 	require.Contains(t, logs.String(), "writing the state file failed")

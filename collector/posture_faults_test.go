@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"context"
 	"fmt"
 	"math/rand"
 	"net/http"
@@ -50,14 +51,14 @@ func TestPosturePartFailingAloneLeavesTheRest(t *testing.T) {
 				env.clock.Advance(20 * time.Minute)
 				require.Error(t, env.refresh(t))
 				env.clock.Advance(15 * time.Minute)
-				require.NoError(t, env.e.RefreshNow(t.Context(), "demo"))
+				require.NoError(t, refreshOnce(t, env.e, "demo"))
 				for name, mfs := range map[string][]*dto.MetricFamily{"scraped": scraped(t, env.e), "collected": collected(t, env.e)} {
 					require.Empty(t, postureSeries(mfs, families[p]...), "%s: %s dropped", name, partNames[p])
 				}
 				requireOthersFollow(t, env, p, nil, families)
 				v, _ = env.e.Posture("demo")
 				require.False(t, v.Parts[p].Shown)
-				require.Error(t, env.e.RefreshPosture(t.Context(), "demo"))
+				require.Error(t, refreshPostureOnce(t, env.e, "demo"))
 				require.Empty(t, postureSeries(scraped(t, env.e), families[p]...))
 
 				env.srv.SetFaults(hssfake.Faults{})
@@ -111,8 +112,8 @@ func TestPostureOutlivesADroppedInventory(t *testing.T) {
 	require.NoError(t, env.refresh(t))
 	env.srv.AddFault(hssfake.Fault{Operation: hssfake.OpListImageLocal, Kind: hssfake.FaultStatus, Status: http.StatusInternalServerError})
 	env.clock.Advance(31 * time.Minute)
-	require.Error(t, env.e.RefreshNow(t.Context(), "demo"))
-	require.NoError(t, env.e.RefreshPosture(t.Context(), "demo"))
+	require.Error(t, env.e.RefreshNow(context.Background(), "demo"))
+	require.NoError(t, env.e.RefreshPosture(context.Background(), "demo"))
 	for name, mfs := range map[string][]*dto.MetricFamily{"scraped": scraped(t, env.e), "collected": collected(t, env.e)} {
 		require.Empty(t, postureSeries(mfs, inventoryFams...), "%s: inventory dropped", name)
 		nodes, events, quotas := postureTruth(env.fleet, "", 7)

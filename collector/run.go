@@ -84,17 +84,20 @@ func (e *Exporter) discoveryLoop(ctx context.Context, t *target) {
 // until ctx ends. A pass runs beside the timer, so a tick can see that
 // the previous one still runs (busy: a small budget spreads its pages
 // over minutes) and call skip instead.
+//
+// The ticks are on the Exporter's clock (Options.After). The next tick is
+// set before the pass starts, so it counts from the tick that started it.
 func (e *Exporter) everyInterval(ctx context.Context, t *target, busy *atomic.Bool, pass, skip func()) {
 	var inflight sync.WaitGroup
 	defer inflight.Wait()
-	timer := time.NewTimer(0)
-	defer timer.Stop()
+	tick := e.opts.After(0)
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-timer.C:
+		case <-tick:
 		}
+		tick = e.opts.After(time.Duration(float64(t.interval()) * e.jitterFactor()))
 		if busy.CompareAndSwap(false, true) {
 			inflight.Go(func() {
 				defer busy.Store(false)
@@ -103,7 +106,6 @@ func (e *Exporter) everyInterval(ctx context.Context, t *target, busy *atomic.Bo
 		} else {
 			skip()
 		}
-		timer.Reset(time.Duration(float64(t.interval()) * e.jitterFactor()))
 	}
 }
 

@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -61,7 +60,7 @@ func TestHostileLabelValuesKeepTheExpositionValid(t *testing.T) {
 	cfg := testTarget()
 	cfg.ContainerInfo = true
 	e, _ := newTestExporter(api, cfg)
-	require.NoError(t, e.RefreshNow(context.Background(), "prod"))
+	require.NoError(t, refreshOnce(t, e, "prod"))
 
 	text := exposition(t, e)
 	parser := expfmt.NewTextParser(model.LegacyValidation)
@@ -97,7 +96,7 @@ func TestInvalidUTF8NamesFromTheAPIAreCounted(t *testing.T) {
 	cfg := hardTarget()
 	cfg.ContainerInfo = true
 	e, _, _ := hardSetup(t, fleet, cfg, nil, nil, Options{})
-	require.NoError(t, e.RefreshNow(context.Background(), "h"))
+	require.NoError(t, refreshOnce(t, e, "h"))
 
 	text := hardScrape(t, e)
 	require.Len(t, hardSeries(text, "hss_container_info", `container_name="app`+"\uFFFD\uFFFD"+`-0"`), 1)

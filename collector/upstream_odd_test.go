@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -70,8 +69,8 @@ func TestOddUpstreamValuesLoseNoContainer(t *testing.T) {
 	require.NoError(t, err)
 	cfg := config.Target{Name: "odd", Images: config.Images{Discover: true}, Settings: config.Settings{PageSize: 50,
 		MaxConcurrency: 2, RefreshInterval: time.Minute, MaxStaleness: 10 * time.Minute}}
-	e := NewExporter(nil, []Target{{Config: cfg, API: client}}, nil, Options{})
-	require.NoError(t, e.RefreshNow(context.Background(), "odd"))
+	e := newClockedExporter(nil, nil, []Target{{Config: cfg, API: client}}, nil, Options{})
+	require.NoError(t, refreshOnce(t, e, "odd"))
 	text := hardScrape(t, e)
 
 	containers := func(name string) []string {
