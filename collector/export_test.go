@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -35,33 +37,55 @@ var (
 // it does not wait for.
 type testClock struct {
 	*testclock.Clock
-	mu      sync.Mutex
-	waiting []chan time.Time
+	mu       sync.Mutex
+	waiting  []waiter
+	lastPass time.Time // when refreshOnce last ran a pass
 }
 
-// after is the Exporter's Options.After: at once for no delay, else at
-// the next tick.
+// waiter is one timer not yet fired; tick says whether it is a loop's
+// next tick (a discovery or posture read) rather than a listing's due time.
+type waiter struct {
+	ch   chan time.Time
+	tick bool
+}
+
+// after is the Exporter's Options.After: at once for no delay, else when
+// refreshOnce fires it.
 func (c *testClock) after(d time.Duration) <-chan time.Time {
 	ch := make(chan time.Time, 1)
 	if d <= 0 {
 		ch <- c.Now()
 		return ch
 	}
+	pc, _, _, _ := runtime.Caller(1)
+	tick := strings.HasSuffix(runtime.FuncForPC(pc).Name(), ".everyInterval")
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.waiting = append(c.waiting, ch)
+	c.waiting = append(c.waiting, waiter{ch: ch, tick: tick})
 	return ch
+}
+
+// fire fires the loops' ticks (ticks) or every other timer set so far.
+func (c *testClock) fire(ticks bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	kept := c.waiting[:0]
+	for _, w := range c.waiting {
+		if w.tick != ticks {
+			kept = append(kept, w)
+			continue
+		}
+		w.ch <- c.Now()
+	}
+	clear(c.waiting[len(kept):])
+	c.waiting = kept
 }
 
 // tick moves the clock d and fires every timer set so far.
 func (c *testClock) tick(d time.Duration) {
 	c.Advance(d)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, ch := range c.waiting {
-		ch <- c.Now()
-	}
-	c.waiting = nil
+	c.fire(true)
+	c.fire(false)
 }
 
 // newClockedExporter is NewExporter on clock (a new one at the wall
@@ -117,9 +141,9 @@ func postureErrorOf(e *Exporter, name string) error {
 
 // refreshOnce makes e's real loops run one pass and waits until they are
 // idle: the first call starts Run, which discovers at once; later calls
-// move the clock one refresh_interval (and the most jitter), which makes
-// every listing due again, and fire the loops' timers: every target's
-// next discovery and posture read. Then it publishes what landed, rather than wait out the
+// move the clock to one refresh_interval (and the most jitter) after the
+// last pass, where every listing is due again, and fire the loops'
+// timers: every target's next discovery and posture read. Then it publishes what landed, rather than wait out the
 // publisher's interval, and returns the named target's outcome: its
 // discovery's failure, or its listings' failures as a pass's.
 func refreshOnce(tb testing.TB, e *Exporter, name string) error {
@@ -129,11 +153,32 @@ func refreshOnce(tb testing.TB, e *Exporter, name string) error {
 		return fmt.Errorf("unknown target %q", name)
 	}
 	before := passesOf(e)
+	c := clockOf(tb, e)
 	if !startLoops(tb, e) {
-		clockOf(tb, e).tick(longestInterval(e))
+		// On to the next tick, unless the test has moved the clock that
+		// far itself; then the discoveries first, and the listings after:
+		// on the wall clock a listing falls due a listing's time after
+		// the discovery that led to it, not at the same instant.
+		if d := c.lastPass.Add(longestInterval(e)).Sub(c.Now()); d > 0 {
+			c.Advance(d)
+		}
+		c.fire(true)
+		waitDiscovered(tb, e, before)
+		c.fire(false)
 	}
+	c.lastPass = c.Now()
 	waitIdle(tb, e, before)
 	t.publish()
+	return t.passError()
+}
+
+// passErrorOf is the named target's outcome as refreshOnce reports it,
+// without running a pass.
+func passErrorOf(e *Exporter, name string) error {
+	t, ok := e.lookup(name)
+	if !ok {
+		return fmt.Errorf("unknown target %q", name)
+	}
 	return t.passError()
 }
 
@@ -195,6 +240,26 @@ func waitIdle(tb testing.TB, e *Exporter, before passes) {
 		}
 		if time.Now().After(deadline) {
 			tb.Fatalf("the loops did not go idle within %v", idleTimeout)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// waitDiscovered waits until every target has completed a discovery
+// since before.
+func waitDiscovered(tb testing.TB, e *Exporter, before passes) {
+	tb.Helper()
+	deadline := time.Now().Add(idleTimeout)
+	for {
+		done := true
+		for t, mark := range passesOf(e) {
+			done = done && mark.discoveries > before[t].discoveries
+		}
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("no discovery within %v", idleTimeout)
 		}
 		time.Sleep(time.Millisecond)
 	}

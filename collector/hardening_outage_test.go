@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +23,7 @@ func TestOutageLongerThanMaxStaleness(t *testing.T) {
 	e, srv, clock := hardSetup(t, fleet, hardTarget(), nil, nil, Options{})
 	containerSeries := func(text string) int { return len(hardSeries(text, "hss_image_containers")) }
 
-	require.NoError(t, e.RefreshNow(context.Background(), "h"))
+	require.NoError(t, refreshOnce(t, e, "h"))
 	text := hardScrape(t, e)
 	want := containerSeries(text)
 	require.Positive(t, want)
@@ -36,7 +35,7 @@ func TestOutageLongerThanMaxStaleness(t *testing.T) {
 	srv.AddFault(hssfake.Fault{Kind: hssfake.FaultStatus, Status: 503})
 	for _, step := range []time.Duration{4 * time.Minute, 5 * time.Minute} {
 		clock.Advance(step)
-		err := e.RefreshNow(context.Background(), "h")
+		err := refreshOnce(t, e, "h")
 		require.True(t, hssclient.IsServerError(err), "err: %v", err)
 		text = hardScrape(t, e)
 		require.Equal(t, want, containerSeries(text), "served from cache at %v", step)
@@ -57,13 +56,13 @@ func TestOutageLongerThanMaxStaleness(t *testing.T) {
 	ready, reasons := e.Ready()
 	require.False(t, ready)
 	require.Contains(t, strings.Join(reasons, "\n"), "max_staleness")
-	require.Error(t, e.RefreshNow(context.Background(), "h"))
+	require.Error(t, refreshOnce(t, e, "h"))
 	require.Zero(t, containerSeries(hardScrape(t, e)))
 
 	// Back: the first good refresh restores everything.
 	srv.ClearFaults()
 	clock.Advance(time.Minute)
-	require.NoError(t, e.RefreshNow(context.Background(), "h"))
+	require.NoError(t, refreshOnce(t, e, "h"))
 	text = hardScrape(t, e)
 	require.Equal(t, want, containerSeries(text))
 	require.Len(t, hardSeries(text, "hss_up", "} 1"), 1)
@@ -125,7 +124,7 @@ func TestWrongKeysBackOffWithAClearLog(t *testing.T) {
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 5, Containers: 20})
 	e, srv, clock := hardSetup(t, fleet, hardTarget(), hssclient.NewAKSKAuth(hssfake.DemoAccessKey, wrongSK, ""), logger, Options{})
 	for minute, attempts := range []int{1, 2, 2, 3, 3, 3, 3} {
-		require.Error(t, e.RefreshNow(context.Background(), "h"))
+		require.Error(t, refreshOnce(t, e, "h"))
 		require.Equal(t, attempts, srv.RequestsFor(hssfake.OpListImageLocal), "attempts by minute %d", minute)
 		clock.Advance(time.Minute)
 	}

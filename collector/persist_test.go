@@ -34,7 +34,7 @@ func persistRun(t *testing.T, srv *hssfake.Server, dir string, logs *testtool.Sy
 	if logs != nil {
 		logger = log.NewLogfmtLogger(logs)
 	}
-	e = NewExporter(logger, []Target{{Config: cfg, API: client, Pacer: budget}}, stats,
+	e = newClockedExporter(nil, logger, []Target{{Config: cfg, API: client, Pacer: budget}}, stats,
 		Options{PublishInterval: 10 * time.Millisecond, StatePath: dir, StateInterval: 10 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -196,7 +196,7 @@ func TestFailedStateWritesAreCounted(t *testing.T) {
 	require.NoError(t, os.WriteFile(dir, nil, 0o600)) // not a directory: no temporary file can be made in it
 	fleet.AddContainer(hssfake.Container{ImageID: fleet.Images()[0].ID, ID: "after-the-loss", HostID: "h-new"})
 	require.Eventually(t, func() bool {
-		_ = refreshOnce(t, e, "demo") // a change to write
+		clockOf(t, e).tick(time.Hour) // the next discovery: a change to write
 		return stateWritesWith(t, e, "failure") != "0"
 	}, 10*time.Second, 50*time.Millisecond)
 	require.Contains(t, logs.String(), "writing the state file failed")

@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"context"
 	"fmt"
 	"math/rand"
 	"net/http"
@@ -110,10 +109,12 @@ func TestPostureOutlivesADroppedInventory(t *testing.T) {
 	cfg.EnterpriseProjectID = ""
 	env := startPosture(t, postureFleet(), cfg)
 	require.NoError(t, env.refresh(t))
-	env.srv.AddFault(hssfake.Fault{Operation: hssfake.OpListImageLocal, Kind: hssfake.FaultStatus, Status: http.StatusInternalServerError})
+	for _, op := range []string{hssfake.OpListImageLocal, hssfake.OpListLocalImageContainers} {
+		env.srv.AddFault(hssfake.Fault{Operation: op, Kind: hssfake.FaultStatus, Status: http.StatusInternalServerError})
+	}
 	env.clock.Advance(31 * time.Minute)
-	require.Error(t, env.e.RefreshNow(context.Background(), "demo"))
-	require.NoError(t, env.e.RefreshPosture(context.Background(), "demo"))
+	require.Error(t, refreshOnce(t, env.e, "demo"))
+	require.NoError(t, refreshPostureOnce(t, env.e, "demo"))
 	for name, mfs := range map[string][]*dto.MetricFamily{"scraped": scraped(t, env.e), "collected": collected(t, env.e)} {
 		require.Empty(t, postureSeries(mfs, inventoryFams...), "%s: inventory dropped", name)
 		nodes, events, quotas := postureTruth(env.fleet, "", 7)
