@@ -21,7 +21,7 @@ import (
 
 // errPartialRefresh is wrapped by refreshOnce's error when some images'
 // latest listings failed but the rest landed.
-var errPartialRefresh = ErrPartialRefresh
+var errPartialRefresh = errors.New("refresh partly failed")
 
 // idleTimeout bounds how long a test waits for the loops to go idle.
 const idleTimeout = 60 * time.Second

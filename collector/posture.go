@@ -134,24 +134,6 @@ func (e *Exporter) postureLoop(ctx context.Context, t *target) {
 	})
 }
 
-// RefreshPosture reads the named target's posture once, synchronously,
-// and publishes it. It returns nil when every enabled part succeeded (or
-// none is enabled), ErrRefreshRunning while a posture pass runs, or the
-// failures of the parts joined.
-func (e *Exporter) RefreshPosture(ctx context.Context, name string) error {
-	t, ok := e.lookup(name)
-	if !ok {
-		return fmt.Errorf("unknown target %q", name)
-	}
-	if !t.posture.busy.CompareAndSwap(false, true) {
-		return ErrRefreshRunning
-	}
-	defer t.posture.busy.Store(false)
-	err := e.postureOnce(ctx, t)
-	t.publish()
-	return err
-}
-
 // postureOnce reads every enabled part at once, each within its own
 // budget, and lands each as it ends.
 func (e *Exporter) postureOnce(ctx context.Context, t *target) error {

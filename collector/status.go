@@ -113,7 +113,7 @@ func (t *target) listingRates() (perMinute, perSecond float64) {
 // TargetStatus is one target's state, for a status page.
 type TargetStatus struct {
 	Target       string
-	Running      bool          // a discovery (or forced pass) is in progress
+	Running      bool          // a discovery is in progress
 	LastRefresh  time.Time     // start of the last completed refresh (discovery); zero before the first
 	LastDuration time.Duration // of the last completed refresh
 	LastResult   Result        // "" before the first

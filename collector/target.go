@@ -40,7 +40,7 @@ type target struct {
 
 	snap     atomic.Pointer[snapshot]
 	lastGood atomic.Int64 // Unix ns of the last successful API answer; 0: none yet
-	busy     atomic.Bool  // a discovery (or a forced pass) runs
+	busy     atomic.Bool  // a discovery runs
 
 	mu          sync.Mutex // guards what follows; never held while calling the API or writing a response
 	images      map[string]*image
@@ -87,7 +87,7 @@ type image struct {
 
 // targetStatus is a target's history, copied out under target.mu.
 type targetStatus struct {
-	lastStart    time.Time // of the last completed refresh (discovery, or a forced pass)
+	lastStart    time.Time // of the last completed refresh (discovery)
 	lastDuration time.Duration
 	lastResult   Result
 	lastErr      error // of the last refresh, or of the last failed listing since
