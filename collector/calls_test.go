@@ -52,7 +52,7 @@ func fakeClient(t testing.TB, fleet *hssfake.Fleet, cfg config.Target, tune func
 	}
 	client, err := hssclient.New(ccfg)
 	require.NoError(t, err)
-	return Target{Config: cfg, API: client}, stats, srv
+	return Target{Config: cfg, API: client, Posture: client, Credentials: client}, stats, srv
 }
 
 // edgeFleet has images with 0, exactly one page, one page and one row, and

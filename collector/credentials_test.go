@@ -54,7 +54,7 @@ func refusedTargets(t *testing.T, keyFile string, refresh time.Duration, clock f
 			Observer: stats.Observer(name), AuthBackoff: backoffs.For("ak:"+hssfake.DemoAccessKey, refresh),
 		})
 		require.NoError(t, err)
-		targets = append(targets, Target{Config: cfg, API: client})
+		targets = append(targets, Target{Config: cfg, API: client, Posture: client, Credentials: client})
 	}
 	if tc != nil {
 		return newClockedExporter(tc, logger, targets, stats, Options{}), srv, targets

@@ -33,6 +33,15 @@ type Target struct {
 	// Pacer is the API budget the client spends from; nil when it has none.
 	// Targets with the same Pacer share it.
 	Pacer Pacer
+	// What else the target can do, each nil when it cannot: read its
+	// posture (nodes, events, quotas, where the configuration asks for
+	// them); say until when refused or unavailable credentials hold its
+	// calls back; keep its budget's state across a restart in the state
+	// file. *hssclient.Client is a PostureAPI and a CredentialGate,
+	// *hssclient.Budget a BudgetStater.
+	Posture     PostureAPI
+	Credentials CredentialGate
+	BudgetState BudgetStater
 	// Observer is what API reports its requests to, made by the
 	// exporter's APIStats.Observer; nil: the exporter makes one.
 	Observer *APIObserver
@@ -129,6 +138,7 @@ func (e *Exporter) newTarget(tg Target) *target {
 	tg.Observer.expect(targetOperations(tg.Config, posture))
 	return &target{
 		name: tg.Config.Name, cfg: tg.Config, api: tg.API, pacer: tg.Pacer, now: e.opts.Now,
+		credentials: tg.Credentials, budgetState: tg.BudgetState,
 		logger: log.With(e.logger, "target", tg.Config.Name),
 		calls:  tg.Observer.calls, shard: e.opts.Shard,
 		images: map[string]*image{}, z: &sanitizer{},

@@ -60,7 +60,7 @@ func hardSetup(t *testing.T, fleet *hssfake.Fleet, cfg config.Target, auth hsscl
 		AuthBackoff: hssclient.NewAuthBackoff(cfg.RefreshInterval, hssclient.AuthBackoffOptions{Now: clock.Now}),
 	})
 	require.NoError(t, err)
-	e := newClockedExporter(clock, logger, []Target{{Config: cfg, API: client}}, stats, opts)
+	e := newClockedExporter(clock, logger, []Target{{Config: cfg, API: client, Posture: client, Credentials: client}}, stats, opts)
 	return e, srv, clock
 }
 

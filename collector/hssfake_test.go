@@ -29,7 +29,7 @@ func startFake(t *testing.T, fleet *hssfake.Fleet, cfg config.Target) (*Exporter
 	stats := NewAPIStats()
 	client := demoClient(t, srv.URL, cfg, stats, 10*time.Second)
 	clock := newFakeClock()
-	e := newClockedExporter(clock, nil, []Target{{Config: cfg, API: client}}, stats, Options{})
+	e := newClockedExporter(clock, nil, []Target{{Config: cfg, API: client, Posture: client, Credentials: client}}, stats, Options{})
 	return e, srv
 }
 

@@ -29,7 +29,7 @@ func stateFile(dir, target string) string {
 // missing file is a first start. A budget shared by several targets
 // takes the first one's record only: restored lists the budgets already
 // restored.
-func (e *Exporter) restoreState(t *target, restored map[budgetStater]bool) {
+func (e *Exporter) restoreState(t *target, restored map[BudgetStater]bool) {
 	path := stateFile(e.opts.StatePath, t.name)
 	r := t.restoring(e.opts.Now())
 	s, err := readState(path, r.reader())
@@ -43,7 +43,7 @@ func (e *Exporter) restoreState(t *target, restored map[budgetStater]bool) {
 		return
 	}
 	images, rows := r.commit(s)
-	if st, ok := t.pacer.(budgetStater); ok && s.Budget != nil && !restored[st] {
+	if st := t.budgetState; st != nil && s.Budget != nil && !restored[st] {
 		st.Restore(*s.Budget)
 		restored[st] = true
 	}

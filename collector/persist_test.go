@@ -34,7 +34,7 @@ func persistRun(t *testing.T, srv *hssfake.Server, dir string, logs *testtool.Sy
 	if logs != nil {
 		logger = log.NewLogfmtLogger(logs)
 	}
-	e = newClockedExporter(nil, logger, []Target{{Config: cfg, API: client, Pacer: budget}}, stats,
+	e = newClockedExporter(nil, logger, []Target{{Config: cfg, API: client, Posture: client, Credentials: client, Pacer: budget, BudgetState: budget}}, stats,
 		Options{PublishInterval: 10 * time.Millisecond, StatePath: dir, StateInterval: 10 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup

@@ -24,7 +24,7 @@ import (
 // union of the shards stays the single process.
 
 // PostureAPI is what the posture reads need from hssclient.Client. A
-// target whose API lacks it reads no posture.
+// target without one (Target.Posture nil) reads no posture.
 type PostureAPI interface {
 	EachContainerNode(ctx context.Context, req hssclient.ListContainerNodesRequest, fn func(hssclient.ContainerNode) error) error
 	ShowEventSeverity(ctx context.Context, req hssclient.ShowEventSeverityRequest) (*hssclient.EventSeverity, error)
@@ -104,11 +104,10 @@ type quotaRow struct {
 // configuration and the shard say so and the API can read them.
 func newPosture(tg Target, shardIndex int) *posture {
 	p := &posture{}
-	api, ok := tg.API.(PostureAPI)
-	if !ok || shardIndex != 0 {
+	if tg.Posture == nil || shardIndex != 0 {
 		return p
 	}
-	p.api = api
+	p.api = tg.Posture
 	c := tg.Config.Posture
 	p.enabled = [numParts]bool{c.Nodes, c.Events, c.Quotas}
 	return p

@@ -51,7 +51,7 @@ func startPosture(t *testing.T, fleet *hssfake.Fleet, cfg config.Target, shard .
 	if len(shard) == 2 {
 		opts.Shard.Index, opts.Shard.Total = shard[0], shard[1]
 	}
-	e := newClockedExporter(clock, nil, []Target{{Config: cfg, API: client}}, stats, opts)
+	e := newClockedExporter(clock, nil, []Target{{Config: cfg, API: client, Posture: client, Credentials: client}}, stats, opts)
 	return &postureEnv{e: e, srv: srv, fleet: fleet, clock: clock}
 }
 

@@ -17,7 +17,7 @@ import (
 func (e *Exporter) Run(ctx context.Context) {
 	e.mu.Lock()
 	e.running = ctx
-	restored := map[budgetStater]bool{}
+	restored := map[BudgetStater]bool{}
 	for _, t := range e.targets {
 		if e.opts.StatePath != "" {
 			e.restoreState(t, restored)

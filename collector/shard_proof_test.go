@@ -72,7 +72,7 @@ func shardExporter(t *testing.T, srv *hssfake.Server, cfg config.Target, spec sh
 	t.Helper()
 	stats := NewAPIStats()
 	client := demoClient(t, srv.URL, cfg, stats, 30*time.Second)
-	return newClockedExporter(nil, nil, []Target{{Config: cfg, API: client}}, stats, Options{Shard: spec})
+	return newClockedExporter(nil, nil, []Target{{Config: cfg, API: client, Posture: client, Credentials: client}}, stats, Options{Shard: spec})
 }
 
 // inventory is one process's inventory series: family -> labels -> value.

@@ -74,8 +74,8 @@ func (t *target) configFingerprint() string {
 func (t *target) saved(now time.Time) *savedTarget {
 	s := &savedTarget{Format: stateFormat, Version: stateVersion, Target: t.name, Config: t.configFingerprint(),
 		WrittenAt: now, LastGood: t.good()}
-	if st, ok := t.pacer.(budgetStater); ok {
-		b := st.State()
+	if t.budgetState != nil {
+		b := t.budgetState.State()
 		s.Budget = &b
 	}
 	t.mu.Lock()
@@ -95,13 +95,14 @@ func (t *target) saved(now time.Time) *savedTarget {
 	return s
 }
 
-// budgetStater is a Pacer whose state outlives a restart.
-type budgetStater interface {
+// BudgetStater is a budget whose state outlives a restart, kept in the
+// state file: the target's Pacer, as *hssclient.Budget is both.
+type BudgetStater interface {
 	State() hssclient.BudgetState
 	Restore(hssclient.BudgetState)
 }
 
-var _ budgetStater = (*hssclient.Budget)(nil)
+var _ BudgetStater = (*hssclient.Budget)(nil)
 
 // check says why a state file cannot be taken for this target, or nil.
 func (s *savedTarget) check(t *target) error {

@@ -22,14 +22,18 @@ import (
 // publisher turns the state into the snapshot served, at most every
 // PublishInterval.
 type target struct {
-	name   string
-	cfg    config.Target
-	api    API
-	pacer  Pacer // nil: no budget to pace by
-	logger log.Logger
-	now    func() time.Time
-	calls  *targetCalls
-	shard  shard.Spec
+	name  string
+	cfg   config.Target
+	api   API
+	pacer Pacer // nil: no budget to pace by
+	// credentials and budgetState are what the target can do beyond
+	// listing (see Target); nil when it cannot.
+	credentials CredentialGate
+	budgetState BudgetStater
+	logger      log.Logger
+	now         func() time.Time
+	calls       *targetCalls
+	shard       shard.Spec
 	// sharers counts the targets spending from the same budget, this one
 	// included, for the sweep-time estimate.
 	sharers atomic.Int64

@@ -69,7 +69,7 @@ func TestOddUpstreamValuesLoseNoContainer(t *testing.T) {
 	require.NoError(t, err)
 	cfg := config.Target{Name: "odd", Images: config.Images{Discover: true}, Settings: config.Settings{PageSize: 50,
 		MaxConcurrency: 2, RefreshInterval: time.Minute, MaxStaleness: 10 * time.Minute}}
-	e := newClockedExporter(nil, nil, []Target{{Config: cfg, API: client}}, nil, Options{})
+	e := newClockedExporter(nil, nil, []Target{{Config: cfg, API: client, Posture: client, Credentials: client}}, nil, Options{})
 	require.NoError(t, refreshOnce(t, e, "odd"))
 	text := hardScrape(t, e)
 

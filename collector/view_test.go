@@ -28,7 +28,7 @@ func viewExporter(t *testing.T, fleet *hssfake.Fleet) (*Exporter, *hssfake.Serve
 	cfg := config.Target{Name: "view", Images: config.Images{Discover: true}, ContainerInfo: true,
 		Settings: config.Settings{PageSize: 200, MaxConcurrency: 2, RefreshInterval: time.Minute, MaxStaleness: 10 * time.Minute}}
 	clock := testclock.New(time.Now())
-	e := newClockedExporter(clock, nil, []Target{{Config: cfg, API: client}}, nil, Options{})
+	e := newClockedExporter(clock, nil, []Target{{Config: cfg, API: client, Posture: client, Credentials: client}}, nil, Options{})
 	return e, srv, clock
 }
 
