@@ -29,15 +29,15 @@ type savedTarget struct {
 	Target  string `json:"target"`
 	// Config fingerprints what decides the images and their rows; a file
 	// written under another is foreign.
-	Config        string                 `json:"config"`
-	WrittenAt     time.Time              `json:"written_at"`
-	LastGood      time.Time              `json:"last_good"`
-	Discovered    bool                   `json:"discovered"`
-	FirstSweep    time.Time              `json:"first_sweep,omitzero"`
-	ImagesOwned   int                    `json:"images_owned"`
-	ImagesCovered int                    `json:"images_covered"`
-	Budget        *hssclient.BudgetState `json:"budget,omitempty"`
-	Images        []savedImage           `json:"images,omitempty"` // written last, one at a time
+	Config           string                 `json:"config"`
+	WrittenAt        time.Time              `json:"written_at"`
+	LastGood         time.Time              `json:"last_good"`
+	Discovered       bool                   `json:"discovered"`
+	FirstSweep       time.Time              `json:"first_sweep,omitzero"`
+	ImagesOwned      int                    `json:"images_owned"`
+	ImagesDiscovered int                    `json:"images_covered"`
+	Budget           *hssclient.BudgetState `json:"budget,omitempty"`
+	Images           []savedImage           `json:"images,omitempty"` // written last, one at a time
 }
 
 // savedImage is one image: what discovery said, its query, and its rows
@@ -81,7 +81,7 @@ func (t *target) saved(now time.Time) *savedTarget {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	s.Discovered, s.FirstSweep = t.st.discovered, t.st.firstSweep
-	s.ImagesOwned, s.ImagesCovered = t.st.imagesOwned, t.st.imagesCovered
+	s.ImagesOwned, s.ImagesDiscovered = t.st.imagesOwned, t.st.imagesDiscovered
 	s.Images = make([]savedImage, len(t.order))
 	for i, img := range t.order {
 		r := &img.ref
@@ -208,7 +208,7 @@ func (r *restoring) commit(s *savedTarget) (images, rows int) {
 	}
 	t.images, t.order, t.z = r.images, slices.Clip(r.order), r.z
 	t.st.discovered = s.Discovered && !r.expired
-	t.st.firstSweep, t.st.imagesOwned, t.st.imagesCovered = s.FirstSweep, s.ImagesOwned, s.ImagesCovered
+	t.st.firstSweep, t.st.imagesOwned, t.st.imagesDiscovered = s.FirstSweep, s.ImagesOwned, s.ImagesDiscovered
 	if !r.expired {
 		t.markGood(s.LastGood)
 	}

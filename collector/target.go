@@ -106,10 +106,10 @@ type targetStatus struct {
 	cycleRetry   uint64
 	sweeps       uint64    // every image needing a call listed once since start
 	firstSweep   time.Time // when the first sweep completed
-	// imagesOwned and imagesCovered count, at the last discovery that
+	// imagesOwned and imagesDiscovered count, at the last discovery that
 	// succeeded, the images this shard lists and all the target covers.
-	imagesOwned, imagesCovered int
-	expired                    bool // data dropped after max_staleness without an answer
+	imagesOwned, imagesDiscovered int
+	expired                       bool // data dropped after max_staleness without an answer
 
 	// moved counts the container listings whose list moved while they
 	// paged, by the index of the reason in hssclient.MovedReasons.
