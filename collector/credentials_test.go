@@ -40,7 +40,7 @@ func refusedTargets(t *testing.T, keyFile string, refresh time.Duration, clock f
 	stats := NewAPIStats()
 	var targets []Target
 	for _, name := range names {
-		cfg := hardTarget()
+		cfg := clientTarget()
 		cfg.Name, cfg.RefreshInterval, cfg.RequestTimeout = name, refresh, refresh/2
 		auth := hssclient.NewRotatingAKSKAuth(hssclient.AKSKConfig{
 			AccessKey: hssclient.Credential{Value: hssfake.DemoAccessKey},

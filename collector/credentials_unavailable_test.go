@@ -29,7 +29,7 @@ func TestIAMAnswering500BacksOffKeepsTheCountsAndRecoversWithinARefresh(t *testi
 	require.NoError(t, err)
 	transport := &http.Transport{}
 	t.Cleanup(func() { srv.Close(); transport.CloseIdleConnections() })
-	cfg := hardTarget()
+	cfg := clientTarget()
 	cfg.Name, cfg.RefreshInterval, cfg.RequestTimeout = "demo", refresh, refresh/2
 	stats := NewAPIStats()
 	client, err := hssclient.New(hssclient.Config{Region: hssfake.DemoRegion, ProjectID: hssfake.DemoProjectID,

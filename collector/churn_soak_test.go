@@ -21,13 +21,13 @@ func TestChurnSoakStaysFlat(t *testing.T) {
 		t.Skip("soak")
 	}
 	size, warmup, rounds := 800, 15, 75
-	if hardRace {
+	if raceDetector {
 		size, warmup, rounds = 300, 5, 25
 	}
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 21, Containers: size})
-	cfg := hardTarget()
+	cfg := clientTarget()
 	cfg.ContainerInfo = true
-	e, srv, clock := hardSetup(t, fleet, cfg, nil, nil, Options{})
+	e, srv, clock := startClient(t, fleet, cfg, nil, nil, Options{})
 	rng := rand.New(rand.NewSource(21))
 	reg := prometheus.NewRegistry()
 	require.NoError(t, reg.Register(e.Self()))
