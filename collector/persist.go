@@ -44,7 +44,7 @@ func (e *Exporter) restoreState(t *target, restored map[BudgetStater]bool) {
 	}
 	images, rows := r.commit(s)
 	if st := t.budgetState; st != nil && s.Budget != nil && !restored[st] {
-		st.Restore(*s.Budget)
+		st.Restore(s.Budget.state())
 		restored[st] = true
 	}
 	t.publish()
@@ -93,7 +93,7 @@ func encodeState(w io.Writer, s *savedTarget) error {
 				return err
 			}
 		}
-		if err := enc.Encode(&s.Images[i]); err != nil {
+		if err := enc.Encode(s.Images[i].toDisk()); err != nil {
 			return err
 		}
 	}

@@ -266,3 +266,30 @@ func TestStateFileOfVersionOneIsReadWhole(t *testing.T) {
 	require.Equal(t, 6, s.ImagesOwned)
 	require.Equal(t, []int{6, 40}, []int{images, rows})
 }
+
+// A state file is written in its own types, version 2: a row carries no
+// entry_point whatever the client's row type holds, and reads back as it
+// was kept.
+func TestStateFileIsWrittenInItsOwnFormat(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.state.json.gz")
+	kept := savedImage{Name: "nginx", Version: "1.25", Digest: "sha256:aaa", Call: true, Listed: true, ListedNum: 1,
+		Info:  &hssclient.LocalImage{ImageName: "nginx", ImageVersion: "1.25", ContainerNum: 1, VulNum: 3},
+		Query: hssclient.ListContainersRequest{ImageName: "nginx", ImageVersion: "1.25"},
+		Rows:  []hssclient.Container{{ContainerID: "c1", HostID: "h1", EntryPoint: "app --password=hunter2"}}}
+	require.NoError(t, writeState(path, &savedTarget{Format: stateFormat, Version: stateVersion, Target: "x",
+		Images: []savedImage{kept}}))
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	text := gunzipped(t, b)
+	require.Contains(t, text, `"version":2`)
+	require.NotContains(t, text, "entry_point")
+	require.NotContains(t, text, "hunter2")
+
+	var got []savedImage
+	read := acceptAnyState()
+	read.image = func(img savedImage) error { got = append(got, img); return nil }
+	_, err = readState(path, read)
+	require.NoError(t, err)
+	kept.Rows = []hssclient.Container{{ContainerID: "c1", HostID: "h1"}}
+	require.Equal(t, []savedImage{kept}, got)
+}
