@@ -61,7 +61,8 @@ func (w *wiring) targets(cfg *config.Config) ([]collector.Target, error) {
 		if err != nil {
 			return nil, fmt.Errorf("target %q: %w", t.Name, err)
 		}
-		targets = append(targets, collector.Target{Config: t, API: client, Pacer: budget, Observer: observer})
+		targets = append(targets, collector.Target{Config: t, API: client, Pacer: budget, Observer: observer,
+			Posture: client, Credentials: client, BudgetState: budget})
 	}
 	return targets, nil
 }

@@ -56,7 +56,7 @@ func (e *Exporter) Apply(targets []Target) (added, changed, removed []string) {
 	e.targets, e.byName = next, byName
 	e.countSharers()
 	if e.running != nil {
-		restored := map[budgetStater]bool{}
+		restored := map[BudgetStater]bool{}
 		for _, t := range next {
 			if t.done != nil {
 				continue

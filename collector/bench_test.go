@@ -12,7 +12,6 @@ package collector
 // target of the issue is missed.
 
 import (
-	"context"
 	"io"
 	"math/rand"
 	"net/http"
@@ -44,7 +43,7 @@ func referenceExporter(b *testing.B) (*Exporter, *hssfake.Server, *prometheus.Re
 	b.Helper()
 	e, srv := fakeTarget(b, referenceFleet(), config.Target{ContainerInfo: true,
 		Settings: config.Settings{PageSize: 200, MaxConcurrency: 8}}, nil)
-	require.NoError(b, e.RefreshNow(context.Background(), "demo"))
+	require.NoError(b, refreshOnce(b, e, "demo"))
 	live := prometheus.NewRegistry()
 	live.MustRegister(e.Self(), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return e, srv, live
@@ -203,15 +202,14 @@ func heapMB() float64 {
 func BenchmarkRefresh(b *testing.B) {
 	e, srv := fakeTarget(b, referenceFleet(), config.Target{ContainerInfo: true,
 		Settings: config.Settings{PageSize: 200, MaxConcurrency: 8}}, nil)
-	ctx := context.Background()
 	srv.Fleet().Truth("") // the stand-in builds its view of the fleet once, before the baseline
 	base := heapMB()
-	require.NoError(b, e.RefreshNow(ctx, "demo"))
+	require.NoError(b, refreshOnce(b, e, "demo"))
 	first := heapMB() - base
 	rng := rand.New(rand.NewSource(2))
 	for b.Loop() {
 		srv.Churn(rng, 100)
-		require.NoError(b, e.RefreshNow(ctx, "demo"))
+		require.NoError(b, refreshOnce(b, e, "demo"))
 	}
 	b.StopTimer()
 	b.ReportMetric(first, "MB-heap-first")
@@ -233,7 +231,7 @@ func BenchmarkRefreshUnderScrapes(b *testing.B) {
 	defer srv.Close()
 	timed := func() time.Duration {
 		start := time.Now()
-		require.NoError(b, e.RefreshNow(context.Background(), "demo"))
+		require.NoError(b, refreshOnce(b, e, "demo"))
 		return time.Since(start)
 	}
 	var alone, busy time.Duration

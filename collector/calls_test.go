@@ -19,6 +19,13 @@ import (
 // client's configuration.
 func fakeTarget(t testing.TB, fleet *hssfake.Fleet, cfg config.Target, tune func(*hssclient.Config)) (*Exporter, *hssfake.Server) {
 	t.Helper()
+	tg, stats, srv := fakeClient(t, fleet, cfg, tune)
+	return newClockedExporter(nil, nil, []Target{tg}, stats, Options{}), srv
+}
+
+// fakeClient is fakeTarget's target, before an Exporter is made of it.
+func fakeClient(t testing.TB, fleet *hssfake.Fleet, cfg config.Target, tune func(*hssclient.Config)) (Target, *APIStats, *hssfake.Server) {
+	t.Helper()
 	srv, err := hssfake.Start(hssfake.DemoOptions(fleet))
 	require.NoError(t, err)
 	transport := &http.Transport{MaxIdleConnsPerHost: 64}
@@ -45,8 +52,7 @@ func fakeTarget(t testing.TB, fleet *hssfake.Fleet, cfg config.Target, tune func
 	}
 	client, err := hssclient.New(ccfg)
 	require.NoError(t, err)
-	e := NewExporter(nil, []Target{{Config: cfg, API: client}}, stats, Options{})
-	return e, srv
+	return Target{Config: cfg, API: client, Posture: client, Credentials: client}, stats, srv
 }
 
 // edgeFleet has images with 0, exactly one page, one page and one row, and
@@ -90,10 +96,12 @@ func TestRefreshSpendsTheFewestAPICalls(t *testing.T) {
 			discovery, listing := expectedCalls(tc.fleet, 25)
 			for round := range 2 {
 				srv.ResetCounts()
-				require.NoError(t, e.RefreshNow(context.Background(), "demo"))
+				require.NoError(t, refreshOnce(t, e, "demo"))
 				require.Equal(t, discovery, srv.RequestsFor(hssfake.OpListImageLocal), "round %d", round)
 				require.Equal(t, listing, srv.RequestsFor(hssfake.OpListLocalImageContainers), "round %d", round)
-				require.Equal(t, uint64(discovery+listing), e.Status()[0].Requests)
+				if round > 0 { // the status shows a cycle's requests once the next discovery begins
+					require.Equal(t, uint64(discovery+listing), e.Status()[0].Requests)
+				}
 			}
 		})
 	}
@@ -102,11 +110,12 @@ func TestRefreshSpendsTheFewestAPICalls(t *testing.T) {
 func TestRunSpendsTheFewestCallsThenWaitsForTheInterval(t *testing.T) {
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 11, Containers: 1500, Images: 60})
 	const interval = 1500 * time.Millisecond
-	e, srv := fakeTarget(t, fleet, config.Target{Settings: config.Settings{PageSize: 25, MaxConcurrency: 4,
+	tg, stats, srv := fakeClient(t, fleet, config.Target{Settings: config.Settings{PageSize: 25, MaxConcurrency: 4,
 		RefreshInterval: interval, MaxStaleness: time.Minute}}, func(c *hssclient.Config) {
 		// A budget far above the fleet: the first pass is one burst.
 		c.Budget = hssclient.NewBudgets(hssclient.BudgetOptions{}).For("ak:demo", 100000)
 	})
+	e := NewExporter(nil, []Target{tg}, stats, Options{}) // on the wall clock: the interval is real
 	discovery, listing := expectedCalls(fleet, 25)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -132,12 +141,13 @@ func TestRetriesAreCountedApartFromCalls(t *testing.T) {
 		c.MaxRetries, c.RetryBaseDelay, c.MaxRetryDelay = 3, time.Millisecond, time.Millisecond
 	})
 	srv.AddFault(hssfake.Fault{Operation: hssfake.OpListLocalImageContainers, Kind: hssfake.FaultStatus, Status: 503, Times: 2})
-	require.NoError(t, e.RefreshNow(context.Background(), "demo"))
+	require.NoError(t, refreshOnce(t, e, "demo"))
 	discovery, listing := expectedCalls(fleet, 25)
+	require.Equal(t, listing, srv.Requests(hssfake.OpListLocalImageContainers, http.StatusOK), "the calls that answered are the fewest")
+	require.NoError(t, refreshOnce(t, e, "demo")) // the status shows a cycle's requests once the next discovery begins
 	st := e.Status()[0]
 	require.Equal(t, uint64(2), st.Retries)
 	require.Equal(t, uint64(discovery+listing+2), st.Requests, "every attempt is a request")
-	require.Equal(t, listing, srv.Requests(hssfake.OpListLocalImageContainers, http.StatusOK), "the calls that answered are the fewest")
 }
 
 func TestRefreshKeepsEverySlotBusy(t *testing.T) {
@@ -149,10 +159,9 @@ func TestRefreshKeepsEverySlotBusy(t *testing.T) {
 	// the containers, so it pages while the others share the other slots.
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 1, Containers: 1000, Images: 80})
 	e, srv := fakeTarget(t, fleet, config.Target{Settings: config.Settings{PageSize: 100, MaxConcurrency: slots}}, nil)
-	ctx := context.Background()
 	timed := func() time.Duration {
 		start := time.Now()
-		require.NoError(t, e.RefreshNow(ctx, "demo"))
+		require.NoError(t, refreshOnce(t, e, "demo"))
 		return time.Since(start)
 	}
 	// The same refresh without latency is the machine's own cost (the
@@ -184,7 +193,11 @@ func TestLongestImagesAreListedFirst(t *testing.T) {
 		tg.order = append(tg.order, im)
 	}
 	var got []string
-	for _, p := range tg.takeAll() {
+	for {
+		p, ok, _ := tg.take(time.Now())
+		if !ok {
+			break
+		}
 		got = append(got, p.img.ref.key)
 	}
 	require.Equal(t, []string{"1", "2", "0", "4", "3"}, got,

@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"context"
 	"flag"
 	"os"
 	"strings"
@@ -59,7 +58,7 @@ func TestFleetGolden(t *testing.T) {
 			cfg := testTarget()
 			cfg.ContainerInfo = tc.containerInfo
 			e, _ := newTestExporter(api, cfg)
-			require.NoError(t, e.RefreshNow(context.Background(), "prod"))
+			require.NoError(t, refreshOnce(t, e, "prod"))
 
 			compareGolden(t, e, tc.golden)
 			requireLintClean(t, e)
@@ -84,7 +83,7 @@ func TestFleetGolden(t *testing.T) {
 func TestCollectDoesNoAPIWork(t *testing.T) {
 	api := testFleet()
 	e, _ := newTestExporter(api, testTarget())
-	require.NoError(t, e.RefreshNow(context.Background(), "prod"))
+	require.NoError(t, refreshOnce(t, e, "prod"))
 	before := api.callCount("images")
 	for range 3 {
 		exposition(t, e)
@@ -151,7 +150,7 @@ func TestStaticImages(t *testing.T) {
 				cfg.Images.Static = append(cfg.Images.Static, config.StaticImage{Name: name, Version: version})
 			}
 			e, _ := newTestExporter(api, cfg)
-			require.NoError(t, e.RefreshNow(context.Background(), "prod"))
+			require.NoError(t, refreshOnce(t, e, "prod"))
 			require.Equal(t, 1, api.callCount(tc.wantKey))
 			if tc.notKey != "" {
 				require.Zero(t, api.callCount(tc.notKey))

@@ -6,12 +6,11 @@ import (
 	"github.com/hss-exporter/hss_exporter/hssclient"
 )
 
-// CredentialGate is implemented by an API that stops calling with
-// credentials the API or IAM refused, or that IAM or the metadata service
-// failed to hand out, until their next attempt is due
-// (*hssclient.Client is one). The status and
-// hss_exporter_auth_backoff_seconds say until when; an API without it is
-// taken never to back off.
+// CredentialGate is what stops calling with credentials the API or IAM
+// refused, or that IAM or the metadata service failed to hand out, until
+// their next attempt is due (*hssclient.Client is one). The status and
+// hss_exporter_auth_backoff_seconds say until when; a target without one
+// (Target.Credentials nil) is taken never to back off.
 type CredentialGate interface {
 	// RefusedUntil is when the refused credentials are next tried; zero
 	// while they are not refused.
@@ -27,8 +26,8 @@ var _ CredentialGate = (*hssclient.Client)(nil)
 // zero while they are not refused. Targets sharing the credentials share
 // the answer.
 func (t *target) refusedUntil() time.Time {
-	if g, ok := t.api.(CredentialGate); ok {
-		return g.RefusedUntil()
+	if t.credentials != nil {
+		return t.credentials.RefusedUntil()
 	}
 	return time.Time{}
 }
@@ -37,8 +36,8 @@ func (t *target) refusedUntil() time.Time {
 // failing IAM or metadata service; zero while it is not failing. Targets
 // of the same identity share the answer.
 func (t *target) unavailableUntil() time.Time {
-	if g, ok := t.api.(CredentialGate); ok {
-		return g.UnavailableUntil()
+	if t.credentials != nil {
+		return t.credentials.UnavailableUntil()
 	}
 	return time.Time{}
 }

@@ -23,9 +23,10 @@ const refusedSK = "wrong-secret-key-for-backoff-0002"
 
 // refusedTargets serves fleet and returns an Exporter with one target per
 // name, all signing with the demo access key and the secret key in
-// keyFile, backing off together as one identity on clock.
+// keyFile, backing off together as one identity on clock; the Exporter
+// runs on tc, or on the wall clock when tc is nil.
 func refusedTargets(t *testing.T, keyFile string, refresh time.Duration, clock func() time.Time,
-	logger log.Logger, opts Options, names ...string) (*Exporter, *hssfake.Server) {
+	logger log.Logger, tc *testclock.Clock, names ...string) (*Exporter, *hssfake.Server, []Target) {
 	t.Helper()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 5, Containers: 20})
 	srv, err := hssfake.Start(hssfake.DemoOptions(fleet))
@@ -39,7 +40,7 @@ func refusedTargets(t *testing.T, keyFile string, refresh time.Duration, clock f
 	stats := NewAPIStats()
 	var targets []Target
 	for _, name := range names {
-		cfg := hardTarget()
+		cfg := clientTarget()
 		cfg.Name, cfg.RefreshInterval, cfg.RequestTimeout = name, refresh, refresh/2
 		auth := hssclient.NewRotatingAKSKAuth(hssclient.AKSKConfig{
 			AccessKey: hssclient.Credential{Value: hssfake.DemoAccessKey},
@@ -53,9 +54,12 @@ func refusedTargets(t *testing.T, keyFile string, refresh time.Duration, clock f
 			Observer: stats.Observer(name), AuthBackoff: backoffs.For("ak:"+hssfake.DemoAccessKey, refresh),
 		})
 		require.NoError(t, err)
-		targets = append(targets, Target{Config: cfg, API: client})
+		targets = append(targets, Target{Config: cfg, API: client, Posture: client, Credentials: client})
 	}
-	return NewExporter(logger, targets, stats, opts), srv
+	if tc != nil {
+		return newClockedExporter(tc, logger, targets, stats, Options{}), srv, targets
+	}
+	return NewExporter(logger, targets, stats, Options{}), srv, targets
 }
 
 func writeKey(t *testing.T, file, key string) {
@@ -68,16 +72,21 @@ func TestRefusedCredentialsShowOnEveryTargetOfTheKey(t *testing.T) {
 	clock := testclock.New(time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC))
 	keyFile := filepath.Join(t.TempDir(), "secret_key")
 	writeKey(t, keyFile, refusedSK)
-	e, srv := refusedTargets(t, keyFile, time.Minute, clock.Now, nil, Options{Now: clock.Now}, "a", "b")
-	ctx := context.Background()
+	e, srv, targets := refusedTargets(t, keyFile, time.Minute, clock.Now, nil, clock, "a", "b")
 	require.Equal(t, []string{`hss_exporter_auth_backoff_seconds{target="a"} 0`, `hss_exporter_auth_backoff_seconds{target="b"} 0`},
 		seriesWith(t, e, "hss_exporter_auth_backoff_seconds"), "0 before any refusal")
 
-	err := e.RefreshNow(ctx, "a")
+	// b joins once a has been refused, as after a reload: started
+	// together, their first discoveries would both ask before either
+	// learned of the refusal.
+	e.Apply(targets[:1])
+	err := refreshOnce(t, e, "a")
 	next, refused := hssclient.CredentialsRefused(err)
 	require.True(t, refused, "err: %v", err)
 	require.Equal(t, clock.Now().Add(54*time.Second), next)
-	require.Error(t, e.RefreshNow(ctx, "b"))
+	e.Apply(targets) // b starts at once
+	require.Eventually(t, func() bool { return e.Status()[1].LastResult == ResultFailure }, 10*time.Second, time.Millisecond)
+	require.Error(t, passErrorOf(e, "b"))
 	require.Len(t, srv.AuthFailures(), 1, "b sent nothing: the key is the same")
 	for _, st := range e.Status() {
 		require.Equal(t, next, st.CredentialsRefusedUntil, st.Target)
@@ -94,8 +103,8 @@ func TestRefusedCredentialsShowOnEveryTargetOfTheKey(t *testing.T) {
 	// and the backoff ends for both.
 	writeKey(t, keyFile, hssfake.DemoSecretKey)
 	clock.Advance(time.Minute / 2)
-	require.NoError(t, e.RefreshNow(ctx, "b"))
-	require.NoError(t, e.RefreshNow(ctx, "a"))
+	require.NoError(t, refreshOnce(t, e, "b"))
+	require.NoError(t, refreshOnce(t, e, "a"))
 	for _, st := range e.Status() {
 		require.True(t, st.CredentialsRefusedUntil.IsZero(), st.Target)
 		require.True(t, st.Up, st.Target)
@@ -116,7 +125,7 @@ func TestWrongKeyBacksOffThenRecoversSoonAfterTheFix(t *testing.T) {
 	keyFile := filepath.Join(t.TempDir(), "secret_key")
 	writeKey(t, keyFile, refusedSK)
 	sink := &testtool.SyncBuffer{}
-	e, srv := refusedTargets(t, keyFile, refresh, time.Now, log.NewLogfmtLogger(sink), Options{}, "demo")
+	e, srv, _ := refusedTargets(t, keyFile, refresh, time.Now, log.NewLogfmtLogger(sink), nil, "demo")
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { e.Run(ctx) })

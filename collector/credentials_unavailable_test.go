@@ -29,7 +29,7 @@ func TestIAMAnswering500BacksOffKeepsTheCountsAndRecoversWithinARefresh(t *testi
 	require.NoError(t, err)
 	transport := &http.Transport{}
 	t.Cleanup(func() { srv.Close(); transport.CloseIdleConnections() })
-	cfg := hardTarget()
+	cfg := clientTarget()
 	cfg.Name, cfg.RefreshInterval, cfg.RequestTimeout = "demo", refresh, refresh/2
 	stats := NewAPIStats()
 	client, err := hssclient.New(hssclient.Config{Region: hssfake.DemoRegion, ProjectID: hssfake.DemoProjectID,
@@ -41,7 +41,7 @@ func TestIAMAnswering500BacksOffKeepsTheCountsAndRecoversWithinARefresh(t *testi
 		AuthBackoff: hssclient.NewAuthBackoff(refresh, hssclient.AuthBackoffOptions{}),
 	})
 	require.NoError(t, err)
-	e := NewExporter(nil, []Target{{Config: cfg, API: client}}, stats, Options{})
+	e := NewExporter(nil, []Target{{Config: cfg, API: client, Posture: client, Credentials: client}}, stats, Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { e.Run(ctx) })

@@ -169,7 +169,7 @@ func (t *target) applyDiscovery(refs []imageRef, covered int, now time.Time) {
 	}
 	t.images, t.order, t.z = next, order, z
 	t.st.sanitized += z.changed
-	t.st.imagesOwned, t.st.imagesCovered = len(refs), covered
+	t.st.imagesOwned, t.st.imagesDiscovered = len(refs), covered
 }
 
 // settleWithoutCall sets the rows of an image that needs no call: none,

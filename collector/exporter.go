@@ -33,6 +33,15 @@ type Target struct {
 	// Pacer is the API budget the client spends from; nil when it has none.
 	// Targets with the same Pacer share it.
 	Pacer Pacer
+	// What else the target can do, each nil when it cannot: read its
+	// posture (nodes, events, quotas, where the configuration asks for
+	// them); say until when refused or unavailable credentials hold its
+	// calls back; keep its budget's state across a restart in the state
+	// file. *hssclient.Client is a PostureAPI and a CredentialGate,
+	// *hssclient.Budget a BudgetStater.
+	Posture     PostureAPI
+	Credentials CredentialGate
+	BudgetState BudgetStater
 	// Observer is what API reports its requests to, made by the
 	// exporter's APIStats.Observer; nil: the exporter makes one.
 	Observer *APIObserver
@@ -42,11 +51,16 @@ type Target struct {
 type Options struct {
 	// Now is the clock for data age and staleness; default time.Now.
 	Now func() time.Time
+	// After is the same clock's timer, which the refresh loops wait on:
+	// the next discovery and posture read, the next listing due; default
+	// time.After. A clock that moves only when told (internal/testclock)
+	// moves the loops with it.
+	After func(time.Duration) <-chan time.Time
 	// Jitter spreads refreshes by ± this fraction of refresh_interval, so
 	// targets and replicas do not call HSS in lockstep; 0 for none (the
 	// flag owns the default).
 	Jitter float64
-	// RefreshTimeout bounds one discovery, one listing, and a forced pass;
+	// RefreshTimeout bounds one discovery, one listing and one posture read;
 	// default the target's max_staleness, since data older than that would
 	// be dropped anyway.
 	RefreshTimeout time.Duration
@@ -96,6 +110,9 @@ func NewExporter(logger log.Logger, targets []Target, stats *APIStats, opts Opti
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.After == nil {
+		opts.After = time.After
+	}
 	if opts.PublishInterval <= 0 {
 		opts.PublishInterval = 2 * time.Second
 	}
@@ -121,6 +138,7 @@ func (e *Exporter) newTarget(tg Target) *target {
 	tg.Observer.expect(targetOperations(tg.Config, posture))
 	return &target{
 		name: tg.Config.Name, cfg: tg.Config, api: tg.API, pacer: tg.Pacer, now: e.opts.Now,
+		credentials: tg.Credentials, budgetState: tg.BudgetState,
 		logger: log.With(e.logger, "target", tg.Config.Name),
 		calls:  tg.Observer.calls, shard: e.opts.Shard,
 		images: map[string]*image{}, z: &sanitizer{},

@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -20,8 +19,7 @@ func TestPartialFailureKeepsLastRows(t *testing.T) {
 	cfg := testTarget()
 	cfg.ContainerInfo = true
 	e, clock := newTestExporter(api, cfg)
-	ctx := context.Background()
-	require.NoError(t, e.RefreshNow(ctx, "prod"))
+	require.NoError(t, refreshOnce(t, e, "prod"))
 
 	// app fails; nginx changes: the change lands, app's rows stay.
 	api.set(func(f *fakeAPI) {
@@ -30,8 +28,8 @@ func TestPartialFailureKeepsLastRows(t *testing.T) {
 		f.containers[k] = f.containers[k][:2] // c3 gone
 	})
 	clock.Advance(time.Minute)
-	err := e.RefreshNow(ctx, "prod")
-	require.ErrorIs(t, err, ErrPartialRefresh)
+	err := refreshOnce(t, e, "prod")
+	require.ErrorIs(t, err, errPartialRefresh)
 	require.ErrorContains(t, err, "HSS.0004")
 
 	appSeries := `hss_image_containers{image_digest="sha256:ccc",image_name="app",image_version="1.0",target="prod"}`
@@ -40,7 +38,6 @@ func TestPartialFailureKeepsLastRows(t *testing.T) {
 	require.Len(t, seriesWith(t, e, "hss_container_info", `container_id="c4"`), 1)
 	require.Equal(t, []string{`hss_up{target="prod"} 0`}, seriesWith(t, e, "hss_up"))
 	require.Equal(t, []string{`hss_exporter_images_failed{target="prod"} 1`}, seriesWith(t, e, "hss_exporter_images_failed"))
-	require.Len(t, seriesWith(t, e, "hss_exporter_refreshes_total", `result="partial"`, "} 1"), 1)
 	ready, _ := e.Ready()
 	require.True(t, ready, "a partial refresh still lands data")
 
@@ -50,17 +47,28 @@ func TestPartialFailureKeepsLastRows(t *testing.T) {
 		f.images = append(f.images, hssclient.LocalImage{ImageName: "new", ImageVersion: "1", ContainerNum: 5})
 		f.errs[nameKey("new", "1")] = errBoom
 	})
-	require.ErrorIs(t, e.RefreshNow(ctx, "prod"), ErrPartialRefresh)
+	require.ErrorIs(t, refreshOnce(t, e, "prod"), errPartialRefresh)
+	require.Len(t, seriesWith(t, e, "hss_exporter_refreshes_total", `result="partial"`, "} 1"), 1,
+		"a discovery's result counts the listings before it")
 	require.Empty(t, seriesWith(t, e, "hss_image_containers", `image_name="new"`))
 	require.Len(t, seriesWith(t, e, "hss_image_reported_containers", `image_name="new"`, "} 5"), 1)
 
 	// Kept rows expire like everything else: after max_staleness without a
 	// good listing, app's containers are gone while the rest is fresh.
 	clock.Advance(31 * time.Minute)
-	require.ErrorIs(t, e.RefreshNow(ctx, "prod"), ErrPartialRefresh)
+	require.ErrorIs(t, refreshOnce(t, e, "prod"), errPartialRefresh)
 	require.Empty(t, seriesWith(t, e, "hss_image_containers", `image_name="app"`))
 	require.Empty(t, seriesWith(t, e, "hss_container_info", `container_id="c4"`))
 	requireLintClean(t, e)
+}
+
+// failEveryCall makes every call of f fail, as in an outage: discovery
+// and the listings, which run on their own schedule.
+func failEveryCall(f *fakeAPI) {
+	f.imagesErr = errBoom
+	for key := range f.containers {
+		f.errs[key] = errBoom
+	}
 }
 
 func TestWholeFailureThenStalenessExpiry(t *testing.T) {
@@ -68,18 +76,17 @@ func TestWholeFailureThenStalenessExpiry(t *testing.T) {
 		name       string
 		breakFleet func(f *fakeAPI)
 	}{
-		{"discovery fails", func(f *fakeAPI) { f.imagesErr = errBoom }},
+		{"every call fails", failEveryCall},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			api := testFleet()
 			e, clock := newTestExporter(api, testTarget())
-			ctx := context.Background()
-			require.NoError(t, e.RefreshNow(ctx, "prod"))
+			require.NoError(t, refreshOnce(t, e, "prod"))
 			good := exposition(t, e, "hss_image_containers", "hss_host_containers", "hss_image_info")
 
 			api.set(tc.breakFleet)
 			clock.Advance(10 * time.Minute)
-			require.Error(t, e.RefreshNow(ctx, "prod"))
+			require.Error(t, refreshOnce(t, e, "prod"))
 			require.Equal(t, good, exposition(t, e, "hss_image_containers", "hss_host_containers", "hss_image_info"),
 				"the last good snapshot is served until max_staleness")
 			require.Equal(t, []string{`hss_up{target="prod"} 0`}, seriesWith(t, e, "hss_up"))
@@ -90,7 +97,7 @@ func TestWholeFailureThenStalenessExpiry(t *testing.T) {
 			// self-metrics stay.
 			clock.Advance(21 * time.Minute)
 			require.Empty(t, seriesWith(t, e, "hss_image_containers"), "expired even before the next refresh")
-			require.Error(t, e.RefreshNow(ctx, "prod"))
+			require.Error(t, refreshOnce(t, e, "prod"))
 			for _, name := range []string{"hss_image_containers", "hss_host_containers", "hss_pod_containers", "hss_image_info"} {
 				require.Empty(t, seriesWith(t, e, name), name)
 			}
@@ -101,7 +108,7 @@ func TestWholeFailureThenStalenessExpiry(t *testing.T) {
 
 			// Back: the first good refresh restores everything.
 			api.set(func(f *fakeAPI) { f.imagesErr, f.errs = nil, map[string]error{} })
-			require.NoError(t, e.RefreshNow(ctx, "prod"))
+			require.NoError(t, refreshOnce(t, e, "prod"))
 			require.Equal(t, good, exposition(t, e, "hss_image_containers", "hss_host_containers", "hss_image_info"))
 			requireLintClean(t, e)
 		})
@@ -111,8 +118,7 @@ func TestWholeFailureThenStalenessExpiry(t *testing.T) {
 func TestEveryListingFailingKeepsDiscoveryAndExpiresRows(t *testing.T) {
 	api := testFleet()
 	e, clock := newTestExporter(api, testTarget())
-	ctx := context.Background()
-	require.NoError(t, e.RefreshNow(ctx, "prod"))
+	require.NoError(t, refreshOnce(t, e, "prod"))
 	good := exposition(t, e, "hss_image_containers", "hss_host_containers")
 	info := exposition(t, e, "hss_image_info")
 
@@ -122,18 +128,18 @@ func TestEveryListingFailingKeepsDiscoveryAndExpiresRows(t *testing.T) {
 		}
 	})
 	clock.Advance(10 * time.Minute)
-	require.ErrorContains(t, e.RefreshNow(ctx, "prod"), "all 3 image listings failed")
+	require.ErrorContains(t, refreshOnce(t, e, "prod"), "all 3 image listings failed")
 	require.Equal(t, good, exposition(t, e, "hss_image_containers", "hss_host_containers"),
 		"each image keeps its last good rows until max_staleness")
 	require.Equal(t, []string{`hss_up{target="prod"} 0`}, seriesWith(t, e, "hss_up"))
-	require.Len(t, seriesWith(t, e, "hss_exporter_refreshes_total", `result="failure"`, "} 1"), 1,
-		"nothing listed counts as a failed refresh")
 
 	// Past max_staleness after the last good listing, the failing images'
 	// containers are unknown; discovery still answers, so its facts stay,
 	// and redis, which HSS says runs none, still shows none.
 	clock.Advance(21 * time.Minute)
-	require.Error(t, e.RefreshNow(ctx, "prod"))
+	require.Error(t, refreshOnce(t, e, "prod"))
+	require.Len(t, seriesWith(t, e, "hss_exporter_refreshes_total", `result="failure"`, "} 1"), 1,
+		"nothing listed counts as a failed refresh, at the discovery after the listings")
 	require.Equal(t, []string{
 		`hss_image_containers{image_digest="sha256:bbb",image_name="redis",image_version="7.2",target="prod"} 0`,
 	}, seriesWith(t, e, "hss_image_containers"))
@@ -143,7 +149,7 @@ func TestEveryListingFailingKeepsDiscoveryAndExpiresRows(t *testing.T) {
 	require.True(t, ready, "discovery answers: the target is not stale")
 
 	api.set(func(f *fakeAPI) { f.errs = map[string]error{} })
-	require.NoError(t, e.RefreshNow(ctx, "prod"))
+	require.NoError(t, refreshOnce(t, e, "prod"))
 	require.Equal(t, good, exposition(t, e, "hss_image_containers", "hss_host_containers"))
 }
 
@@ -153,9 +159,8 @@ func TestReadinessTransitions(t *testing.T) {
 	clock := newFakeClock()
 	cfgB := testTarget()
 	cfgB.Name = "staging"
-	e := NewExporter(nil, []Target{{Config: testTarget(), API: api}, {Config: cfgB, API: other}}, nil,
+	e := newClockedExporter(clock, nil, []Target{{Config: testTarget(), API: api}, {Config: cfgB, API: other}}, nil,
 		Options{Now: clock.Now})
-	ctx := context.Background()
 
 	steps := []struct {
 		name    string
@@ -166,27 +171,27 @@ func TestReadinessTransitions(t *testing.T) {
 		{"before any refresh", func() {}, false,
 			[]string{"target prod: no good refresh yet", "target staging: no good refresh yet"}},
 		{"one target failed its first refresh", func() {
-			require.NoError(t, e.RefreshNow(ctx, "prod"))
 			other.set(func(f *fakeAPI) { f.imagesErr = errBoom })
-			require.Error(t, e.RefreshNow(ctx, "staging"))
+			require.NoError(t, refreshOnce(t, e, "prod"))
+			require.Error(t, passErrorOf(e, "staging"))
 		}, false, []string{"target staging: no good refresh yet; last error: discovering images: ListLocalImageContainers: HTTP 500 HSS.0004: boom"}},
 		{"both good", func() {
 			other.set(func(f *fakeAPI) { f.imagesErr = nil })
-			require.NoError(t, e.RefreshNow(ctx, "staging"))
+			require.NoError(t, refreshOnce(t, e, "staging"))
 		}, true, nil},
 		{"staging failing but within max_staleness", func() {
 			clock.Advance(20 * time.Minute)
-			require.NoError(t, e.RefreshNow(ctx, "prod"))
-			other.set(func(f *fakeAPI) { f.imagesErr = errBoom })
-			require.Error(t, e.RefreshNow(ctx, "staging"))
+			other.set(failEveryCall)
+			require.NoError(t, refreshOnce(t, e, "prod"))
+			require.Error(t, passErrorOf(e, "staging"))
 		}, true, nil},
 		{"staging data older than max_staleness", func() {
 			clock.Advance(11 * time.Minute)
-			require.NoError(t, e.RefreshNow(ctx, "prod"))
-		}, false, []string{"target staging: data is 31m0s old, older than max_staleness 30m0s; last error: discovering images"}},
+			require.NoError(t, refreshOnce(t, e, "prod"))
+		}, false, []string{"target staging: data is 31m0s old, older than max_staleness 30m0s; last error: "}},
 		{"staging recovered", func() {
-			other.set(func(f *fakeAPI) { f.imagesErr = nil })
-			require.NoError(t, e.RefreshNow(ctx, "staging"))
+			other.set(func(f *fakeAPI) { f.imagesErr, f.errs = nil, map[string]error{} })
+			require.NoError(t, refreshOnce(t, e, "staging"))
 		}, true, nil},
 	}
 	for _, s := range steps {
@@ -205,8 +210,7 @@ func TestChurnRemovedContainerLeavesEverySeries(t *testing.T) {
 	cfg := testTarget()
 	cfg.ContainerInfo = true
 	e, clock := newTestExporter(api, cfg)
-	ctx := context.Background()
-	require.NoError(t, e.RefreshNow(ctx, "prod"))
+	require.NoError(t, refreshOnce(t, e, "prod"))
 	require.Len(t, seriesWith(t, e, "hss_pod_containers", `pod_id="p1"`), 1)
 
 	// c1 was the only container of pod p1 and the only public one.
@@ -216,7 +220,7 @@ func TestChurnRemovedContainerLeavesEverySeries(t *testing.T) {
 		f.images[0].ContainerNum = 2
 	})
 	clock.Advance(time.Minute)
-	require.NoError(t, e.RefreshNow(ctx, "prod"))
+	require.NoError(t, refreshOnce(t, e, "prod"))
 
 	require.Empty(t, seriesWith(t, e, "hss_container_info", `container_id="c1"`))
 	require.Empty(t, seriesWith(t, e, "hss_pod_containers", `pod_id="p1"`))
@@ -225,13 +229,6 @@ func TestChurnRemovedContainerLeavesEverySeries(t *testing.T) {
 	require.Len(t, seriesWith(t, e, "hss_host_containers", `host_id="h1"`, "} 1"), 1)
 	require.NotContains(t, exposition(t, e), "203.0.113.1")
 	require.Equal(t, 4, e.Status()[0].Containers)
-}
-
-func TestRefreshNowUnknownTarget(t *testing.T) {
-	e, _ := newTestExporter(testFleet(), testTarget())
-	err := e.RefreshNow(context.Background(), "nope")
-	require.Error(t, err)
-	require.False(t, errors.Is(err, ErrRefreshRunning))
 }
 
 // TestCredentialOutageStopsListing: once IAM (or the metadata service)
@@ -258,8 +255,7 @@ func TestCredentialOutageStopsListing(t *testing.T) {
 			cfg := testTarget()
 			cfg.MaxConcurrency = 1
 			e, _ := newTestExporter(api, cfg)
-			ctx := context.Background()
-			require.NoError(t, e.RefreshNow(ctx, "prod"))
+			require.NoError(t, refreshOnce(t, e, "prod"))
 			before := api.totalCalls()
 
 			api.set(func(f *fakeAPI) {
@@ -267,7 +263,7 @@ func TestCredentialOutageStopsListing(t *testing.T) {
 					f.errs[k] = tc.err
 				}
 			})
-			err := e.RefreshNow(ctx, "prod")
+			err := refreshOnce(t, e, "prod")
 			require.Error(t, err)
 			require.Contains(t, err.Error(), tc.err.Error())
 			require.Equal(t, 2, api.totalCalls()-before, "discovery and one listing; the rest are not tried")

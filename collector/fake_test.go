@@ -167,7 +167,7 @@ func newFakeClock() *testclock.Clock {
 // newTestExporter returns an Exporter over one target read through api.
 func newTestExporter(api API, cfg config.Target) (*Exporter, *testclock.Clock) {
 	clock := newFakeClock()
-	e := NewExporter(nil, []Target{{Config: cfg, API: api}}, nil, Options{Now: clock.Now})
+	e := newClockedExporter(clock, nil, []Target{{Config: cfg, API: api}}, nil, Options{})
 	return e, clock
 }
 

@@ -3,7 +3,6 @@ package collector
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -31,10 +30,10 @@ func twoTargets(t *testing.T, opts HandlerOpts) (e *Exporter, apis [2]*fakeAPI, 
 	cfgs := [2]config.Target{testTarget(), testTarget()}
 	cfgs[1].Name, cfgs[1].ContainerInfo, cfgs[1].MaxStaleness = "staging", true, 10*time.Minute
 	clock = newFakeClock()
-	e = NewExporter(nil, []Target{{Config: cfgs[0], API: apis[0]}, {Config: cfgs[1], API: apis[1]}}, nil,
+	e = newClockedExporter(clock, nil, []Target{{Config: cfgs[0], API: apis[0]}, {Config: cfgs[1], API: apis[1]}}, nil,
 		Options{Now: clock.Now})
 	for _, c := range cfgs {
-		require.NoError(t, e.RefreshNow(context.Background(), c.Name))
+		require.NoError(t, refreshOnce(t, e, c.Name))
 	}
 	srv := httptest.NewServer(e.Handler(liveRegistry(t, e), opts))
 	t.Cleanup(srv.Close)
@@ -222,7 +221,7 @@ func TestHandlerSelfMetricsStayLive(t *testing.T) {
 
 	// A failed refresh changes no cached byte, but its health shows at once.
 	apis[0].set(func(f *fakeAPI) { f.imagesErr = errBoom })
-	require.Error(t, e.RefreshNow(context.Background(), "prod"))
+	require.Error(t, refreshOnce(t, e, "prod"))
 	_, after := scrape(t, url, "", "gzip")
 	require.Contains(t, after, `hss_exporter_refreshes_total{result="failure",target="prod"} 1`)
 	require.Contains(t, after, `hss_up{target="prod"} 0`)

@@ -1,13 +1,10 @@
 package collector
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/go-kit/log/level"
@@ -146,11 +143,15 @@ func (e *Exporter) lister(ctx context.Context, t *target) {
 		now := t.now()
 		p, ok, wake := t.take(now)
 		if !ok {
-			wait := time.Duration(math.MaxInt64)
+			var due <-chan time.Time // nil: nothing due until something changes
 			if !wake.IsZero() {
-				wait = max(wake.Sub(now), time.Millisecond)
+				due = e.opts.After(max(wake.Sub(now), time.Millisecond))
 			}
-			sleepUntil(ctx, wait, changed)
+			select {
+			case <-ctx.Done():
+			case <-changed:
+			case <-due:
+			}
 			continue
 		}
 		lctx, cancel := e.workContext(ctx, t)
@@ -182,94 +183,4 @@ func (e *Exporter) workContext(ctx context.Context, t *target) (context.Context,
 		return context.WithCancel(ctx)
 	}
 	return context.WithTimeout(ctx, timeout)
-}
-
-// listEverything lists every image that needs a call now, whatever the
-// queue says, at most max_concurrency at once, the longest first: a forced
-// full pass. It returns how many listings it made and how many failed,
-// with the first failure.
-func (e *Exporter) listEverything(ctx context.Context, t *target) (calls, failed int, first error) {
-	parent := ctx
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	stop := &credentialStop{cancel: cancel}
-	picks := t.takeAll()
-	sem := make(chan struct{}, max(1, t.cfg.MaxConcurrency))
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for _, p := range picks {
-		acquired := false
-		select {
-		case sem <- struct{}{}:
-			acquired = true
-		case <-ctx.Done():
-		}
-		wg.Go(func() {
-			if acquired {
-				defer func() { <-sem }()
-			}
-			l := listing{err: ctx.Err()}
-			if l.err == nil {
-				l = t.list(ctx, p)
-			}
-			stop.check(l.err)
-			if l.err != nil && stop.err() != nil && parent.Err() == nil && errors.Is(l.err, context.Canceled) {
-				l.err = stop.err() // called off, not cancelled by shutdown
-			}
-			t.land(p, l, parent.Err() != nil)
-			if l.err != nil {
-				mu.Lock()
-				failed++
-				first = cmp.Or(first, l.err)
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	return len(picks), failed, first
-}
-
-// takeAll marks every image that needs a call busy and returns them, the
-// most containers first (unknown sizes before all).
-func (t *target) takeAll() []pick {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	var picks []pick
-	for _, img := range t.order {
-		if img.ref.call && !img.busy {
-			img.busy = true
-			picks = append(picks, pick{img: img, query: img.ref.query, num: img.ref.reportedNum()})
-		}
-	}
-	slices.SortStableFunc(picks, func(a, b pick) int { return cmp.Compare(b.img.expected(), a.img.expected()) })
-	return picks
-}
-
-// credentialStop calls off the rest of a forced pass once credentials
-// cannot be had (IAM or the metadata service failing): every further
-// listing would ask for them again and fail the same way after its
-// retries. The images not listed count as failed with that error and keep
-// their last good rows.
-type credentialStop struct {
-	cancel context.CancelFunc
-	mu     sync.Mutex
-	first  error
-}
-
-func (s *credentialStop) check(err error) {
-	if err == nil || !hssclient.IsCredentialError(err) {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.first == nil {
-		s.first = err
-		s.cancel()
-	}
-}
-
-func (s *credentialStop) err() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.first
 }

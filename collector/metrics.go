@@ -77,12 +77,12 @@ var selfGauges = []struct {
 	{refreshesSkippedDesc, prometheus.CounterValue, func(s *state) float64 { return float64(s.skipped) }},
 	{imagesFailedDesc, prometheus.GaugeValue, func(s *state) float64 { return float64(s.failed) }},
 	{imagesPendingDesc, prometheus.GaugeValue, func(s *state) float64 { return float64(s.pending) }},
-	{listingAgeDesc, prometheus.GaugeValue, func(s *state) float64 { return s.listingAge.Seconds() }},
+	{listingAgeDesc, prometheus.GaugeValue, func(s *state) float64 { return s.oldestListing.Seconds() }},
 	{sweepDesc, prometheus.GaugeValue, func(s *state) float64 { return s.sweep.Seconds() }},
 	{authBackoffDesc, prometheus.GaugeValue, func(s *state) float64 { return s.authWait.Seconds() }},
 	{labelsSanitizedDesc, prometheus.CounterValue, func(s *state) float64 { return float64(s.sanitized) }},
 	{shardImagesOwnedDesc, prometheus.GaugeValue, func(s *state) float64 { return float64(s.imagesOwned) }},
-	{shardImagesDiscoveredDesc, prometheus.GaugeValue, func(s *state) float64 { return float64(s.imagesCovered) }},
+	{shardImagesDiscoveredDesc, prometheus.GaugeValue, func(s *state) float64 { return float64(s.imagesDiscovered) }},
 }
 
 // selfDescs are the descriptors of the exporter's health, which stay live.

@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"context"
 	"fmt"
 	"testing"
 
@@ -47,7 +46,7 @@ func TestAListThatMovesWhileItIsPagedEndsExact(t *testing.T) {
 			require.Equal(t, []string{`hss_exporter_listings_inconsistent_total{operation="ListLocalImageContainers",reason="` + tc.reason + `",target="demo"} 0`},
 				inconsistent(t, e, tc.reason), "present from the start")
 			srv.SetFaults(tc.faults)
-			require.NoError(t, e.RefreshNow(context.Background(), "demo"))
+			require.NoError(t, refreshOnce(t, e, "demo"))
 			requireTruth(t, e, fleet.Truth(hssfake.AllEnterpriseProjects))
 			require.Len(t, seriesWith(t, e, "hss_exporter_listings_inconsistent_total", `reason="`+tc.reason+`"`, "} 1"), 1)
 			require.Equal(t, 4+4, srv.RequestsFor(hssfake.OpListLocalImageContainers), "listed again once")
@@ -60,9 +59,9 @@ func TestAListThatMovesWhileItIsPagedEndsExact(t *testing.T) {
 func TestAListThatNeverHoldsStillIsCounted(t *testing.T) {
 	fleet := movingFleet()
 	e, srv := fakeTarget(t, fleet, config.Target{Settings: config.Settings{PageSize: 10, MaxConcurrency: 1}}, nil)
-	require.NoError(t, e.RefreshNow(context.Background(), "demo"))
+	require.NoError(t, refreshOnce(t, e, "demo"))
 	srv.SetFaults(hssfake.Faults{RepeatRows: 4})
-	require.NoError(t, e.RefreshNow(context.Background(), "demo"))
+	require.NoError(t, refreshOnce(t, e, "demo"))
 	require.Len(t, seriesWith(t, e, "hss_exporter_listings_inconsistent_total", `reason="duplicate_row"`, "} 2"), 1)
 	require.Equal(t, 1, len(seriesWith(t, e, "hss_up", "} 1")), "a moving list is no failure")
 }

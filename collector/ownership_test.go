@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -65,7 +64,7 @@ func TestShardSelfMetrics(t *testing.T) {
 	for _, c := range cases {
 		api := testFleet()
 		cfg := testTarget()
-		e := NewExporter(nil, []Target{{Config: cfg, API: api}}, nil, Options{Shard: c.spec})
+		e := newClockedExporter(nil, nil, []Target{{Config: cfg, API: api}}, nil, Options{Shard: c.spec})
 		values := func() string {
 			var out []string
 			for _, n := range names {
@@ -77,7 +76,7 @@ func TestShardSelfMetrics(t *testing.T) {
 			return strings.Join(out, " ")
 		}
 		require.Equal(t, c.before, values(), "%v before the first refresh", c.spec)
-		require.NoError(t, e.RefreshNow(context.Background(), "prod"))
+		require.NoError(t, refreshOnce(t, e, "prod"))
 		owned := e.Status()[0].ImagesOwned
 		want := c.after
 		if strings.Contains(want, "%d") {

@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"context"
 	"fmt"
 	"testing"
 
@@ -31,11 +30,11 @@ func TestAnEndpointIgnoringLimitCostsNoStepDownAfterTheFirst(t *testing.T) {
 		srv.ResetCounts()
 		return n
 	}
-	require.NoError(t, e.RefreshNow(context.Background(), "demo"))
+	require.NoError(t, refreshOnce(t, e, "demo"))
 	requireTruth(t, e, fleet.Truth(hssfake.AllEnterpriseProjects))
 	require.Equal(t, 3+4, calls(), "200, 100 and 50 too large, then four pages of 500")
 	for round := range 3 {
-		require.NoError(t, e.RefreshNow(context.Background(), "demo"))
+		require.NoError(t, refreshOnce(t, e, "demo"))
 		requireTruth(t, e, fleet.Truth(hssfake.AllEnterpriseProjects))
 		require.Equal(t, 4, calls(), "round %d: the pages alone", round)
 	}

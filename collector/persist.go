@@ -29,7 +29,7 @@ func stateFile(dir, target string) string {
 // missing file is a first start. A budget shared by several targets
 // takes the first one's record only: restored lists the budgets already
 // restored.
-func (e *Exporter) restoreState(t *target, restored map[budgetStater]bool) {
+func (e *Exporter) restoreState(t *target, restored map[BudgetStater]bool) {
 	path := stateFile(e.opts.StatePath, t.name)
 	r := t.restoring(e.opts.Now())
 	s, err := readState(path, r.reader())
@@ -43,8 +43,8 @@ func (e *Exporter) restoreState(t *target, restored map[budgetStater]bool) {
 		return
 	}
 	images, rows := r.commit(s)
-	if st, ok := t.pacer.(budgetStater); ok && s.Budget != nil && !restored[st] {
-		st.Restore(*s.Budget)
+	if st := t.budgetState; st != nil && s.Budget != nil && !restored[st] {
+		st.Restore(s.Budget.state())
 		restored[st] = true
 	}
 	t.publish()
@@ -93,7 +93,7 @@ func encodeState(w io.Writer, s *savedTarget) error {
 				return err
 			}
 		}
-		if err := enc.Encode(&s.Images[i]); err != nil {
+		if err := enc.Encode(s.Images[i].toDisk()); err != nil {
 			return err
 		}
 	}

@@ -34,7 +34,7 @@ func persistRun(t *testing.T, srv *hssfake.Server, dir string, logs *testtool.Sy
 	if logs != nil {
 		logger = log.NewLogfmtLogger(logs)
 	}
-	e = NewExporter(logger, []Target{{Config: cfg, API: client, Pacer: budget}}, stats,
+	e = newClockedExporter(nil, logger, []Target{{Config: cfg, API: client, Posture: client, Credentials: client, Pacer: budget, BudgetState: budget}}, stats,
 		Options{PublishInterval: 10 * time.Millisecond, StatePath: dir, StateInterval: 10 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -196,7 +196,7 @@ func TestFailedStateWritesAreCounted(t *testing.T) {
 	require.NoError(t, os.WriteFile(dir, nil, 0o600)) // not a directory: no temporary file can be made in it
 	fleet.AddContainer(hssfake.Container{ImageID: fleet.Images()[0].ID, ID: "after-the-loss", HostID: "h-new"})
 	require.Eventually(t, func() bool {
-		_ = e.RefreshNow(context.Background(), "demo") // a change to write
+		clockOf(t, e).tick(time.Hour) // the next discovery: a change to write
 		return stateWritesWith(t, e, "failure") != "0"
 	}, 10*time.Second, 50*time.Millisecond)
 	require.Contains(t, logs.String(), "writing the state file failed")
@@ -265,4 +265,27 @@ func TestStateFileOfVersionOneIsReadWhole(t *testing.T) {
 	require.Equal(t, "demo", s.Target)
 	require.Equal(t, 6, s.ImagesOwned)
 	require.Equal(t, []int{6, 40}, []int{images, rows})
+}
+
+// A state file is written in its own types, version 2, and reads back as
+// it was kept.
+func TestStateFileIsWrittenInItsOwnFormat(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.state.json.gz")
+	kept := savedImage{Name: "nginx", Version: "1.25", Digest: "sha256:aaa", Call: true, Listed: true, ListedNum: 1,
+		Info:  &hssclient.LocalImage{ImageName: "nginx", ImageVersion: "1.25", ContainerNum: 1, VulNum: 3},
+		Query: hssclient.ListContainersRequest{ImageName: "nginx", ImageVersion: "1.25"},
+		Rows:  []hssclient.Container{{ContainerID: "c1", HostID: "h1"}}}
+	require.NoError(t, writeState(path, &savedTarget{Format: stateFormat, Version: stateVersion, Target: "x",
+		Images: []savedImage{kept}}))
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	text := gunzipped(t, b)
+	require.Contains(t, text, `"version":2`)
+
+	var got []savedImage
+	read := acceptAnyState()
+	read.image = func(img savedImage) error { got = append(got, img); return nil }
+	_, err = readState(path, read)
+	require.NoError(t, err)
+	require.Equal(t, []savedImage{kept}, got)
 }

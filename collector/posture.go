@@ -24,7 +24,7 @@ import (
 // union of the shards stays the single process.
 
 // PostureAPI is what the posture reads need from hssclient.Client. A
-// target whose API lacks it reads no posture.
+// target without one (Target.Posture nil) reads no posture.
 type PostureAPI interface {
 	EachContainerNode(ctx context.Context, req hssclient.ListContainerNodesRequest, fn func(hssclient.ContainerNode) error) error
 	ShowEventSeverity(ctx context.Context, req hssclient.ShowEventSeverityRequest) (*hssclient.EventSeverity, error)
@@ -104,11 +104,10 @@ type quotaRow struct {
 // configuration and the shard say so and the API can read them.
 func newPosture(tg Target, shardIndex int) *posture {
 	p := &posture{}
-	api, ok := tg.API.(PostureAPI)
-	if !ok || shardIndex != 0 {
+	if tg.Posture == nil || shardIndex != 0 {
 		return p
 	}
-	p.api = api
+	p.api = tg.Posture
 	c := tg.Config.Posture
 	p.enabled = [numParts]bool{c.Nodes, c.Events, c.Quotas}
 	return p
@@ -132,24 +131,6 @@ func (e *Exporter) postureLoop(ctx context.Context, t *target) {
 		t.mu.Unlock()
 		level.Warn(t.logger).Log("msg", "posture read skipped: the previous one is still running")
 	})
-}
-
-// RefreshPosture reads the named target's posture once, synchronously,
-// and publishes it. It returns nil when every enabled part succeeded (or
-// none is enabled), ErrRefreshRunning while a posture pass runs, or the
-// failures of the parts joined.
-func (e *Exporter) RefreshPosture(ctx context.Context, name string) error {
-	t, ok := e.lookup(name)
-	if !ok {
-		return fmt.Errorf("unknown target %q", name)
-	}
-	if !t.posture.busy.CompareAndSwap(false, true) {
-		return ErrRefreshRunning
-	}
-	defer t.posture.busy.Store(false)
-	err := e.postureOnce(ctx, t)
-	t.publish()
-	return err
 }
 
 // postureOnce reads every enabled part at once, each within its own

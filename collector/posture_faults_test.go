@@ -50,14 +50,14 @@ func TestPosturePartFailingAloneLeavesTheRest(t *testing.T) {
 				env.clock.Advance(20 * time.Minute)
 				require.Error(t, env.refresh(t))
 				env.clock.Advance(15 * time.Minute)
-				require.NoError(t, env.e.RefreshNow(t.Context(), "demo"))
+				require.NoError(t, refreshOnce(t, env.e, "demo"))
 				for name, mfs := range map[string][]*dto.MetricFamily{"scraped": scraped(t, env.e), "collected": collected(t, env.e)} {
 					require.Empty(t, postureSeries(mfs, families[p]...), "%s: %s dropped", name, partNames[p])
 				}
 				requireOthersFollow(t, env, p, nil, families)
 				v, _ = env.e.Posture("demo")
 				require.False(t, v.Parts[p].Shown)
-				require.Error(t, env.e.RefreshPosture(t.Context(), "demo"))
+				require.Error(t, refreshPostureOnce(t, env.e, "demo"))
 				require.Empty(t, postureSeries(scraped(t, env.e), families[p]...))
 
 				env.srv.SetFaults(hssfake.Faults{})
@@ -109,10 +109,12 @@ func TestPostureOutlivesADroppedInventory(t *testing.T) {
 	cfg.EnterpriseProjectID = ""
 	env := startPosture(t, postureFleet(), cfg)
 	require.NoError(t, env.refresh(t))
-	env.srv.AddFault(hssfake.Fault{Operation: hssfake.OpListImageLocal, Kind: hssfake.FaultStatus, Status: http.StatusInternalServerError})
+	for _, op := range []string{hssfake.OpListImageLocal, hssfake.OpListLocalImageContainers} {
+		env.srv.AddFault(hssfake.Fault{Operation: op, Kind: hssfake.FaultStatus, Status: http.StatusInternalServerError})
+	}
 	env.clock.Advance(31 * time.Minute)
-	require.Error(t, env.e.RefreshNow(t.Context(), "demo"))
-	require.NoError(t, env.e.RefreshPosture(t.Context(), "demo"))
+	require.Error(t, refreshOnce(t, env.e, "demo"))
+	require.NoError(t, refreshPostureOnce(t, env.e, "demo"))
 	for name, mfs := range map[string][]*dto.MetricFamily{"scraped": scraped(t, env.e), "collected": collected(t, env.e)} {
 		require.Empty(t, postureSeries(mfs, inventoryFams...), "%s: inventory dropped", name)
 		nodes, events, quotas := postureTruth(env.fleet, "", 7)

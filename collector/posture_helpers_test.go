@@ -47,11 +47,11 @@ func startPosture(t *testing.T, fleet *hssfake.Fleet, cfg config.Target, shard .
 	stats := NewAPIStats()
 	client := demoClient(t, srv.URL, cfg, stats, 10*time.Second)
 	clock := newFakeClock()
-	opts := Options{Now: clock.Now}
+	opts := Options{}
 	if len(shard) == 2 {
 		opts.Shard.Index, opts.Shard.Total = shard[0], shard[1]
 	}
-	e := NewExporter(nil, []Target{{Config: cfg, API: client}}, stats, opts)
+	e := newClockedExporter(clock, nil, []Target{{Config: cfg, API: client, Posture: client, Credentials: client}}, stats, opts)
 	return &postureEnv{e: e, srv: srv, fleet: fleet, clock: clock}
 }
 
@@ -59,8 +59,8 @@ func startPosture(t *testing.T, fleet *hssfake.Fleet, cfg config.Target, shard .
 // posture's error.
 func (env *postureEnv) refresh(t *testing.T) error {
 	t.Helper()
-	require.NoError(t, env.e.RefreshNow(t.Context(), "demo"))
-	return env.e.RefreshPosture(t.Context(), "demo")
+	require.NoError(t, refreshOnce(t, env.e, "demo"))
+	return postureErrorOf(env.e, "demo")
 }
 
 // scraped parses what /metrics serves: the bytes encoded at publish.

@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"context"
 	"maps"
 	"math/rand"
 	"testing"
@@ -194,23 +193,18 @@ func TestPostureReadByShardZeroOnly(t *testing.T) {
 }
 
 // Run reads the posture beside discovery, again every refresh_interval,
-// and publishes what it reads without a forced pass.
+// and its publisher publishes what it reads.
 func TestRunReadsThePostureEveryInterval(t *testing.T) {
 	cfg := postureOn()
 	cfg.EnterpriseProjectID = ""
-	cfg.RefreshInterval = 50 * time.Millisecond
 	env := startPosture(t, postureFleet(), cfg)
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		env.e.Run(ctx)
-	}()
-	defer func() { cancel(); <-done }()
-	require.Eventually(t, func() bool {
-		return env.srv.RequestsFor(hssfake.OpShowResourceQuotas) >= 3
-	}, 10*time.Second, 10*time.Millisecond, "the quotas are read every refresh_interval")
+	for range 3 {
+		require.NoError(t, env.refresh(t))
+	}
+	require.Equal(t, 3, env.srv.RequestsFor(hssfake.OpShowResourceQuotas), "the quotas are read every refresh_interval")
+	clock := clockOf(t, env.e)
 	env.fleet.SetQuotaSpare(hssfake.EditionContainer, 5)
+	clock.tick(cfg.RefreshInterval)
 	require.Eventually(t, func() bool {
 		_, _, quotas := postureTruth(env.fleet, "", 7)
 		return maps.Equal(quotas, postureSeries(scraped(t, env.e), quotaFamilies...))

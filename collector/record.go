@@ -9,7 +9,7 @@ import (
 )
 
 // Result is how a refresh ended, the value of the result label. A refresh
-// is one discovery (with RefreshNow, a whole pass).
+// is one discovery.
 type Result string
 
 // Refresh results: success when discovery and every image's latest listing
@@ -36,10 +36,8 @@ func (t *target) startCycle() {
 	t.st.cycleReq, t.st.cycleRetry = req, retry
 }
 
-// recordRefresh records a refresh whose discovery succeeded. pass is true
-// for a forced pass, whose requests are its own.
-func (t *target) recordRefresh(start time.Time, d time.Duration, passErr error, pass bool) {
-	req, retry := t.calls.requests.Load(), t.calls.retries.Load()
+// recordRefresh records a refresh whose discovery succeeded.
+func (t *target) recordRefresh(start time.Time, d time.Duration) {
 	t.mu.Lock()
 	failed, calls, firstErr := t.failures()
 	result := ResultSuccess
@@ -50,13 +48,7 @@ func (t *target) recordRefresh(start time.Time, d time.Duration, passErr error, 
 		result = ResultPartial
 	}
 	t.count(result, start, d)
-	if pass {
-		t.st.requests, t.st.retries = req-t.st.cycleReq, retry-t.st.cycleRetry
-	}
-	switch {
-	case passErr != nil:
-		t.st.lastErr = passErr
-	case firstErr != nil:
+	if firstErr != nil {
 		t.st.lastErr = firstErr
 	}
 	kv := []any{"images", len(t.order), "duration", d, "requests", t.st.requests, "retries", t.st.retries}

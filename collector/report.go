@@ -24,16 +24,6 @@ func (e *Exporter) Reports() []TargetReport {
 	return out
 }
 
-// Report returns the named target's report; ok is false for an unknown
-// target.
-func (e *Exporter) Report(target string) (r TargetReport, ok bool) {
-	t, ok := e.lookup(target)
-	if !ok {
-		return TargetReport{}, false
-	}
-	return e.report(t, e.opts.Now()), true
-}
-
 func (e *Exporter) report(t *target, now time.Time) TargetReport {
 	published := t.snap.Load()
 	serving := t.live(published, now)

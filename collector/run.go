@@ -2,22 +2,12 @@ package collector
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/go-kit/log/level"
 )
-
-// ErrRefreshRunning is returned by RefreshNow while the target's previous
-// refresh still runs; the attempt is counted as skipped.
-var ErrRefreshRunning = errors.New("previous refresh still running")
-
-// ErrPartialRefresh is wrapped by RefreshNow's error when some images
-// failed but the rest of the refresh landed.
-var ErrPartialRefresh = errors.New("refresh partly failed")
 
 // Run works every target until ctx ends: discovery at once and then every
 // refresh_interval ± jitter, max_concurrency listers draining the queue of
@@ -27,7 +17,7 @@ var ErrPartialRefresh = errors.New("refresh partly failed")
 func (e *Exporter) Run(ctx context.Context) {
 	e.mu.Lock()
 	e.running = ctx
-	restored := map[budgetStater]bool{}
+	restored := map[BudgetStater]bool{}
 	for _, t := range e.targets {
 		if e.opts.StatePath != "" {
 			e.restoreState(t, restored)
@@ -75,7 +65,7 @@ func (e *Exporter) runTarget(ctx context.Context, t *target) {
 func (e *Exporter) discoveryLoop(ctx context.Context, t *target) {
 	e.everyInterval(ctx, t, &t.busy, func() {
 		if err := e.discoverOnce(ctx, t); err == nil {
-			t.recordRefresh(t.lastCycle.start, t.lastCycle.duration, nil, false)
+			t.recordRefresh(t.lastCycle.start, t.lastCycle.duration)
 		}
 	}, t.skip)
 }
@@ -84,17 +74,20 @@ func (e *Exporter) discoveryLoop(ctx context.Context, t *target) {
 // until ctx ends. A pass runs beside the timer, so a tick can see that
 // the previous one still runs (busy: a small budget spreads its pages
 // over minutes) and call skip instead.
+//
+// The ticks are on the Exporter's clock (Options.After). The next tick is
+// set before the pass starts, so it counts from the tick that started it.
 func (e *Exporter) everyInterval(ctx context.Context, t *target, busy *atomic.Bool, pass, skip func()) {
 	var inflight sync.WaitGroup
 	defer inflight.Wait()
-	timer := time.NewTimer(0)
-	defer timer.Stop()
+	tick := e.opts.After(0)
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-timer.C:
+		case <-tick:
 		}
+		tick = e.opts.After(time.Duration(float64(t.interval()) * e.jitterFactor()))
 		if busy.CompareAndSwap(false, true) {
 			inflight.Go(func() {
 				defer busy.Store(false)
@@ -103,7 +96,6 @@ func (e *Exporter) everyInterval(ctx context.Context, t *target, busy *atomic.Bo
 		} else {
 			skip()
 		}
-		timer.Reset(time.Duration(float64(t.interval()) * e.jitterFactor()))
 	}
 }
 
@@ -144,44 +136,6 @@ func (e *Exporter) publisher(ctx context.Context, t *target) {
 // last one cost.
 func publishDelay(interval, cost time.Duration) time.Duration {
 	return max(interval, 10*cost)
-}
-
-// RefreshNow runs one full pass of the named target synchronously: a
-// discovery, then a listing of every image that needs a call, whatever the
-// queue says, then a publish. It returns nil on full success, an error
-// wrapping ErrPartialRefresh when some listings failed, ErrRefreshRunning
-// when a discovery or pass is already running, or the failure.
-func (e *Exporter) RefreshNow(ctx context.Context, name string) error {
-	t, ok := e.lookup(name)
-	if !ok {
-		return fmt.Errorf("unknown target %q", name)
-	}
-	if !t.busy.CompareAndSwap(false, true) {
-		t.skip()
-		return ErrRefreshRunning
-	}
-	defer t.busy.Store(false)
-	began, start := time.Now(), t.now()
-	if err := e.discoverOnce(ctx, t); err != nil {
-		return err
-	}
-	pass, cancel := e.workContext(ctx, t)
-	defer cancel()
-	calls, failed, first := e.listEverything(pass, t)
-	t.publish()
-	var err error
-	switch {
-	case failed > 0 && failed == calls:
-		err = fmt.Errorf("all %d image listings failed, first: %w", calls, first)
-	case failed > 0:
-		err = fmt.Errorf("%w: %d of %d image listings failed, first: %w", ErrPartialRefresh, failed, calls, first)
-	}
-	if ctx.Err() != nil && err != nil {
-		level.Info(t.logger).Log("msg", "refresh stopped by shutdown; what landed before is kept")
-		return ctx.Err()
-	}
-	t.recordRefresh(start, time.Since(began), err, true)
-	return err
 }
 
 // cycle is what one discovery reports to the target's status.

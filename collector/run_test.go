@@ -41,14 +41,14 @@ func TestSkippedTicksAreCounted(t *testing.T) {
 	api.gate, api.entered = make(chan struct{}), make(chan struct{}, 100)
 	cfg := testTarget()
 	cfg.RefreshInterval = 2 * time.Millisecond
-	e, _ := newTestExporter(api, cfg)
+	clock := newFakeClock()
+	e := NewExporter(nil, []Target{{Config: cfg, API: api}}, nil, Options{Now: clock.Now}) // ticks on the wall clock
 	stop := startRun(t, e)
 	defer stop()
 
 	<-api.entered // the first refresh is running and held
 	require.Eventually(t, func() bool { return e.Status()[0].Skipped >= 3 }, 5*time.Second, time.Millisecond)
 	require.True(t, e.Status()[0].Running)
-	require.ErrorIs(t, e.RefreshNow(context.Background(), "prod"), ErrRefreshRunning)
 	require.Len(t, seriesWith(t, e, "hss_exporter_refreshes_skipped_total"), 1)
 	require.NotContains(t, seriesWith(t, e, "hss_exporter_refreshes_skipped_total")[0], "} 0")
 	require.Equal(t, 1, api.callCount("images"), "skipped ticks start no second refresh")
@@ -90,9 +90,9 @@ func TestRefreshTimeoutBoundsARefresh(t *testing.T) {
 	api := testFleet()
 	api.gate = make(chan struct{}) // never opened
 	clock := newFakeClock()
-	e := NewExporter(nil, []Target{{Config: testTarget(), API: api}}, nil,
-		Options{Now: clock.Now, RefreshTimeout: 20 * time.Millisecond})
-	err := e.RefreshNow(context.Background(), "prod")
+	e := newClockedExporter(clock, nil, []Target{{Config: testTarget(), API: api}}, nil,
+		Options{RefreshTimeout: 20 * time.Millisecond})
+	err := refreshOnce(t, e, "prod")
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 }
 

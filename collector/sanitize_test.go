@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -61,7 +60,7 @@ func TestHostileLabelValuesKeepTheExpositionValid(t *testing.T) {
 	cfg := testTarget()
 	cfg.ContainerInfo = true
 	e, _ := newTestExporter(api, cfg)
-	require.NoError(t, e.RefreshNow(context.Background(), "prod"))
+	require.NoError(t, refreshOnce(t, e, "prod"))
 
 	text := exposition(t, e)
 	parser := expfmt.NewTextParser(model.LegacyValidation)
@@ -94,15 +93,15 @@ func TestInvalidUTF8NamesFromTheAPIAreCounted(t *testing.T) {
 		fleet.AddContainer(hssfake.Container{ImageID: fmt.Sprintf("img-%d", i%3), ID: fmt.Sprintf("c%d", i),
 			Name: fmt.Sprintf("app\xfe\xfd-%d", i), HostID: "h1", HostName: "host-1"})
 	}
-	cfg := hardTarget()
+	cfg := clientTarget()
 	cfg.ContainerInfo = true
-	e, _, _ := hardSetup(t, fleet, cfg, nil, nil, Options{})
-	require.NoError(t, e.RefreshNow(context.Background(), "h"))
+	e, _, _ := startClient(t, fleet, cfg, nil, nil, Options{})
+	require.NoError(t, refreshOnce(t, e, "h"))
 
-	text := hardScrape(t, e)
-	require.Len(t, hardSeries(text, "hss_container_info", `container_name="app`+"\uFFFD\uFFFD"+`-0"`), 1)
-	require.Len(t, hardSeries(text, "hss_image_containers", `image_name="repo`+"\uFFFD"+`-0"`, "} 2"), 1,
+	text := scrapeChecked(t, e)
+	require.Len(t, textSeries(text, "hss_container_info", `container_name="app`+"\uFFFD\uFFFD"+`-0"`), 1)
+	require.Len(t, textSeries(text, "hss_image_containers", `image_name="repo`+"\uFFFD"+`-0"`, "} 2"), 1,
 		"the containers of an image with a repaired name are listed (by its digest)")
 	require.Equal(t, []string{`hss_exporter_label_values_sanitized_total{target="h"} 9`},
-		hardSeries(text, "hss_exporter_label_values_sanitized_total"), "three image names and six container names")
+		textSeries(text, "hss_exporter_label_values_sanitized_total"), "three image names and six container names")
 }

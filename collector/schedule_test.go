@@ -64,7 +64,7 @@ func runBudgeted(t *testing.T, fleet *hssfake.Fleet, perMinute int, cfgs ...conf
 			PageSize: cfg.PageSize, MaxConcurrency: cfg.MaxConcurrency, Observer: stats.Observer(cfg.Name),
 		})
 		require.NoError(t, err)
-		targets = append(targets, Target{Config: cfg, API: client, Pacer: budget})
+		targets = append(targets, Target{Config: cfg, API: client, Posture: client, Credentials: client, Pacer: budget, BudgetState: budget})
 	}
 	e := NewExporter(nil, targets, stats, Options{PublishInterval: 20 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())

@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -73,7 +72,7 @@ func shardExporter(t *testing.T, srv *hssfake.Server, cfg config.Target, spec sh
 	t.Helper()
 	stats := NewAPIStats()
 	client := demoClient(t, srv.URL, cfg, stats, 30*time.Second)
-	return NewExporter(nil, []Target{{Config: cfg, API: client}}, stats, Options{Shard: spec})
+	return newClockedExporter(nil, nil, []Target{{Config: cfg, API: client, Posture: client, Credentials: client}}, stats, Options{Shard: spec})
 }
 
 // inventory is one process's inventory series: family -> labels -> value.
@@ -141,7 +140,7 @@ func refreshAll(t *testing.T, exps []*Exporter) {
 	var wg sync.WaitGroup
 	errs := make([]error, len(exps))
 	for i, e := range exps {
-		wg.Go(func() { errs[i] = e.RefreshNow(context.Background(), "demo") })
+		wg.Go(func() { errs[i] = refreshOnce(t, e, "demo") })
 	}
 	wg.Wait()
 	for i, err := range errs {

@@ -17,8 +17,10 @@ import (
 // spending hours of a small API budget on listing everything anew.
 
 const (
-	stateFormat  = "hss_exporter/target-state"
-	stateVersion = 1
+	stateFormat = "hss_exporter/target-state"
+	// stateVersion 2 writes the file's own types (state_disk.go); version
+	// 1 wrote the API's wire structs under the same keys, and is read alike.
+	stateVersion = 2
 )
 
 // savedTarget is one target's state file. It holds no credential and no
@@ -29,34 +31,32 @@ type savedTarget struct {
 	Target  string `json:"target"`
 	// Config fingerprints what decides the images and their rows; a file
 	// written under another is foreign.
-	Config        string                 `json:"config"`
-	WrittenAt     time.Time              `json:"written_at"`
-	LastGood      time.Time              `json:"last_good"`
-	Discovered    bool                   `json:"discovered"`
-	FirstSweep    time.Time              `json:"first_sweep,omitzero"`
-	ImagesOwned   int                    `json:"images_owned"`
-	ImagesCovered int                    `json:"images_covered"`
-	Budget        *hssclient.BudgetState `json:"budget,omitempty"`
-	Images        []savedImage           `json:"images,omitempty"` // written last, one at a time
+	Config           string       `json:"config"`
+	WrittenAt        time.Time    `json:"written_at"`
+	LastGood         time.Time    `json:"last_good"`
+	Discovered       bool         `json:"discovered"`
+	FirstSweep       time.Time    `json:"first_sweep,omitzero"`
+	ImagesOwned      int          `json:"images_owned"`
+	ImagesDiscovered int          `json:"images_covered"`
+	Budget           *diskBudget  `json:"budget,omitempty"`
+	Images           []savedImage `json:"-"` // written last, one at a time, as diskImage
 }
 
 // savedImage is one image: what discovery said, its query, and its rows
-// with when they were listed.
+// with when they were listed, in the collector's types; diskImage is how
+// the file holds it.
 type savedImage struct {
-	Name    string                `json:"name"`
-	Version string                `json:"version"`
-	Digest  string                `json:"digest"`
-	Info    *hssclient.LocalImage `json:"info,omitempty"`
+	Name, Version, Digest string
+	Info                  *hssclient.LocalImage
 	// InfoContainerNumUnknown keeps what LocalImage does not marshal:
 	// container_num null is unknown, not zero.
-	InfoContainerNumUnknown bool                            `json:"info_container_num_unknown,omitempty"`
-	Query                   hssclient.ListContainersRequest `json:"query"`
-	Call                    bool                            `json:"call"`
-	Listed                  bool                            `json:"listed"`
-	ListedAt                time.Time                       `json:"listed_at,omitzero"`
-	ListedNum               int64                           `json:"listed_num"`
-	ListedQuery             hssclient.ListContainersRequest `json:"listed_query"`
-	Rows                    []hssclient.Container           `json:"rows,omitempty"`
+	InfoContainerNumUnknown bool
+	Query                   hssclient.ListContainersRequest
+	Call, Listed            bool
+	ListedAt                time.Time
+	ListedNum               int64
+	ListedQuery             hssclient.ListContainersRequest
+	Rows                    []hssclient.Container
 }
 
 // configFingerprint names what decides a target's images and rows: where
@@ -74,14 +74,13 @@ func (t *target) configFingerprint() string {
 func (t *target) saved(now time.Time) *savedTarget {
 	s := &savedTarget{Format: stateFormat, Version: stateVersion, Target: t.name, Config: t.configFingerprint(),
 		WrittenAt: now, LastGood: t.good()}
-	if st, ok := t.pacer.(budgetStater); ok {
-		b := st.State()
-		s.Budget = &b
+	if t.budgetState != nil {
+		s.Budget = diskBudgetOf(t.budgetState.State())
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	s.Discovered, s.FirstSweep = t.st.discovered, t.st.firstSweep
-	s.ImagesOwned, s.ImagesCovered = t.st.imagesOwned, t.st.imagesCovered
+	s.ImagesOwned, s.ImagesDiscovered = t.st.imagesOwned, t.st.imagesDiscovered
 	s.Images = make([]savedImage, len(t.order))
 	for i, img := range t.order {
 		r := &img.ref
@@ -95,13 +94,14 @@ func (t *target) saved(now time.Time) *savedTarget {
 	return s
 }
 
-// budgetStater is a Pacer whose state outlives a restart.
-type budgetStater interface {
+// BudgetStater is a budget whose state outlives a restart, kept in the
+// state file: the target's Pacer, as *hssclient.Budget is both.
+type BudgetStater interface {
 	State() hssclient.BudgetState
 	Restore(hssclient.BudgetState)
 }
 
-var _ budgetStater = (*hssclient.Budget)(nil)
+var _ BudgetStater = (*hssclient.Budget)(nil)
 
 // check says why a state file cannot be taken for this target, or nil.
 func (s *savedTarget) check(t *target) error {
@@ -206,7 +206,7 @@ func (r *restoring) commit(s *savedTarget) (images, rows int) {
 	}
 	t.images, t.order, t.z = r.images, slices.Clip(r.order), r.z
 	t.st.discovered = s.Discovered && !r.expired
-	t.st.firstSweep, t.st.imagesOwned, t.st.imagesCovered = s.FirstSweep, s.ImagesOwned, s.ImagesCovered
+	t.st.firstSweep, t.st.imagesOwned, t.st.imagesDiscovered = s.FirstSweep, s.ImagesOwned, s.ImagesDiscovered
 	if !r.expired {
 		t.markGood(s.LastGood)
 	}

@@ -233,19 +233,22 @@ func (d *stateDecoder) target(r stateRestorer) (*savedTarget, error) {
 
 // image reads one image, its rows one at a time through row.
 func (d *stateDecoder) image(row func(hssclient.Container) hssclient.Container) (savedImage, error) {
-	var img savedImage
+	var disk diskImage
+	var rows []hssclient.Container
 	err := d.object("an image", func(key string) error {
 		if key != "rows" {
-			return d.field(&img, key)
+			return d.field(&disk, key)
 		}
 		return d.list("rows", func() error {
-			var c hssclient.Container
-			if err := d.decode(&c); err != nil {
+			var r diskRow
+			if err := d.decode(&r); err != nil {
 				return err
 			}
-			img.Rows = append(img.Rows, row(c))
+			rows = append(rows, row(r.container()))
 			return nil
 		})
 	})
+	img := disk.saved()
+	img.Rows = rows
 	return img, err
 }

@@ -11,17 +11,17 @@ import (
 // once under t.mu so every figure agrees with the others.
 type state struct {
 	targetStatus
-	good       time.Time     // last successful API answer; zero before
-	stale      bool          // no successful answer for max_staleness
-	up         bool          // last discovery fine, no listing failing, not stale
-	failed     int           // images whose latest listing failed
-	pending    int           // images never listed, or changed since
-	toList     int           // images that need a call
-	listed     int           // of those, how many are listed
-	listingAge time.Duration // of the oldest listing
-	sweepCalls int           // calls to list every image once
-	sweep      time.Duration // sweepCalls at the budget in force
-	running    bool
+	good          time.Time     // last successful API answer; zero before
+	stale         bool          // no successful answer for max_staleness
+	up            bool          // last discovery fine, no listing failing, not stale
+	failed        int           // images whose latest listing failed
+	pending       int           // images never listed, or changed since
+	toList        int           // images that need a call
+	listed        int           // of those, how many are listed
+	oldestListing time.Duration // the age of the oldest listing
+	sweepCalls    int           // calls to list every image once
+	sweep         time.Duration // sweepCalls at the budget in force
+	running       bool
 	// refusedUntil is when refused credentials are next tried (zero while
 	// they are not), unavailableUntil when credentials are next asked of
 	// a failing IAM or metadata service, authWait how long until the
@@ -55,7 +55,7 @@ func (t *target) state(now time.Time) state {
 	}
 	t.mu.Unlock()
 	if !oldest.IsZero() {
-		s.listingAge = max(now.Sub(oldest), 0)
+		s.oldestListing = max(now.Sub(oldest), 0)
 	}
 	s.stale = !s.good.IsZero() && t.expired(s.good, now)
 	s.up = s.discoveryOK && s.failed == 0 && !s.stale
@@ -118,7 +118,7 @@ func (t *target) listingRates() (perMinute, perSecond float64) {
 // TargetStatus is one target's state, for a status page.
 type TargetStatus struct {
 	Target       string
-	Running      bool          // a discovery (or forced pass) is in progress
+	Running      bool          // a discovery is in progress
 	LastRefresh  time.Time     // start of the last completed refresh (discovery); zero before the first
 	LastDuration time.Duration // of the last completed refresh
 	LastResult   Result        // "" before the first
@@ -196,9 +196,9 @@ func (t *target) status(now time.Time, serving *snapshot) TargetStatus {
 		LastRefresh: s.lastStart, LastDuration: s.lastDuration,
 		LastResult: s.lastResult, LastErr: s.lastErr, LastSuccess: s.good, Up: s.up, Stale: s.stale,
 		Health:      s.health(),
-		ImagesOwned: s.imagesOwned, ImagesDiscovered: s.imagesCovered,
+		ImagesOwned: s.imagesOwned, ImagesDiscovered: s.imagesDiscovered,
 		ImagesFailed: s.failed, Requests: s.requests, Retries: s.retries, Skipped: s.skipped,
-		ImagesPending: s.pending, ImagesToList: s.toList, ImagesListed: s.listed, OldestListing: s.listingAge,
+		ImagesPending: s.pending, ImagesToList: s.toList, ImagesListed: s.listed, OldestListing: s.oldestListing,
 		FirstSweepAt: s.firstSweep, SweepCalls: s.sweepCalls, Sweep: s.sweep, BudgetSharers: int(t.sharers.Load()),
 		FirstSweep:              t.firstSweepTime(s.sweepCalls),
 		CredentialsRefusedUntil: s.refusedUntil, CredentialsUnavailableUntil: s.unavailableUntil,

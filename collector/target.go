@@ -22,14 +22,18 @@ import (
 // publisher turns the state into the snapshot served, at most every
 // PublishInterval.
 type target struct {
-	name   string
-	cfg    config.Target
-	api    API
-	pacer  Pacer // nil: no budget to pace by
-	logger log.Logger
-	now    func() time.Time
-	calls  *targetCalls
-	shard  shard.Spec
+	name  string
+	cfg   config.Target
+	api   API
+	pacer Pacer // nil: no budget to pace by
+	// credentials and budgetState are what the target can do beyond
+	// listing (see Target); nil when it cannot.
+	credentials CredentialGate
+	budgetState BudgetStater
+	logger      log.Logger
+	now         func() time.Time
+	calls       *targetCalls
+	shard       shard.Spec
 	// sharers counts the targets spending from the same budget, this one
 	// included, for the sweep-time estimate.
 	sharers atomic.Int64
@@ -40,7 +44,7 @@ type target struct {
 
 	snap     atomic.Pointer[snapshot]
 	lastGood atomic.Int64 // Unix ns of the last successful API answer; 0: none yet
-	busy     atomic.Bool  // a discovery (or a forced pass) runs
+	busy     atomic.Bool  // a discovery runs
 
 	mu          sync.Mutex // guards what follows; never held while calling the API or writing a response
 	images      map[string]*image
@@ -87,7 +91,7 @@ type image struct {
 
 // targetStatus is a target's history, copied out under target.mu.
 type targetStatus struct {
-	lastStart    time.Time // of the last completed refresh (discovery, or a forced pass)
+	lastStart    time.Time // of the last completed refresh (discovery)
 	lastDuration time.Duration
 	lastResult   Result
 	lastErr      error // of the last refresh, or of the last failed listing since
@@ -102,10 +106,10 @@ type targetStatus struct {
 	cycleRetry   uint64
 	sweeps       uint64    // every image needing a call listed once since start
 	firstSweep   time.Time // when the first sweep completed
-	// imagesOwned and imagesCovered count, at the last discovery that
+	// imagesOwned and imagesDiscovered count, at the last discovery that
 	// succeeded, the images this shard lists and all the target covers.
-	imagesOwned, imagesCovered int
-	expired                    bool // data dropped after max_staleness without an answer
+	imagesOwned, imagesDiscovered int
+	expired                       bool // data dropped after max_staleness without an answer
 
 	// moved counts the container listings whose list moved while they
 	// paged, by the index of the reason in hssclient.MovedReasons.

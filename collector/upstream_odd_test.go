@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -70,26 +69,26 @@ func TestOddUpstreamValuesLoseNoContainer(t *testing.T) {
 	require.NoError(t, err)
 	cfg := config.Target{Name: "odd", Images: config.Images{Discover: true}, Settings: config.Settings{PageSize: 50,
 		MaxConcurrency: 2, RefreshInterval: time.Minute, MaxStaleness: 10 * time.Minute}}
-	e := NewExporter(nil, []Target{{Config: cfg, API: client}}, nil, Options{})
-	require.NoError(t, e.RefreshNow(context.Background(), "odd"))
-	text := hardScrape(t, e)
+	e := newClockedExporter(nil, nil, []Target{{Config: cfg, API: client, Posture: client, Credentials: client}}, nil, Options{})
+	require.NoError(t, refreshOnce(t, e, "odd"))
+	text := scrapeChecked(t, e)
 
 	containers := func(name string) []string {
-		return hardSeries(text, "hss_image_containers", `image_name="`+name+`"`)
+		return textSeries(text, "hss_image_containers", `image_name="`+name+`"`)
 	}
 	require.Equal(t, []string{`hss_image_containers{image_digest="sha256:a",image_name="null-num",image_version="1",target="odd"} 2`},
 		containers("null-num"), "container_num null is unknown, not zero: the image is listed")
-	require.Len(t, hardSeries(text, "hss_image_containers", `image_name="absent-num"`, "} 1"), 1,
+	require.Len(t, textSeries(text, "hss_image_containers", `image_name="absent-num"`, "} 1"), 1,
 		"container_num absent is unknown too")
-	require.Len(t, hardSeries(text, "hss_image_containers", "image_name=\"bad\ufffdname\"", "} 1"), 1,
+	require.Len(t, textSeries(text, "hss_image_containers", "image_name=\"bad\ufffdname\"", "} 1"), 1,
 		"a name that arrived mangled is listed by its digest")
-	require.Empty(t, hardSeries(text, "hss_image_reported_containers", `image_name="null-num"`),
+	require.Empty(t, textSeries(text, "hss_image_reported_containers", `image_name="null-num"`),
 		"an unknown container_num is not exported as 0")
-	require.Len(t, hardSeries(text, "hss_host_containers", `host_id="h1"`, "} 4"), 1)
+	require.Len(t, textSeries(text, "hss_host_containers", `host_id="h1"`, "} 4"), 1)
 
-	require.Empty(t, hardSeries(text, "hss_image_vulnerabilities", `image_name="negative"`), "-1 means unknown")
-	require.Len(t, hardSeries(text, "hss_image_vulnerabilities", `image_name="millis"`, "} 4"), 1)
-	require.Len(t, hardSeries(text, "hss_image_last_scan_timestamp_seconds", `image_name="negative"`, "} 1.764e+09"), 1,
+	require.Empty(t, textSeries(text, "hss_image_vulnerabilities", `image_name="negative"`), "-1 means unknown")
+	require.Len(t, textSeries(text, "hss_image_vulnerabilities", `image_name="millis"`, "} 4"), 1)
+	require.Len(t, textSeries(text, "hss_image_last_scan_timestamp_seconds", `image_name="negative"`, "} 1.764e+09"), 1,
 		"a scan time in seconds is not read as 1970")
-	require.Len(t, hardSeries(text, "hss_image_last_scan_timestamp_seconds", `image_name="millis"`, "} 1.764000000123e+09"), 1)
+	require.Len(t, textSeries(text, "hss_image_last_scan_timestamp_seconds", `image_name="millis"`, "} 1.764000000123e+09"), 1)
 }

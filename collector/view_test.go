@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"context"
 	"net/http"
 	"testing"
 	"time"
@@ -29,7 +28,7 @@ func viewExporter(t *testing.T, fleet *hssfake.Fleet) (*Exporter, *hssfake.Serve
 	cfg := config.Target{Name: "view", Images: config.Images{Discover: true}, ContainerInfo: true,
 		Settings: config.Settings{PageSize: 200, MaxConcurrency: 2, RefreshInterval: time.Minute, MaxStaleness: 10 * time.Minute}}
 	clock := testclock.New(time.Now())
-	e := NewExporter(nil, []Target{{Config: cfg, API: client}}, nil, Options{Now: clock.Now})
+	e := newClockedExporter(clock, nil, []Target{{Config: cfg, API: client, Posture: client, Credentials: client}}, nil, Options{})
 	return e, srv, clock
 }
 
@@ -60,7 +59,7 @@ func TestViewReadsImagesBackFromTheSeries(t *testing.T) {
 	require.Empty(t, v.Images, "nothing before the first refresh")
 	require.Equal(t, 10*time.Minute, v.MaxStaleness)
 
-	require.NoError(t, e.RefreshNow(context.Background(), "view"))
+	require.NoError(t, refreshOnce(t, e, "view"))
 	v, _ = e.View("view")
 	require.Len(t, v.Images, 3)
 	busy := v.Images[0]

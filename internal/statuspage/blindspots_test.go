@@ -1,7 +1,6 @@
 package statuspage
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -49,7 +48,7 @@ func withBlindSpots(env *statusEnv) {
 func (e *statusEnv) refreshAll(t *testing.T) {
 	t.Helper()
 	require.NoError(t, e.refresh())
-	require.NoError(t, e.exp.RefreshPosture(context.Background(), e.target))
+	require.NoError(t, e.postureError())
 }
 
 func TestStatusJSONTellsTheBlindSpots(t *testing.T) {
@@ -87,7 +86,8 @@ func TestStatusJSONTellsTheBlindSpots(t *testing.T) {
 
 	// One part failing shows its error in plain words and keeps its data.
 	env.srv.AddFault(hssfake.Fault{Operation: hssfake.OpShowResourceQuotas, Kind: hssfake.FaultStatus, Status: http.StatusForbidden})
-	require.Error(t, env.exp.RefreshPosture(context.Background(), "prod"))
+	require.NoError(t, env.refresh())
+	require.Error(t, env.postureError())
 	b = env.status(t).Targets[0].BlindSpots
 	q := b.Parts[2]
 	require.Equal(t, "quotas", q.Part)

@@ -145,7 +145,7 @@ func TestBrowserShowsTheDemoAsTheJSONSays(t *testing.T) {
 	needChromium(t)
 	env := newDemoEnv(t)
 	require.NoError(t, env.refresh())
-	require.NoError(t, env.exp.RefreshPosture(context.Background(), env.target))
+	require.NoError(t, env.postureError())
 	before := getStatus(t, env)
 	dom := dumpDOM(t, env.base+"/status")
 	got := readFacts(dom)

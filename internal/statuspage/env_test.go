@@ -31,15 +31,20 @@ const (
 )
 
 // statusEnv is an exporter serving its metrics and the status routes over loopback, reading a
-// stand-in HSS server the test controls. Refreshes run only when the test
-// calls refresh.
+// stand-in HSS server the test controls. The exporter's loops run from
+// the first call of refresh, and move one pass at each (loops_test.go).
 type statusEnv struct {
-	base   string
-	target string
-	srv    *hssfake.Server
-	exp    *collector.Exporter
-	clock  *testclock.Clock
-	fleet  *hssfake.Fleet
+	t        testing.TB
+	base     string
+	target   string
+	srv      *hssfake.Server
+	exp      *collector.Exporter
+	clock    *testclock.Clock
+	fleet    *hssfake.Fleet
+	timers   *loopTimers
+	interval time.Duration // the target's refresh_interval
+	stop     func()        // ends Run once refresh started it
+	lastPass time.Time     // when refresh last ran a pass
 }
 
 // statusFleet is one busy image, one image with a hostile name running
@@ -109,8 +114,9 @@ func serveTarget(t *testing.T, tc config.Target, spec shard.Spec) *statusEnv {
 	})
 	require.NoError(t, err)
 	clock := testclock.New(time.Now())
-	exp := collector.NewExporter(log.NewNopLogger(), []collector.Target{{Config: tc, API: client}}, stats,
-		collector.Options{Now: clock.Now, Shard: spec})
+	timers := &loopTimers{now: clock.Now}
+	exp := collector.NewExporter(log.NewNopLogger(), []collector.Target{{Config: tc, API: client, Posture: client, Credentials: client}}, stats,
+		collector.Options{Now: clock.Now, After: timers.after, PublishInterval: time.Millisecond, Shard: spec})
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(exp.Self())
 	mux := http.NewServeMux()
@@ -120,11 +126,9 @@ func serveTarget(t *testing.T, tc config.Target, spec shard.Spec) *statusEnv {
 	}
 	web := httptest.NewServer(mux)
 	t.Cleanup(web.Close)
-	return &statusEnv{base: web.URL, target: tc.Name, exp: exp, clock: clock}
+	return &statusEnv{t: t, base: web.URL, target: tc.Name, exp: exp, clock: clock, timers: timers,
+		interval: tc.WithDefaults().RefreshInterval}
 }
-
-// refresh runs one refresh now; its error is what the page must explain.
-func (e *statusEnv) refresh() error { return e.exp.RefreshNow(context.Background(), e.target) }
 
 func (e *statusEnv) get(t *testing.T, path string) (*http.Response, string) {
 	t.Helper()

@@ -53,10 +53,18 @@ func TestStatusJSONHasTheFactsAndLinksEachImage(t *testing.T) {
 	require.Equal(t, collector.HealthHealthy, tr.Health)
 	require.Equal(t, CountsReport{Images: 3, Containers: 4, Hosts: 2, Pods: 3}, tr.Counts)
 	require.Equal(t, collector.ResultSuccess, tr.LastRefresh.Result)
-	require.Equal(t, uint64(3), tr.LastRefresh.Requests, "one discovery page and one listing per image with containers")
 	require.InDelta(t, 30, *tr.DataAgeSeconds, 0.001)
 	require.Equal(t, 300.0, tr.MaxStalenessSeconds)
 	require.Equal(t, 60.0, tr.RefreshIntervalSeconds)
+	// A cycle's requests show once the next discovery begins, and count
+	// the posture read beside it.
+	posture := env.srv.RequestsFor(hssfake.OpListContainerNodes) + env.srv.RequestsFor(hssfake.OpShowEventSeverity) +
+		env.srv.RequestsFor(hssfake.OpShowResourceQuotas)
+	defer func() {
+		require.NoError(t, env.refresh())
+		require.Equal(t, uint64(3+posture), env.status(t).Targets[0].LastRefresh.Requests,
+			"one discovery page and one listing per image with containers, and the posture's")
+	}()
 
 	require.Len(t, tr.TopImages, 2, "the image without containers is not a top image")
 	require.Equal(t, "swr.cn-north-4.myhuaweicloud.com/shop/web", tr.TopImages[0].Name)
@@ -110,6 +118,8 @@ func TestStatusPageTellsFailureAndStaleness(t *testing.T) {
 		})
 	}
 	env.srv.ClearFaults()
+	require.NoError(t, env.refresh())
+	// A discovery's result counts the listings before it, which failed.
 	require.NoError(t, env.refresh())
 	require.Equal(t, collector.HealthHealthy, env.status(t).Targets[0].Health, "recovers with the next good refresh")
 }

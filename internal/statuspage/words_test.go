@@ -60,7 +60,7 @@ func TestExplainErrorNamesTheCauseAndTheFix(t *testing.T) {
 		{"network", fmt.Errorf("discovering images: %w", &hssclient.NetworkError{Operation: hssclient.OpListImages, Err: refused}),
 			collector.ResultFailure, "firewall"},
 		{"timeout", fmt.Errorf("discovering images: %w", context.DeadlineExceeded), collector.ResultFailure, "request_timeout"},
-		{"partial", fmt.Errorf("%w: 2 of 9 image listings failed, first: %w", collector.ErrPartialRefresh,
+		{"partial", fmt.Errorf("%w: 2 of 9 image listings failed, first: %w", errors.New("refresh partly failed"),
 			apiErr(hssclient.OpListContainers, 500, "HSS.1000")), collector.ResultPartial, "Some images' container listings failed"},
 		{"malformed", decodeErr(hssclient.OpListImages), collector.ResultFailure, "not with a whole page"},
 		{"malformed token", decodeErr(hssclient.OpIAMToken), collector.ResultFailure, "what the HSS client reported"},

@@ -22,11 +22,11 @@ import (
 	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
-// Helpers of the hardening tests. Their names start with "hard" so they
-// do not collide with the package's other test helpers.
+// An Exporter reading the stand-in server through the real client, as main
+// wires it, and what its tests read of the served exposition.
 
-// hardTarget is a discovering target over every enterprise project.
-func hardTarget() config.Target {
+// clientTarget is a discovering target over every enterprise project.
+func clientTarget() config.Target {
 	return config.Target{
 		Name: "h", EnterpriseProjectID: hssfake.AllEnterpriseProjects, Images: config.Images{Discover: true},
 		Settings: config.Settings{PageSize: 50, MaxConcurrency: 2, RefreshInterval: time.Minute,
@@ -34,9 +34,9 @@ func hardTarget() config.Target {
 	}
 }
 
-// hardSetup starts the stand-in server with fleet and returns an Exporter
+// startClient starts the stand-in server with fleet and returns an Exporter
 // reading it through the real client, as main wires it.
-func hardSetup(t *testing.T, fleet *hssfake.Fleet, cfg config.Target, auth hssclient.Authenticator,
+func startClient(t *testing.T, fleet *hssfake.Fleet, cfg config.Target, auth hssclient.Authenticator,
 	logger log.Logger, opts Options) (*Exporter, *hssfake.Server, *testclock.Clock) {
 	t.Helper()
 	srv, err := hssfake.Start(hssfake.DemoOptions(fleet))
@@ -60,16 +60,15 @@ func hardSetup(t *testing.T, fleet *hssfake.Fleet, cfg config.Target, auth hsscl
 		AuthBackoff: hssclient.NewAuthBackoff(cfg.RefreshInterval, hssclient.AuthBackoffOptions{Now: clock.Now}),
 	})
 	require.NoError(t, err)
-	opts.Now = clock.Now
-	e := NewExporter(logger, []Target{{Config: cfg, API: client}}, stats, opts)
+	e := newClockedExporter(clock, logger, []Target{{Config: cfg, API: client, Posture: client, Credentials: client}}, stats, opts)
 	return e, srv, clock
 }
 
-// hardScrape fetches the metrics page as the exporter serves it (Handler,
+// scrapeChecked fetches the metrics page as the exporter serves it (Handler,
 // with Self in the live registry, as main wires it), checks that it parses
 // and, when promtool is installed, that `promtool check metrics` finds no
 // error, and returns its text.
-func hardScrape(t *testing.T, e *Exporter) string {
+func scrapeChecked(t *testing.T, e *Exporter) string {
 	t.Helper()
 	reg := prometheus.NewPedanticRegistry()
 	require.NoError(t, reg.Register(e.Self()))
@@ -80,14 +79,14 @@ func hardScrape(t *testing.T, e *Exporter) string {
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	_, err := parser.TextToMetricFamilies(strings.NewReader(text))
 	require.NoError(t, err, "the exposition parses")
-	hardPromtool(t, text)
+	promtoolCheck(t, text)
 	return text
 }
 
-// hardPromtool runs `promtool check metrics` on text when promtool exists;
+// promtoolCheck runs `promtool check metrics` on text when promtool exists;
 // without it the rest of the test goes on and the check is reported missing.
 // Lint findings (naming, HELP style) are not its job here; errors are.
-func hardPromtool(t *testing.T, text string) {
+func promtoolCheck(t *testing.T, text string) {
 	t.Helper()
 	path, ok := testtool.Optional(t, testtool.Promtool, "promtool check metrics")
 	if !ok {
@@ -104,8 +103,8 @@ func hardPromtool(t *testing.T, text string) {
 	}
 }
 
-// hardSeries returns the sample lines of family name containing every part.
-func hardSeries(text, name string, parts ...string) []string {
+// textSeries returns the sample lines of family name containing every part.
+func textSeries(text, name string, parts ...string) []string {
 	var out []string
 	for _, line := range strings.Split(text, "\n") {
 		if !strings.HasPrefix(line, name+"{") && !strings.HasPrefix(line, name+" ") {
@@ -122,8 +121,8 @@ func hardSeries(text, name string, parts ...string) []string {
 	return out
 }
 
-// hardDuplicates returns the series (name and labels) that appear twice.
-func hardDuplicates(text string) []string {
+// duplicateSeries returns the series (name and labels) that appear twice.
+func duplicateSeries(text string) []string {
 	seen, dups := map[string]bool{}, []string(nil)
 	for _, line := range strings.Split(text, "\n") {
 		if line == "" || strings.HasPrefix(line, "#") {

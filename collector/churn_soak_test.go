@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"context"
 	"math/rand"
 	"net/http"
 	"net/http/httptest"
@@ -22,13 +21,13 @@ func TestChurnSoakStaysFlat(t *testing.T) {
 		t.Skip("soak")
 	}
 	size, warmup, rounds := 800, 15, 75
-	if hardRace {
+	if raceDetector {
 		size, warmup, rounds = 300, 5, 25
 	}
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 21, Containers: size})
-	cfg := hardTarget()
+	cfg := clientTarget()
 	cfg.ContainerInfo = true
-	e, srv, clock := hardSetup(t, fleet, cfg, nil, nil, Options{})
+	e, srv, clock := startClient(t, fleet, cfg, nil, nil, Options{})
 	rng := rand.New(rand.NewSource(21))
 	reg := prometheus.NewRegistry()
 	require.NoError(t, reg.Register(e.Self()))
@@ -46,7 +45,7 @@ func TestChurnSoakStaysFlat(t *testing.T) {
 			g0, h0 = measure()
 		}
 		srv.Churn(rng, 60)
-		require.NoError(t, e.RefreshNow(context.Background(), "h"))
+		require.NoError(t, refreshOnce(t, e, "h"))
 		rec := httptest.NewRecorder()
 		handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 		require.Equal(t, http.StatusOK, rec.Code)

@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -21,15 +20,14 @@ import (
 // readiness following and the error counters saying what happened.
 func TestOutageLongerThanMaxStaleness(t *testing.T) {
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 11, Containers: 120})
-	e, srv, clock := hardSetup(t, fleet, hardTarget(), nil, nil, Options{})
-	ctx := context.Background()
-	containerSeries := func(text string) int { return len(hardSeries(text, "hss_image_containers")) }
+	e, srv, clock := startClient(t, fleet, clientTarget(), nil, nil, Options{})
+	containerSeries := func(text string) int { return len(textSeries(text, "hss_image_containers")) }
 
-	require.NoError(t, e.RefreshNow(ctx, "h"))
-	text := hardScrape(t, e)
+	require.NoError(t, refreshOnce(t, e, "h"))
+	text := scrapeChecked(t, e)
 	want := containerSeries(text)
 	require.Positive(t, want)
-	require.Len(t, hardSeries(text, "hss_up", "} 1"), 1)
+	require.Len(t, textSeries(text, "hss_up", "} 1"), 1)
 	ready, _ := e.Ready()
 	require.True(t, ready)
 
@@ -37,37 +35,37 @@ func TestOutageLongerThanMaxStaleness(t *testing.T) {
 	srv.AddFault(hssfake.Fault{Kind: hssfake.FaultStatus, Status: 503})
 	for _, step := range []time.Duration{4 * time.Minute, 5 * time.Minute} {
 		clock.Advance(step)
-		err := e.RefreshNow(ctx, "h")
+		err := refreshOnce(t, e, "h")
 		require.True(t, hssclient.Classify(err) == hssclient.ClassServer, "err: %v", err)
-		text = hardScrape(t, e)
+		text = scrapeChecked(t, e)
 		require.Equal(t, want, containerSeries(text), "served from cache at %v", step)
-		require.Len(t, hardSeries(text, "hss_up", "} 0"), 1)
+		require.Len(t, textSeries(text, "hss_up", "} 0"), 1)
 		ready, _ = e.Ready()
 		require.True(t, ready, "data younger than max_staleness is still ready")
 	}
-	require.Len(t, hardSeries(text, "hss_exporter_refreshes_total", `result="failure"`, "} 2"), 1)
-	require.NotEmpty(t, hardSeries(text, "hss_exporter_api_requests_total", `code="503"`))
-	require.NotEmpty(t, hardSeries(text, "hss_exporter_api_retries_total", `reason="server_error"`))
+	require.Len(t, textSeries(text, "hss_exporter_refreshes_total", `result="failure"`, "} 2"), 1)
+	require.NotEmpty(t, textSeries(text, "hss_exporter_api_requests_total", `code="503"`))
+	require.NotEmpty(t, textSeries(text, "hss_exporter_api_retries_total", `reason="server_error"`))
 
 	// Past max_staleness: dropped at the next scrape, refresh or not.
 	clock.Advance(2 * time.Minute)
-	text = hardScrape(t, e)
+	text = scrapeChecked(t, e)
 	require.Zero(t, containerSeries(text), "expired inventory is not served")
-	require.Empty(t, hardSeries(text, "hss_host_containers"))
-	require.Len(t, hardSeries(text, "hss_up", "} 0"), 1, "self-metrics stay")
+	require.Empty(t, textSeries(text, "hss_host_containers"))
+	require.Len(t, textSeries(text, "hss_up", "} 0"), 1, "self-metrics stay")
 	ready, reasons := e.Ready()
 	require.False(t, ready)
 	require.Contains(t, strings.Join(reasons, "\n"), "max_staleness")
-	require.Error(t, e.RefreshNow(ctx, "h"))
-	require.Zero(t, containerSeries(hardScrape(t, e)))
+	require.Error(t, refreshOnce(t, e, "h"))
+	require.Zero(t, containerSeries(scrapeChecked(t, e)))
 
 	// Back: the first good refresh restores everything.
 	srv.ClearFaults()
 	clock.Advance(time.Minute)
-	require.NoError(t, e.RefreshNow(ctx, "h"))
-	text = hardScrape(t, e)
+	require.NoError(t, refreshOnce(t, e, "h"))
+	text = scrapeChecked(t, e)
 	require.Equal(t, want, containerSeries(text))
-	require.Len(t, hardSeries(text, "hss_up", "} 1"), 1)
+	require.Len(t, textSeries(text, "hss_up", "} 1"), 1)
 	ready, _ = e.Ready()
 	require.True(t, ready)
 }
@@ -78,18 +76,18 @@ func TestOutageLongerThanMaxStaleness(t *testing.T) {
 func TestRefreshEndsWithinItsDeadline(t *testing.T) {
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 3, Containers: 30})
 	const timeout = 300 * time.Millisecond
-	e, srv, _ := hardSetup(t, fleet, hardTarget(), nil, nil, Options{RefreshTimeout: timeout})
+	e, srv, _ := startClient(t, fleet, clientTarget(), nil, nil, Options{RefreshTimeout: timeout})
 	srv.AddFault(hssfake.Fault{Kind: hssfake.FaultHang})
 	for range 3 {
 		start := time.Now()
-		err := e.RefreshNow(context.Background(), "h")
+		err := refreshOnce(t, e, "h")
 		require.Error(t, err)
 		require.Less(t, time.Since(start), timeout+500*time.Millisecond)
 	}
 	st := e.Status()[0]
 	require.Equal(t, ResultFailure, st.LastResult)
 	require.False(t, st.Up)
-	require.Contains(t, hardScrape(t, e), `hss_exporter_api_requests_total{code="0",operation="ListImageLocal",target="h"}`)
+	require.Contains(t, scrapeChecked(t, e), `hss_exporter_api_requests_total{code="0",operation="ListImageLocal",target="h"}`)
 }
 
 // TestClockJumps moves the clock back, then far ahead: a jump back never
@@ -97,21 +95,20 @@ func TestRefreshEndsWithinItsDeadline(t *testing.T) {
 // good refresh, which restores it at once.
 func TestClockJumps(t *testing.T) {
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 5, Containers: 40})
-	e, _, clock := hardSetup(t, fleet, hardTarget(), nil, nil, Options{})
-	ctx := context.Background()
-	require.NoError(t, e.RefreshNow(ctx, "h"))
-	want := len(hardSeries(hardScrape(t, e), "hss_image_containers"))
+	e, _, clock := startClient(t, fleet, clientTarget(), nil, nil, Options{})
+	require.NoError(t, refreshOnce(t, e, "h"))
+	want := len(textSeries(scrapeChecked(t, e), "hss_image_containers"))
 
 	clock.Advance(-3 * time.Hour)
-	require.Equal(t, want, len(hardSeries(hardScrape(t, e), "hss_image_containers")))
+	require.Equal(t, want, len(textSeries(scrapeChecked(t, e), "hss_image_containers")))
 	ready, _ := e.Ready()
 	require.True(t, ready, "a clock set back does not make data stale")
-	require.NoError(t, e.RefreshNow(ctx, "h"))
+	require.NoError(t, refreshOnce(t, e, "h"))
 
 	clock.Advance(48 * time.Hour)
-	require.Empty(t, hardSeries(hardScrape(t, e), "hss_image_containers"))
-	require.NoError(t, e.RefreshNow(ctx, "h"))
-	require.Equal(t, want, len(hardSeries(hardScrape(t, e), "hss_image_containers")))
+	require.Empty(t, textSeries(scrapeChecked(t, e), "hss_image_containers"))
+	require.NoError(t, refreshOnce(t, e, "h"))
+	require.Equal(t, want, len(textSeries(scrapeChecked(t, e), "hss_image_containers")))
 	ready, _ = e.Ready()
 	require.True(t, ready)
 }
@@ -121,13 +118,13 @@ func TestClockJumps(t *testing.T) {
 // between (an AK is locked after five failures), and an error log line
 // that says what to fix and when the key is tried next, without the key.
 func TestWrongKeysBackOffWithAClearLog(t *testing.T) {
-	const wrongSK = "wrong-secret-key-for-hardening-0001"
+	const wrongSK = "wrong-secret-key-for-the-outage-0001"
 	sink := &testtool.SyncBuffer{}
 	logger := level.NewFilter(log.NewLogfmtLogger(sink), level.AllowDebug())
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 5, Containers: 20})
-	e, srv, clock := hardSetup(t, fleet, hardTarget(), hssclient.NewAKSKAuth(hssfake.DemoAccessKey, wrongSK, ""), logger, Options{})
+	e, srv, clock := startClient(t, fleet, clientTarget(), hssclient.NewAKSKAuth(hssfake.DemoAccessKey, wrongSK, ""), logger, Options{})
 	for minute, attempts := range []int{1, 2, 2, 3, 3, 3, 3} {
-		require.Error(t, e.RefreshNow(context.Background(), "h"))
+		require.Error(t, refreshOnce(t, e, "h"))
 		require.Equal(t, attempts, srv.RequestsFor(hssfake.OpListImageLocal), "attempts by minute %d", minute)
 		clock.Advance(time.Minute)
 	}
@@ -136,7 +133,7 @@ func TestWrongKeysBackOffWithAClearLog(t *testing.T) {
 	require.Contains(t, logs, "level=error")
 	require.Contains(t, logs, "access_key and secret_key", "the log says what to fix")
 	require.NotContains(t, logs, wrongSK)
-	require.NotContains(t, hardScrape(t, e), wrongSK)
+	require.NotContains(t, scrapeChecked(t, e), wrongSK)
 	_, reasons := e.Ready()
 	require.Contains(t, strings.Join(reasons, "\n"), "access_key and secret_key", "readiness says it too")
 }

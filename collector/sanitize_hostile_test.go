@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -39,27 +38,27 @@ func hostileFleet() *hssfake.Fleet {
 
 func TestHostileNamesKeepTheServedExpositionValid(t *testing.T) {
 	for _, containerInfo := range []bool{false, true} {
-		cfg := hardTarget()
+		cfg := clientTarget()
 		cfg.ContainerInfo = containerInfo
-		e, _, _ := hardSetup(t, hostileFleet(), cfg, nil, nil, Options{})
-		require.NoError(t, e.RefreshNow(context.Background(), "h"))
+		e, _, _ := startClient(t, hostileFleet(), cfg, nil, nil, Options{})
+		require.NoError(t, refreshOnce(t, e, "h"))
 
-		text := hardScrape(t, e) // parses, and passes promtool when installed
-		require.Empty(t, hardDuplicates(text), "no series twice, even where truncation makes two names equal")
+		text := scrapeChecked(t, e) // parses, and passes promtool when installed
+		require.Empty(t, duplicateSeries(text), "no series twice, even where truncation makes two names equal")
 		require.NotContains(t, text, "Sup3rS3cretEntry", "entry_point never leaves the process")
 		require.NotContains(t, text, "entry_point")
 		require.NotContains(t, text, "\nInjected: 1", "a newline in a value cannot start a line")
 		for _, line := range strings.Split(text, "\n") {
 			require.LessOrEqual(t, len(line), 20*MaxLabelValueBytes, "values are cut to the documented length")
 		}
-		require.Len(t, hardSeries(text, "hss_image_containers", `image_name="evil\"name\\withnewlinetab[31m"`, `image_version="1\"0\\"`, "} 1"), 1,
+		require.Len(t, textSeries(text, "hss_image_containers", `image_name="evil\"name\\withnewlinetab[31m"`, `image_version="1\"0\\"`, "} 1"), 1,
 			"quotes and backslashes escaped, control characters removed")
 		// Two host IDs equal in their first MaxLabelValueBytes bytes become
 		// one host once cut: its series counts both, and no container is lost.
-		require.Len(t, hardSeries(text, "hss_host_containers"), 3)
-		require.Len(t, hardSeries(text, "hss_host_containers", `host_id="`+strings.Repeat("h", MaxLabelValueBytes)+`"`, "} 2"), 1)
-		require.Positive(t, len(hardSeries(text, "hss_exporter_label_values_sanitized_total", `target="h"`)))
-		require.Empty(t, hardSeries(text, "hss_exporter_label_values_sanitized_total", "} 0"), "the changes are counted")
+		require.Len(t, textSeries(text, "hss_host_containers"), 3)
+		require.Len(t, textSeries(text, "hss_host_containers", `host_id="`+strings.Repeat("h", MaxLabelValueBytes)+`"`, "} 2"), 1)
+		require.Positive(t, len(textSeries(text, "hss_exporter_label_values_sanitized_total", `target="h"`)))
+		require.Empty(t, textSeries(text, "hss_exporter_label_values_sanitized_total", "} 0"), "the changes are counted")
 	}
 }
 
@@ -69,10 +68,10 @@ func TestHostileNamesKeepTheServedExpositionValid(t *testing.T) {
 // counted (summed into that one series), as hss_host_containers does;
 // dropping the second series loses them from hss_image_containers.
 func TestTruncationCollisionLosesNoContainer(t *testing.T) {
-	e, _, _ := hardSetup(t, hostileFleet(), hardTarget(), nil, nil, Options{})
-	require.NoError(t, e.RefreshNow(context.Background(), "h"))
-	text := hardScrape(t, e)
+	e, _, _ := startClient(t, hostileFleet(), clientTarget(), nil, nil, Options{})
+	require.NoError(t, refreshOnce(t, e, "h"))
+	text := scrapeChecked(t, e)
 	long := `image_name="` + strings.Repeat("r", MaxLabelValueBytes) + `"`
-	require.Len(t, hardSeries(text, "hss_image_containers", long, "} 2"), 1,
+	require.Len(t, textSeries(text, "hss_image_containers", long, "} 2"), 1,
 		"both containers of the two colliding images are counted")
 }

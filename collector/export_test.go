@@ -1,0 +1,337 @@
+package collector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-kit/log"
+
+	"github.com/hss-exporter/hss_exporter/internal/testclock"
+)
+
+// What tests need of the Exporter beyond its API: an Exporter on the
+// shared test clock, whose real loops (Run) a test moves one pass at a
+// time and waits for until they are idle.
+
+// errPartialRefresh is wrapped by refreshOnce's error when some images'
+// latest listings failed but the rest landed.
+var errPartialRefresh = errors.New("refresh partly failed")
+
+// idleTimeout bounds how long a test waits for the loops to go idle.
+const idleTimeout = 60 * time.Second
+
+var (
+	testClocks sync.Map // *Exporter → *testClock
+	testRuns   sync.Map // *Exporter → struct{}: Run started by startLoops
+)
+
+// testClock is what an Exporter made by newClockedExporter runs on: the
+// shared test clock for the time, and timers that fire when refreshOnce
+// says, so a test moving the clock itself (to age data) starts no pass
+// it does not wait for.
+type testClock struct {
+	*testclock.Clock
+	mu       sync.Mutex
+	waiting  []waiter
+	lastPass time.Time // when refreshOnce last ran a pass
+}
+
+// waiter is one timer not yet fired; tick says whether it is a loop's
+// next tick (a discovery or posture read) rather than a listing's due time.
+type waiter struct {
+	ch   chan time.Time
+	tick bool
+}
+
+// after is the Exporter's Options.After: at once for no delay, else when
+// refreshOnce fires it.
+func (c *testClock) after(d time.Duration) <-chan time.Time {
+	ch := make(chan time.Time, 1)
+	if d <= 0 {
+		ch <- c.Now()
+		return ch
+	}
+	pc, _, _, _ := runtime.Caller(1)
+	tick := strings.HasSuffix(runtime.FuncForPC(pc).Name(), ".everyInterval")
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.waiting = append(c.waiting, waiter{ch: ch, tick: tick})
+	return ch
+}
+
+// fire fires the loops' ticks (ticks) or every other timer set so far.
+func (c *testClock) fire(ticks bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	kept := c.waiting[:0]
+	for _, w := range c.waiting {
+		if w.tick != ticks {
+			kept = append(kept, w)
+			continue
+		}
+		w.ch <- c.Now()
+	}
+	clear(c.waiting[len(kept):])
+	c.waiting = kept
+}
+
+// tick moves the clock d and fires every timer set so far.
+func (c *testClock) tick(d time.Duration) {
+	c.Advance(d)
+	c.fire(true)
+	c.fire(false)
+}
+
+// newClockedExporter is NewExporter on clock (a new one at the wall
+// clock's time when nil), which refreshOnce moves.
+func newClockedExporter(clock *testclock.Clock, logger log.Logger, targets []Target, stats *APIStats, opts Options) *Exporter {
+	if clock == nil {
+		clock = testclock.New(time.Now())
+	}
+	c := &testClock{Clock: clock}
+	opts.Now, opts.After = clock.Now, c.after
+	e := NewExporter(logger, targets, stats, opts)
+	testClocks.Store(e, c)
+	return e
+}
+
+// startLoops runs e until the test ends; false when it already runs.
+func startLoops(tb testing.TB, e *Exporter) bool {
+	tb.Helper()
+	if _, running := testRuns.LoadOrStore(e, struct{}{}); running {
+		return false
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.Run(ctx)
+	}()
+	tb.Cleanup(func() {
+		cancel()
+		<-done
+		testRuns.Delete(e)
+	})
+	return true
+}
+
+// refreshPostureOnce is refreshOnce, returning the named target's
+// posture outcome rather than its inventory's.
+func refreshPostureOnce(tb testing.TB, e *Exporter, name string) error {
+	tb.Helper()
+	_ = refreshOnce(tb, e, name)
+	return postureErrorOf(e, name)
+}
+
+// postureErrorOf is the named target's posture outcome: the failures of
+// its enabled parts' latest reads, joined.
+func postureErrorOf(e *Exporter, name string) error {
+	t, ok := e.lookup(name)
+	if !ok {
+		return fmt.Errorf("unknown target %q", name)
+	}
+	return t.postureError()
+}
+
+// refreshOnce makes e's real loops run one pass and waits until they are
+// idle: the first call starts Run, which discovers at once; later calls
+// move the clock to one refresh_interval (and the most jitter) after the
+// last pass, where every listing is due again, and fire the loops'
+// timers: every target's next discovery and posture read. Then it publishes what landed, rather than wait out the
+// publisher's interval, and returns the named target's outcome: its
+// discovery's failure, or its listings' failures as a pass's.
+func refreshOnce(tb testing.TB, e *Exporter, name string) error {
+	tb.Helper()
+	t, ok := e.lookup(name)
+	if !ok {
+		return fmt.Errorf("unknown target %q", name)
+	}
+	before := passesOf(e)
+	c := clockOf(tb, e)
+	if !startLoops(tb, e) {
+		// On to the next tick, unless the test has moved the clock that
+		// far itself; then the discoveries first, and the listings after:
+		// on the wall clock a listing falls due a listing's time after
+		// the discovery that led to it, not at the same instant.
+		if d := c.lastPass.Add(longestInterval(e)).Sub(c.Now()); d > 0 {
+			c.Advance(d)
+		}
+		c.fire(true)
+		waitDiscovered(tb, e, before)
+		c.fire(false)
+	}
+	c.lastPass = c.Now()
+	waitIdle(tb, e, before)
+	t.publish()
+	return t.passError()
+}
+
+// passErrorOf is the named target's outcome as refreshOnce reports it,
+// without running a pass.
+func passErrorOf(e *Exporter, name string) error {
+	t, ok := e.lookup(name)
+	if !ok {
+		return fmt.Errorf("unknown target %q", name)
+	}
+	return t.passError()
+}
+
+// clockOf is the test clock e was made on.
+func clockOf(tb testing.TB, e *Exporter) *testClock {
+	tb.Helper()
+	c, ok := testClocks.Load(e)
+	if !ok {
+		tb.Fatal("the Exporter is not on a test clock: make it with newClockedExporter")
+	}
+	return c.(*testClock)
+}
+
+// longestInterval is the most any target's next tick can be away.
+func longestInterval(e *Exporter) time.Duration {
+	var d time.Duration
+	for _, t := range e.all() {
+		d = max(d, time.Duration(float64(t.interval())*(1+e.opts.Jitter)))
+	}
+	return d
+}
+
+// passes is where each target's loops stood: how many discoveries had
+// completed, and each posture part's state.
+type passes map[*target]passMark
+
+type passMark struct {
+	discoveries uint64
+	parts       [numParts]partState
+}
+
+func passesOf(e *Exporter) passes {
+	m := passes{}
+	for _, t := range e.all() {
+		t.mu.Lock()
+		var n uint64
+		for _, c := range t.st.refreshes {
+			n += c
+		}
+		m[t] = passMark{discoveries: n, parts: t.posture.parts}
+		t.mu.Unlock()
+	}
+	return m
+}
+
+// waitIdle waits until every target has completed a discovery and read
+// each posture part since before, and nothing is running or due.
+func waitIdle(tb testing.TB, e *Exporter, before passes) {
+	tb.Helper()
+	deadline := time.Now().Add(idleTimeout)
+	for {
+		now := passesOf(e)
+		idle := true
+		for t, mark := range now {
+			idle = idle && mark.discoveries > before[t].discoveries && t.postureRead(before[t], mark) && t.idle()
+		}
+		if idle {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("the loops did not go idle within %v", idleTimeout)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// waitDiscovered waits until every target has completed a discovery
+// since before.
+func waitDiscovered(tb testing.TB, e *Exporter, before passes) {
+	tb.Helper()
+	deadline := time.Now().Add(idleTimeout)
+	for {
+		done := true
+		for t, mark := range passesOf(e) {
+			done = done && mark.discoveries > before[t].discoveries
+		}
+		if done {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("no discovery within %v", idleTimeout)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// postureRead reports whether every enabled part was read between before
+// and after, and no posture read runs.
+func (t *target) postureRead(before, after passMark) bool {
+	if t.posture.busy.Load() {
+		return false
+	}
+	for p := range numParts {
+		if !t.posture.enabled[p] {
+			continue
+		}
+		b, a := before.parts[p], after.parts[p]
+		// Each read lands a new error value, or a success at the moved clock.
+		if a.ran == b.ran && a.lastErr == b.lastErr && a.good.Equal(b.good) {
+			return false
+		}
+	}
+	return true
+}
+
+// idle reports whether no discovery or listing runs and none is due.
+func (t *target) idle() bool {
+	if t.busy.Load() {
+		return false
+	}
+	now := t.now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	paused := now.Before(t.pausedUntil)
+	for _, img := range t.order {
+		if img.busy {
+			return false
+		}
+		if class, _ := t.classify(img, now); class != classNone && !paused {
+			return false
+		}
+	}
+	return true
+}
+
+// passError is the target's outcome as one pass would report it: its
+// discovery's failure, else how many images' latest listings failed.
+func (t *target) passError() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.st.discoveryOK {
+		return t.st.lastErr
+	}
+	failed, calls, first := t.failures()
+	switch {
+	case failed > 0 && failed == calls:
+		return fmt.Errorf("all %d image listings failed, first: %w", calls, first)
+	case failed > 0:
+		return fmt.Errorf("%w: %d of %d image listings failed, first: %w", errPartialRefresh, failed, calls, first)
+	}
+	return nil
+}
+
+// postureError is the target's posture outcome: the failures of its
+// enabled parts' latest reads, joined.
+func (t *target) postureError() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var errs []error
+	for p := range numParts {
+		if st := t.posture.parts[p]; t.posture.enabled[p] && !st.ok {
+			errs = append(errs, st.lastErr)
+		}
+	}
+	return errors.Join(errs...)
+}

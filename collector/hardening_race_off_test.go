@@ -1,7 +1,0 @@
-//go:build !race
-
-package collector
-
-// hardRace is true under the race detector, which makes the soak slow: it
-// then runs fewer, smaller rounds.
-const hardRace = false

@@ -1,0 +1,157 @@
+package statuspage
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hss-exporter/hss_exporter/collector"
+)
+
+// loopTimers is the exporter's Options.After in these tests: its timers
+// fire when refresh says, not as the clock moves, so a test that ages data
+// by moving the clock starts no refresh it does not wait for.
+type loopTimers struct {
+	now     func() time.Time
+	mu      sync.Mutex
+	waiting []loopTimer
+}
+
+// loopTimer is one timer not yet fired; tick says whether it is a loop's
+// next tick (discovery or posture) rather than a listing's due time.
+type loopTimer struct {
+	ch   chan time.Time
+	tick bool
+}
+
+func (l *loopTimers) after(d time.Duration) <-chan time.Time {
+	ch := make(chan time.Time, 1)
+	if d <= 0 {
+		ch <- l.now()
+		return ch
+	}
+	pc, _, _, _ := runtime.Caller(1)
+	tick := strings.HasSuffix(runtime.FuncForPC(pc).Name(), ".everyInterval")
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.waiting = append(l.waiting, loopTimer{ch: ch, tick: tick})
+	return ch
+}
+
+// fire fires the loops' ticks (ticks) or every other timer set so far.
+func (l *loopTimers) fire(ticks bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	kept := l.waiting[:0]
+	for _, w := range l.waiting {
+		if w.tick != ticks {
+			kept = append(kept, w)
+			continue
+		}
+		w.ch <- l.now()
+	}
+	clear(l.waiting[len(kept):])
+	l.waiting = kept
+}
+
+// refresh runs one pass of the exporter's loops and waits until they are
+// quiet: the first call starts Run, which discovers at once; later calls
+// move the clock to a refresh_interval after the last pass (unless the
+// test moved it that far) and fire the discoveries, then the listings.
+// Its error is what the page must explain: the target's last error while
+// hss_up is 0.
+func (e *statusEnv) refresh() error {
+	e.t.Helper()
+	before := e.exp.Status()[0].LastRefresh
+	if e.stop == nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			e.exp.Run(ctx)
+		}()
+		e.stop = func() { cancel(); <-done }
+		e.t.Cleanup(e.stop)
+	} else {
+		if d := e.lastPass.Add(e.interval).Sub(e.clock.Now()); d > 0 {
+			e.clock.Advance(d)
+		}
+		e.timers.fire(true)
+		e.waitFor(func(st collector.TargetStatus) bool { return !st.Running && !st.LastRefresh.Equal(before) })
+		e.timers.fire(false)
+	}
+	e.lastPass = e.clock.Now()
+	e.waitFor(func(st collector.TargetStatus) bool { return !st.LastRefresh.IsZero() && !st.Running })
+	e.waitQuiet()
+	st := e.exp.Status()[0]
+	if st.Up {
+		return nil
+	}
+	if st.LastErr != nil {
+		return st.LastErr
+	}
+	return errors.New(st.LastError)
+}
+
+// waitFor waits until the target's status satisfies ok.
+func (e *statusEnv) waitFor(ok func(collector.TargetStatus) bool) {
+	e.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !ok(e.exp.Status()[0]) {
+		if time.Now().After(deadline) {
+			e.t.Fatal("the exporter's loops did not get there within 30 s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// waitQuiet waits until the target's status and posture have not moved
+// for a while, with nothing pending: the listings and posture reads of the
+// pass have landed and been published.
+func (e *statusEnv) waitQuiet() {
+	e.t.Helper()
+	type mark struct {
+		st      collector.TargetStatus
+		posture []collector.PosturePart
+	}
+	read := func() mark {
+		st := e.exp.Status()[0]
+		st.DataAge, st.LastErr = 0, nil
+		v, _ := e.exp.Posture(e.target)
+		parts := append([]collector.PosturePart(nil), v.Parts...)
+		for i := range parts {
+			parts[i].LastErr = nil
+		}
+		return mark{st: st, posture: parts}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	last, since := read(), time.Now()
+	for time.Since(since) < 300*time.Millisecond {
+		if time.Now().After(deadline) {
+			e.t.Fatal("the exporter's loops did not go quiet within 30 s")
+		}
+		time.Sleep(5 * time.Millisecond)
+		// An image waiting for its first listing is work to come, unless
+		// that listing failed: then it waits for the next pass.
+		if now := read(); !reflect.DeepEqual(now, last) || now.st.Running || now.st.ImagesPending > now.st.ImagesFailed {
+			last, since = now, time.Now()
+		}
+	}
+}
+
+// postureError is the target's posture outcome: the failures of the
+// parts it reads, joined.
+func (e *statusEnv) postureError() error {
+	v, _ := e.exp.Posture(e.target)
+	var errs []error
+	for _, p := range v.Parts {
+		if p.Off == "" && p.Ran && !p.Up {
+			errs = append(errs, errors.New(p.LastError))
+		}
+	}
+	return errors.Join(errs...)
+}
