@@ -10,7 +10,7 @@ import (
 // the API's wire structs, so a change of the client's types (a field
 // added, renamed or dropped) does not change the file. Version 2 writes
 // them; version 1 wrote the wire structs, under the same keys, so both
-// read alike (a version 1 row's entry_point, always empty, is ignored).
+// read alike (a version 1 row's start command, always empty, is ignored).
 
 // diskImage is one image as the file holds it.
 type diskImage struct {
@@ -64,7 +64,7 @@ type diskQuery struct {
 	Limit               int    `json:"Limit"`
 }
 
-// diskRow is one container. It has no entry_point: that is never kept.
+// diskRow is one container. It has no start command: that is never kept.
 type diskRow struct {
 	AgentID       string `json:"agent_id"`
 	ContainerName string `json:"container_name"`
