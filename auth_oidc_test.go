@@ -87,6 +87,7 @@ targets:
 // TestConfigCheckValidatesOIDC: --config.check reads the oidc block, the
 // token file included, and names every problem with its line.
 func TestConfigCheckValidatesOIDC(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	token := filepath.Join(dir, "oidc-token")
 	require.NoError(t, os.WriteFile(token, []byte("eyJ.secret-jwt.sig\n"), 0o600))

@@ -63,6 +63,7 @@ func requireNoSecret(t *testing.T, text string, secrets ...string) {
 // token, security token or signature may appear in the debug logs, the
 // metrics, the landing, readiness and status pages.
 func TestNoSecretReachesLogsPagesOrMetrics(t *testing.T) {
+	t.Parallel()
 	secrets := []string{leakSK, leakPassword, leakSecurityToken, leakIssuedToken, leakTempSecret, leakTempToken, leakEntryPoint,
 		leakIDToken, leakFederated}
 	const (
@@ -147,6 +148,7 @@ func TestNoSecretReachesLogsPagesOrMetrics(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			st := tc.setup(t)
 			out := runAndCollect(t, leakConfig(t, st.endpoint, st.auth, st.extra))
 			all := append([]string(nil), secrets...)
