@@ -62,9 +62,7 @@ func TestIAMAnswering500IsAskedOnceARefreshAtMostAndShownUntilItAnswers(t *testi
 	t.Parallel()
 	opts := hssfake.DemoOptions(hssfake.Generate(hssfake.GenerateOptions{Seed: 5, Containers: 40}))
 	opts.TokenTTL = 10 * time.Second
-	srv, err := hssfake.Start(opts)
-	require.NoError(t, err)
-	t.Cleanup(srv.Close)
+	srv := startStandIn(t, opts)
 	r := startExporter(t, "--config.file="+iamConfig(t, srv.URL, "iam"))
 	families := waitForInventory(t, http.DefaultClient, r.base)
 	containers := sumGauge(families["hss_image_containers"])

@@ -35,9 +35,7 @@ func BenchmarkBinaryMemory(b *testing.B) {
 		b.Skip("reads /proc/<pid>/status")
 	}
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 1, Containers: 100_000, Images: 5_000, Hosts: 3_000, Pods: 50_000})
-	fake, err := hssfake.Start(hssfake.DemoOptions(fleet))
-	require.NoError(b, err)
-	b.Cleanup(fake.Close)
+	fake := startStandIn(b, hssfake.DemoOptions(fleet))
 	dir := b.TempDir()
 	cfg := filepath.Join(dir, "hss.yml")
 	require.NoError(b, os.WriteFile(cfg, []byte(fmt.Sprintf(`global:

@@ -127,9 +127,7 @@ func TestLearnedLimitYieldsToAChangedCallsPerMinute(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	t.Parallel()
-	fake, err := hssfake.Start(hssfake.DemoOptions(hssfake.Generate(hssfake.GenerateOptions{Seed: 22, Containers: 200})))
-	require.NoError(t, err)
-	t.Cleanup(fake.Close)
+	fake := startStandIn(t, hssfake.DemoOptions(hssfake.Generate(hssfake.GenerateOptions{Seed: 22, Containers: 200})))
 	proxy := startRefusingProxy(t, fake.URL)
 	dir := t.TempDir()
 	store, cfg := filepath.Join(dir, "state"), filepath.Join(dir, "hss.yml")

@@ -77,9 +77,7 @@ func TestBinaryMemoryStaysBoundedUnderHugeAnswers(t *testing.T) {
 	}
 	t.Parallel()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 3, Containers: 400, Images: 12})
-	fake, err := hssfake.Start(hssfake.DemoOptions(fleet))
-	require.NoError(t, err)
-	t.Cleanup(fake.Close)
+	fake := startStandIn(t, hssfake.DemoOptions(fleet))
 	upstream, err := url.Parse(fake.URL)
 	require.NoError(t, err)
 	proxy := httputil.NewSingleHostReverseProxy(upstream)

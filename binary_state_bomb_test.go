@@ -29,9 +29,7 @@ func TestBinarySetsAStateBombAsideWithinBoundedMemory(t *testing.T) {
 	}
 	t.Parallel()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 9, Containers: 400, Images: 12})
-	fake, err := hssfake.Start(hssfake.DemoOptions(fleet))
-	require.NoError(t, err)
-	t.Cleanup(fake.Close)
+	fake := startStandIn(t, hssfake.DemoOptions(fleet))
 	truth := fleet.Truth(hssfake.AllEnterpriseProjects)
 	store, args := stateExporter(t, fake.URL)
 	path := filepath.Join(store, "prod.state.json.gz")

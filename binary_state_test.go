@@ -27,9 +27,7 @@ func TestKilledExporterServesItsStateAtOnceAfterARestart(t *testing.T) {
 	}
 	t.Parallel()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 8, Containers: 3000})
-	fake, err := hssfake.Start(hssfake.DemoOptions(fleet))
-	require.NoError(t, err)
-	t.Cleanup(fake.Close)
+	fake := startStandIn(t, hssfake.DemoOptions(fleet))
 	truth := fleet.Truth(hssfake.AllEnterpriseProjects)
 	store, args := stateExporter(t, fake.URL)
 	exact := func(base string) bool {

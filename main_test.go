@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hss-exporter/hss_exporter/internal/hssfake"
 	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
@@ -114,6 +115,16 @@ func (r *exporterRun) stop(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("exporter did not stop within 10s of cancellation")
 	}
+}
+
+// startStandIn starts the stand-in HSS API with opts, closed when the
+// test ends.
+func startStandIn(t testing.TB, opts hssfake.Options) *hssfake.Server {
+	t.Helper()
+	srv, err := hssfake.Start(opts)
+	require.NoError(t, err)
+	t.Cleanup(srv.Close)
+	return srv
 }
 
 func httpGet(client *http.Client, url string) (int, string, error) {

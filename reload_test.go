@@ -22,9 +22,7 @@ import (
 func reloadFakes(t *testing.T, names ...string) map[string]*hssfake.Server {
 	fakes := map[string]*hssfake.Server{}
 	for i, name := range names {
-		srv, err := hssfake.Start(hssfake.DemoOptions(hssfake.Generate(hssfake.GenerateOptions{Seed: int64(i + 1), Containers: 200})))
-		require.NoError(t, err)
-		t.Cleanup(srv.Close)
+		srv := startStandIn(t, hssfake.DemoOptions(hssfake.Generate(hssfake.GenerateOptions{Seed: int64(i + 1), Containers: 200})))
 		fakes[name] = srv
 	}
 	return fakes

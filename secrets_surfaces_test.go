@@ -81,9 +81,7 @@ func TestNoSecretReachesLogsPagesOrMetrics(t *testing.T) {
 		if fleet == nil {
 			fleet = hssfake.Generate(hssfake.GenerateOptions{Seed: 1, Containers: 30})
 		}
-		srv, err := hssfake.Start(hssfake.DemoOptions(fleet))
-		require.NoError(t, err)
-		t.Cleanup(srv.Close)
+		srv := startStandIn(t, hssfake.DemoOptions(fleet))
 		for _, f := range faults {
 			srv.AddFault(f)
 		}
