@@ -68,10 +68,9 @@ func sharedKeyConfig(t *testing.T, endpoint, keyFile string, names ...string) st
 // (collector's TestWrongKeyBacksOffThenRecoversSoonAfterTheFix runs the
 // whole 65 s at a tenth of the scale.)
 func TestWrongKeyFileBacksOffAndTheFixedFileRecoversWithinARefresh(t *testing.T) {
+	t.Parallel()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 5, Containers: 40})
-	srv, err := hssfake.Start(hssfake.DemoOptions(fleet))
-	require.NoError(t, err)
-	t.Cleanup(srv.Close)
+	srv := startStandIn(t, hssfake.DemoOptions(fleet))
 	dir := t.TempDir()
 	keyFile := filepath.Join(dir, "secret_key")
 	writeFile := func(content string) {

@@ -39,9 +39,7 @@ func counterValue(mf *dto.MetricFamily, want map[string]string) float64 {
 // once.
 func TestOIDCTargetBecomesReadyWithExactCounts(t *testing.T) {
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 5, Containers: 120})
-	srv, err := hssfake.Start(hssfake.DemoOptions(fleet))
-	require.NoError(t, err)
-	t.Cleanup(srv.Close)
+	srv := startStandIn(t, hssfake.DemoOptions(fleet))
 	dir := t.TempDir()
 	token := filepath.Join(dir, "oidc-token")
 	require.NoError(t, os.WriteFile(token, []byte(hssfake.DemoIDToken+"\n"), 0o600))
@@ -87,6 +85,7 @@ targets:
 // TestConfigCheckValidatesOIDC: --config.check reads the oidc block, the
 // token file included, and names every problem with its line.
 func TestConfigCheckValidatesOIDC(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	token := filepath.Join(dir, "oidc-token")
 	require.NoError(t, os.WriteFile(token, []byte("eyJ.secret-jwt.sig\n"), 0o600))

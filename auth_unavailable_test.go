@@ -59,11 +59,10 @@ func unavailableStatus(t *testing.T, base string, within time.Duration) statuspa
 // when the next attempt is, the counts served stay, and hss_up is 1 again
 // after the next attempt, within about a refresh of IAM's return.
 func TestIAMAnswering500IsAskedOnceARefreshAtMostAndShownUntilItAnswers(t *testing.T) {
+	t.Parallel()
 	opts := hssfake.DemoOptions(hssfake.Generate(hssfake.GenerateOptions{Seed: 5, Containers: 40}))
 	opts.TokenTTL = 10 * time.Second
-	srv, err := hssfake.Start(opts)
-	require.NoError(t, err)
-	t.Cleanup(srv.Close)
+	srv := startStandIn(t, opts)
 	r := startExporter(t, "--config.file="+iamConfig(t, srv.URL, "iam"))
 	families := waitForInventory(t, http.DefaultClient, r.base)
 	containers := sumGauge(families["hss_image_containers"])

@@ -6,7 +6,6 @@ import (
 	"math/rand"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -19,7 +18,6 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
 	"github.com/hss-exporter/hss_exporter/internal/statuspage"
-	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
 // BenchmarkBinaryMemory runs the built exporter against the reference
@@ -36,11 +34,8 @@ func BenchmarkBinaryMemory(b *testing.B) {
 	if runtime.GOOS != "linux" {
 		b.Skip("reads /proc/<pid>/status")
 	}
-	bin := buildBinary(b)
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 1, Containers: 100_000, Images: 5_000, Hosts: 3_000, Pods: 50_000})
-	fake, err := hssfake.Start(hssfake.DemoOptions(fleet))
-	require.NoError(b, err)
-	b.Cleanup(fake.Close)
+	fake := startStandIn(b, hssfake.DemoOptions(fleet))
 	dir := b.TempDir()
 	cfg := filepath.Join(dir, "hss.yml")
 	require.NoError(b, os.WriteFile(cfg, []byte(fmt.Sprintf(`global:
@@ -62,14 +57,9 @@ targets:
 `, hssfake.DemoRegion, hssfake.DemoProjectID, fake.URL, hssfake.DemoAccessKey, hssfake.DemoSecretKey)), 0o600))
 
 	for b.Loop() {
-		addr := freeAddress(b)
 		store := filepath.Join(b.TempDir(), "state")
-		cmd := exec.Command(bin, "--config.file="+cfg, "--web.listen-address="+addr, "--refresh.jitter=0",
-			"--storage.path="+store)
-		logs := &testtool.SyncBuffer{}
-		cmd.Stdout, cmd.Stderr = logs, logs
-		require.NoError(b, cmd.Start())
-		base := "http://" + addr
+		r := startBinary(b, "--config.file="+cfg, "--refresh.jitter=0", "--storage.path="+store)
+		cmd, base, logs := r.cmd, r.base, r.logs
 		var peakAt atomic.Value
 		stopSampling, sampled := make(chan struct{}), make(chan struct{})
 		go func() { // when the peak happens, to tell what makes it
@@ -106,8 +96,7 @@ targets:
 		close(stopSampling)
 		<-sampled
 		peak := procStatusKiB(b, cmd.Process.Pid, "VmHWM") >> 10
-		_ = cmd.Process.Signal(os.Interrupt) // writes its last state, as at a rollout
-		_ = cmd.Wait()
+		r.stop(b, os.Interrupt) // writes its last state, as at a rollout
 		b.Logf("RSS after each sweep: %v MiB; peak %d MiB; highest sampled %v", rss, peak, peakAt.Load())
 		if fi, err := os.Stat(filepath.Join(store, "reference.state.json.gz")); err == nil {
 			b.ReportMetric(float64(fi.Size())/(1<<20), "MiB-state-file")
@@ -117,7 +106,7 @@ targets:
 		if peak > 256 {
 			b.Errorf("peak RSS %d MiB, want at most 256 MiB", peak)
 		}
-		restored, restart := restartPeak(b, bin, cfg, store)
+		restored, restart := restartPeak(b, cfg, store)
 		b.ReportMetric(float64(restored), "MiB-restore-peak-rss")
 		b.ReportMetric(float64(restart), "MiB-restart-peak-rss")
 		if restart > peak {
@@ -130,16 +119,12 @@ targets:
 // in MiB once it serves the restored inventory (restoring: reading the
 // file, building the inventory, its first publish) and once it has listed
 // again what its first discovery found due (restart).
-func restartPeak(b *testing.B, bin, cfg, store string) (restoring, restart int) {
-	addr := freeAddress(b)
-	cmd := exec.Command(bin, "--config.file="+cfg, "--web.listen-address="+addr, "--refresh.jitter=0",
-		"--storage.path="+store)
-	logs := &testtool.SyncBuffer{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	require.NoError(b, cmd.Start())
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	base := "http://" + addr
+func restartPeak(b *testing.B, cfg, store string) (restoring, restart int) {
 	began := time.Now()
+	r := launchBinary(b, "--config.file="+cfg, "--refresh.jitter=0", "--storage.path="+store)
+	defer r.kill()
+	r.waitListening(b)
+	cmd, base, logs := r.cmd, r.base, r.logs
 	require.Eventually(b, func() bool {
 		st, ok := benchStatus(base)
 		return ok && st.Counts.Containers > 0

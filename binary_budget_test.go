@@ -10,7 +10,6 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -127,10 +126,8 @@ func TestLearnedLimitYieldsToAChangedCallsPerMinute(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := buildBinary(t)
-	fake, err := hssfake.Start(hssfake.DemoOptions(hssfake.Generate(hssfake.GenerateOptions{Seed: 22, Containers: 200})))
-	require.NoError(t, err)
-	t.Cleanup(fake.Close)
+	t.Parallel()
+	fake := startStandIn(t, hssfake.DemoOptions(hssfake.Generate(hssfake.GenerateOptions{Seed: 22, Containers: 200})))
 	proxy := startRefusingProxy(t, fake.URL)
 	dir := t.TempDir()
 	store, cfg := filepath.Join(dir, "state"), filepath.Join(dir, "hss.yml")
@@ -141,56 +138,46 @@ targets:
      auth: {access_key: %s, secret_key: %s}, images: {discover: true}}
 `, perMinute, hssfake.DemoRegion, hssfake.DemoProjectID, proxy.URL, hssfake.DemoAccessKey, hssfake.DemoSecretKey)), 0o600))
 	}
-	start := func() (*exec.Cmd, string, *testtool.SyncBuffer) {
-		addr := freeAddress(t)
-		logs := &testtool.SyncBuffer{}
-		cmd := exec.Command(bin, "--config.file="+cfg, "--web.listen-address="+addr, "--storage.path="+store)
-		cmd.Stdout, cmd.Stderr = logs, logs
-		require.NoError(t, cmd.Start())
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-		return cmd, "http://" + addr, logs
+	start := func() *binaryRun {
+		return startBinary(t, "--config.file="+cfg, "--storage.path="+store)
 	}
 	budgetIs := func(base string, want float64, logs *testtool.SyncBuffer, why string) {
 		t.Helper()
 		require.Eventually(t, func() bool { return listingBudget(t, base) == want }, 30*time.Second, 50*time.Millisecond,
 			"%s: the listing budget is %v, not %v; logs:\n%s", why, listingBudget(t, base), want, logs)
 	}
-	stop := func(cmd *exec.Cmd) {
-		require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
-		_ = cmd.Wait()
-	}
 
 	configure(100000)
 	proxy.refuse.Store(1)
-	cmd, base, logs := start()
-	budgetIs(base, 60, logs, "one refusal naming one call a second")
+	r := start()
+	budgetIs(r.base, 60, r.logs, "one refusal naming one call a second")
 
 	configure(99999)
-	require.NoError(t, cmd.Process.Signal(syscall.SIGHUP))
-	budgetIs(base, 99999, logs, "a reload that changes api_calls_per_minute")
+	r.signal(t, syscall.SIGHUP)
+	budgetIs(r.base, 99999, r.logs, "a reload that changes api_calls_per_minute")
 
 	proxy.refuse.Store(1) // the next listing, within a refresh_interval
-	budgetIs(base, 60, logs, "a refusal under the reloaded configuration")
+	budgetIs(r.base, 60, r.logs, "a refusal under the reloaded configuration")
 	require.Eventually(t, func() bool { return learnedUnder(store) == 99999 }, 20*time.Second, 50*time.Millisecond,
 		"the state file keeps the limit with the rate it was learned under")
-	stop(cmd)
+	r.stop(t, syscall.SIGTERM)
 
-	cmd, base, logs = start()
-	budgetIs(base, 60, logs, "a restart under the same configuration keeps what HSS said")
-	stop(cmd)
+	r = start()
+	budgetIs(r.base, 60, r.logs, "a restart under the same configuration keeps what HSS said")
+	r.stop(t, syscall.SIGTERM)
 
 	configure(100000)
-	cmd, base, logs = start()
-	budgetIs(base, 100000, logs, "a restart that changes api_calls_per_minute")
+	r = start()
+	budgetIs(r.base, 100000, r.logs, "a restart that changes api_calls_per_minute")
 
 	// HSSAPIBudgetLowered's advice: set api_calls_per_minute to the limit
 	// HSS named. A gateway allowing one call a second then refuses none.
 	proxy.strict.Store(true)
 	configure(60)
-	require.NoError(t, cmd.Process.Signal(syscall.SIGHUP))
-	budgetIs(base, 60, logs, "api_calls_per_minute set to the limit HSS named")
+	r.signal(t, syscall.SIGHUP)
+	budgetIs(r.base, 60, r.logs, "api_calls_per_minute set to the limit HSS named")
 	refused, listed := proxy.refused.Load(), fake.RequestsFor(hssfake.OpListLocalImageContainers)
 	require.Eventually(t, func() bool { return fake.RequestsFor(hssfake.OpListLocalImageContainers) >= listed+10 },
-		30*time.Second, 100*time.Millisecond, "listings go on at one a second; logs:\n%s", logs)
+		30*time.Second, 100*time.Millisecond, "listings go on at one a second; logs:\n%s", r.logs)
 	require.Equal(t, refused, proxy.refused.Load(), "a budget of 60 a minute sends no two calls in one second")
 }

@@ -9,7 +9,6 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
@@ -21,7 +20,6 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
 	"github.com/hss-exporter/hss_exporter/internal/statuspage"
-	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
 // hugeBodyShapes are 200 MB answers of every shape: one endless string,
@@ -77,11 +75,9 @@ func TestBinaryMemoryStaysBoundedUnderHugeAnswers(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("reads /proc/<pid>/status")
 	}
-	bin := buildBinary(t)
+	t.Parallel()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 3, Containers: 400, Images: 12})
-	fake, err := hssfake.Start(hssfake.DemoOptions(fleet))
-	require.NoError(t, err)
-	t.Cleanup(fake.Close)
+	fake := startStandIn(t, hssfake.DemoOptions(fleet))
 	upstream, err := url.Parse(fake.URL)
 	require.NoError(t, err)
 	proxy := httputil.NewSingleHostReverseProxy(upstream)
@@ -102,13 +98,8 @@ func TestBinaryMemoryStaysBoundedUnderHugeAnswers(t *testing.T) {
 	text = []byte(strings.Replace(string(text), "  max_staleness: 1m\n", "  max_staleness: 10m\n  max_concurrency: 4\n  requests_per_second: 50\n  api_calls_per_minute: 100000\n", 1))
 	require.NoError(t, os.WriteFile(cfg, text, 0o600))
 
-	addr := freeAddress(t)
-	logs := &testtool.SyncBuffer{}
-	cmd := exec.Command(bin, "--config.file="+cfg, "--web.listen-address="+addr, "--refresh.jitter=0")
-	cmd.Stdout, cmd.Stderr = logs, logs
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	base := "http://" + addr
+	r := startBinary(t, "--config.file="+cfg, "--refresh.jitter=0")
+	cmd, base, logs := r.cmd, r.base, r.logs
 
 	waitFor(t, http.DefaultClient, base+"/readyz", http.StatusOK)
 	require.Eventually(t, func() bool { return statusOf(t, base).Counts.Containers == fleet.Truth("").Containers },

@@ -27,13 +27,11 @@ func TestBinarySetsAStateBombAsideWithinBoundedMemory(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("reads /proc/<pid>/status")
 	}
-	bin := buildBinary(t)
+	t.Parallel()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 9, Containers: 400, Images: 12})
-	fake, err := hssfake.Start(hssfake.DemoOptions(fleet))
-	require.NoError(t, err)
-	t.Cleanup(fake.Close)
+	fake := startStandIn(t, hssfake.DemoOptions(fleet))
 	truth := fleet.Truth(hssfake.AllEnterpriseProjects)
-	store, start := stateExporter(t, bin, fake.URL)
+	store, args := stateExporter(t, fake.URL)
 	path := filepath.Join(store, "prod.state.json.gz")
 	exact := func(base string) bool {
 		st, ok := benchStatus(base)
@@ -41,12 +39,11 @@ func TestBinarySetsAStateBombAsideWithinBoundedMemory(t *testing.T) {
 	}
 
 	// A first run writes a real state file, whose head the bombs carry.
-	cmd, base, logs := start()
-	require.Eventually(t, func() bool { return exact(base) }, 30*time.Second, 50*time.Millisecond, "logs:\n%s", logs)
+	r := startBinary(t, args...)
+	require.Eventually(t, func() bool { return exact(r.base) }, 30*time.Second, 50*time.Millisecond, "logs:\n%s", r.logs)
 	require.Eventually(t, func() bool { return stateWrittenAfter(t, store, time.Time{}) }, 15*time.Second, 50*time.Millisecond)
-	rest := procStatusKiB(t, cmd.Process.Pid, "VmHWM")
-	require.NoError(t, cmd.Process.Kill())
-	_ = cmd.Wait()
+	rest := procStatusKiB(t, r.cmd.Process.Pid, "VmHWM")
+	r.kill()
 	doc := readAll(t, path)
 	head := doc[:strings.Index(doc, `"images":[`)+len(`"images":[`)]
 
@@ -60,19 +57,19 @@ func TestBinarySetsAStateBombAsideWithinBoundedMemory(t *testing.T) {
 		require.NoError(t, os.WriteFile(path, content.Bytes(), 0o600))
 		fake.ResetCounts()
 		began := time.Now()
-		cmd, base, logs := start()
+		r := launchBinary(t, args...)
 		require.Eventually(t, func() bool { _, err := os.Stat(path + ".bad"); return err == nil },
-			10*time.Second, 5*time.Millisecond, "%s: set aside; logs:\n%s", bomb.name, logs)
+			10*time.Second, 5*time.Millisecond, "%s: set aside; logs:\n%s", bomb.name, r.logs)
 		aside := time.Since(began)
-		require.Eventually(t, func() bool { return exact(base) }, 30*time.Second, 50*time.Millisecond, "logs:\n%s", logs)
-		require.Contains(t, logs.String(), "state file set aside; starting empty")
+		r.waitListening(t)
+		require.Eventually(t, func() bool { return exact(r.base) }, 30*time.Second, 50*time.Millisecond, "logs:\n%s", r.logs)
+		require.Contains(t, r.logs.String(), "state file set aside; starting empty")
 		require.Positive(t, fake.RequestsFor(hssfake.OpListLocalImageContainers), "rebuilt from the API")
-		peak := procStatusKiB(t, cmd.Process.Pid, "VmHWM")
+		peak := procStatusKiB(t, r.cmd.Process.Pid, "VmHWM")
 		t.Logf("%s: %.1f MB inflating to 900 MiB set aside %v after the start; peak RSS %d MiB (a normal run's %d MiB)",
 			bomb.name, float64(content.Len())/1e6, aside.Round(time.Millisecond), peak>>10, rest>>10)
 		require.LessOrEqual(t, peak, 100<<10, "peak RSS at most 100 MiB")
-		require.NoError(t, cmd.Process.Kill())
-		_ = cmd.Wait()
+		r.kill()
 		require.NoError(t, os.Remove(path+".bad"))
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -15,7 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
-	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
 // TestKilledExporterServesItsStateAtOnceAfterARestart runs the built
@@ -27,54 +25,51 @@ func TestKilledExporterServesItsStateAtOnceAfterARestart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := buildBinary(t)
+	t.Parallel()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 8, Containers: 3000})
-	fake, err := hssfake.Start(hssfake.DemoOptions(fleet))
-	require.NoError(t, err)
-	t.Cleanup(fake.Close)
+	fake := startStandIn(t, hssfake.DemoOptions(fleet))
 	truth := fleet.Truth(hssfake.AllEnterpriseProjects)
-	store, start := stateExporter(t, bin, fake.URL)
+	store, args := stateExporter(t, fake.URL)
 	exact := func(base string) bool {
 		st, ok := benchStatus(base)
 		return ok && st.Counts.Containers == truth.Containers && st.Listing.ImagesPending == 0
 	}
 
-	cmd, base, logs := start()
-	require.Eventually(t, func() bool { return exact(base) }, 30*time.Second, 50*time.Millisecond, "logs:\n%s", logs)
+	r := startBinary(t, args...)
+	require.Eventually(t, func() bool { return exact(r.base) }, 30*time.Second, 50*time.Millisecond, "logs:\n%s", r.logs)
 	listed := time.Now()
 	require.Eventually(t, func() bool { return stateWrittenAfter(t, store, listed) }, 15*time.Second, 100*time.Millisecond,
-		"the state was written after the listing; logs:\n%s", logs)
-	require.NoError(t, cmd.Process.Kill())
-	_ = cmd.Wait()
+		"the state was written after the listing; logs:\n%s", r.logs)
+	r.kill()
 
 	fake.ResetCounts()
 	begin := time.Now()
-	cmd, base, logs = start()
-	require.Eventually(t, func() bool { return exact(base) }, 10*time.Second, 50*time.Millisecond, "logs:\n%s", logs)
+	r = launchBinary(t, args...)
+	r.waitListening(t) // within the 10 s, as the inventory must be
+	require.Eventually(t, func() bool { return exact(r.base) }, 10*time.Second-time.Since(begin), 50*time.Millisecond, "logs:\n%s", r.logs)
 	t.Logf("exact %v after the restart", time.Since(begin).Round(time.Millisecond))
-	waitFor(t, http.DefaultClient, base+"/readyz", http.StatusOK)
+	waitFor(t, http.DefaultClient, r.base+"/readyz", http.StatusOK)
 	require.Zero(t, fake.RequestsFor(hssfake.OpListLocalImageContainers), "not a single container listing spent")
 	require.NotContains(t, readAll(t, filepath.Join(store, "prod.state.json.gz")), hssfake.DemoSecretKey)
 
 	// Half a state file: set aside, a warning, and the inventory rebuilt.
 	// The exporter is stopped first, so it cannot write a whole one again.
-	require.NoError(t, cmd.Process.Kill())
-	_ = cmd.Wait()
+	r.kill()
 	path := filepath.Join(store, "prod.state.json.gz")
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(path, data[:len(data)/2], 0o600))
 	fake.ResetCounts()
-	_, base, logs = start()
-	require.Eventually(t, func() bool { return exact(base) }, 30*time.Second, 50*time.Millisecond, "logs:\n%s", logs)
-	require.Contains(t, logs.String(), "state file set aside; starting empty")
+	r = startBinary(t, args...)
+	require.Eventually(t, func() bool { return exact(r.base) }, 30*time.Second, 50*time.Millisecond, "logs:\n%s", r.logs)
+	require.Contains(t, r.logs.String(), "state file set aside; starting empty")
 	require.Positive(t, fake.RequestsFor(hssfake.OpListLocalImageContainers))
 }
 
 // stateExporter writes the configuration of one target "prod" reading
-// api, and returns the --storage.path directory and a start function of
-// the built exporter bin keeping its state there.
-func stateExporter(t *testing.T, bin, api string) (store string, start func() (*exec.Cmd, string, *testtool.SyncBuffer)) {
+// api, and returns the --storage.path directory and the arguments of the
+// built exporter keeping its state there.
+func stateExporter(t *testing.T, api string) (store string, args []string) {
 	dir := t.TempDir()
 	store = filepath.Join(dir, "state")
 	cfg := filepath.Join(dir, "hss.yml")
@@ -89,15 +84,7 @@ targets:
     images: {discover: true}
     container_info: true
 `, hssfake.DemoRegion, hssfake.DemoProjectID, api, hssfake.DemoAccessKey, writeSecret(t, dir))), 0o600))
-	return store, func() (*exec.Cmd, string, *testtool.SyncBuffer) {
-		addr := freeAddress(t)
-		logs := &testtool.SyncBuffer{}
-		cmd := exec.Command(bin, "--config.file="+cfg, "--web.listen-address="+addr, "--storage.path="+store)
-		cmd.Stdout, cmd.Stderr = logs, logs
-		require.NoError(t, cmd.Start())
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-		return cmd, "http://" + addr, logs
-	}
+	return store, []string{"--config.file=" + cfg, "--storage.path=" + store}
 }
 
 func writeSecret(t *testing.T, dir string) string {

@@ -12,6 +12,7 @@ import (
 )
 
 func TestConfigCheck(t *testing.T) {
+	t.Parallel()
 	var out, errOut bytes.Buffer
 	code := run(context.Background(), []string{"--config.check", "--config.file=config/example.yml"}, &out, &errOut)
 	require.Equal(t, 0, code, errOut.String())
@@ -40,6 +41,7 @@ targets:
 // --config.check reads the posture block like every other: each problem
 // with its file, line and column.
 func TestConfigCheckReportsThePostureBlock(t *testing.T) {
+	t.Parallel()
 	bad := filepath.Join(t.TempDir(), "posture.yml")
 	require.NoError(t, os.WriteFile(bad, []byte(`targets:
   - name: a
@@ -65,6 +67,7 @@ func TestConfigCheckReportsThePostureBlock(t *testing.T) {
 // reported with the flag's name at start and by --config.check, exit 1,
 // instead of after the demo and the refreshers have started.
 func TestBadWebConfigStopsBeforeAnythingStarts(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "web.yml")
 	require.NoError(t, os.WriteFile(bad, []byte("tls_server_config: {cert_file: /nonexistent/cert.pem}\n"), 0o600))

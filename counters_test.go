@@ -23,6 +23,7 @@ var countersWithUnknownLabels = map[string]bool{"hss_exporter_api_requests_total
 // 0, not nothing, while all is well. The API here takes the connection and
 // never answers, so nothing has been counted yet.
 func TestDocumentedCountersStartAtZero(t *testing.T) {
+	t.Parallel()
 	silent, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	t.Cleanup(func() { silent.Close() })

@@ -14,6 +14,7 @@ import (
 )
 
 func TestDemoServesInventoryWithinSeconds(t *testing.T) {
+	t.Parallel()
 	start := time.Now()
 	r := startExporter(t, "--demo", fastDemo)
 	waitFor(t, http.DefaultClient, r.base+"/readyz", http.StatusOK)
@@ -48,6 +49,7 @@ func TestDemoServesInventoryWithinSeconds(t *testing.T) {
 // every image, the listings land a window at a time, and the status page
 // says how far the first sweep is and what more budget would buy.
 func TestDemoShowsItsFirstSweepInProgress(t *testing.T) {
+	t.Parallel()
 	r := startExporter(t, "--demo")
 	waitFor(t, http.DefaultClient, r.base+"/readyz", http.StatusOK)
 	var families map[string]*dto.MetricFamily
@@ -99,6 +101,7 @@ func TestDemoShowsItsFirstSweepInProgress(t *testing.T) {
 // operator first sees with --demo: under 50 KB, and the hostile image
 // name of --demo.hostile shown as text.
 func TestDemoStatusPageIsSmallAndEscapesTheHostileImage(t *testing.T) {
+	t.Parallel()
 	r := startExporter(t, "--demo", "--demo.hostile", fastDemo)
 	waitForInventory(t, http.DefaultClient, r.base)
 	waitForPosture(t, r.base)

@@ -24,6 +24,7 @@ func documentationFiles(t *testing.T) []string {
 // Every relative link in the documentation reaches a file or directory of
 // the repository, and every #anchor a heading of the file it names.
 func TestEveryRelativeLinkAndAnchorInTheDocsResolves(t *testing.T) {
+	t.Parallel()
 	checked := 0
 	for _, file := range documentationFiles(t) {
 		text, err := os.ReadFile(file)

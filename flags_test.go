@@ -15,6 +15,7 @@ import (
 // cannot honour stop the exporter with exit 2 and the flag's name, before
 // anything starts. Several of the paths used to panic in http.ServeMux.
 func TestServeFlagsRefusedAtStart(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		args []string
 		want string
@@ -75,6 +76,7 @@ func TestBadFlagValuesNameTheFlag(t *testing.T) {
 }
 
 func TestVersionAndBadFlags(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	require.Equal(t, 0, run(context.Background(), []string{"--version"}, &out, &out))
 	require.Contains(t, out.String(), "hss_exporter, version")
@@ -84,6 +86,7 @@ func TestVersionAndBadFlags(t *testing.T) {
 // TestHelpOffersTheLifecycleFlag: the flag that opens POST /-/reload is
 // named in --help with its environment variable, and is off unless given.
 func TestHelpOffersTheLifecycleFlag(t *testing.T) {
+	t.Parallel()
 	var help bytes.Buffer
 	require.Equal(t, 0, run(context.Background(), []string{"--help"}, &help, &help))
 	require.Contains(t, help.String(), "--[no-]web.enable-lifecycle")
@@ -97,6 +100,7 @@ func TestHelpOffersTheLifecycleFlag(t *testing.T) {
 // TestCommandLineDocListsEveryFlag keeps the command line table of
 // docs/configuration.md complete.
 func TestCommandLineDocListsEveryFlag(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile("docs/configuration.md")
 	require.NoError(t, err)
 	table := string(data)
@@ -112,6 +116,7 @@ func TestCommandLineDocListsEveryFlag(t *testing.T) {
 // TestRefreshJitterFlag: the flag's value reaches the collector as given,
 // 0 for none, and the flag alone holds the default.
 func TestRefreshJitterFlag(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		flag, want float64
 	}{{0.05, 0.05}, {0.3, 0.3}, {0, 0}} {
@@ -127,6 +132,7 @@ func TestRefreshJitterFlag(t *testing.T) {
 }
 
 func TestMemoryLimitRatioOutOfRangeStopsTheExporter(t *testing.T) {
+	t.Parallel()
 	for _, v := range []string{"0", "-0.5", "1.01", "NaN"} {
 		var stderr bytes.Buffer
 		code := run(context.Background(), []string{"--demo", "--auto-gomemlimit.ratio=" + v}, io.Discard, &stderr)

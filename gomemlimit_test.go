@@ -20,10 +20,9 @@ func TestBinarySetsGOMEMLIMITFromItsCgroup(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
+	t.Parallel()
 	procs := memoryCgroup(t, 256<<20)
-	bin := filepath.Join(t.TempDir(), "hss_exporter")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	require.NoError(t, err, "%s", out)
+	bin := exporterBinary(t)
 
 	logs := &testtool.SyncBuffer{}
 	cmd := exec.Command("sh", "-c", `echo $$ > "$0" && exec "$1" --demo --web.listen-address=127.0.0.1:0 --auto-gomemlimit.ratio=0.75`, procs, bin)

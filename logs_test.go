@@ -17,6 +17,7 @@ import (
 // is one JSON object with a "ts" (no second "time" key), and the first
 // lines say what started.
 func TestJSONLogsAreOneObjectPerLineWithOneTimestamp(t *testing.T) {
+	t.Parallel()
 	webConfig := writeWebConfig(t, "", "")
 	r := startExporter(t, "--demo", "--log.format=json", "--log.level=debug", "--web.config.file="+webConfig)
 	waitFor(t, http.DefaultClient, r.base+"/healthz", http.StatusBadRequest) // plain HTTP to a TLS port
@@ -54,6 +55,7 @@ func TestJSONLogsAreOneObjectPerLineWithOneTimestamp(t *testing.T) {
 // TestLogfmtToolkitLinesMatchTheProject: exporter-toolkit's lines carry
 // "ts" right after "level" like the project's, not "time" after "caller".
 func TestLogfmtToolkitLinesMatchTheProject(t *testing.T) {
+	t.Parallel()
 	r := startExporter(t, "--demo")
 	waitFor(t, http.DefaultClient, r.base+"/healthz", http.StatusOK)
 	r.stop(t)

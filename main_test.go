@@ -2,9 +2,10 @@ package main
 
 import (
 	"context"
+	"flag"
 	"io"
-	"net"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -14,34 +15,90 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hss-exporter/hss_exporter/internal/hssfake"
 	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
-func freeAddress(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := l.Addr().String()
-	require.NoError(t, l.Close())
-	return addr
+// TestMain removes the binary the tests built, once they have all run.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	raiseParallel()
+	code := m.Run()
+	removeBuiltBinary()
+	os.Exit(code)
 }
 
-// exporterRun is a running exporter started through run().
+// raiseParallel lets more tests run at once than the machine has cores,
+// unless -parallel says otherwise: the tests here spend their time waiting
+// for an exporter's timers, not computing.
+func raiseParallel() {
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	if !given {
+		_ = flag.Set("test.parallel", "8")
+	}
+}
+
+// anyPort asks for a port of the kernel's choosing; the exporter logs the
+// one it bound, and the harness reads it back (testtool.ListenAddresses).
+const anyPort = "--web.listen-address=127.0.0.1:0"
+
+// waitListening waits until logs name n bound addresses, and returns
+// their base URLs; it fails at once when the exporter exits first.
+func waitListening(t testing.TB, logs *testtool.SyncBuffer, n int, exited <-chan struct{}) []string {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		if addrs := testtool.ListenAddresses(logs.String()); len(addrs) >= n {
+			bases := make([]string, len(addrs))
+			for i, a := range addrs {
+				bases[i] = "http://" + a
+			}
+			return bases
+		}
+		select {
+		case <-exited:
+			t.Fatalf("the exporter exited before listening; logs:\n%s", logs)
+		case <-deadline:
+			t.Fatalf("the exporter did not listen within 30s; logs:\n%s", logs)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// listenFlags counts the --web.listen-address flags of args.
+func listenFlags(args []string) int {
+	n := 0
+	for _, a := range args {
+		if strings.HasPrefix(a, "--web.listen-address=") {
+			n++
+		}
+	}
+	return n
+}
+
+// exporterRun is a running exporter started through run(). base is its
+// first listen address, bases all of them.
 type exporterRun struct {
 	base   string
+	bases  []string
 	logs   *testtool.SyncBuffer
 	cancel context.CancelFunc
-	done   chan int
+	exited chan struct{}
+	code   int // run's exit code, once exited is closed
 }
 
+// startExporter runs the exporter in this process with args, on a port
+// of its own choosing, and returns once it listens.
 func startExporter(t *testing.T, args ...string) *exporterRun {
 	t.Helper()
-	addr := freeAddress(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &exporterRun{base: "http://" + addr, logs: &testtool.SyncBuffer{}, cancel: cancel, done: make(chan int, 1)}
-	args = append(args, "--web.listen-address="+addr)
-	go func() { r.done <- run(ctx, args, io.Discard, r.logs) }()
+	r := &exporterRun{logs: &testtool.SyncBuffer{}, cancel: cancel, exited: make(chan struct{})}
+	args = append(args, anyPort)
+	go func() { r.code = run(ctx, args, io.Discard, r.logs); close(r.exited) }()
 	t.Cleanup(func() { r.stop(t) })
+	r.bases = waitListening(t, r.logs, listenFlags(args), r.exited)
+	r.base = r.bases[0]
 	return r
 }
 
@@ -53,11 +110,21 @@ func (r *exporterRun) stop(t *testing.T) {
 	r.cancel()
 	r.cancel = nil
 	select {
-	case code := <-r.done:
-		require.Equal(t, 0, code, "logs:\n%s", r.logs.String())
+	case <-r.exited:
+		require.Equal(t, 0, r.code, "logs:\n%s", r.logs.String())
 	case <-time.After(10 * time.Second):
 		t.Fatal("exporter did not stop within 10s of cancellation")
 	}
+}
+
+// startStandIn starts the stand-in HSS API with opts, closed when the
+// test ends.
+func startStandIn(t testing.TB, opts hssfake.Options) *hssfake.Server {
+	t.Helper()
+	srv, err := hssfake.Start(opts)
+	require.NoError(t, err)
+	t.Cleanup(srv.Close)
+	return srv
 }
 
 func httpGet(client *http.Client, url string) (int, string, error) {

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -16,7 +15,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
-	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
 // reloadFakes starts one stand-in per name, so each target's calls count
@@ -24,9 +22,7 @@ import (
 func reloadFakes(t *testing.T, names ...string) map[string]*hssfake.Server {
 	fakes := map[string]*hssfake.Server{}
 	for i, name := range names {
-		srv, err := hssfake.Start(hssfake.DemoOptions(hssfake.Generate(hssfake.GenerateOptions{Seed: int64(i + 1), Containers: 200})))
-		require.NoError(t, err)
-		t.Cleanup(srv.Close)
+		srv := startStandIn(t, hssfake.DemoOptions(hssfake.Generate(hssfake.GenerateOptions{Seed: int64(i + 1), Containers: 200})))
 		fakes[name] = srv
 	}
 	return fakes
@@ -104,6 +100,7 @@ func labelOf(m *dto.Metric, name string) string {
 }
 
 func TestReloadAddsAndRemovesTargetsAndKeepsTheUnchanged(t *testing.T) {
+	t.Parallel()
 	fakes := reloadFakes(t, "alpha", "beta", "gamma")
 	file := filepath.Join(t.TempDir(), "hss.yml")
 	writeTargets(t, file, fakes, "alpha", "beta")
@@ -147,6 +144,7 @@ func TestReloadAddsAndRemovesTargetsAndKeepsTheUnchanged(t *testing.T) {
 // POST /-/reload is refused and the file is not read again, while SIGHUP
 // still reloads (TestBinaryReloadsOnSIGHUP runs without the flag).
 func TestReloadEndpointNeedsTheLifecycleFlag(t *testing.T) {
+	t.Parallel()
 	fakes := reloadFakes(t, "alpha", "beta")
 	file := filepath.Join(t.TempDir(), "hss.yml")
 	writeTargets(t, file, fakes, "alpha")
@@ -169,6 +167,7 @@ func TestReloadEndpointNeedsTheLifecycleFlag(t *testing.T) {
 // site's page makes the browser post (carrying its basic auth) reloads
 // nothing; a plain POST, as curl or a sidecar sends, reloads.
 func TestReloadEndpointRefusesOtherSitesPages(t *testing.T) {
+	t.Parallel()
 	fakes := reloadFakes(t, "alpha", "beta")
 	file := filepath.Join(t.TempDir(), "hss.yml")
 	writeTargets(t, file, fakes, "alpha")
@@ -195,20 +194,15 @@ func TestBinaryReloadsOnSIGHUP(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := buildBinary(t)
+	t.Parallel()
 	fakes := reloadFakes(t, "alpha", "beta")
 	file := filepath.Join(t.TempDir(), "hss.yml")
 	writeTargets(t, file, fakes, "alpha")
-	addr := freeAddress(t)
-	logs := &testtool.SyncBuffer{}
-	cmd := exec.Command(bin, "--config.file="+file, "--web.listen-address="+addr)
-	cmd.Stdout, cmd.Stderr = logs, logs
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	base := "http://" + addr
+	r := startBinary(t, "--config.file="+file)
+	base, logs := r.base, r.logs
 	require.Eventually(t, func() bool { return targetsServed(t, base)["alpha"] }, 20*time.Second, 50*time.Millisecond, "logs:\n%s", logs)
 	writeTargets(t, file, fakes, "alpha", "beta")
-	require.NoError(t, cmd.Process.Signal(syscall.SIGHUP))
+	r.signal(t, syscall.SIGHUP)
 	require.Eventually(t, func() bool { return targetsServed(t, base)["beta"] }, 20*time.Second, 50*time.Millisecond, "logs:\n%s", logs)
 	require.Contains(t, logs.String(), "configuration reloaded")
 }

@@ -60,6 +60,7 @@ func requireNoSecretInAnyForm(t *testing.T, text string, secrets ...string) {
 // lower- or upper-cased, base64- or hex-encoded, alone or inside a longer
 // blob. None of it reaches the logs, /metrics, /status or /api/v1/status.
 func TestEchoedCredentialsInAnyFormReachNoSurface(t *testing.T) {
+	t.Parallel()
 	const temporary = "      access_key: LEAKCHECKACCESSKEY01\n      secret_key_file: DIR/sk\n      security_token_file: DIR/token"
 	iam := func(url, user string) string {
 		return "      iam: {endpoint: " + url + ", domain: " + user + ", username: " + user + ", password_file: 'DIR/password'}"
@@ -72,6 +73,7 @@ func TestEchoedCredentialsInAnyFormReachNoSurface(t *testing.T) {
 	for setupName, auth := range setups {
 		for formName, form := range echoForms {
 			t.Run(setupName+"/"+formName, func(t *testing.T) {
+				t.Parallel()
 				h := newHostileHSS(t)
 				h.form, h.statuses = form, []int{400}
 				out := runAndCollect(t, leakConfig(t, h.URL, auth(h.URL), ""))
@@ -87,6 +89,7 @@ func TestEchoedCredentialsInAnyFormReachNoSurface(t *testing.T) {
 // out of auth by an anchor, are not in what --config.check and a refused
 // start print.
 func TestConfigErrorsQuoteNoSecret(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "hss.yml")
 	text := `targets:

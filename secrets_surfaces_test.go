@@ -63,6 +63,7 @@ func requireNoSecret(t *testing.T, text string, secrets ...string) {
 // token, security token or signature may appear in the debug logs, the
 // metrics, the landing, readiness and status pages.
 func TestNoSecretReachesLogsPagesOrMetrics(t *testing.T) {
+	t.Parallel()
 	secrets := []string{leakSK, leakPassword, leakSecurityToken, leakIssuedToken, leakTempSecret, leakTempToken, leakEntryPoint,
 		leakIDToken, leakFederated}
 	const (
@@ -80,9 +81,7 @@ func TestNoSecretReachesLogsPagesOrMetrics(t *testing.T) {
 		if fleet == nil {
 			fleet = hssfake.Generate(hssfake.GenerateOptions{Seed: 1, Containers: 30})
 		}
-		srv, err := hssfake.Start(hssfake.DemoOptions(fleet))
-		require.NoError(t, err)
-		t.Cleanup(srv.Close)
+		srv := startStandIn(t, hssfake.DemoOptions(fleet))
 		for _, f := range faults {
 			srv.AddFault(f)
 		}
@@ -147,6 +146,7 @@ func TestNoSecretReachesLogsPagesOrMetrics(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			st := tc.setup(t)
 			out := runAndCollect(t, leakConfig(t, st.endpoint, st.auth, st.extra))
 			all := append([]string(nil), secrets...)

@@ -11,7 +11,13 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// unreachableAddress refuses every connection: nothing serves port 1
+// (tcpmux), and no test can bind it, unlike a port that was free a
+// moment ago, which another test's server may have taken since.
+const unreachableAddress = "127.0.0.1:1"
+
 func TestReadyzExplainsAnUnreachableTarget(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfgFile := filepath.Join(dir, "hss.yml")
 	require.NoError(t, os.WriteFile(cfgFile, []byte(`
@@ -22,7 +28,7 @@ targets:
   - name: unreachable
     region: cn-north-4
     project_id: p1
-    endpoint: http://`+freeAddress(t)+`
+    endpoint: http://`+unreachableAddress+`
     auth: {access_key: AK1, secret_key: known-secret-value}
     images: {discover: true}
 `), 0o600))
@@ -40,6 +46,7 @@ targets:
 // that stays on the exporter: none may lead to a 404, as the toolkit's
 // default pprof links did.
 func TestLandingPageLinksAllAnswer(t *testing.T) {
+	t.Parallel()
 	r := startExporter(t, "--demo")
 	waitFor(t, http.DefaultClient, r.base+"/readyz", http.StatusOK)
 	code, landing, err := httpGet(http.DefaultClient, r.base+"/")

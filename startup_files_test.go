@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -43,6 +42,7 @@ func unreadableFiles(t *testing.T) map[string]string {
 // exporter within a second with one line naming the flag's file and why,
 // exit 1, whether serving or under --config.check.
 func TestUnreadableConfigFilesFailAtOnce(t *testing.T) {
+	t.Parallel()
 	for path, why := range unreadableFiles(t) {
 		for _, args := range [][]string{
 			{"--config.file=" + path},
@@ -65,6 +65,7 @@ func TestUnreadableConfigFilesFailAtOnce(t *testing.T) {
 // TestLoadReadsOnlyABoundedRegularFile: a file of exactly the limit loads
 // (or fails on its content), one byte more is refused unread.
 func TestLoadReadsOnlyABoundedRegularFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	exact := filepath.Join(dir, "exact.yml")
 	require.NoError(t, os.WriteFile(exact, []byte("#"+strings.Repeat(" ", config.MaxFileSize-2)+"\n"), 0o600))
@@ -123,21 +124,15 @@ func TestBinaryStopsOnSIGTERMAtAnyPointOfStartUp(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := buildBinary(t)
+	t.Parallel()
 	for _, after := range []time.Duration{0, 2 * time.Millisecond, 10 * time.Millisecond, 50 * time.Millisecond, 300 * time.Millisecond} {
-		cmd := exec.Command(bin, "--demo", "--web.listen-address="+freeAddress(t))
-		var logs testtool.SyncBuffer
-		cmd.Stdout, cmd.Stderr = &logs, &logs
-		require.NoError(t, cmd.Start())
+		r := launchBinary(t, "--demo")
 		time.Sleep(after)
-		require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait() }()
+		r.signal(t, syscall.SIGTERM)
 		select {
-		case <-exited:
+		case <-r.exited:
 		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			t.Fatalf("SIGTERM %v into start-up: still running after 5s; logs:\n%s", after, logs.String())
+			t.Fatalf("SIGTERM %v into start-up: still running after 5s; logs:\n%s", after, r.logs.String())
 		}
 	}
 }

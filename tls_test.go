@@ -75,6 +75,7 @@ func bcryptHash(t *testing.T, password string) string {
 }
 
 func TestTLSAndBasicAuth(t *testing.T) {
+	t.Parallel()
 	webConfig := writeWebConfig(t, "prometheus", "scrape-password")
 	r := startExporter(t, "--demo", "--web.config.file="+webConfig)
 	base := strings.Replace(r.base, "http://", "https://", 1)
@@ -98,11 +99,12 @@ func TestTLSAndBasicAuth(t *testing.T) {
 // config once per listener, a data race (go test -race fails) when one
 // server serves both; each address now has its own.
 func TestTwoListenAddressesBehindTLSAndBasicAuth(t *testing.T) {
+	t.Parallel()
 	webConfig := writeWebConfig(t, "prometheus", "scrape-password")
-	second := freeAddress(t)
-	r := startExporter(t, "--demo", "--web.config.file="+webConfig, "--web.listen-address="+second)
+	r := startExporter(t, "--demo", "--web.config.file="+webConfig, anyPort)
+	require.Len(t, r.bases, 2)
 	client := tlsTestClient()
-	for _, base := range []string{strings.Replace(r.base, "http://", "https://", 1), "https://" + second} {
+	for _, base := range []string{strings.Replace(r.bases[0], "http://", "https://", 1), strings.Replace(r.bases[1], "http://", "https://", 1)} {
 		waitFor(t, client, base+"/metrics", http.StatusUnauthorized)
 		req, err := http.NewRequest(http.MethodGet, base+"/status", nil)
 		require.NoError(t, err)
@@ -118,6 +120,7 @@ func TestTwoListenAddressesBehindTLSAndBasicAuth(t *testing.T) {
 // TestStatusIsBehindTLSAndBasicAuth checks the page and its JSON twin are
 // guarded by --web.config.file exactly like /metrics.
 func TestStatusIsBehindTLSAndBasicAuth(t *testing.T) {
+	t.Parallel()
 	webConfig := writeWebConfig(t, "ops", "status-password")
 	r := startExporter(t, "--demo", "--web.config.file="+webConfig)
 	base := strings.Replace(r.base, "http://", "https://", 1)

@@ -15,6 +15,7 @@ import (
 // exporter for three targets, two of them with one access key, and reads
 // the budget each was given.
 func TestTargetsShareTheBudgetOfTheirUserAndShardsDivideIt(t *testing.T) {
+	t.Parallel()
 	cfg, err := config.Parse([]byte(`
 global: {api_calls_per_minute: 6}
 targets:

@@ -91,6 +91,7 @@ func TestLoadGood(t *testing.T) {
 }
 
 func TestLoadMissingFile(t *testing.T) {
+	t.Parallel()
 	_, err := Load(filepath.Join(t.TempDir(), "nope.yml"))
 	require.ErrorIs(t, err, os.ErrNotExist)
 }

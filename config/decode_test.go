@@ -81,6 +81,7 @@ func mergeBomb() string {
 // yaml tags (used to marshal, and read by people) never drift from what
 // the loader accepts.
 func TestSchemaMatchesStructTags(t *testing.T) {
+	t.Parallel()
 	keys := func(fields []field) []string {
 		var out []string
 		for _, f := range fields {

@@ -92,6 +92,7 @@ func exampleKeys(t *testing.T, text string) map[string]bool {
 // and not to the example fails here, and so does a key the example shows
 // that the configuration does not accept.
 func TestExampleShowsEveryKey(t *testing.T) {
+	t.Parallel()
 	found := exampleKeys(t, Example())
 	accepted := map[string]bool{}
 	var missing []string
@@ -126,6 +127,7 @@ var repoPath = regexp.MustCompile(`(^|[\s(])([A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+/
 // Every path of the repository the example names exists, so a newcomer
 // following a comment finds the file.
 func TestExampleNamesExistingPaths(t *testing.T) {
+	t.Parallel()
 	root, err := filepath.Abs("..")
 	require.NoError(t, err)
 	var named []string

@@ -8,6 +8,7 @@ import (
 )
 
 func TestDurationForms(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]time.Duration{
 		"30s": 30 * time.Second, "1h30m": 90 * time.Minute, "1.5h": 90 * time.Minute,
 		"1d": 24 * time.Hour, "1w2d": 9 * 24 * time.Hour, "1d12h": 36 * time.Hour, "0": 0,

@@ -18,6 +18,7 @@ func withImages(lines ...string) string {
 }
 
 func TestSelects(t *testing.T) {
+	t.Parallel()
 	compile := func(res ...string) []*regexp.Regexp {
 		out := make([]*regexp.Regexp, len(res))
 		for i, re := range res {

@@ -9,6 +9,7 @@ import (
 )
 
 func TestCheckAggregation(t *testing.T) {
+	t.Parallel()
 	const ik = "target, image_name, image_version, image_digest"
 	tests := []struct {
 		name, expr string
@@ -51,6 +52,7 @@ func TestCheckAggregation(t *testing.T) {
 // up and count an HA pair once (see CountFamilies and FactFamilies), so a
 // panel reverting to sum(hss_host_containers) fails here.
 func TestDashboardsDeduplicate(t *testing.T) {
+	t.Parallel()
 	checked := 0
 	for _, name := range Files {
 		data, err := os.ReadFile(name)

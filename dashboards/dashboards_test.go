@@ -57,6 +57,7 @@ func variables(d map[string]any) map[string]map[string]any {
 // any Grafana: current schema, unique ids, and every query going through
 // the ${datasource} variable rather than a datasource of the author's.
 func TestDashboardsImportAnywhere(t *testing.T) {
+	t.Parallel()
 	wantVars := map[string][]string{
 		"hss-inventory.json": {"datasource", "job", "instance", "target", "image"},
 		"hss-exporter.json":  {"datasource", "job", "instance", "target"},
@@ -112,6 +113,7 @@ var (
 // TestDashboardsUsePromisedMetrics catches a misspelt metric name, which
 // would leave a panel empty forever.
 func TestDashboardsUsePromisedMetrics(t *testing.T) {
+	t.Parallel()
 	for _, name := range Files {
 		data, err := os.ReadFile(name)
 		require.NoError(t, err)
@@ -131,6 +133,7 @@ func TestDashboardsUsePromisedMetrics(t *testing.T) {
 // TestDashboardsPromQLParses has promtool parse every query, written as a
 // recording rule. Whether they return data is the end-to-end test's job.
 func TestDashboardsPromQLParses(t *testing.T) {
+	t.Parallel()
 	promtool := testtool.Need(t, testtool.Promtool)
 	var rules strings.Builder
 	rules.WriteString("groups:\n  - name: dashboards\n    rules:\n")
@@ -155,6 +158,7 @@ func TestDashboardsPromQLParses(t *testing.T) {
 }
 
 func TestSubstitute(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{`rate(x{target=~"$target"}[$__rate_interval])`, `rate(x{target=~".*"}[1m])`},
 		{`x{target=~"${target}",image_name=~"$image"}`, `x{target=~".*",image_name=~".*"}`},
@@ -166,6 +170,7 @@ func TestSubstitute(t *testing.T) {
 }
 
 func TestQueriesReadsVariables(t *testing.T) {
+	t.Parallel()
 	data := []byte(`{"panels":[{"id":1,"title":"r","type":"row","panels":[{"id":2,"title":"p","targets":[{"refId":"A","expr":"up"}]}]}],
 		"templating":{"list":[{"name":"target","type":"query","definition":"label_values(hss_up, target)"},{"name":"datasource","type":"datasource"}]}}`)
 	q, err := Queries(data)

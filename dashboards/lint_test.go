@@ -16,6 +16,7 @@ import (
 // unit, a description and the ${datasource}, and the dashboard is not
 // editable. A new panel fails here until it follows them.
 func TestDashboardsPassTheLinterRules(t *testing.T) {
+	t.Parallel()
 	for _, name := range Files {
 		t.Run(name, func(t *testing.T) {
 			data, err := os.ReadFile(name)
@@ -58,6 +59,7 @@ func goodDashboard() map[string]any {
 }
 
 func TestLintFindsEachRule(t *testing.T) {
+	t.Parallel()
 	panel := func(d map[string]any) map[string]any { return d["panels"].([]any)[1].(map[string]any) }
 	variable := func(d map[string]any, i int) map[string]any {
 		return d["templating"].(map[string]any)["list"].([]any)[i].(map[string]any)
@@ -116,6 +118,7 @@ func TestLintFindsEachRule(t *testing.T) {
 }
 
 func TestLintAcceptsWhatTheLinterExempts(t *testing.T) {
+	t.Parallel()
 	d := goodDashboard()
 	p := d["panels"].([]any)[1].(map[string]any)
 	p["type"] = "stat"

@@ -7,6 +7,7 @@ import (
 )
 
 func TestSelectors(t *testing.T) {
+	t.Parallel()
 	m := func(name, op, value string) Matcher { return Matcher{name, op, value} }
 	tests := []struct {
 		expr string

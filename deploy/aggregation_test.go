@@ -16,6 +16,7 @@ import (
 // pair (counts) or the max over replicas (facts), so an HA pair fires one
 // alert and no shard's containers are lost. Self-metrics are per process.
 func TestAlertsDeduplicate(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile("prometheus/alerts.yml")
 	require.NoError(t, err)
 	var f struct {

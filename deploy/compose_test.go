@@ -58,6 +58,7 @@ func bindMounts(t *testing.T, volumes []string, named map[string]any) map[string
 // TestComposeStack checks that the stack is complete and that every file it
 // builds from or mounts exists in the repository.
 func TestComposeStack(t *testing.T) {
+	t.Parallel()
 	c := loadCompose(t)
 	for _, name := range []string{"hss-exporter", "prometheus", "alertmanager", "grafana"} {
 		require.Contains(t, c.Services, name)
@@ -89,6 +90,7 @@ func TestComposeStack(t *testing.T) {
 // the container sees them and checks the result with promtool, so a rule
 // file mounted under the wrong name fails here.
 func TestComposePrometheusConfig(t *testing.T) {
+	t.Parallel()
 	c := loadCompose(t)
 	root := t.TempDir()
 	for src, dst := range bindMounts(t, c.Services["prometheus"].Volumes, c.Volumes) {
@@ -109,6 +111,7 @@ func TestComposePrometheusConfig(t *testing.T) {
 // client validates without an engine, when the compose plugin is there
 // (CI, which cannot install it, validates with compose-go in .ci/run).
 func TestComposeClientConfig(t *testing.T) {
+	t.Parallel()
 	docker := testtool.Need(t, testtool.DockerCompose)
 	out, err := exec.Command(docker, "compose", "-f", composePath, "config", "-q").CombinedOutput()
 	require.NoError(t, err, "%s", out)

@@ -12,6 +12,7 @@ import (
 // saying which target needs it and what to run and set, instead of
 // starting a pod without its key. The chart renders no Secret of its own.
 func TestChartRefusesDefaultValuesWithoutACredentialsSecret(t *testing.T) {
+	t.Parallel()
 	_, stderr, err := helmTemplate(t)
 	require.Error(t, err, "the default values name no Secret")
 	for _, want := range []string{
@@ -32,6 +33,7 @@ func TestChartRefusesDefaultValuesWithoutACredentialsSecret(t *testing.T) {
 // OIDC's projected token. Neither needs credentials.existingSecret, and
 // neither mounts one.
 func TestChartNeedsNoSecretWhereTheConfigurationReadsNone(t *testing.T) {
+	t.Parallel()
 	ecs := renderChart(t, "--set-json", `config.targets=[{"name":"ecs","region":"cn-north-4","auth":{"metadata":true}}]`)
 	require.Nil(t, volume(t, ecs.one(t, "Deployment"), "secrets"))
 	require.Contains(t, ecs.configFile(t, "hss.yml"), "metadata: true")

@@ -34,6 +34,7 @@ func podAnnotations(t *testing.T, workload object) map[string]any {
 // directory and posts /-/reload to the exporter's port, and the exporter
 // runs with --web.enable-lifecycle, without which it answers 403.
 func TestChartConfigChangeReloadsWithoutARestart(t *testing.T) {
+	t.Parallel()
 	for _, set := range [][]string{nil, {"-f", valueSet("sharded")}} {
 		before := renderDefaults(t, set...)
 		after := renderDefaults(t, append(set, "--set", "config.global.refresh_interval=10m")...)
@@ -65,6 +66,7 @@ func TestChartConfigChangeReloadsWithoutARestart(t *testing.T) {
 // reload.rollOnChange a change of config changes the checksum/config
 // annotation, and so rolls the pods; podAnnotations render either way.
 func TestChartRollsOnConfigChangeOnlyWhenAskedTo(t *testing.T) {
+	t.Parallel()
 	roll := []string{"--set", "reload.rollOnChange=true"}
 	before := podAnnotations(t, renderDefaults(t, roll...).workload(t))
 	after := podAnnotations(t, renderDefaults(t, append(roll, "--set", "config.global.refresh_interval=10m")...).workload(t))
@@ -87,6 +89,7 @@ func TestChartRollsOnConfigChangeOnlyWhenAskedTo(t *testing.T) {
 // TestChartReloadSidecarOff leaves the sidecar out, and with it the flag
 // that lets anyone reaching the port ask for a reload.
 func TestChartReloadSidecarOff(t *testing.T) {
+	t.Parallel()
 	w := renderDefaults(t, "--set", "reload.sidecar.enabled=false").workload(t)
 	require.Len(t, podSpec(t, w)["containers"], 1)
 	require.NotContains(t, args(t, w), "--web.enable-lifecycle")
@@ -97,6 +100,7 @@ func TestChartReloadSidecarOff(t *testing.T) {
 // credential-less POST would fail on every change: the chart refuses and
 // says what to set instead.
 func TestChartRefusesAReloadSidecarItsPortRefuses(t *testing.T) {
+	t.Parallel()
 	for _, set := range [][]string{
 		{"-f", valueSet("tls"), "--set", "reload.sidecar.enabled=true"},
 		{"-f", valueSet("credentials"), "--set-json", `web.extraConfig={"basic_auth_users":{"prometheus":"$2y$10$abcdefghijklmnopqrstuv"}}`},
@@ -111,6 +115,7 @@ func TestChartRefusesAReloadSidecarItsPortRefuses(t *testing.T) {
 // TestChartREADMETellsTheReloadTheTemplatesDo keeps the chart's README to
 // what the templates above do.
 func TestChartREADMETellsTheReloadTheTemplatesDo(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile(chartDir + "/README.md")
 	require.NoError(t, err)
 	text := strings.Join(strings.Fields(string(data)), " ")

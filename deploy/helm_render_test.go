@@ -16,6 +16,7 @@ import (
 // TestChartLints runs helm lint --strict with each value set: the schema
 // (values.schema.json) and the templates.
 func TestChartLints(t *testing.T) {
+	t.Parallel()
 	for _, set := range []string{"credentials", "sharded", "oidc", "tls", "storage"} {
 		args := []string{"lint", "--strict", chartDir, "-f", valueSet(set)}
 		require.Contains(t, runTool(t, ".", testtool.Helm, args...), "1 chart(s) linted, 0 chart(s) failed", set)
@@ -29,6 +30,7 @@ func TestChartLints(t *testing.T) {
 // and the PrometheusRule of alerts.yml and kube-join.rules.yml, and a configuration the exporter
 // accepts.
 func TestChartDefaultIsTheKustomizeBase(t *testing.T) {
+	t.Parallel()
 	r := renderDefaults(t)
 	require.Empty(t, r.kind("StatefulSet"))
 	require.Empty(t, r.kind("Secret"), "credentials come from an existing Secret")
@@ -80,6 +82,7 @@ func TestChartDefaultIsTheKustomizeBase(t *testing.T) {
 // shard from its name, the headless Service makes every pod an endpoint,
 // and the ServiceMonitor labels each pod's series with its shard.
 func TestChartShardsRunAStatefulSet(t *testing.T) {
+	t.Parallel()
 	r := renderChart(t, "-f", valueSet("sharded"))
 	require.Empty(t, r.kind("Deployment"))
 	require.Empty(t, r.kind("PersistentVolumeClaim"), "a StatefulSet claims its volumes itself")
@@ -116,6 +119,7 @@ func TestChartShardsRunAStatefulSet(t *testing.T) {
 // identity: the ServiceAccount token projected for the identity
 // provider's audience, where the configuration reads it, and no Secret.
 func TestChartOIDCMountsAProjectedTokenAndNoSecret(t *testing.T) {
+	t.Parallel()
 	r := renderChart(t, "-f", valueSet("oidc"))
 	d := r.workload(t)
 	require.Nil(t, volume(t, d, "secrets"), "no Secret holds a credential")
@@ -145,6 +149,7 @@ func TestChartOIDCMountsAProjectedTokenAndNoSecret(t *testing.T) {
 // config the toolkit reads, HTTPS probes, and a ServiceMonitor that trusts
 // the CA.
 func TestChartTLSServesHTTPS(t *testing.T) {
+	t.Parallel()
 	r := renderChart(t, "-f", valueSet("tls"))
 	d := r.workload(t)
 	require.Contains(t, args(t, d), "--web.config.file=/etc/hss_exporter/config/web.yml")
@@ -167,6 +172,7 @@ func TestChartTLSServesHTTPS(t *testing.T) {
 // replica: a claim, the flag, and Recreate, since a ReadWriteOnce volume
 // cannot move to the new pod while the old one holds it.
 func TestChartStorageOnADeployment(t *testing.T) {
+	t.Parallel()
 	r := renderChart(t, "-f", valueSet("storage"))
 	d := r.one(t, "Deployment")
 	require.Equal(t, "Recreate", dig(t, d, "spec", "strategy", "type"))
@@ -186,6 +192,7 @@ func TestChartStorageOnADeployment(t *testing.T) {
 // 100,000 containers, divided over the shards, at least 128 MiB, request
 // equal to the limit; explicit resources replace it.
 func TestChartSizesMemoryFromTheFleet(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		set  []string
 		want string

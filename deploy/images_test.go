@@ -17,6 +17,7 @@ import (
 // version stamping, non-root minimal runtime, the default port, no
 // HEALTHCHECK (probes belong to the orchestrator).
 func TestDockerfile(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile("Dockerfile")
 	require.NoError(t, err)
 	text := string(data)
@@ -46,6 +47,7 @@ func chartAppVersion(t *testing.T) string {
 // kustomizations; and docs/deploying.md says to build it from the Dockerfile with
 // that tag, since nothing publishes it.
 func TestImageIsAPinnedVersionYouBuild(t *testing.T) {
+	t.Parallel()
 	version := chartAppVersion(t)
 	require.Regexp(t, `^[0-9]+\.[0-9]+\.[0-9]+$`, version, "Chart.yaml appVersion")
 	w := renderDefaults(t).workload(t)
@@ -64,6 +66,7 @@ func TestImageIsAPinnedVersionYouBuild(t *testing.T) {
 // TestSystemdUnit checks the hardening and, where systemd-analyze exists,
 // that systemd knows every directive (it warns about unknown ones).
 func TestSystemdUnit(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile("systemd/hss_exporter.service")
 	require.NoError(t, err)
 	text := string(data)

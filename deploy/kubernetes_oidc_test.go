@@ -30,6 +30,7 @@ func byName(t *testing.T, list any, name string) map[string]any {
 // configuration reads, with an audience and a lifetime; docs/deploying.md names
 // the same provider and audience.
 func TestOIDCOverlay(t *testing.T) {
+	t.Parallel()
 	k := readYAML(t, "kubernetes-oidc/kustomization.yaml")
 	require.Equal(t, []any{"../kubernetes", "serviceaccount.yaml"}, k["resources"])
 

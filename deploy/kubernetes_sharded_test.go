@@ -28,6 +28,7 @@ func envValue(t *testing.T, container any, name string) (string, map[string]any)
 // shards as replicas, each pod's shard from its name, and the pod spec of
 // the single-replica Deployment, security context and probes included.
 func TestShardedStatefulSet(t *testing.T) {
+	t.Parallel()
 	sts := readYAML(t, "kubernetes/sharded/statefulset.yaml")
 	require.Equal(t, "StatefulSet", sts["kind"])
 	replicas := dig(t, sts, "spec", "replicas").(int)
@@ -76,6 +77,7 @@ func TestShardedStatefulSet(t *testing.T) {
 // relabeling as Prometheus does (anchored regex) to the StatefulSet's pod
 // names, and to a second StatefulSet's (an HA pair): pod i is shard i.
 func TestShardedServiceMonitorRelabeling(t *testing.T) {
+	t.Parallel()
 	sm := readYAML(t, "kubernetes/sharded/servicemonitor.yaml")
 	sts := readYAML(t, "kubernetes/sharded/statefulset.yaml")
 	var job, shard map[string]any

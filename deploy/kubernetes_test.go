@@ -107,6 +107,7 @@ var kustomizations = []string{"kubernetes", "kubernetes/common", "kubernetes/sha
 // TestKustomization checks that every resource and patch file listed
 // exists and every manifest in the directory is listed.
 func TestKustomization(t *testing.T) {
+	t.Parallel()
 	for _, dir := range kustomizations {
 		t.Run(dir, func(t *testing.T) {
 			k := readYAML(t, filepath.Join(dir, "kustomization.yaml"))
@@ -143,6 +144,7 @@ func TestKustomization(t *testing.T) {
 // Secret: the credentials are the user's own (see
 // TestNoRenderedSecretCarriesAPlaceholder).
 func TestKustomizeBuild(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		dir    string
 		kinds  []string
@@ -199,6 +201,7 @@ func dig(t *testing.T, v any, path ...any) any {
 }
 
 func TestDeployment(t *testing.T) {
+	t.Parallel()
 	d := readYAML(t, "kubernetes/deployment.yaml")
 	pod := dig(t, d, "spec", "template", "spec")
 	c := dig(t, pod, "containers", 0)
@@ -234,6 +237,7 @@ func TestDeployment(t *testing.T) {
 // `kubectl create secret generic` step as the mounted files: the example
 // validates, and names only files that step puts in the Secret.
 func TestConfigMapConfigValid(t *testing.T) {
+	t.Parallel()
 	cm := readYAML(t, "kubernetes/common/configmap.yaml")
 	keys := readmeSecretKeys(t)
 	require.Contains(t, keys, "secret_key")

@@ -37,6 +37,7 @@ func shardedExample(t *testing.T, path string) string {
 // with promtool: a valid job, one target per shard 0..M-1, each with its
 // shard label, so the example a user uncomments works with the rules.
 func TestShardedScrapeExamples(t *testing.T) {
+	t.Parallel()
 	for _, path := range []string{"prometheus/prometheus.yml", "compose/prometheus.yml"} {
 		t.Run(path, func(t *testing.T) {
 			var jobs []map[string]any

@@ -57,6 +57,7 @@ var ruleFiles = []string{"alerts.yml", "kube-join.rules.yml"}
 func ruleTestFile(name string) string { return strings.TrimSuffix(name, ".yml") + "_test.yml" }
 
 func TestPromtoolCheckRules(t *testing.T) {
+	t.Parallel()
 	for _, name := range ruleFiles {
 		out := runTool(t, ".", testtool.Promtool, "check", "rules", "prometheus/"+name)
 		require.Contains(t, out, "SUCCESS", name)
@@ -66,6 +67,7 @@ func TestPromtoolCheckRules(t *testing.T) {
 // TestPromtoolTestRules runs every rule file's unit tests; a rule file
 // without a test file fails, and so does a test file of other rules.
 func TestPromtoolTestRules(t *testing.T) {
+	t.Parallel()
 	for _, name := range ruleFiles {
 		t.Run(name, func(t *testing.T) {
 			test := ruleTestFile(name)
@@ -86,6 +88,7 @@ func TestPromtoolTestRules(t *testing.T) {
 // TestEveryRuleFileLoaded: a rule file in deploy/prometheus that no
 // configuration loads is a rule nobody runs.
 func TestEveryRuleFileLoaded(t *testing.T) {
+	t.Parallel()
 	found, err := filepath.Glob("prometheus/*.yml")
 	require.NoError(t, err)
 	var rules []string
@@ -106,6 +109,7 @@ func TestEveryRuleFileLoaded(t *testing.T) {
 }
 
 func TestPromtoolCheckConfig(t *testing.T) {
+	t.Parallel()
 	// The Compose copy is checked by TestComposePrometheusConfig, with
 	// the files laid out as its container sees them.
 	out := runTool(t, ".", testtool.Promtool, "check", "config", "prometheus/prometheus.yml")
@@ -115,12 +119,14 @@ func TestPromtoolCheckConfig(t *testing.T) {
 }
 
 func TestAmtoolCheckConfig(t *testing.T) {
+	t.Parallel()
 	out := runTool(t, ".", testtool.Amtool, "check-config", "alertmanager/alertmanager.yml")
 	require.Contains(t, out, "SUCCESS")
 }
 
 // TestAlertmanagerRoutes checks where each kind of alert is delivered.
 func TestAlertmanagerRoutes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		labels   []string
 		receiver string
@@ -145,6 +151,7 @@ func TestAlertmanagerRoutes(t *testing.T) {
 
 // TestAlertsDocumented checks that every alert can be routed and acted on.
 func TestAlertsDocumented(t *testing.T) {
+	t.Parallel()
 	for _, r := range loadRules(t) {
 		t.Run(r.Alert, func(t *testing.T) {
 			require.Regexp(t, `^HSS[A-Za-z]+$`, r.Alert)
@@ -165,6 +172,7 @@ var (
 // TestAlertsUsePromisedMetrics catches a misspelt metric, which would make
 // an alert silently never fire.
 func TestAlertsUsePromisedMetrics(t *testing.T) {
+	t.Parallel()
 	for _, r := range loadRules(t) {
 		for _, name := range metricNameRE.FindAllString(quotedRE.ReplaceAllString(r.Expr, `""`), -1) {
 			require.True(t, KnownSeriesName(name), "alert %s uses unknown metric %s", r.Alert, name)
@@ -176,6 +184,7 @@ func TestAlertsUsePromisedMetrics(t *testing.T) {
 // level:metric naming of recorded series and their inputs to series the
 // exporter promises, so a misspelt input does not record nothing forever.
 func TestRecordingRulesNamedAndFed(t *testing.T) {
+	t.Parallel()
 	rules := loadRuleFile(t, "kube-join.rules.yml")
 	var names []string
 	for _, r := range rules {
@@ -191,6 +200,7 @@ func TestRecordingRulesNamedAndFed(t *testing.T) {
 // TestAlertsAllTested requires, for every alert, a promtool case where it
 // fires and one where it stays silent.
 func TestAlertsAllTested(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile("prometheus/alerts_test.yml")
 	require.NoError(t, err)
 	var f struct {

@@ -42,6 +42,7 @@ var backticked = regexp.MustCompile("`([A-Za-z_:][A-Za-z0-9_:]*)")
 // alerts.yml: a rule added without its entry, or an entry left behind a
 // removed rule, fails.
 func TestDeployingDocAlertListIsAlertsYml(t *testing.T) {
+	t.Parallel()
 	doc := readDoc(t, "docs/deploying.md")
 	const marker = "**Alerts** (`deploy/prometheus/alerts.yml`"
 	start := strings.Index(doc, marker)
@@ -66,6 +67,7 @@ func TestDeployingDocAlertListIsAlertsYml(t *testing.T) {
 // Every promised metric family is in the metric tables of docs/metrics.md
 // exactly once, and the tables document no other.
 func TestMetricsDocTablesNameEachFamilyOnce(t *testing.T) {
+	t.Parallel()
 	rows := tableFamilies(readDoc(t, "docs/metrics.md"))
 	promised := map[string]int{}
 	for _, f := range MetricFamilies {
@@ -80,6 +82,7 @@ func TestMetricsDocTablesNameEachFamilyOnce(t *testing.T) {
 // The README's one-screen summary names only metric families the exporter
 // serves, so a renamed family cannot linger there.
 func TestREADMEMetricSummaryNamesOnlyServedFamilies(t *testing.T) {
+	t.Parallel()
 	readme := readDoc(t, "README.md")
 	start := strings.Index(readme, "\n## Metrics at a glance\n")
 	require.GreaterOrEqual(t, start, 0, "the README's metric summary")

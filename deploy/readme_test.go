@@ -14,6 +14,7 @@ import (
 // in step with what the exporter and its deployment files provide: every
 // promised metric family, every alert, and each dashboard by its title.
 func TestDocsNameWhatShips(t *testing.T) {
+	t.Parallel()
 	docs := readAllDocs(t)
 	mentions := func(s, format string, args ...any) {
 		t.Helper()

@@ -22,6 +22,7 @@ var placeholder = regexp.MustCompile(`(?i)replace[_-]?(with|me)|change[_-]?me|pl
 // TestPlaceholderMatchesExampleValues keeps the matcher honest: it finds
 // the values example Secrets carry, and leaves real-looking ones alone.
 func TestPlaceholderMatchesExampleValues(t *testing.T) {
+	t.Parallel()
 	for _, v := range []string{"REPLACE_WITH_SECRET_ACCESS_KEY", "changeme", "CHANGE-ME", "<your secret key>",
 		"xxxxxxxx", "your-secret-key", "placeholder", "password"} {
 		require.Regexp(t, placeholder, v)
@@ -87,6 +88,7 @@ func decodeStream(t *testing.T, text string) []object {
 // Secret holding a placeholder: the pods mount a Secret the user creates,
 // and an `apply` never overwrites it.
 func TestNoRenderedSecretCarriesAPlaceholder(t *testing.T) {
+	t.Parallel()
 	t.Run("the matcher finds a placeholder Secret", func(t *testing.T) {
 		example := "apiVersion: v1\nkind: Secret\nmetadata: {name: x}\nstringData: {secret_key: REPLACE_WITH_SECRET_ACCESS_KEY}\n" +
 			"---\napiVersion: v1\nkind: Secret\nmetadata: {name: y}\ndata: {password: " + base64.StdEncoding.EncodeToString([]byte("changeme\n")) + "}\n"

@@ -27,6 +27,7 @@ func TestEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test: skipped with -short")
 	}
+	t.Parallel()
 	s := startStack(t)
 
 	t.Run("prometheus scrapes the exporter", func(t *testing.T) {

@@ -3,12 +3,11 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,44 +19,89 @@ import (
 // waitTimeout bounds every wait of the test.
 const waitTimeout = 90 * time.Second
 
-func TestMain(m *testing.M) { testtool.Main(m) }
+// TestMain removes the exporter the tests built, once they have all run.
+func TestMain(m *testing.M) {
+	code := testtool.Reporting(m).Run()
+	if builtExporter.dir != "" {
+		_ = os.RemoveAll(builtExporter.dir)
+	}
+	os.Exit(code)
+}
 
-// freeAddr returns a loopback address with a port that was free a moment
-// ago; the servers started here need an address on their command line.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return "127.0.0.1:" + strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+// anyPort asks a server for a port of the kernel's choosing; it logs the
+// one it bound, and listenAddress reads it back. A port that was free a
+// moment ago may be taken by another server before the one meant for it
+// binds it: a shard once bound another's.
+const anyPort = "127.0.0.1:0"
+
+// process is a child process with its output in a log file.
+type process struct {
+	name, log string
+	exited    chan struct{}
 }
 
 // startProcess starts a child process with its output in a log file, and
 // kills it when the test ends. On failure the log is printed.
-func startProcess(t *testing.T, name, bin string, args ...string) {
+func startProcess(t *testing.T, name, bin string, args ...string) *process {
 	t.Helper()
-	logPath := filepath.Join(t.TempDir(), name+".log")
-	logFile, err := os.Create(logPath)
+	p := &process{name: name, log: filepath.Join(t.TempDir(), name+".log"), exited: make(chan struct{})}
+	logFile, err := os.Create(p.log)
 	require.NoError(t, err)
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	require.NoError(t, cmd.Start(), "starting %s", name)
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
+	go func() { _ = cmd.Wait(); close(p.exited) }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(os.Interrupt)
 		select {
-		case <-exited:
+		case <-p.exited:
 		case <-time.After(5 * time.Second):
 			_ = cmd.Process.Kill()
-			<-exited
+			<-p.exited
 		}
 		logFile.Close()
 		if t.Failed() {
-			out, _ := os.ReadFile(logPath)
+			out, _ := os.ReadFile(p.log)
 			t.Logf("--- %s log (%s %v) ---\n%s", name, bin, args, tail(out, 4000))
 		}
 	})
+	return p
+}
+
+// listenAddress waits until the process has logged the address it bound
+// (exporter-toolkit's "Listening on", which the exporter, Prometheus and
+// Alertmanager all write) and returns it.
+func (p *process) listenAddress(t *testing.T) string {
+	t.Helper()
+	var addr string
+	p.await(t, "listening", func(log string) bool {
+		addrs := testtool.ListenAddresses(log)
+		if len(addrs) > 0 {
+			addr = addrs[0]
+		}
+		return addr != ""
+	})
+	return addr
+}
+
+// await polls the process's log until found accepts it; it fails at once
+// when the process exits first.
+func (p *process) await(t *testing.T, what string, found func(log string) bool) {
+	t.Helper()
+	deadline := time.After(waitTimeout)
+	for {
+		out, _ := os.ReadFile(p.log)
+		if found(string(out)) {
+			return
+		}
+		select {
+		case <-p.exited:
+			t.Fatalf("%s exited before %s", p.name, what)
+		case <-deadline:
+			t.Fatalf("%s: not %s within %s", p.name, what, waitTimeout)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 func tail(b []byte, n int) []byte {
@@ -99,11 +143,31 @@ func httpOK(url string) error {
 	return nil
 }
 
-// buildExporter builds hss_exporter with the version stamping the
-// Dockerfile uses, so build_info proves the -ldflags path works.
+// builtExporter is hss_exporter built once for every test of this
+// process, in a directory TestMain removes.
+var builtExporter struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
+// buildExporter returns hss_exporter built with the version stamping the
+// Dockerfile uses, so build_info proves the -ldflags path works; the first
+// call builds it.
 func buildExporter(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "hss_exporter")
+	b := &builtExporter
+	b.once.Do(func() { b.dir, b.path, b.err = build() })
+	require.NoError(t, b.err)
+	return b.path
+}
+
+func build() (dir, bin string, err error) {
+	if dir, err = os.MkdirTemp("", "hss_exporter-e2e-"); err != nil {
+		return "", "", err
+	}
+	bin = filepath.Join(dir, "hss_exporter")
 	const v = "github.com/prometheus/common/version."
 	ldflags := "-X " + v + "Version=" + testVersion + " -X " + v + "Revision=e2e-revision -X " + v + "Branch=e2e"
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -111,9 +175,10 @@ func buildExporter(t *testing.T) string {
 	cmd := exec.CommandContext(ctx, "go", "build", "-ldflags", ldflags, "-o", bin, ".")
 	cmd.Dir = ".."
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "go build:\n%s", out)
-	return bin
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return dir, "", fmt.Errorf("go build: %w\n%s", err, out)
+	}
+	return dir, bin, nil
 }
 
 const testVersion = "0.0.0-e2e"

@@ -88,15 +88,12 @@ func startShardStack(t *testing.T) *shardStack {
 
 	var sharded []string
 	for i, shard := range []string{"0", "0", "1"} {
-		addr := freeAddr(t)
-		startProcess(t, fmt.Sprintf("shard-%s-%d", shard, i), bin, "--config.file="+cfg,
-			"--web.listen-address="+addr, "--shard="+shard, "--total-shards=2")
+		addr := startProcess(t, fmt.Sprintf("shard-%s-%d", shard, i), bin, "--config.file="+cfg,
+			"--web.listen-address="+anyPort, "--shard="+shard, "--total-shards=2").listenAddress(t)
 		sharded = append(sharded, fmt.Sprintf("      - targets: ['%s']\n        labels: {shard: '%s'}\n", addr, shard))
 	}
-	single := freeAddr(t)
-	startProcess(t, "single", bin, "--config.file="+cfg, "--web.listen-address="+single)
+	single := startProcess(t, "single", bin, "--config.file="+cfg, "--web.listen-address="+anyPort).listenAddress(t)
 
-	promAddr := freeAddr(t)
 	promConfig := fmt.Sprintf(`global:
   scrape_interval: 1s
   scrape_timeout: 1s
@@ -110,10 +107,10 @@ scrape_configs:
       - targets: ['%s']
 `, mustAbs(t, "../deploy/prometheus/alerts.yml"), shardedJob, strings.Join(sharded, ""), singleJob, single)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(promConfig), 0o644))
-	startProcess(t, "prometheus", prometheus,
+	promAddr := startProcess(t, "prometheus", prometheus,
 		"--config.file="+filepath.Join(dir, "prometheus.yml"),
 		"--storage.tsdb.path="+filepath.Join(dir, "prometheus-data"),
-		"--web.listen-address="+promAddr)
+		"--web.listen-address="+anyPort).listenAddress(t)
 	s := &shardStack{api: api, prom: promAPI{base: "http://" + promAddr}}
 	eventually(t, "prometheus ready", func() error { return httpOK(s.prom.base + "/-/ready") })
 	eventually(t, "four exporters scraped, each refreshed", func() error {
@@ -155,6 +152,7 @@ func TestShardsAddUp(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end test: skipped with -short")
 	}
+	t.Parallel()
 	s := startShardStack(t)
 	t.Run("the shards split the images", func(t *testing.T) { checkSplit(t, s.prom) })
 	t.Run("dashboard over the shards equals the single exporter", func(t *testing.T) { compareJobs(t, s) })

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -101,6 +102,23 @@ func startWebhook(t *testing.T) (string, chan webhookAlert) {
 	return srv.URL + "/alerts", alerts
 }
 
+// demoURLInLog finds the stand-in HSS API's URL in the exporter's log.
+var demoURLInLog = regexp.MustCompile(`msg="demo: stand-in HSS API started[^\n]* url=(\S+)`)
+
+// demoURL waits for the --demo exporter p to log where its stand-in HSS
+// API listens, and returns that URL.
+func demoURL(t *testing.T, p *process) string {
+	t.Helper()
+	var url string
+	p.await(t, "the demo API started", func(log string) bool {
+		if m := demoURLInLog.FindStringSubmatch(log); m != nil {
+			url = m[1]
+		}
+		return url != ""
+	})
+	return url
+}
+
 // startStack builds and starts the exporter (--demo), Alertmanager,
 // Prometheus with the rules of deploy/prometheus, and a stand-in
 // kube-state-metrics serving the demo fleet's pods, each on its own
@@ -110,17 +128,15 @@ func startStack(t *testing.T) *stack {
 	prometheus := testtool.Need(t, testtool.Prometheus)
 	alertmanager := testtool.Need(t, testtool.Alertmanager)
 	dir := t.TempDir()
-	s := &stack{exporter: freeAddr(t), demoAPI: "http://" + freeAddr(t)}
-
 	exporter := buildExporter(t)
 	// A budget above the fleet's image count: the stand-in still enforces
 	// it, and the test's own reads of the truth (as the same user) fit too.
-	startProcess(t, "hss_exporter", exporter, "--demo", "--demo.api-calls-per-minute=6000",
-		"--web.listen-address="+s.exporter, "--demo.listen-address="+s.demoAPI[len("http://"):])
+	proc := startProcess(t, "hss_exporter", exporter, "--demo", "--demo.api-calls-per-minute=6000",
+		"--web.listen-address="+anyPort, "--demo.listen-address="+anyPort)
+	s := &stack{exporter: proc.listenAddress(t), demoAPI: demoURL(t, proc)}
 
 	hook, alerts := startWebhook(t)
 	s.alerts = alerts
-	amAddr := freeAddr(t)
 	amConfig := fmt.Sprintf(`route:
   receiver: e2e
   group_by: [alertname]
@@ -133,15 +149,14 @@ receivers:
       - url: %s
 `, hook)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "alertmanager.yml"), []byte(amConfig), 0o644))
-	startProcess(t, "alertmanager", alertmanager,
+	amAddr := startProcess(t, "alertmanager", alertmanager,
 		"--config.file="+filepath.Join(dir, "alertmanager.yml"),
 		"--storage.path="+filepath.Join(dir, "alertmanager-data"),
-		"--web.listen-address="+amAddr,
-		"--cluster.listen-address=") // no clustering, no gossip port
+		"--web.listen-address="+anyPort,
+		"--cluster.listen-address=").listenAddress(t) // no clustering, no gossip port
 
 	shortenSecurityFor(t, "../deploy/prometheus/alerts.yml", filepath.Join(dir, "alerts.yml"))
 	ksm := startKubeStateMetrics(t)
-	promAddr := freeAddr(t)
 	promConfig := fmt.Sprintf(`global:
   scrape_interval: 1s
   scrape_timeout: 1s
@@ -160,10 +175,10 @@ scrape_configs:
       - targets: ['%s', '%s']
 `, mustAbs(t, "../deploy/prometheus/kube-join.rules.yml"), amAddr, s.exporter, ksm.targets[0], ksm.targets[1])
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(promConfig), 0o644))
-	startProcess(t, "prometheus", prometheus,
+	promAddr := startProcess(t, "prometheus", prometheus,
 		"--config.file="+filepath.Join(dir, "prometheus.yml"),
 		"--storage.tsdb.path="+filepath.Join(dir, "prometheus-data"),
-		"--web.listen-address="+promAddr)
+		"--web.listen-address="+anyPort).listenAddress(t)
 	s.prom = promAPI{base: "http://" + promAddr}
 
 	eventually(t, "exporter ready", func() error { return httpOK("http://" + s.exporter + "/readyz") })

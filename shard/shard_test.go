@@ -11,6 +11,7 @@ import (
 // implementations of Lamping and Veach's algorithm give, so ours is the
 // algorithm and not a look-alike.
 func TestJumpMatchesThePublishedAlgorithm(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		key     uint64
 		buckets int
@@ -34,6 +35,7 @@ func TestJumpMatchesThePublishedAlgorithm(t *testing.T) {
 // moves images between shards at an upgrade, so running a mixed-version
 // replica set would count some containers twice and others not at all.
 func TestOwnerIsPinned(t *testing.T) {
+	t.Parallel()
 	require.Equal(t, uint64(0xcbf29ce484222325), Hash(""), "FNV-1a 64 offset basis")
 	require.Equal(t, uint64(0xaf63dc4c8601ec8c), Hash("a"), "FNV-1a 64 of \"a\"")
 	cases := []struct {
@@ -70,6 +72,7 @@ func keys(n int) []string {
 // moves about 1/(m+1) of the images, all of them to the new shard, so a
 // rollout re-lists a fraction of the fleet rather than all of it.
 func TestChangingTheShardCountMovesAboutOneInM(t *testing.T) {
+	t.Parallel()
 	ks := keys(10_000)
 	for _, c := range []struct{ from, to int }{{1, 2}, {3, 4}, {4, 5}, {7, 8}} {
 		moved := 0
@@ -96,6 +99,7 @@ func TestChangingTheShardCountMovesAboutOneInM(t *testing.T) {
 
 // TestShardsAreBalanced: each shard owns within 10% of an equal share.
 func TestShardsAreBalanced(t *testing.T) {
+	t.Parallel()
 	ks := keys(10_000)
 	for _, m := range []int{2, 3, 4, 5, 8} {
 		counts := make([]int, m)
@@ -110,6 +114,7 @@ func TestShardsAreBalanced(t *testing.T) {
 }
 
 func TestSpecValidate(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		spec Spec
 		err  string
@@ -135,6 +140,7 @@ func TestSpecValidate(t *testing.T) {
 }
 
 func TestOrdinalFromPodName(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		env  map[string]string
 		want int

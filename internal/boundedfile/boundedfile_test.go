@@ -11,6 +11,7 @@ import (
 )
 
 func TestReadTakesOnlyABoundedRegularFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "fifo")
 	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
@@ -47,6 +48,7 @@ func TestReadTakesOnlyABoundedRegularFile(t *testing.T) {
 }
 
 func TestSizeReadsLikeALimit(t *testing.T) {
+	t.Parallel()
 	for n, want := range map[int64]string{
 		9: "9 bytes", 64 << 10: "64 KiB", 10 << 20: "10 MiB", 1 << 30: "1 GiB", 1_000_000_000: "953.7 MiB", 1500: "1.5 KiB",
 	} {

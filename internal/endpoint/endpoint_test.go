@@ -7,6 +7,7 @@ import (
 )
 
 func TestDefaultEndpoints(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		region, hss, iam string
 	}{

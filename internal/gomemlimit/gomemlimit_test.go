@@ -28,6 +28,7 @@ func keepMemoryLimit(t *testing.T) {
 }
 
 func TestMemoryLimitIsRatioOfTheCgroupLimit(t *testing.T) {
+	t.Parallel()
 	keepMemoryLimit(t)
 	debug.SetMemoryLimit(math.MaxInt64)
 	var logs bytes.Buffer

@@ -37,6 +37,7 @@ func ids(p containerPage) []string {
 }
 
 func TestRemovedHeadRowsMoveTheRowsBehindThemUp(t *testing.T) {
+	t.Parallel()
 	s, clock := movingFleet(t)
 	s.SetFaults(Faults{RemoveHeadRows: 2, MovingPages: 1})
 	first := page(t, s, clock, 0, 10)
@@ -53,6 +54,7 @@ func TestRemovedHeadRowsMoveTheRowsBehindThemUp(t *testing.T) {
 }
 
 func TestRepeatedRowsTakeTheirPlaceOfLiveRows(t *testing.T) {
+	t.Parallel()
 	s, clock := movingFleet(t)
 	s.SetFaults(Faults{RepeatRows: 3})
 	require.Equal(t, "c9", ids(page(t, s, clock, 0, 10))[9])
@@ -64,6 +66,7 @@ func TestRepeatedRowsTakeTheirPlaceOfLiveRows(t *testing.T) {
 }
 
 func TestLimitFactorServesMoreRowsThanAsked(t *testing.T) {
+	t.Parallel()
 	s, clock := movingFleet(t)
 	s.SetFaults(Faults{LimitFactor: 2})
 	require.Len(t, page(t, s, clock, 0, 10).DataList, 20)

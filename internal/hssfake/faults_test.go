@@ -32,6 +32,7 @@ func rawGet(t *testing.T, ctx context.Context, s *Server, clock *testclock.Clock
 }
 
 func TestStatusFaults(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		fault      Fault
@@ -78,6 +79,7 @@ func TestStatusFaults(t *testing.T) {
 }
 
 func TestBodyFaults(t *testing.T) {
+	t.Parallel()
 	for _, kind := range []FaultKind{FaultMalformedJSON, FaultCutJSON, FaultTruncatedBody} {
 		t.Run(strconv.Itoa(int(kind)), func(t *testing.T) {
 			clock := newClock()
@@ -104,6 +106,7 @@ func TestBodyFaults(t *testing.T) {
 }
 
 func TestBodyFaultSendsTheGivenBody(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	s := startServer(t, testOptions(clock, smallFleet()))
 	s.SetFaults(Faults{Rules: []Fault{{Operation: OpListLocalImageContainers, Kind: FaultBody, Body: `{}`, Times: 1}}})
@@ -117,6 +120,7 @@ func TestBodyFaultSendsTheGivenBody(t *testing.T) {
 }
 
 func TestBodyFaultSparesErrors(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	s := startServer(t, testOptions(clock, smallFleet()))
 	s.SetFaults(Faults{Rules: []Fault{{Kind: FaultMalformedJSON}}})
@@ -127,6 +131,7 @@ func TestBodyFaultSparesErrors(t *testing.T) {
 }
 
 func TestConnectionFaults(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	s := startServer(t, testOptions(clock, smallFleet()))
 
@@ -147,6 +152,7 @@ func TestConnectionFaults(t *testing.T) {
 }
 
 func TestHangReleasedByClose(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	s, err := Start(testOptions(clock, smallFleet()))
 	require.NoError(t, err)
@@ -169,6 +175,7 @@ func TestHangReleasedByClose(t *testing.T) {
 }
 
 func TestLatencyFault(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	s := startServer(t, testOptions(clock, smallFleet()))
 	s.SetFaults(Faults{Rules: []Fault{
@@ -188,6 +195,7 @@ func TestLatencyFault(t *testing.T) {
 }
 
 func TestResetCounts(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	s := startServer(t, testOptions(clock, smallFleet()))
 	get(t, s, clock, containersPath, "")
@@ -198,6 +206,7 @@ func TestResetCounts(t *testing.T) {
 }
 
 func TestPagingFaults(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	var cs []Container
 	for i := range 30 {
@@ -246,6 +255,7 @@ func TestPagingFaults(t *testing.T) {
 }
 
 func TestAddFaultAtRuntime(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	s := startServer(t, testOptions(clock, smallFleet()))
 	require.Equal(t, 200, get(t, s, clock, containersPath, "").status)

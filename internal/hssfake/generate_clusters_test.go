@@ -8,6 +8,7 @@ import (
 )
 
 func TestGeneratedPodContainersSpreadOverClustersOfThreeTypes(t *testing.T) {
+	t.Parallel()
 	f := Generate(GenerateOptions{Seed: 11, Containers: 5000})
 	clusterOfHost := map[string]Cluster{}
 	types := map[string]int{}
@@ -49,6 +50,7 @@ func TestGeneratedPodContainersSpreadOverClustersOfThreeTypes(t *testing.T) {
 }
 
 func TestGeneratedClustersAreDeterministic(t *testing.T) {
+	t.Parallel()
 	a := Generate(GenerateOptions{Seed: 12, Containers: 800})
 	b := Generate(GenerateOptions{Seed: 12, Containers: 800})
 	c := Generate(GenerateOptions{Seed: 13, Containers: 800})
@@ -58,6 +60,7 @@ func TestGeneratedClustersAreDeterministic(t *testing.T) {
 }
 
 func TestGeneratedFleetsHaveAClusterPerKubernetesHostUpToThree(t *testing.T) {
+	t.Parallel()
 	// Hosts 0..2 of every ten run plain Docker, the last one always
 	// Kubernetes: 5 hosts hold two Kubernetes hosts, 6 hold three.
 	for _, hosts := range []int{1, 5, 6, 20} {
@@ -77,6 +80,7 @@ func TestGeneratedFleetsHaveAClusterPerKubernetesHostUpToThree(t *testing.T) {
 }
 
 func TestClusterTruthCountsWhatListContainersLists(t *testing.T) {
+	t.Parallel()
 	f := clusterFleet()
 	require.True(t, f.UpdateContainer("k1", func(c *Container) {
 		c.Kube.Status, c.Kube.RestartCount, c.Kube.Risks = KubeWaiting, 7, Risks{Fatal: 1, Low: 2}
@@ -112,6 +116,7 @@ func TestClusterTruthCountsWhatListContainersLists(t *testing.T) {
 }
 
 func TestChurnedPodContainersJoinTheirHostsCluster(t *testing.T) {
+	t.Parallel()
 	f := Generate(GenerateOptions{Seed: 14, Containers: 400})
 	clusterOfHost := map[string]Cluster{}
 	for _, c := range f.Containers() {

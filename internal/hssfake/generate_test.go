@@ -11,6 +11,7 @@ import (
 )
 
 func TestGenerateIsDeterministic(t *testing.T) {
+	t.Parallel()
 	a := Generate(GenerateOptions{Seed: 42, Containers: 500})
 	b := Generate(GenerateOptions{Seed: 42, Containers: 500})
 	c := Generate(GenerateOptions{Seed: 43, Containers: 500})
@@ -20,6 +21,7 @@ func TestGenerateIsDeterministic(t *testing.T) {
 }
 
 func TestGenerateLooksLikeARealEstate(t *testing.T) {
+	t.Parallel()
 	f := Generate(GenerateOptions{Seed: 1, Containers: 20_000})
 	cs := f.Containers()
 	require.Len(t, cs, 20_000)
@@ -68,6 +70,7 @@ func TestGenerateLooksLikeARealEstate(t *testing.T) {
 }
 
 func TestGenerateSizes(t *testing.T) {
+	t.Parallel()
 	require.Len(t, Generate(GenerateOptions{Containers: 1}).Containers(), MinGeneratedContainers)
 	small := Generate(GenerateOptions{Seed: 9, Containers: 10})
 	require.Len(t, small.Containers(), 10)
@@ -86,6 +89,7 @@ func BenchmarkGenerate(b *testing.B) {
 }
 
 func TestChurnWhileServing(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	f := Generate(GenerateOptions{Seed: 5, Containers: 300})
 	s := startServer(t, testOptions(clock, f))
@@ -133,6 +137,7 @@ func TestChurnWhileServing(t *testing.T) {
 }
 
 func TestSetFleetAndRemoveContainer(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	s := startServer(t, testOptions(clock, nil))
 	var page containerPage

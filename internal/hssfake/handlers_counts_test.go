@@ -32,6 +32,7 @@ func severity(t *testing.T, s *Server, clock *testclock.Clock, pairs ...string) 
 }
 
 func TestEventSeverityCountsEqualTheFleet(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	f := Generate(GenerateOptions{Seed: 11, Containers: 3000})
 	s := startServer(t, testOptions(clock, f))
@@ -58,6 +59,7 @@ func TestEventSeverityCountsEqualTheFleet(t *testing.T) {
 }
 
 func TestEventSeverityTimeRangeAndFilters(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	f := Generate(GenerateOptions{Seed: 12, Containers: 3000})
 	s := startServer(t, testOptions(clock, f))
@@ -91,6 +93,7 @@ func TestEventSeverityTimeRangeAndFilters(t *testing.T) {
 }
 
 func TestEventSeverityFollowsChurn(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	f := Generate(GenerateOptions{Seed: 13, Containers: 1000})
 	s := startServer(t, testOptions(clock, f))
@@ -140,6 +143,7 @@ func quotas(t *testing.T, s *Server, clock *testclock.Clock, pairs ...string) []
 }
 
 func TestResourceQuotasEqualTheFleet(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	f := Generate(GenerateOptions{Seed: 14, Containers: 2000})
 	s := startServer(t, testOptions(clock, f))

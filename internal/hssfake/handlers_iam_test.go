@@ -32,6 +32,7 @@ func getWithToken(t *testing.T, s *Server, token string) response {
 }
 
 func TestIAMTokenLifecycle(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	s := startServer(t, testOptions(clock, smallFleet()))
 	resp := postToken(t, s, tokenBody(DemoIAMUser, DemoIAMPassword, DemoIAMDomain, DemoProjectID))
@@ -68,6 +69,7 @@ func TestIAMTokenLifecycle(t *testing.T) {
 }
 
 func TestIAMTokenRejections(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	s := startServer(t, testOptions(clock, nil))
 	wrongCreds := `{"error":{"code":401,"message":"The username or password is wrong.","title":"Unauthorized"}}`
@@ -95,6 +97,7 @@ func TestIAMTokenRejections(t *testing.T) {
 }
 
 func TestMetadataTemporaryCredentials(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	s := startServer(t, testOptions(clock, smallFleet()))
 	var body struct {

@@ -7,6 +7,7 @@ import (
 )
 
 func TestListImageLocalReportsImageLocalInfo(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	s := startServer(t, testOptions(clock, smallFleet()))
 	resp := get(t, s, clock, imagesPath, rawQuery("image_name", "ngin", "limit", "10"))
@@ -20,6 +21,7 @@ func TestListImageLocalReportsImageLocalInfo(t *testing.T) {
 }
 
 func TestListImageLocalFilters(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	s := startServer(t, testOptions(clock, smallFleet()))
 	names := func(q string) []string {
@@ -54,6 +56,7 @@ func TestListImageLocalFilters(t *testing.T) {
 }
 
 func TestListImageLocalPaging(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	s := startServer(t, testOptions(clock, Generate(GenerateOptions{Seed: 3, Containers: 1000, Images: 45})))
 	truth := s.Fleet().Truth("")

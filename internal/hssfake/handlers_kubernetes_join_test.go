@@ -48,6 +48,7 @@ func kubePods(rows []containerBaseInfo) map[string]podIdentity {
 }
 
 func TestListContainersNamesThePodContainersOfTheLocalImageListing(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	s := startServer(t, testOptions(clock, Generate(GenerateOptions{Seed: 8, Containers: 1500})))
 	rows := kubeRows(t, s, clock, 200, "enterprise_project_id", AllEnterpriseProjects)
@@ -65,6 +66,7 @@ func TestListContainersNamesThePodContainersOfTheLocalImageListing(t *testing.T)
 }
 
 func TestChurnKeepsBothListingsConsistent(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	s := startServer(t, testOptions(clock, Generate(GenerateOptions{Seed: 9, Containers: 600})))
 	before := kubePods(kubeRows(t, s, clock, 200, "enterprise_project_id", AllEnterpriseProjects))

@@ -37,6 +37,7 @@ func kubeRows(t *testing.T, s *Server, clock *testclock.Clock, limit int, pairs 
 }
 
 func TestListContainersValidatesLikeTheRealOne(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	s := startServer(t, testOptions(clock, Generate(GenerateOptions{Seed: 3, Containers: 300})))
 	long := strings.Repeat("a", 129)
@@ -80,6 +81,7 @@ func TestListContainersValidatesLikeTheRealOne(t *testing.T) {
 }
 
 func TestListContainersRefusesAWrongSignature(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	s := startServer(t, testOptions(clock, Generate(GenerateOptions{Seed: 3, Containers: 100})))
 	for name, sign := range map[string]func(*http.Request){
@@ -103,6 +105,7 @@ func TestListContainersRefusesAWrongSignature(t *testing.T) {
 }
 
 func TestListContainersDefaultsToTenRowsAndPagesEachPodContainerOnce(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	fleet := Generate(GenerateOptions{Seed: 5, Containers: 400})
 	s := startServer(t, testOptions(clock, fleet))
@@ -159,6 +162,7 @@ func clusterFleet() *Fleet {
 }
 
 func TestListContainersFilters(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	s := startServer(t, testOptions(clock, clusterFleet()))
 	for _, tc := range []struct {
@@ -188,6 +192,7 @@ func TestListContainersFilters(t *testing.T) {
 }
 
 func TestListContainersHasItsOwnRateLimit(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	opts := testOptions(clock, clusterFleet())
 	opts.RateLimit = RateLimit{Default: 5}
@@ -206,6 +211,7 @@ func TestListContainersHasItsOwnRateLimit(t *testing.T) {
 }
 
 func TestFaultsApplyToListContainers(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	fleet := Generate(GenerateOptions{Seed: 4, Containers: 300})
 	s := startServer(t, testOptions(clock, fleet))

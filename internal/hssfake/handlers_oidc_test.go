@@ -39,6 +39,7 @@ func keysBody(token, duration string) string {
 }
 
 func TestOIDCExchangeIssuesKeysTheAPIAccepts(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	opts := testOptions(clock, smallFleet())
 	opts.OIDC.KeyTTL = 30 * time.Second
@@ -93,6 +94,7 @@ func TestOIDCExchangeIssuesKeysTheAPIAccepts(t *testing.T) {
 }
 
 func TestOIDCKeyLifetimeIsWhatWasAskedWithoutCap(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	s := startServer(t, testOptions(clock, nil))
 	federated := postIDToken(t, s, DemoIdpID, idTokenBody(DemoIDToken)).header.Get("X-Subject-Token")
@@ -112,6 +114,7 @@ func TestOIDCKeyLifetimeIsWhatWasAskedWithoutCap(t *testing.T) {
 }
 
 func TestOIDCRefusals(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	opts := testOptions(clock, nil)
 	opts.OIDC.IDTokens = map[string][]string{"cce": {"jwt-one", "jwt-two"}}
@@ -163,6 +166,7 @@ func TestOIDCRefusals(t *testing.T) {
 }
 
 func TestOIDCEndpointsTakeOnlyPOST(t *testing.T) {
+	t.Parallel()
 	s := startServer(t, testOptions(newClock(), nil))
 	for _, path := range []string{"/v3.0/OS-AUTH/id-token/tokens", "/v3.0/OS-CREDENTIAL/securitytokens"} {
 		req, _ := http.NewRequest(http.MethodGet, s.URL+path, nil)

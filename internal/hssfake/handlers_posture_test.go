@@ -30,6 +30,7 @@ func sendSigned(t *testing.T, s *Server, clock *testclock.Clock, path, query, re
 }
 
 func TestPostureAPIsValidateLikeTheRealOnes(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	s := startServer(t, testOptions(clock, Generate(GenerateOptions{Seed: 1, Containers: 500})))
 	long := strings.Repeat("a", 129)
@@ -89,6 +90,7 @@ func TestPostureAPIsValidateLikeTheRealOnes(t *testing.T) {
 }
 
 func TestPostureAPIsNeedAValidSignature(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	s := startServer(t, testOptions(clock, smallFleet()))
 	for _, path := range []string{nodesPath, severityPath + "?category=host", quotasPath} {
@@ -107,6 +109,7 @@ func TestPostureAPIsNeedAValidSignature(t *testing.T) {
 }
 
 func TestPostureAPIsTakeFaultsAndTheRateLimit(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	opts := testOptions(clock, smallFleet())
 	opts.RateLimit = RateLimit{Default: 2}
@@ -190,6 +193,7 @@ func wantRow(n Node) nodeRow {
 }
 
 func TestNodesPageThroughTheFleet(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	f := Generate(GenerateOptions{Seed: 2, Containers: 8000}) // 320 hosts
 	s := startServer(t, testOptions(clock, f))
@@ -210,6 +214,7 @@ func TestNodesPageThroughTheFleet(t *testing.T) {
 }
 
 func TestNodeFilters(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	f := Generate(GenerateOptions{Seed: 3, Containers: 2000})
 	s := startServer(t, testOptions(clock, f))

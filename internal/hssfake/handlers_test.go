@@ -39,6 +39,7 @@ type errBody struct {
 }
 
 func TestListValidation(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	s := startServer(t, testOptions(clock, smallFleet()))
 	wrongProject := strings.Replace(containersPath, DemoProjectID, "0000", 1)
@@ -86,6 +87,7 @@ func TestListValidation(t *testing.T) {
 }
 
 func TestUnauthenticatedAnswersGatewayError(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	s := startServer(t, testOptions(clock, smallFleet()))
 	for name, set := range map[string]func(*http.Request){
@@ -117,6 +119,7 @@ func TestUnauthenticatedAnswersGatewayError(t *testing.T) {
 }
 
 func TestLockoutAfterFiveFailures(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	s := startServer(t, testOptions(clock, smallFleet()))
 	send := func(sk string) response {
@@ -143,6 +146,7 @@ func TestLockoutAfterFiveFailures(t *testing.T) {
 }
 
 func TestContainersPagingAndFilters(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	var cs []Container
 	for i := range 25 {
@@ -183,6 +187,7 @@ func TestContainersPagingAndFilters(t *testing.T) {
 }
 
 func TestEnterpriseProjects(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	s := startServer(t, testOptions(clock, smallFleet()))
 	for ep, want := range map[string]int64{"": 4, AllEnterpriseProjects: 6, "ep-x": 2, "ep-none": 0} {

@@ -8,6 +8,7 @@ import (
 )
 
 func TestGeneratedPostureIsDeterministic(t *testing.T) {
+	t.Parallel()
 	a := Generate(GenerateOptions{Seed: 42, Containers: 2000})
 	b := Generate(GenerateOptions{Seed: 42, Containers: 2000})
 	c := Generate(GenerateOptions{Seed: 43, Containers: 2000})
@@ -21,6 +22,7 @@ func TestGeneratedPostureIsDeterministic(t *testing.T) {
 }
 
 func TestGeneratedNodesMatchTheContainerHosts(t *testing.T) {
+	t.Parallel()
 	f := Generate(GenerateOptions{Seed: 3, Containers: 5000})
 	nodes := map[string]Node{}
 	for _, n := range f.Nodes() {
@@ -53,6 +55,7 @@ func TestGeneratedNodesMatchTheContainerHosts(t *testing.T) {
 }
 
 func TestGeneratedNodesShowEveryState(t *testing.T) {
+	t.Parallel()
 	f := Generate(GenerateOptions{Seed: 4, Containers: 2500})
 	seen := map[string]int{}
 	for _, n := range f.Nodes() {
@@ -88,6 +91,7 @@ func TestGeneratedNodesShowEveryState(t *testing.T) {
 }
 
 func TestSmallGeneratedFleetsHaveNodesAtFault(t *testing.T) {
+	t.Parallel()
 	f := Generate(GenerateOptions{Seed: 9, Containers: 250}) // 10 hosts
 	var unprotected int
 	for _, n := range f.Nodes() {
@@ -121,6 +125,7 @@ func requireQuotasConsistent(t *testing.T, f *Fleet) {
 }
 
 func TestGeneratedQuotasFollowTheNodes(t *testing.T) {
+	t.Parallel()
 	f := Generate(GenerateOptions{Seed: 5, Containers: 3000})
 	requireQuotasConsistent(t, f)
 	rows := map[string]QuotaSummary{}
@@ -141,6 +146,7 @@ func TestGeneratedQuotasFollowTheNodes(t *testing.T) {
 }
 
 func TestSetQuotaSpareAndProtection(t *testing.T) {
+	t.Parallel()
 	f := Generate(GenerateOptions{Seed: 6, Containers: 1000})
 	var closed Node
 	for _, n := range f.Nodes() {
@@ -165,6 +171,7 @@ func TestSetQuotaSpareAndProtection(t *testing.T) {
 }
 
 func TestChurnNodesChangesStatesAndKeepsQuotasConsistent(t *testing.T) {
+	t.Parallel()
 	f := Generate(GenerateOptions{Seed: 7, Containers: 2000})
 	before := f.Nodes()
 	eventsBefore := f.EventCounts(EventQuery{HandleStatus: EventUnhandled, EnterpriseProjectID: AllEnterpriseProjects})
@@ -182,6 +189,7 @@ func TestChurnNodesChangesStatesAndKeepsQuotasConsistent(t *testing.T) {
 }
 
 func TestFleetChurnChangesNodesToo(t *testing.T) {
+	t.Parallel()
 	f := Generate(GenerateOptions{Seed: 8, Containers: 2000})
 	before := f.Nodes()
 	f.Churn(rand.New(rand.NewSource(1)), 100)
@@ -196,6 +204,7 @@ func TestFleetChurnChangesNodesToo(t *testing.T) {
 }
 
 func TestHandBuiltFleetsGetANodePerHost(t *testing.T) {
+	t.Parallel()
 	f := smallFleet()
 	nodes := f.Nodes()
 	require.Len(t, nodes, 3)

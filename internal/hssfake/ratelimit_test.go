@@ -33,6 +33,7 @@ func statuses(t *testing.T, s *Server, clock *testclock.Clock, path string, n in
 }
 
 func TestRateLimitRefusesCallsPastTheLimitWithTheGatewayAnswer(t *testing.T) {
+	t.Parallel()
 	s, clock := limitedServer(t, RateLimit{Default: 5})
 	require.Equal(t, []int{200, 200, 200, 200, 200}, statuses(t, s, clock, containersPath, 5))
 	resp := get(t, s, clock, containersPath, "")
@@ -48,6 +49,7 @@ func TestRateLimitRefusesCallsPastTheLimitWithTheGatewayAnswer(t *testing.T) {
 }
 
 func TestRateLimitWindowsAreFixedMinutesOfTheServerClock(t *testing.T) {
+	t.Parallel()
 	s, clock := limitedServer(t, RateLimit{Default: 3})
 	require.Equal(t, []int{200, 200, 200, 429}, statuses(t, s, clock, containersPath, 4))
 	clock.Advance(9 * time.Second) // 08:00:59: same window
@@ -58,6 +60,7 @@ func TestRateLimitWindowsAreFixedMinutesOfTheServerClock(t *testing.T) {
 }
 
 func TestRateLimitCountsEachOperationApart(t *testing.T) {
+	t.Parallel()
 	s, clock := limitedServer(t, RateLimit{Default: 2, PerOperation: map[string]int{OpListImageLocal: 4}})
 	require.Equal(t, []int{200, 200, 429}, statuses(t, s, clock, containersPath, 3))
 	require.Equal(t, []int{200, 200, 200, 200, 429}, statuses(t, s, clock, imagesPath, 5))
@@ -65,12 +68,14 @@ func TestRateLimitCountsEachOperationApart(t *testing.T) {
 }
 
 func TestRateLimitOfZeroLiftsTheLimitForAnOperation(t *testing.T) {
+	t.Parallel()
 	s, clock := limitedServer(t, RateLimit{Default: 1, PerOperation: map[string]int{OpListImageLocal: 0}})
 	require.Equal(t, []int{200, 200, 200}, statuses(t, s, clock, imagesPath, 3))
 	require.Equal(t, []int{200, 429}, statuses(t, s, clock, containersPath, 2))
 }
 
 func TestRateLimitLeavesIAMAndMetadataEndpointsAlone(t *testing.T) {
+	t.Parallel()
 	s, _ := limitedServer(t, RateLimit{Default: 1})
 	for range 3 {
 		resp := postToken(t, s, tokenBody(DemoIAMUser, DemoIAMPassword, DemoIAMDomain, DemoProjectID))
@@ -82,6 +87,7 @@ func TestRateLimitLeavesIAMAndMetadataEndpointsAlone(t *testing.T) {
 }
 
 func TestRateLimitCountsPerUser(t *testing.T) {
+	t.Parallel()
 	s, clock := limitedServer(t, RateLimit{Default: 2})
 	token := postToken(t, s, tokenBody(DemoIAMUser, DemoIAMPassword, DemoIAMDomain, DemoProjectID)).header.Get("X-Subject-Token")
 	tempKey := func() testSigner {
@@ -112,6 +118,7 @@ func TestRateLimitCountsPerUser(t *testing.T) {
 }
 
 func TestRateLimitIgnoresRequestsThatFailAuthentication(t *testing.T) {
+	t.Parallel()
 	s, clock := limitedServer(t, RateLimit{Default: 2})
 	for range 4 {
 		require.Equal(t, http.StatusUnauthorized, getWithToken(t, s, "not-a-token").status)
@@ -122,6 +129,7 @@ func TestRateLimitIgnoresRequestsThatFailAuthentication(t *testing.T) {
 }
 
 func TestRateLimitCountsCallsTheServiceRefuses(t *testing.T) {
+	t.Parallel()
 	// The gateway counts a call before HSS looks at its parameters.
 	s, clock := limitedServer(t, RateLimit{Default: 2})
 	require.Equal(t, http.StatusBadRequest, get(t, s, clock, containersPath, "limit=5").status)
@@ -130,6 +138,7 @@ func TestRateLimitCountsCallsTheServiceRefuses(t *testing.T) {
 }
 
 func TestSetRateLimitChangesTheLimitMidWindow(t *testing.T) {
+	t.Parallel()
 	s, clock := limitedServer(t, RateLimit{})
 	require.Equal(t, []int{200, 200, 200}, statuses(t, s, clock, containersPath, 3))
 	s.SetRateLimit(RateLimit{Default: 2})
@@ -143,6 +152,7 @@ func TestSetRateLimitChangesTheLimitMidWindow(t *testing.T) {
 }
 
 func TestRateLimitHoldsUnderConcurrentCalls(t *testing.T) {
+	t.Parallel()
 	s, clock := limitedServer(t, RateLimit{Default: 7})
 	var ok, refused atomic.Int64
 	var wg sync.WaitGroup

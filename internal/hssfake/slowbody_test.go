@@ -10,6 +10,7 @@ import (
 )
 
 func TestSlowBodySendsHeadersThenTrickles(t *testing.T) {
+	t.Parallel()
 	clock := newClock()
 	s := startServer(t, testOptions(clock, smallFleet()))
 	const delay = 150 * time.Millisecond

@@ -81,6 +81,7 @@ func vectorClock(t *testing.T, v vector) *testclock.Clock {
 }
 
 func TestVerifierAcceptsEveryVector(t *testing.T) {
+	t.Parallel()
 	for _, v := range loadVectors(t) {
 		t.Run(v.Name, func(t *testing.T) {
 			a, err := parseAuthorization(v.Authorization)
@@ -93,6 +94,7 @@ func TestVerifierAcceptsEveryVector(t *testing.T) {
 }
 
 func TestVerifierRejectsTamperedVectors(t *testing.T) {
+	t.Parallel()
 	tampers := []struct {
 		name   string
 		change func(r *http.Request, s *Server, c *testclock.Clock)
@@ -144,6 +146,7 @@ func TestVerifierRejectsTamperedVectors(t *testing.T) {
 }
 
 func TestVerifierHonoursSignedHeaders(t *testing.T) {
+	t.Parallel()
 	byName := map[string]vector{}
 	for _, v := range loadVectors(t) {
 		byName[v.Name] = v
@@ -169,6 +172,7 @@ func TestVerifierHonoursSignedHeaders(t *testing.T) {
 }
 
 func TestVerifierTemporaryCredentialsNeedTheirToken(t *testing.T) {
+	t.Parallel()
 	var v vector
 	for _, x := range loadVectors(t) {
 		if x.Name == "repositories-security-token" {
@@ -188,6 +192,7 @@ func TestVerifierTemporaryCredentialsNeedTheirToken(t *testing.T) {
 }
 
 func TestSignedVectorRequestServedOverHTTP(t *testing.T) {
+	t.Parallel()
 	v := loadVectors(t)[0] // containers-basic, project 0a1b..., cn-north-4
 	clock := vectorClock(t, v)
 	s := startServer(t, Options{ProjectID: "0a1b2c3d4e5f60718293a4b5c6d7e8f9", Region: "cn-north-4",

@@ -12,6 +12,7 @@ import (
 // docs/status.md does, so the two never tell a user different things
 // about /readyz.
 func TestLandingPageDescribesEndpointsAsTheDocs(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile("../../docs/status.md")
 	require.NoError(t, err)
 	rows := map[string]string{}

@@ -46,6 +46,7 @@ func send(t *testing.T, method, url string, header map[string]string) (int, stri
 }
 
 func TestReloadIsRefusedWithoutTheLifecycleFlag(t *testing.T) {
+	t.Parallel()
 	srv, reloads := guardedReload(t, false)
 	for _, method := range []string{http.MethodPost, http.MethodPut} {
 		code, body := send(t, method, srv.URL, nil)
@@ -62,6 +63,7 @@ func TestReloadIsRefusedWithoutTheLifecycleFlag(t *testing.T) {
 // sends for another site's page (a form POST carrying the user's basic
 // auth) is refused; curl, a sidecar and the exporter's own pages reload.
 func TestReloadRefusesRequestsFromOtherSites(t *testing.T) {
+	t.Parallel()
 	srv, reloads := guardedReload(t, true)
 	self := strings.TrimPrefix(srv.URL, "http://")
 	cases := []struct {

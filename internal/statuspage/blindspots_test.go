@@ -52,6 +52,7 @@ func (e *statusEnv) refreshAll(t *testing.T) {
 }
 
 func TestStatusJSONTellsTheBlindSpots(t *testing.T) {
+	t.Parallel()
 	env := newStatusEnv(t)
 	withBlindSpots(env)
 	b := env.status(t).Targets[0].BlindSpots
@@ -104,6 +105,7 @@ func TestStatusJSONTellsTheBlindSpots(t *testing.T) {
 
 // A shard other than 0 reads no posture and says so.
 func TestStatusBlindSpotsOnAnotherShard(t *testing.T) {
+	t.Parallel()
 	env := newStatusEnv(t, shard.Spec{Index: 1, Total: 2})
 	withBlindSpots(env)
 	env.refreshAll(t)
@@ -119,6 +121,7 @@ func TestStatusBlindSpotsOnAnotherShard(t *testing.T) {
 }
 
 func TestNodeFaultWords(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		agent, protect       string
 		interrupted, degrade bool

@@ -142,6 +142,7 @@ func getStatus(t *testing.T, env *statusEnv) TargetReport {
 // headless Chromium: the numbers equal /api/v1/status, the hostile image
 // name is text, not a script element.
 func TestBrowserShowsTheDemoAsTheJSONSays(t *testing.T) {
+	t.Parallel()
 	needChromium(t)
 	env := newDemoEnv(t)
 	require.NoError(t, env.refresh())
@@ -165,6 +166,7 @@ func TestBrowserShowsTheDemoAsTheJSONSays(t *testing.T) {
 // TestBrowserShowsFailureAndStaleAge makes the stand-in API fail and checks
 // the page tells the error and the stale age.
 func TestBrowserShowsFailureAndStaleAge(t *testing.T) {
+	t.Parallel()
 	needChromium(t)
 	env := newStatusEnv(t)
 	require.NoError(t, env.refresh())
@@ -211,6 +213,7 @@ func rowsOf(dom, kind string) []map[string]string {
 // quotas as /api/v1/status does, and the hostile degradation reason is
 // text.
 func TestBrowserShowsTheBlindSpotsAsTheJSONSays(t *testing.T) {
+	t.Parallel()
 	needChromium(t)
 	env := newStatusEnv(t)
 	withBlindSpots(env)

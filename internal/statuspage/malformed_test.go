@@ -17,6 +17,7 @@ import (
 // status page names a malformed answer in plain words; whole answers again
 // bring hss_up back with the next refresh.
 func TestAnswersWithoutAPageKeepTheInventory(t *testing.T) {
+	t.Parallel()
 	env := newStatusEnv(t)
 	require.NoError(t, env.refresh())
 	want := env.status(t).Targets[0].Counts

@@ -16,6 +16,7 @@ import (
 )
 
 func TestStatusPageShowsUpstreamStringsAsTextAndNoSecrets(t *testing.T) {
+	t.Parallel()
 	env := newStatusEnv(t)
 	require.NoError(t, env.refresh())
 	resp, page := env.get(t, "/status")
@@ -36,6 +37,7 @@ func TestStatusPageShowsUpstreamStringsAsTextAndNoSecrets(t *testing.T) {
 }
 
 func TestStatusJSONHasTheFactsAndLinksEachImage(t *testing.T) {
+	t.Parallel()
 	env := newStatusEnv(t)
 	r := env.status(t)
 	require.Equal(t, collector.HealthPending, r.Targets[0].Health)
@@ -87,6 +89,7 @@ func TestStatusJSONHasTheFactsAndLinksEachImage(t *testing.T) {
 }
 
 func TestStatusPageTellsFailureAndStaleness(t *testing.T) {
+	t.Parallel()
 	env := newStatusEnv(t)
 	require.NoError(t, env.refresh())
 	env.srv.SetFaults(hssfake.Faults{Rules: []hssfake.Fault{{Kind: hssfake.FaultStatus, Status: http.StatusServiceUnavailable}}})
@@ -128,6 +131,7 @@ func TestStatusPageTellsFailureAndStaleness(t *testing.T) {
 // which shard they are and how many of the images they own, on the page
 // and in the JSON, and their counts add up to the whole fleet.
 func TestStatusShowsShardOwnership(t *testing.T) {
+	t.Parallel()
 	owned, containers := 0, 0
 	for i := range 2 {
 		env := newStatusEnv(t, shard.Spec{Index: i, Total: 2})
@@ -152,6 +156,7 @@ func TestStatusShowsShardOwnership(t *testing.T) {
 }
 
 func TestStatusPageHidesShardsWhenNotSharded(t *testing.T) {
+	t.Parallel()
 	env := newStatusEnv(t)
 	require.NoError(t, env.refresh())
 	_, page := env.get(t, "/status")
@@ -165,6 +170,7 @@ func TestStatusPageHidesShardsWhenNotSharded(t *testing.T) {
 // does not parse, is the caller's mistake (400, naming the problem), not a
 // missing image.
 func TestStatusRoutesAnswerWrongMethodsAndQueries(t *testing.T) {
+	t.Parallel()
 	env := newStatusEnv(t)
 	require.NoError(t, env.refresh())
 	for _, path := range []string{"/status", "/api/v1/status", "/api/v1/image?target=prod"} {

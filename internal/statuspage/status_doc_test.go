@@ -38,6 +38,7 @@ func jsonFields(typ reflect.Type, into map[string]bool) {
 // docs/status.md on it: a field added to the report and not to the docs
 // fails.
 func TestDocsNameEveryStatusField(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile("../../docs/status.md")
 	require.NoError(t, err)
 	const marker = "`/api/v1/status` is its machine-readable twin"

@@ -15,6 +15,7 @@ import (
 )
 
 func TestHumanDuration(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		d    time.Duration
 		want string
@@ -29,6 +30,7 @@ func TestHumanDuration(t *testing.T) {
 }
 
 func TestThousands(t *testing.T) {
+	t.Parallel()
 	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 1234: "1,234", 4900: "4,900",
 		100000: "100,000", 1234567: "1,234,567", -1234: "-1,234", -123: "-123"} {
 		require.Equal(t, want, thousands(n), n)
@@ -39,6 +41,7 @@ func TestThousands(t *testing.T) {
 // returns, wrapped as the collector records it, is explained by its type,
 // status and operation.
 func TestExplainErrorNamesTheCauseAndTheFix(t *testing.T) {
+	t.Parallel()
 	apiErr := func(op string, status int, code string) error {
 		return fmt.Errorf("discovering images: %w", &hssclient.APIError{Operation: op, StatusCode: status, Code: code, Message: "m"})
 	}

@@ -15,6 +15,7 @@ import (
 // O_APPEND (as the shell does for `go test ./... > log`) stays there: the
 // owner's next write follows it instead of overwriting it.
 func TestSharedFDLineSurvivesTheOwnersNextWrite(t *testing.T) {
+	t.Parallel()
 	if fd := os.Getenv("TESTTOOL_SHARED_FD"); fd != "" {
 		n, err := strconv.Atoi(fd)
 		require.NoError(t, err)

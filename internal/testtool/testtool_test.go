@@ -130,6 +130,7 @@ func TestWithoutMainTheFirstMissOfEachToolIsSaidAtOnce(t *testing.T) {
 }
 
 func TestFindPrefersTheGivenPathAndChecksArgs(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	script := filepath.Join(dir, "tool")
 	require.NoError(t, os.WriteFile(script, []byte("#!/bin/sh\n[ \"$1\" = ok ]\n"), 0o755))
@@ -141,6 +142,7 @@ func TestFindPrefersTheGivenPathAndChecksArgs(t *testing.T) {
 }
 
 func TestAppendingReadsTheFlags(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write := func(flags string) string {
 		p := filepath.Join(dir, flags)
@@ -153,6 +155,7 @@ func TestAppendingReadsTheFlags(t *testing.T) {
 }
 
 func TestImportPathOfThisPackage(t *testing.T) {
+	t.Parallel()
 	require.Equal(t, "github.com/hss-exporter/hss_exporter/internal/testtool", importPath())
 }
 
@@ -160,6 +163,7 @@ func TestImportPathOfThisPackage(t *testing.T) {
 var every = []Tool{Promtool, Prometheus, Amtool, Alertmanager, Chromium, SystemdAnalyze, Helm, Kubectl, DockerCompose}
 
 func TestEveryToolSaysHowToGetIt(t *testing.T) {
+	t.Parallel()
 	for _, tool := range every {
 		require.NotEmpty(t, tool.how(), tool.Name)
 		if tool.Debian == "" {
@@ -196,6 +200,7 @@ func TestNeedAllNamesEveryMissingTool(t *testing.T) {
 // TestInstallToolsInstallsEveryTool keeps .ci/install-tools, which CI and
 // developers run, in step with the tools the tests ask for.
 func TestInstallToolsInstallsEveryTool(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile("../../.ci/install-tools")
 	require.NoError(t, err)
 	script := string(data)
