@@ -280,7 +280,10 @@ func serve(ctx context.Context, f flags, hups *reload.Hangups, logger log.Logger
 	refreshDone := make(chan struct{})
 	go func() {
 		defer close(refreshDone)
+		clustersDone := make(chan struct{})
+		go func() { defer close(clustersDone); w.clusters.Run(runCtx) }()
 		exp.Run(runCtx)
+		<-clustersDone
 	}()
 	defer func() { cancelRun(); <-refreshDone }()
 
