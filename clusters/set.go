@@ -88,6 +88,15 @@ func (s *Set) Run(ctx context.Context) {
 // schedule, so a reload costs no call; a changed one starts afresh, a
 // removed one stops.
 func (s *Set) Apply(targets []Target) {
+	// Stopped sources are waited for after the lock is let go, so a
+	// scrape never waits on a sweep winding down.
+	for _, src := range s.replace(targets) {
+		src.halt()
+	}
+}
+
+// replace swaps in the sources of targets and returns those to stop.
+func (s *Set) replace(targets []Target) (stale []*source) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old := map[string]*source{}
@@ -108,9 +117,10 @@ func (s *Set) Apply(targets []Target) {
 		next = append(next, src)
 	}
 	for _, src := range old {
-		src.halt()
+		stale = append(stale, src)
 	}
 	s.sources = next
+	return stale
 }
 
 // all returns the sources, in configuration order.
