@@ -170,3 +170,27 @@ func TestSplitImageKeepsRegistryPortsAndDropsDigests(t *testing.T) {
 		require.Equal(t, [2]string{c.name, c.version}, [2]string{name, version}, c.ref)
 	}
 }
+
+func TestStatusSaysWhatTheSourceServes(t *testing.T) {
+	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 8, Containers: 60})
+	clock := testclock.New(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+	r := newRig(t, fleet, rigOptions{noRun: true, now: clock.Now})
+	st, ok := r.set.Status("demo")
+	require.True(t, ok)
+	require.Equal(t, Status{}, st, "nothing before the first sweep")
+	_, ok = r.set.Status("other")
+	require.False(t, ok)
+
+	r.set.sources[0].sweep(context.Background())
+	truth := fleet.ClusterTruth("")
+	st, _ = r.set.Status("demo")
+	require.True(t, st.Up && st.Served)
+	require.Equal(t, truth.Containers, st.Containers)
+	require.Equal(t, len(truth.Restarts), st.Clusters)
+	require.Equal(t, clock.Now(), *st.LastSweepAt)
+
+	clock.Advance(2 * time.Hour)
+	st, _ = r.set.Status("demo")
+	require.False(t, st.Served, "past max_staleness")
+	require.NotNil(t, st.LastSweepAt)
+}
