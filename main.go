@@ -280,12 +280,16 @@ func serve(ctx context.Context, f flags, hups *reload.Hangups, logger log.Logger
 	refreshDone := make(chan struct{})
 	go func() {
 		defer close(refreshDone)
+		clustersDone := make(chan struct{})
+		go func() { defer close(clustersDone); w.clusters.Run(runCtx) }()
 		exp.Run(runCtx)
+		<-clustersDone
 	}()
 	defer func() { cancelRun(); <-refreshDone }()
 
 	opts := server.Options{MetricsPath: f.telemetry, MaxRequests: f.maxRequests, ShutdownTimeout: f.shutdownWait,
-		Web: f.web, Logger: logger, Slogger: slogger, Reload: reloader, EnableLifecycle: f.lifecycle}
+		Web: f.web, Logger: logger, Slogger: slogger, Reload: reloader, EnableLifecycle: f.lifecycle,
+		Clusters: w.clusters.Status}
 	mux, err := server.Mux(exp, reg, opts)
 	if err != nil {
 		return err

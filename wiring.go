@@ -13,6 +13,7 @@ import (
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 	"github.com/prometheus/common/version"
 
+	"github.com/hss-exporter/hss_exporter/clusters"
 	"github.com/hss-exporter/hss_exporter/collector"
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
@@ -28,6 +29,7 @@ type wiring struct {
 	stats    *collector.APIStats
 	budgets  *hssclient.Budgets
 	refusals *hssclient.AuthBackoffs
+	clusters *clusters.Set // the ListContainers source, beside the collector's
 }
 
 func newWiring(logger log.Logger, opts collector.Options) *wiring {
@@ -82,9 +84,14 @@ func buildExporter(cfg *config.Config, logger log.Logger, opts collector.Options
 			"shard", opts.Shard.Index, "total_shards", opts.Shard.Total)
 	}
 	exp := collector.NewExporter(log.With(logger, "component", "collector"), targets, w.stats, opts)
+	// The cluster list is not split between shards: shard 0 reads it
+	// whole, as it reads posture.
+	w.clusters = clusters.New(clusters.Options{Logger: log.With(logger, "component", "clusters"),
+		Images: exp.ContainerImages, Now: opts.Now, Off: opts.Shard.Index != 0}, clusterTargets(targets))
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
 		exp.Self(),
+		w.clusters,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		versioncollector.NewCollector("hss_exporter"),
@@ -125,10 +132,26 @@ func (w *wiring) reloadFrom(path string, exp *collector.Exporter) func() error {
 			return err
 		}
 		added, changed, removed := exp.Apply(targets)
+		w.clusters.Apply(clusterTargets(targets))
 		level.Info(w.logger).Log("msg", "configuration reloaded", "config", path, "targets", len(targets),
 			"added", fmt.Sprint(added), "changed", fmt.Sprint(changed), "removed", fmt.Sprint(removed))
 		return nil
 	}
+}
+
+// clusterTargets are the cluster source's view of targets: the same
+// client, so ListContainers spends the identity's shared budget.
+func clusterTargets(targets []collector.Target) []clusters.Target {
+	out := make([]clusters.Target, 0, len(targets))
+	for _, t := range targets {
+		lister, _ := t.API.(clusters.Lister)
+		var pacer clusters.Pacer
+		if p, ok := t.Pacer.(clusters.Pacer); ok {
+			pacer = p
+		}
+		out = append(out, clusters.Target{Config: t.Config, API: lister, Pacer: pacer})
+	}
+	return out
 }
 
 // loadConfig is config.Load; a test may make it hang like a read from a

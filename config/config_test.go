@@ -45,7 +45,7 @@ func TestLoadGood(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, Global{Settings{
 		RefreshInterval: 2 * time.Minute, RequestTimeout: 20 * time.Second, PageSize: 100,
-		MaxConcurrency: 8, RequestsPerSecond: 2.5, APICallsPerMinute: 30, MaxStaleness: 24 * time.Hour,
+		MaxConcurrency: 8, RequestsPerSecond: 2.5, APICallsPerMinute: 30, MaxStaleness: 24 * time.Hour, Clusters: new(true),
 	}}, cfg.Global)
 	require.Len(t, cfg.Targets, 4)
 

@@ -23,7 +23,7 @@ func TestStructureProblems(t *testing.T) {
 				"line 1:1: targets: at least one target is required",
 			}},
 		{"unknown target key", withTarget("scrape_timeout: 10s"),
-			[]string{`line 7:5: targets[0]: unknown key "scrape_timeout" (known keys: name, region, project_id, endpoint, enterprise_project_id, auth, images, container_info, posture, refresh_interval, request_timeout, page_size, max_concurrency, requests_per_second, api_calls_per_minute, max_staleness)`}},
+			[]string{`line 7:5: targets[0]: unknown key "scrape_timeout" (known keys: name, region, project_id, endpoint, enterprise_project_id, auth, images, container_info, posture, refresh_interval, request_timeout, page_size, max_concurrency, requests_per_second, api_calls_per_minute, max_staleness, clusters)`}},
 		{"target not a mapping", "targets:\n  - prod\n",
 			[]string{"line 2:5: targets[0]: expected a mapping of keys, got a string"}},
 		{"syntax", "targets:\n  - name: a\n   region: b\n",

@@ -22,6 +22,10 @@ type Settings struct {
 	RequestsPerSecond float64       `yaml:"requests_per_second"`
 	APICallsPerMinute float64       `yaml:"api_calls_per_minute"` // per operation
 	MaxStaleness      time.Duration `yaml:"max_staleness"`
+	// Clusters reads ListContainers, which places each pod container in
+	// its Kubernetes cluster (package clusters). A pointer, so that an
+	// unset key (nil) can default to on; read it with ClustersOn.
+	Clusters *bool `yaml:"clusters"`
 }
 
 // DefaultSettings returns the value of each key that neither global nor
@@ -35,6 +39,7 @@ func DefaultSettings() Settings {
 		RequestsPerSecond: 5,
 		APICallsPerMinute: hssclient.CallsPerMinute,
 		MaxStaleness:      30 * time.Minute,
+		Clusters:          new(true),
 	}
 }
 
@@ -46,12 +51,15 @@ func (s Settings) WithDefaults() Settings {
 	v, def := reflect.ValueOf(&s).Elem(), reflect.ValueOf(DefaultSettings())
 	for i := range v.NumField() {
 		f := v.Field(i)
-		if (f.CanInt() && f.Int() <= 0) || (f.CanFloat() && f.Float() <= 0) {
+		if (f.CanInt() && f.Int() <= 0) || (f.CanFloat() && f.Float() <= 0) || (f.Kind() == reflect.Pointer && f.IsNil()) {
 			f.Set(def.Field(i))
 		}
 	}
 	return s
 }
+
+// ClustersOn reports whether the clusters key is on; unset means on.
+func (s Settings) ClustersOn() bool { return s.Clusters == nil || *s.Clusters }
 
 // settingsKeys are the yaml keys of Settings, in field order.
 var settingsKeys = func() []string {
@@ -76,6 +84,9 @@ func settingsFields(s *Settings) []field {
 			fields[i] = intField(key, p)
 		case *float64:
 			fields[i] = floatField(key, p)
+		case **bool:
+			*p = new(bool) // a key left out is inherited over it
+			fields[i] = boolField(key, *p)
 		default:
 			panic("config: no decoder for the type of setting " + key)
 		}

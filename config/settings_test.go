@@ -14,7 +14,7 @@ func TestDefaults(t *testing.T) {
 	require.NoError(t, err)
 	want := Settings{
 		RefreshInterval: 5 * time.Minute, RequestTimeout: 30 * time.Second, PageSize: 200,
-		MaxConcurrency: 4, RequestsPerSecond: 5, APICallsPerMinute: 5, MaxStaleness: 30 * time.Minute,
+		MaxConcurrency: 4, RequestsPerSecond: 5, APICallsPerMinute: 5, MaxStaleness: 30 * time.Minute, Clusters: new(true),
 	}
 	require.Equal(t, want, cfg.Global.Settings)
 	tg := cfg.Targets[0]
@@ -84,3 +84,31 @@ targets:
     auth: {access_key: AK, secret_key: SK}
     images: {discover: true}
 `
+
+// The cluster source is on unless the file turns it off, globally or
+// for one target; a target may turn it back on.
+func TestClustersOnUnlessTurnedOff(t *testing.T) {
+	noEnv(t)
+	cfg, err := Parse([]byte(`
+global: {clusters: false}
+targets:
+  - {name: a, region: cn-north-4, project_id: p, auth: {access_key: AK, secret_key: SK}, images: {discover: true}}
+  - {name: b, region: cn-north-4, project_id: p, auth: {access_key: AK, secret_key: SK}, images: {discover: true},
+     clusters: true}
+`), "")
+	require.NoError(t, err)
+	require.False(t, cfg.Targets[0].ClustersOn())
+	require.True(t, cfg.Targets[1].ClustersOn())
+
+	cfg, err = Parse([]byte(minimalTarget), "")
+	require.NoError(t, err)
+	require.True(t, cfg.Targets[0].ClustersOn())
+	require.True(t, Settings{}.ClustersOn(), "a hand-built Settings reads clusters, as Load would")
+
+	_, err = Parse([]byte(`
+global: {clusters: sometimes}
+targets:
+  - {name: a, region: cn-north-4, project_id: p, auth: {access_key: AK, secret_key: SK}, images: {discover: true}}
+`), "")
+	require.ErrorContains(t, err, "global.clusters")
+}

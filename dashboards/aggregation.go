@@ -23,7 +23,7 @@ var CountFamilies = []string{
 
 // FactFamilies are facts about one image, container, node, edition or
 // event category: every replica that reports one reports the same value
-// (the posture's come from shard 0 only), so they are read as the max
+// (the posture's and the clusters' come from shard 0 only), so they are read as the max
 // over replicas and shards, never summed:
 //
 //	max by (target, image_name, image_version, image_digest) (hss_image_vulnerabilities)
@@ -34,6 +34,8 @@ var FactFamilies = []string{
 	"hss_container_info",
 	"hss_node_info", "hss_node_protection_interrupted", "hss_node_protection_degraded", "hss_node_risks",
 	"hss_security_events_unhandled", "hss_quota",
+	"hss_cluster_containers", "hss_cluster_image_containers", "hss_cluster_container_restarts",
+	"hss_cluster_risky_containers", "hss_container_cluster_info",
 }
 
 // aggregation is one aggregation operator enclosing a position of a query.

@@ -56,11 +56,22 @@ var MetricFamilies = []string{
 	"hss_security_events_unhandled",
 	"hss_quota",
 	"hss_posture_up",
+	// Clusters: ListContainers, read by shard 0 only, on unless clusters: false.
+	"hss_cluster_containers",
+	"hss_cluster_image_containers",
+	"hss_cluster_container_restarts",
+	"hss_cluster_risky_containers",
+	"hss_container_cluster_info",
+	"hss_clusters_up",
+	"hss_exporter_clusters_sweep_seconds",
+	"hss_exporter_clusters_listing_age_seconds",
+	"hss_exporter_clusters_label_values_sanitized_total",
 }
 
 // OptInFamilies are the families absent unless configured:
-// hss_container_info needs container_info: true.
-var OptInFamilies = []string{"hss_container_info"}
+// hss_container_info and hss_container_cluster_info need container_info:
+// true.
+var OptInFamilies = []string{"hss_container_info", "hss_container_cluster_info"}
 
 // KnownSeriesName reports whether a series name belongs to a promised
 // family, counting the _bucket, _sum and _count series of the histogram.

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
 
+	"github.com/hss-exporter/hss_exporter/clusters"
 	"github.com/hss-exporter/hss_exporter/collector"
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/internal/boundedfile"
@@ -36,6 +37,9 @@ type Options struct {
 	Slogger         *slog.Logger    // the same, for exporter-toolkit
 	Reload          http.Handler    // POST /-/reload
 	EnableLifecycle bool            // --web.enable-lifecycle: without it POST /-/reload is refused
+	// Clusters is each target's cluster source state, for the status
+	// page; nil: none.
+	Clusters func(target string) (clusters.Status, bool)
 }
 
 // probes are the routes the exporter serves beside the status page's.
@@ -92,7 +96,7 @@ func Mux(exp *collector.Exporter, live prometheus.Gatherer, opts Options) (*http
 		}
 		fmt.Fprintln(w, "ready")
 	})
-	for path, h := range statuspage.Routes(exp, statuspage.Options{MetricsPath: opts.MetricsPath}) {
+	for path, h := range statuspage.Routes(exp, statuspage.Options{MetricsPath: opts.MetricsPath, Clusters: opts.Clusters}) {
 		mux.Handle(path, h)
 	}
 	if opts.MetricsPath == "/" {

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/hss-exporter/hss_exporter/clusters"
 	"github.com/hss-exporter/hss_exporter/collector"
 )
 
@@ -74,6 +75,10 @@ type TargetReport struct {
 
 	// BlindSpots is where HSS cannot see or protect (status_blindspots.go).
 	BlindSpots *blindSpotsReport `json:"blind_spots"`
+
+	// Clusters is the ListContainers source's state; null where the
+	// target reads no clusters (clusters: false, a shard other than 0).
+	Clusters *clusters.Status `json:"clusters"`
 }
 
 // ListingReport is how the target's container listings keep up within
@@ -161,13 +166,18 @@ type ImageReport struct {
 }
 
 // buildStatus reads every target's state from memory; it never calls HSS.
-func buildStatus(exp *collector.Exporter, now time.Time, ver, metricsPath string) StatusReport {
+func buildStatus(exp *collector.Exporter, now time.Time, ver string, opts Options) StatusReport {
 	spec := exp.Shard()
 	r := StatusReport{GeneratedAt: now.UTC(), Version: ver, Shard: spec.Index, TotalShards: spec.Total,
-		Targets: []TargetReport{}, MetricsPath: metricsPath}
+		Targets: []TargetReport{}, MetricsPath: opts.MetricsPath}
 	for _, tr := range exp.Reports() {
 		t := buildTarget(tr.Status, tr.View)
 		t.BlindSpots = buildBlindSpots(tr.Posture)
+		if opts.Clusters != nil {
+			if st, ok := opts.Clusters(t.Name); ok {
+				t.Clusters = &st
+			}
+		}
 		r.Targets = append(r.Targets, t)
 	}
 	return r

@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/common/version"
 
+	"github.com/hss-exporter/hss_exporter/clusters"
 	"github.com/hss-exporter/hss_exporter/collector"
 )
 
@@ -46,6 +47,9 @@ type Options struct {
 	MetricsPath string
 	// Version is shown on the page and in the JSON; default the build's.
 	Version string
+	// Clusters returns a target's cluster source state (clusters.Set's
+	// Status); nil: no target reads clusters.
+	Clusters func(target string) (clusters.Status, bool)
 }
 
 // Routes returns the human status page and its JSON twins by path:
@@ -67,7 +71,7 @@ func Routes(exp *collector.Exporter, opts Options) map[string]http.Handler {
 
 func servePage(w http.ResponseWriter, exp *collector.Exporter, opts Options) {
 	var buf bytes.Buffer
-	if err := statusTemplate.Execute(&buf, buildStatus(exp, exp.Now(), opts.Version, opts.MetricsPath)); err != nil {
+	if err := statusTemplate.Execute(&buf, buildStatus(exp, exp.Now(), opts.Version, opts)); err != nil {
 		http.Error(w, "rendering the status page: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
@@ -76,7 +80,7 @@ func servePage(w http.ResponseWriter, exp *collector.Exporter, opts Options) {
 }
 
 func serveStatusJSON(w http.ResponseWriter, exp *collector.Exporter, opts Options) {
-	writeJSON(w, http.StatusOK, buildStatus(exp, exp.Now(), opts.Version, opts.MetricsPath))
+	writeJSON(w, http.StatusOK, buildStatus(exp, exp.Now(), opts.Version, opts))
 }
 
 // serveImage serves /api/v1/image: one image's series as JSON.
