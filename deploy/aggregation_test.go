@@ -40,7 +40,7 @@ func TestAlertsDeduplicate(t *testing.T) {
 			}
 		}
 	}
-	require.Equal(t, 5, inventory, "the security rules read the inventory and the posture")
+	require.Equal(t, 7, inventory, "the security rules read the inventory, the posture and the clusters")
 }
 
 func containsWord(s, word string) bool {
