@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -37,55 +35,15 @@ var (
 // it does not wait for.
 type testClock struct {
 	*testclock.Clock
-	mu       sync.Mutex
-	waiting  []waiter
+	timers   testclock.Timers
 	lastPass time.Time // when refreshOnce last ran a pass
-}
-
-// waiter is one timer not yet fired; tick says whether it is a loop's
-// next tick (a discovery or posture read) rather than a listing's due time.
-type waiter struct {
-	ch   chan time.Time
-	tick bool
-}
-
-// after is the Exporter's Options.After: at once for no delay, else when
-// refreshOnce fires it.
-func (c *testClock) after(d time.Duration) <-chan time.Time {
-	ch := make(chan time.Time, 1)
-	if d <= 0 {
-		ch <- c.Now()
-		return ch
-	}
-	pc, _, _, _ := runtime.Caller(1)
-	tick := strings.HasSuffix(runtime.FuncForPC(pc).Name(), ".everyInterval")
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.waiting = append(c.waiting, waiter{ch: ch, tick: tick})
-	return ch
-}
-
-// fire fires the loops' ticks (ticks) or every other timer set so far.
-func (c *testClock) fire(ticks bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	kept := c.waiting[:0]
-	for _, w := range c.waiting {
-		if w.tick != ticks {
-			kept = append(kept, w)
-			continue
-		}
-		w.ch <- c.Now()
-	}
-	clear(c.waiting[len(kept):])
-	c.waiting = kept
 }
 
 // tick moves the clock d and fires every timer set so far.
 func (c *testClock) tick(d time.Duration) {
 	c.Advance(d)
-	c.fire(true)
-	c.fire(false)
+	c.timers.Fire(true)
+	c.timers.Fire(false)
 }
 
 // newClockedExporter is NewExporter on clock (a new one at the wall
@@ -94,8 +52,8 @@ func newClockedExporter(clock *testclock.Clock, logger log.Logger, targets []Tar
 	if clock == nil {
 		clock = testclock.New(time.Now())
 	}
-	c := &testClock{Clock: clock}
-	opts.Now, opts.After = clock.Now, c.after
+	c := &testClock{Clock: clock, timers: testclock.Timers{Now: clock.Now, TickFrom: ".everyInterval"}}
+	opts.Now, opts.After = clock.Now, c.timers.After
 	e := NewExporter(logger, targets, stats, opts)
 	testClocks.Store(e, c)
 	return e
@@ -162,9 +120,9 @@ func refreshOnce(tb testing.TB, e *Exporter, name string) error {
 		if d := c.lastPass.Add(longestInterval(e)).Sub(c.Now()); d > 0 {
 			c.Advance(d)
 		}
-		c.fire(true)
+		c.timers.Fire(true)
 		waitDiscovered(tb, e, before)
-		c.fire(false)
+		c.timers.Fire(false)
 	}
 	c.lastPass = c.Now()
 	waitIdle(tb, e, before)

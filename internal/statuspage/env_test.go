@@ -41,7 +41,7 @@ type statusEnv struct {
 	exp      *collector.Exporter
 	clock    *testclock.Clock
 	fleet    *hssfake.Fleet
-	timers   *loopTimers
+	timers   *testclock.Timers
 	interval time.Duration // the target's refresh_interval
 	stop     func()        // ends Run once refresh started it
 	lastPass time.Time     // when refresh last ran a pass
@@ -114,9 +114,9 @@ func serveTarget(t *testing.T, tc config.Target, spec shard.Spec) *statusEnv {
 	})
 	require.NoError(t, err)
 	clock := testclock.New(time.Now())
-	timers := &loopTimers{now: clock.Now}
+	timers := &testclock.Timers{Now: clock.Now, TickFrom: ".everyInterval"}
 	exp := collector.NewExporter(log.NewNopLogger(), []collector.Target{{Config: tc, API: client, Posture: client, Credentials: client}}, stats,
-		collector.Options{Now: clock.Now, After: timers.after, PublishInterval: time.Millisecond, Shard: spec})
+		collector.Options{Now: clock.Now, After: timers.After, PublishInterval: time.Millisecond, Shard: spec})
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(exp.Self())
 	mux := http.NewServeMux()

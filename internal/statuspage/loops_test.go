@@ -4,59 +4,10 @@ import (
 	"context"
 	"errors"
 	"reflect"
-	"runtime"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/hss-exporter/hss_exporter/collector"
 )
-
-// loopTimers is the exporter's Options.After in these tests: its timers
-// fire when refresh says, not as the clock moves, so a test that ages data
-// by moving the clock starts no refresh it does not wait for.
-type loopTimers struct {
-	now     func() time.Time
-	mu      sync.Mutex
-	waiting []loopTimer
-}
-
-// loopTimer is one timer not yet fired; tick says whether it is a loop's
-// next tick (discovery or posture) rather than a listing's due time.
-type loopTimer struct {
-	ch   chan time.Time
-	tick bool
-}
-
-func (l *loopTimers) after(d time.Duration) <-chan time.Time {
-	ch := make(chan time.Time, 1)
-	if d <= 0 {
-		ch <- l.now()
-		return ch
-	}
-	pc, _, _, _ := runtime.Caller(1)
-	tick := strings.HasSuffix(runtime.FuncForPC(pc).Name(), ".everyInterval")
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.waiting = append(l.waiting, loopTimer{ch: ch, tick: tick})
-	return ch
-}
-
-// fire fires the loops' ticks (ticks) or every other timer set so far.
-func (l *loopTimers) fire(ticks bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	kept := l.waiting[:0]
-	for _, w := range l.waiting {
-		if w.tick != ticks {
-			kept = append(kept, w)
-			continue
-		}
-		w.ch <- l.now()
-	}
-	clear(l.waiting[len(kept):])
-	l.waiting = kept
-}
 
 // refresh runs one pass of the exporter's loops and waits until they are
 // quiet: the first call starts Run, which discovers at once; later calls
@@ -80,9 +31,9 @@ func (e *statusEnv) refresh() error {
 		if d := e.lastPass.Add(e.interval).Sub(e.clock.Now()); d > 0 {
 			e.clock.Advance(d)
 		}
-		e.timers.fire(true)
+		e.timers.Fire(true)
 		e.waitFor(func(st collector.TargetStatus) bool { return !st.Running && !st.LastRefresh.Equal(before) })
-		e.timers.fire(false)
+		e.timers.Fire(false)
 	}
 	e.lastPass = e.clock.Now()
 	e.waitFor(func(st collector.TargetStatus) bool { return !st.LastRefresh.IsZero() && !st.Running })
