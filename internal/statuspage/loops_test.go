@@ -68,6 +68,7 @@ func (e *statusEnv) waitQuiet() {
 	type mark struct {
 		st      collector.TargetStatus
 		posture []collector.PosturePart
+		served  int // images listed in the snapshot served, which the page reads
 	}
 	read := func() mark {
 		st := e.exp.Status()[0]
@@ -77,7 +78,15 @@ func (e *statusEnv) waitQuiet() {
 		for i := range parts {
 			parts[i].LastErr = nil
 		}
-		return mark{st: st, posture: parts}
+		served := 0
+		if view, ok := e.exp.View(e.target); ok {
+			for _, img := range view.Images {
+				if img.Listed {
+					served++
+				}
+			}
+		}
+		return mark{st: st, posture: parts, served: served}
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	last, since := read(), time.Now()
@@ -88,7 +97,10 @@ func (e *statusEnv) waitQuiet() {
 		time.Sleep(5 * time.Millisecond)
 		// An image waiting for its first listing is work to come, unless
 		// that listing failed: then it waits for the next pass.
-		if now := read(); !reflect.DeepEqual(now, last) || now.st.Running || now.st.ImagesPending > now.st.ImagesFailed {
+		// Listings landed are quiet only once they are published: a
+		// publish may lag its listings (publishing is coalesced).
+		if now := read(); !reflect.DeepEqual(now, last) || now.st.Running || now.st.ImagesPending > now.st.ImagesFailed ||
+			now.served < now.st.ImagesListed {
 			last, since = now, time.Now()
 		}
 	}

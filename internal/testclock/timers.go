@@ -42,13 +42,14 @@ func (t *Timers) After(d time.Duration) <-chan time.Time {
 }
 
 // calledFrom reports whether After's caller is a function whose name ends
-// in suffix; a method value's wrapper between them is passed over.
+// in suffix: the first frame outside this package, a method value's
+// wrapper passed over (inlining and the race detector move both).
 func calledFrom(suffix string) bool {
-	var pcs [4]uintptr
-	frames := runtime.CallersFrames(pcs[:runtime.Callers(3, pcs[:])])
+	var pcs [8]uintptr
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(1, pcs[:])])
 	for {
 		f, more := frames.Next()
-		if !strings.HasSuffix(f.Function, "-fm") {
+		if !strings.Contains(f.Function, "/internal/testclock.") && !strings.HasSuffix(f.Function, "-fm") {
 			return strings.HasSuffix(f.Function, suffix)
 		}
 		if !more {
