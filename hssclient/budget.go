@@ -137,7 +137,9 @@ func windowFor(perMinute float64, minute time.Duration) (int, time.Duration) {
 func guard(span time.Duration) time.Duration { return span + span/60 }
 
 // second is the budget's second, with the guard: a sixtieth of its minute.
-func (b *Budget) second() time.Duration { return guard(b.opts.Minute / 60) }
+// It is kept a tenth longer than the gateway's: calls sent a second apart
+// can arrive closer than that, by the jitter of the network and sender.
+func (b *Budget) second() time.Duration { return b.opts.Minute / 60 * 11 / 10 }
 
 // configuredWindow is the limit and guarded span of the configured rate.
 func (b *Budget) configuredWindow() (int, time.Duration) {
@@ -224,7 +226,7 @@ func (w *opWindow) readyAt(now time.Time, second time.Duration) (at time.Time, o
 	// The gateway counts in one-second windows too ("limit:N, time:1
 	// second"): no second holds more than its share of the span's calls,
 	// so a budget of 60 a minute never sends them in one second.
-	perSecond := max(1, int(math.Ceil(float64(w.limit)*float64(second)/float64(w.span)-1e-9)))
+	perSecond := max(1, int(math.Ceil(float64(w.limit)*float64(guard(second*10/11))/float64(w.span)-1e-9)))
 	return w.slotAt(at, perSecond, second)
 }
 
@@ -324,8 +326,8 @@ func (b *Budget) ReadyIn(op string) time.Duration {
 	}
 	if len(w.queue) > 0 {
 		// Calls already wait for this slot: a new one would only queue
-		// behind them.
-		return max(at.Sub(now), b.second())
+		// behind them. Ask again soon: the first of them goes at once.
+		return max(at.Sub(now), b.second()/20)
 	}
 	return max(at.Sub(now), 0)
 }
