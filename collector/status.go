@@ -94,8 +94,8 @@ func (t *target) firstSweepTime(calls int) time.Duration {
 		windows := math.Ceil(float64(calls) / perMinute)
 		last := float64(calls) - (windows-1)*math.Floor(perMinute)
 		perSecond := max(1, math.Ceil(perMinute/60))
-		spacing := 1100 * time.Millisecond // the budget's second, with its tenth for jitter
-		d = time.Duration(windows-1)*time.Minute + time.Duration(max(math.Ceil(last/perSecond)-1, 0))*spacing
+		d = time.Duration(windows-1)*time.Minute +
+			time.Duration(max(math.Ceil(last/perSecond)-1, 0))*hssclient.SpacedSecond(time.Minute)
 	}
 	if rps > 0 && !math.IsInf(rps, 1) {
 		d = max(d, time.Duration(float64(calls)/rps*float64(time.Second)))
