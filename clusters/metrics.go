@@ -5,6 +5,7 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/collector"
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/internal/exposition"
 )
 
 const namespace = "hss"
@@ -95,7 +96,7 @@ func (s *Set) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- gauge(clustersSweepDesc, sweep, name)
 		ch <- gauge(clustersListingAgeDesc, age, name)
-		ch <- constMetric(clustersSanitizedDesc, prometheus.CounterValue, float64(src.sanitized.Load()), name)
+		ch <- exposition.ConstMetric(clustersSanitizedDesc, prometheus.CounterValue, float64(src.sanitized.Load()), name)
 		if src.tg.Pacer != nil {
 			ch <- gauge(collector.BudgetDesc(), src.tg.Pacer.PerMinute(hssclient.OpListClusterContainers),
 				name, hssclient.OpListClusterContainers)
@@ -106,15 +107,7 @@ func (s *Set) Collect(ch chan<- prometheus.Metric) {
 // gauge is a gauge of upstream label values: an invalid one becomes an
 // invalid metric the registry reports, never a panic.
 func gauge(desc *prometheus.Desc, v float64, labels ...string) prometheus.Metric {
-	return constMetric(desc, prometheus.GaugeValue, v, labels...)
-}
-
-func constMetric(desc *prometheus.Desc, vt prometheus.ValueType, v float64, labels ...string) prometheus.Metric {
-	m, err := prometheus.NewConstMetric(desc, vt, v, labels...)
-	if err != nil {
-		return prometheus.NewInvalidMetric(desc, err)
-	}
-	return m
+	return exposition.ConstMetric(desc, prometheus.GaugeValue, v, labels...)
 }
 
 func boolValue(b bool) float64 {

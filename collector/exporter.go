@@ -15,6 +15,7 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	expo "github.com/hss-exporter/hss_exporter/internal/exposition"
 	"github.com/hss-exporter/hss_exporter/shard"
 )
 
@@ -224,39 +225,31 @@ func (e *Exporter) describeSelf(ch chan<- *prometheus.Desc) {
 
 func (e *Exporter) collectSelf(ch chan<- prometheus.Metric) {
 	e.stats.collect(ch)
-	ch <- constMetric(shardOrdinalDesc, prometheus.GaugeValue, float64(e.opts.Shard.Index))
-	ch <- constMetric(totalShardsDesc, prometheus.GaugeValue, float64(e.opts.Shard.Count()))
-	ch <- constMetric(stateWritesDesc, prometheus.CounterValue, float64(e.stateWrites.success.Load()), "success")
-	ch <- constMetric(stateWritesDesc, prometheus.CounterValue, float64(e.stateWrites.failure.Load()), "failure")
+	ch <- expo.ConstMetric(shardOrdinalDesc, prometheus.GaugeValue, float64(e.opts.Shard.Index))
+	ch <- expo.ConstMetric(totalShardsDesc, prometheus.GaugeValue, float64(e.opts.Shard.Count()))
+	ch <- expo.ConstMetric(stateWritesDesc, prometheus.CounterValue, float64(e.stateWrites.success.Load()), "success")
+	ch <- expo.ConstMetric(stateWritesDesc, prometheus.CounterValue, float64(e.stateWrites.failure.Load()), "failure")
 	now := e.opts.Now()
 	for _, t := range e.all() {
 		st := t.state(now)
 		for _, g := range selfGauges {
-			ch <- constMetric(g.desc, g.valueType, g.value(&st), t.name)
+			ch <- expo.ConstMetric(g.desc, g.valueType, g.value(&st), t.name)
 		}
 		for i, r := range results {
-			ch <- constMetric(refreshesDesc, prometheus.CounterValue, float64(st.refreshes[i]), t.name, string(r))
+			ch <- expo.ConstMetric(refreshesDesc, prometheus.CounterValue, float64(st.refreshes[i]), t.name, string(r))
 		}
 		for i, reason := range hssclient.MovedReasons {
-			ch <- constMetric(listingsInconsistentDesc, prometheus.CounterValue, float64(st.moved[i]), t.name, hssclient.OpListContainers, reason)
+			ch <- expo.ConstMetric(listingsInconsistentDesc, prometheus.CounterValue, float64(st.moved[i]), t.name, hssclient.OpListContainers, reason)
 		}
-		ch <- constMetric(refreshIntervalDesc, prometheus.GaugeValue, t.interval().Seconds(), t.name)
+		ch <- expo.ConstMetric(refreshIntervalDesc, prometheus.GaugeValue, t.interval().Seconds(), t.name)
 		t.collectPostureUp(ch)
 		if t.pacer != nil {
-			ch <- constMetric(budgetConfiguredDesc, prometheus.GaugeValue, t.pacer.Configured(), t.name)
+			ch <- expo.ConstMetric(budgetConfiguredDesc, prometheus.GaugeValue, t.pacer.Configured(), t.name)
 			for _, op := range budgetOperations {
-				ch <- constMetric(budgetDesc, prometheus.GaugeValue, t.pacer.PerMinute(op), t.name, op)
+				ch <- expo.ConstMetric(budgetDesc, prometheus.GaugeValue, t.pacer.PerMinute(op), t.name, op)
 			}
 		}
 	}
-}
-
-func constMetric(desc *prometheus.Desc, vt prometheus.ValueType, v float64, labels ...string) prometheus.Metric {
-	m, err := prometheus.NewConstMetric(desc, vt, v, labels...)
-	if err != nil {
-		return prometheus.NewInvalidMetric(desc, err)
-	}
-	return m
 }
 
 // Shard returns which shard of each target's images this exporter lists.

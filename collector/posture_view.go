@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	expo "github.com/hss-exporter/hss_exporter/internal/exposition"
 )
 
 // postureUpDesc is the health of each posture part a process reads; a
@@ -25,7 +27,7 @@ func (t *target) collectPostureUp(ch chan<- prometheus.Metric) {
 	t.mu.Unlock()
 	for p := range numParts {
 		if t.posture.enabled[p] {
-			ch <- constMetric(postureUpDesc, prometheus.GaugeValue, boolValue(up[p]), t.name, partNames[p])
+			ch <- expo.ConstMetric(postureUpDesc, prometheus.GaugeValue, boolValue(up[p]), t.name, partNames[p])
 		}
 	}
 }

@@ -6,16 +6,22 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
+// ConstMetric is a const metric of desc; should NewConstMetric refuse its
+// label values, an invalid metric reports it (the registry logs it and
+// serves the rest) instead of a panic.
+func ConstMetric(desc *prometheus.Desc, vt prometheus.ValueType, v float64, labels ...string) prometheus.Metric {
+	m, err := prometheus.NewConstMetric(desc, vt, v, labels...)
+	if err != nil {
+		return prometheus.NewInvalidMetric(desc, err)
+	}
+	return m
+}
+
 // ConstMetrics turns emitted series into const gauges. Label values must
-// already be sanitised; should NewConstMetric still refuse them, an
-// invalid metric reports it instead of a panic.
+// already be sanitised.
 func ConstMetrics(out func(prometheus.Metric)) Emitter {
 	return func(f *Family, v float64, labels []string) {
-		m, err := prometheus.NewConstMetric(f.Desc, prometheus.GaugeValue, v, labels...)
-		if err != nil {
-			m = prometheus.NewInvalidMetric(f.Desc, err)
-		}
-		out(m)
+		out(ConstMetric(f.Desc, prometheus.GaugeValue, v, labels...))
 	}
 }
 
