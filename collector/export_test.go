@@ -242,9 +242,10 @@ func (t *target) postureRead(before, after passMark) bool {
 	return true
 }
 
-// idle reports whether no discovery or listing runs and none is due.
+// idle reports whether no discovery or listing runs, none is due, and
+// every lister waits (so none is about to look at the queue again).
 func (t *target) idle() bool {
-	if t.busy.Load() {
+	if t.busy.Load() || t.changed.parkedNow()+int(t.pacing.Load()) < max(1, t.cfg.MaxConcurrency) {
 		return false
 	}
 	now := t.now()

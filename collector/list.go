@@ -135,7 +135,9 @@ func (e *Exporter) lister(ctx context.Context, t *target) {
 	for ctx.Err() == nil {
 		if t.pacer != nil {
 			if wait := t.pacer.ReadyIn(hssclient.OpListContainers); wait > 0 {
+				t.pacing.Add(1)
 				sleepUntil(ctx, wait, nil)
+				t.pacing.Add(-1)
 				continue
 			}
 		}
@@ -147,11 +149,7 @@ func (e *Exporter) lister(ctx context.Context, t *target) {
 			if !wake.IsZero() {
 				due = e.opts.After(max(wake.Sub(now), time.Millisecond))
 			}
-			select {
-			case <-ctx.Done():
-			case <-changed:
-			case <-due:
-			}
+			t.changed.park(ctx, changed, due)
 			continue
 		}
 		lctx, cancel := e.workContext(ctx, t)

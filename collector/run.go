@@ -64,9 +64,7 @@ func (e *Exporter) runTarget(ctx context.Context, t *target) {
 // refresh_interval ± jitter.
 func (e *Exporter) discoveryLoop(ctx context.Context, t *target) {
 	e.everyInterval(ctx, t, &t.busy, func() {
-		if err := e.discoverOnce(ctx, t); err == nil {
-			t.recordRefresh(t.lastCycle.start, t.lastCycle.duration)
-		}
+		_ = e.discoverOnce(ctx, t) // recorded in the target's status
 	}, t.skip)
 }
 
@@ -156,7 +154,6 @@ func (e *Exporter) discoverOnce(ctx context.Context, t *target) error {
 	t.startCycle()
 	refs, covered, err := t.discover(ctx)
 	c.duration = time.Since(c.began)
-	t.lastCycle = c
 	if err != nil && stopping.Err() != nil {
 		// Cut short by shutdown, not by HSS: an error line and a failure
 		// count would send an operator looking for a fault on every restart.
@@ -185,6 +182,10 @@ func (e *Exporter) discoverOnce(ctx context.Context, t *target) error {
 	t.st.discovered = true
 	t.noteSweep(now)
 	t.mu.Unlock()
+	// The refresh is recorded before the listers are woken: its result is
+	// the listings as they stood at this discovery, not whichever of the
+	// new ones a quick lister lands first.
+	t.recordRefresh(c.start, c.duration)
 	t.changed.notify()
 	if !serveFirst {
 		t.requestPublish()

@@ -51,14 +51,11 @@ type target struct {
 	order       []*image // the covered images, in the stable order of discovery
 	z           *sanitizer
 	st          targetStatus
-	pausedUntil time.Time // listings wait after credentials could not be had
-	versions    uint64    // the last version given out (see touchFacts, touchRows)
-	changed     broadcast // wakes listers when work may have appeared
+	pausedUntil time.Time    // listings wait after credentials could not be had
+	versions    uint64       // the last version given out (see touchFacts, touchRows)
+	changed     broadcast    // wakes listers when work may have appeared
+	pacing      atomic.Int32 // listers asleep until the budget allows a call
 	publishReq  chan struct{}
-
-	// lastCycle is the last discovery's timing; only the goroutine that
-	// holds busy touches it.
-	lastCycle cycle
 
 	pubMu sync.Mutex // one publish at a time
 	units *unitCache
@@ -185,9 +182,13 @@ func (t *target) requestPublish() {
 }
 
 // broadcast wakes every waiter at once: closed and replaced on notify.
+// It counts the waiters parked on the current channel, so whoever drives
+// the loops (a test on its own clock) can tell every lister is asleep,
+// not between a listing and its next look at the queue.
 type broadcast struct {
-	mu sync.Mutex
-	ch chan struct{}
+	mu     sync.Mutex
+	ch     chan struct{}
+	parked int
 }
 
 func (b *broadcast) wait() <-chan struct{} {
@@ -199,11 +200,42 @@ func (b *broadcast) wait() <-chan struct{} {
 	return b.ch
 }
 
+// park waits until ch, taken from wait before looking for work, is
+// notified, due fires or ctx ends; at once when ch was notified already.
+func (b *broadcast) park(ctx context.Context, ch <-chan struct{}, due <-chan time.Time) {
+	b.mu.Lock()
+	current := (<-chan struct{})(b.ch) == ch
+	if current {
+		b.parked++
+	}
+	b.mu.Unlock()
+	if !current {
+		return
+	}
+	select {
+	case <-ctx.Done():
+	case <-ch:
+	case <-due:
+	}
+	b.mu.Lock()
+	if (<-chan struct{})(b.ch) == ch {
+		b.parked-- // woken by the timer or ctx; notify uncounted the rest
+	}
+	b.mu.Unlock()
+}
+
+// parkedNow is how many waiters are parked on the current channel.
+func (b *broadcast) parkedNow() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.parked
+}
+
 func (b *broadcast) notify() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.ch != nil {
 		close(b.ch)
-		b.ch = nil
+		b.ch, b.parked = nil, 0
 	}
 }
