@@ -147,6 +147,7 @@ func addHostileImage(fleet *hssfake.Fleet) {
 	fleet.AddImage(img)
 	imgs := fleet.Images()
 	id := imgs[len(imgs)-1].ID
+	fleet.KeepImage(id) // shown however long the demo runs
 	for i := range demoHostileContainers {
 		c := hssfake.Container{ImageID: id, ID: fmt.Sprintf("demo-hostile-%d", i), Name: fmt.Sprintf("/hostile-%d", i),
 			HostID: host.HostID, HostName: host.HostName, AgentID: host.AgentID, PrivateIP: host.PrivateIP}

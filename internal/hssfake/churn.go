@@ -6,7 +6,7 @@ import (
 	"strconv"
 )
 
-// Churn makes n random changes to the fleet, each removing a container or
+// Churn makes up to n random changes to the fleet, each removing a container or
 // starting a new one, and returns how many of each. A new container copies
 // the host, pod and cluster of a random existing one and mostly runs its
 // image, but sometimes an image that had no containers, so images come and
@@ -15,13 +15,16 @@ import (
 // It also makes n/10 (rounded up) changes to the nodes, as ChurnNodes does,
 // drawn from the fleet's own random source so that rng yields the same
 // containers as before nodes existed. It is safe while the fleet is being
-// served.
+// served. The containers of a kept image (KeepImage) stay.
 func (f *Fleet) Churn(rng *rand.Rand, n int) (added, removed int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for range n {
 		if len(f.containers) > 0 && rng.Intn(2) == 0 {
 			i := rng.Intn(len(f.containers))
+			if f.kept[f.containers[i].ImageID] {
+				continue
+			}
 			f.containers = slices.Delete(f.containers, i, i+1)
 			removed++
 			continue

@@ -179,19 +179,19 @@ func TestLatencyFault(t *testing.T) {
 	clock := newClock()
 	s := startServer(t, testOptions(clock, smallFleet()))
 	s.SetFaults(Faults{Rules: []Fault{
-		{Operation: OpListImageLocal, Kind: FaultLatency, Delay: 150 * time.Millisecond, Times: 1},
+		{Operation: OpListImageLocal, Kind: FaultLatency, Delay: 500 * time.Millisecond, Times: 1},
 		{Operation: OpListImageLocal, Kind: FaultStatus, Status: 503, Times: 1},
 	}})
 	start := time.Now()
 	resp, _, err := rawGet(t, context.Background(), s, clock, imagesPath, "")
 	require.NoError(t, err)
-	require.GreaterOrEqual(t, time.Since(start), 150*time.Millisecond)
+	require.GreaterOrEqual(t, time.Since(start), 500*time.Millisecond)
 	require.Equal(t, 503, resp.StatusCode, "latency combines with the next rule")
 	start = time.Now()
 	resp, _, err = rawGet(t, context.Background(), s, clock, imagesPath, "")
 	require.NoError(t, err)
 	require.Equal(t, 200, resp.StatusCode)
-	require.Less(t, time.Since(start), 150*time.Millisecond)
+	require.Less(t, time.Since(start), 500*time.Millisecond, "the latency rule was used up")
 }
 
 func TestResetCounts(t *testing.T) {

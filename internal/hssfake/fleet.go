@@ -61,8 +61,9 @@ type Fleet struct {
 	mu         sync.RWMutex
 	images     []Image
 	containers []Container
-	snap       *snapshot // nil after a change, rebuilt on the next read
-	seq        int       // numbers containers added by Churn
+	snap       *snapshot       // nil after a change, rebuilt on the next read
+	seq        int             // numbers containers added by Churn
+	kept       map[string]bool // images whose containers Churn never removes
 	// kubeRef is the time the create times of new pod containers go back
 	// from: GenerateOptions.Now, or kubeEpoch.
 	kubeRef time.Time
@@ -91,6 +92,17 @@ func NewFleet(images []Image, containers []Container) *Fleet {
 	}
 	f.nodes, f.quotas = deriveNodes(f.containers)
 	return f
+}
+
+// KeepImage makes Churn leave the containers of the image with ID id
+// alone, as a demo needs of the image it shows off.
+func (f *Fleet) KeepImage(id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.kept == nil {
+		f.kept = map[string]bool{}
+	}
+	f.kept[id] = true
 }
 
 // AddImage adds img, or replaces the image with the same ID. An empty ID or

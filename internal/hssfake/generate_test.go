@@ -156,3 +156,24 @@ func TestSetFleetAndRemoveContainer(t *testing.T) {
 	require.Equal(t, map[PodKey]int{{"p1", "web-abc"}: 1}, f.Truth("").Pods)
 	require.Panics(t, func() { f.AddContainer(Container{ID: "x", ImageID: "missing"}) })
 }
+
+func TestChurnLeavesAKeptImagesContainers(t *testing.T) {
+	t.Parallel()
+	f := Generate(GenerateOptions{Seed: 5, Containers: 30})
+	kept := f.Containers()[0].ImageID
+	f.KeepImage(kept)
+	of := func() (n int) {
+		for _, c := range f.Containers() {
+			if c.ImageID == kept {
+				n++
+			}
+		}
+		return n
+	}
+	before := of()
+	rng := rand.New(rand.NewSource(1))
+	for range 100 {
+		f.Churn(rng, 5)
+	}
+	require.GreaterOrEqual(t, of(), before, "churn removed none of the kept image's containers")
+}
