@@ -13,15 +13,33 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestDemoServesInventoryWithinSeconds(t *testing.T) {
+// TestDemoServesTheWholeInventory runs the demo with a budget above its
+// image count: the whole inventory is served, and the first sweep is one
+// burst, as the status says before it lands (how fast the binary gets
+// there is the benchmarks' business, not a timed test's).
+func TestDemoServesTheWholeInventory(t *testing.T) {
 	t.Parallel()
 	start := time.Now()
 	r := startExporter(t, "--demo", fastDemo)
 	waitFor(t, http.DefaultClient, r.base+"/readyz", http.StatusOK)
 	t.Logf("demo ready after %v", time.Since(start))
+	var status struct {
+		Targets []struct {
+			Listing struct {
+				SweepCalls        int     `json:"sweep_calls"`
+				FirstSweepSeconds float64 `json:"first_sweep_seconds"`
+			} `json:"listing"`
+		} `json:"targets"`
+	}
+	_, body, err := httpGet(http.DefaultClient, r.base+"/api/v1/status")
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal([]byte(body), &status))
+	require.Len(t, status.Targets, 1)
+	listing := status.Targets[0].Listing
+	require.Positive(t, listing.SweepCalls)
+	require.Less(t, listing.FirstSweepSeconds, 1.0, "with a budget above the image count, the first sweep is one burst")
 	families := waitForInventory(t, http.DefaultClient, r.base)
 	t.Logf("demo fully listed after %v", time.Since(start))
-	require.Less(t, time.Since(start), 10*time.Second, "with a budget above the image count, the first sweep is one burst")
 	for _, name := range []string{"hss_image_containers", "hss_host_containers", "hss_pod_containers",
 		"hss_image_info", "hss_container_info", "hss_up", "hss_exporter_build_info", "go_goroutines"} {
 		require.Contains(t, families, name)

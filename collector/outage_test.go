@@ -82,7 +82,7 @@ func TestRefreshEndsWithinItsDeadline(t *testing.T) {
 		start := time.Now()
 		err := refreshOnce(t, e, "h")
 		require.Error(t, err)
-		require.Less(t, time.Since(start), timeout+500*time.Millisecond)
+		require.Less(t, time.Since(start), timeout+2*time.Second, "by its deadline, not the hang's end")
 	}
 	st := e.Status()[0]
 	require.Equal(t, ResultFailure, st.LastResult)

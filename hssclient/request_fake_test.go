@@ -115,7 +115,7 @@ func TestSustainedFaultsStayWithinDeadlineAndRate(t *testing.T) {
 			srv, log, err, elapsed := runs[i].srv, runs[i].log, runs[i].err, runs[i].elapsed
 			require.Error(t, err)
 			require.Equal(t, tc.class, hssclient.Classify(err), "err: %v", err)
-			require.Less(t, elapsed, deadline+300*time.Millisecond, "the call ends by its deadline")
+			require.Less(t, elapsed, deadline+time.Second, "the call ends by its deadline")
 			// The server counts an attempt once its handler returns, which for
 			// a dropped connection is a moment after the client moved on.
 			require.Eventually(t, func() bool { return srv.InFlight() == 0 }, 5*time.Second, time.Millisecond)
