@@ -22,10 +22,11 @@ import (
 const (
 	// Containers is how many containers the demo fleet starts with, and
 	// Images on how many images they run.
-	Containers        = 1000
-	Images            = Containers / 25 // with --demo.hostile, the hostile image among them
-	demoChurnInterval = 10 * time.Second
-	demoChurnPerTick  = 15
+	Containers = 1000
+	Images     = Containers / 25 // with --demo.hostile, the hostile image among them
+	// Every ChurnInterval, ChurnPerTick containers come or go.
+	ChurnInterval = 10 * time.Second
+	ChurnPerTick  = 15
 )
 
 // HostileImageName is the name of the image --demo.hostile adds, which a
@@ -124,14 +125,14 @@ func demoFleet(hostile bool) *hssfake.Fleet {
 // churn makes containers appear and disappear, as in a real estate.
 func churn(ctx context.Context, srv *hssfake.Server) {
 	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
-	ticker := time.NewTicker(demoChurnInterval)
+	ticker := time.NewTicker(ChurnInterval)
 	defer ticker.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-ticker.C:
-			srv.Churn(rng, demoChurnPerTick)
+			srv.Churn(rng, ChurnPerTick)
 		}
 	}
 }
