@@ -30,6 +30,7 @@ import (
 	"github.com/hss-exporter/hss_exporter/internal/flagerr"
 	"github.com/hss-exporter/hss_exporter/internal/gomemlimit"
 	"github.com/hss-exporter/hss_exporter/internal/logging"
+	"github.com/hss-exporter/hss_exporter/internal/metricshandler"
 	"github.com/hss-exporter/hss_exporter/internal/reload"
 	"github.com/hss-exporter/hss_exporter/internal/server"
 	"github.com/hss-exporter/hss_exporter/shard"
@@ -289,7 +290,7 @@ func serve(ctx context.Context, f flags, hups *reload.Hangups, logger log.Logger
 
 	opts := server.Options{MetricsPath: f.telemetry, MaxRequests: f.maxRequests, ShutdownTimeout: f.shutdownWait,
 		Web: f.web, Logger: logger, Slogger: slogger, Reload: reloader, EnableLifecycle: f.lifecycle,
-		Clusters: w.clusters.Status}
+		Clusters: w.clusters.Status, Also: []metricshandler.Cached{w.clusters}}
 	mux, err := server.Mux(exp, reg, opts)
 	if err != nil {
 		return err

@@ -3,17 +3,22 @@ package clusters
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/require"
 
 	"github.com/hss-exporter/hss_exporter/collector"
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
+	"github.com/hss-exporter/hss_exporter/internal/metricshandler"
 )
 
 // rig is a loopback stand-in read through the real client by the
@@ -109,10 +114,12 @@ type series struct {
 	other    map[string]float64 // every other family: its sum
 }
 
+// gather reads the cluster series as a scraper does: through the real
+// metrics handler, the cluster part of the page encoded at each sweep,
+// the health series gathered live.
 func (r *rig) gather(t *testing.T) series {
 	t.Helper()
-	fams, err := r.reg.Gather()
-	require.NoError(t, err)
+	fams := r.scrape(t, "")
 	s := series{states: map[hssfake.ClusterStateKey]int{}, images: map[hssfake.ClusterImageKey]int{},
 		restarts: map[string]int{}, risky: map[hssfake.ClusterSeverityKey]int{},
 		places: map[string]hssfake.ContainerCluster{}, up: -1, other: map[string]float64{}}
@@ -140,6 +147,34 @@ func (r *rig) gather(t *testing.T) series {
 		}
 	}
 	return s
+}
+
+// handler is /metrics as the exporter serves it.
+func (r *rig) handler() http.Handler {
+	return r.exp.Handler(r.reg, collector.HandlerOpts{Also: []metricshandler.Cached{r.set}})
+}
+
+// scrape parses the text page the handler serves for accept ("": text).
+func (r *rig) scrape(t *testing.T, accept string) map[string]*dto.MetricFamily {
+	t.Helper()
+	body := r.page(t, accept)
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := parser.TextToMetricFamilies(strings.NewReader(body))
+	require.NoError(t, err)
+	return fams
+}
+
+// page is the body the handler serves for accept ("": text).
+func (r *rig) page(t *testing.T, accept string) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	r.handler().ServeHTTP(rec, req)
+	require.Equal(t, http.StatusOK, rec.Code)
+	return rec.Body.String()
 }
 
 func labelsOf(m *dto.Metric) map[string]string {

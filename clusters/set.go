@@ -25,8 +25,10 @@ type Options struct {
 	Off bool
 }
 
-// Set is the cluster source of every target that reads it. Register it
-// as a prometheus.Collector; Run starts the loops.
+// Set is the cluster source of every target that reads it. Serve it as a
+// part of the page encoded ahead (metricshandler.Opts.Also), and register
+// it as a prometheus.Collector for its health series; Run starts the
+// loops.
 type Set struct {
 	opts Options
 

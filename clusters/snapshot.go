@@ -6,6 +6,7 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/collector"
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	expo "github.com/hss-exporter/hss_exporter/internal/exposition"
 )
 
 // Severities of hss_cluster_risky_containers, most severe first.
@@ -45,6 +46,9 @@ type Snapshot struct {
 	// Placements lists every container with an ID; only kept with
 	// container_info, for hss_container_cluster_info.
 	Placements []Placement
+	// encoded are the series above as a scrape serves them, written once
+	// when the sweep lands.
+	encoded []expo.EncodedFamily
 }
 
 // builder accumulates a sweep's rows into a Snapshot.

@@ -126,6 +126,7 @@ func (s *source) sweep(ctx context.Context) {
 		return
 	}
 	b.snap.Taken, b.snap.Duration = s.now(), time.Since(began)
+	b.snap.encoded = encode(s.tg.Config.Name, &b.snap)
 	s.state.Store(&state{snap: &b.snap, up: true})
 }
 

@@ -34,6 +34,11 @@ type Opts struct {
 	// may take to reach the client; a scrape that stalls longer is cut.
 	// Default DefaultWriteTimeout.
 	WriteTimeout time.Duration
+	// Also are further parts of the page encoded ahead of scrapes, served
+	// after the first one, each of families of its own: a source that
+	// keeps its series encoded plugs in here. A family must belong to one
+	// part only, or the page would repeat it.
+	Also []Cached
 }
 
 // DefaultWriteTimeout lets a scraper take a piece of the page at as little
@@ -59,6 +64,9 @@ type Cached interface {
 // member stitched from the chunks compressed ahead and the live part
 // compressed per scrape, so nothing large is compressed per scrape.
 func New(cached Cached, live prometheus.Gatherer, opts Opts) http.Handler {
+	if len(opts.Also) > 0 {
+		cached = parts(append([]Cached{cached}, opts.Also...))
+	}
 	h := &handler{cached: cached, live: live, logger: opts.Logger, writeTimeout: opts.WriteTimeout}
 	if h.logger == nil {
 		h.logger = log.NewNopLogger()
@@ -70,6 +78,19 @@ func New(cached Cached, live prometheus.Gatherer, opts Opts) http.Handler {
 		h.inflight = make(chan struct{}, opts.MaxRequestsInFlight)
 	}
 	return h
+}
+
+// parts serves cached pages one after another. Each family is in one part
+// only, so each appears once, with its HELP and TYPE once; the order of
+// families across parts does not matter to either format.
+type parts []Cached
+
+func (p parts) Segments() []exposition.Segment {
+	var out []exposition.Segment
+	for _, c := range p {
+		out = append(out, c.Segments()...)
+	}
+	return out
 }
 
 type handler struct {

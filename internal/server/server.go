@@ -24,6 +24,7 @@ import (
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/internal/boundedfile"
 	"github.com/hss-exporter/hss_exporter/internal/flagerr"
+	"github.com/hss-exporter/hss_exporter/internal/metricshandler"
 	"github.com/hss-exporter/hss_exporter/internal/statuspage"
 )
 
@@ -40,6 +41,9 @@ type Options struct {
 	// Clusters is each target's cluster source state, for the status
 	// page; nil: none.
 	Clusters func(target string) (clusters.Status, bool)
+	// Also are sources that keep their series encoded, served on the
+	// metrics page after the inventory (the cluster source); nil: none.
+	Also []metricshandler.Cached
 }
 
 // probes are the routes the exporter serves beside the status page's.
@@ -75,12 +79,13 @@ func CheckMetricsPath(p string) error {
 
 // Mux routes the exporter's endpoints. live holds the metrics gathered per
 // scrape (exp.Self() with the Go, process and build_info collectors),
-// served after the inventory as each target last encoded it; excess
+// served after the inventory as each target last encoded it and the
+// sources of opts.Also as they last encoded theirs; excess
 // parallel scrapes get 503 instead of queuing without bound.
 func Mux(exp *collector.Exporter, live prometheus.Gatherer, opts Options) (*http.ServeMux, error) {
 	mux := http.NewServeMux()
 	mux.Handle("/-/reload", lifecycleGuard(opts.EnableLifecycle, opts.Reload))
-	mux.Handle(opts.MetricsPath, exp.Handler(live, collector.HandlerOpts{MaxRequestsInFlight: opts.MaxRequests, Logger: opts.Logger}))
+	mux.Handle(opts.MetricsPath, exp.Handler(live, collector.HandlerOpts{MaxRequestsInFlight: opts.MaxRequests, Logger: opts.Logger, Also: opts.Also}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "OK")
