@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,6 +32,7 @@ type rig struct {
 	reg    *prometheus.Registry
 	budget *hssclient.Budget
 	tg     Target
+	stop   func() // stops the loops and the stand-in; once, however often called
 }
 
 // rigOptions tune newRig; zero values are the defaults.
@@ -39,7 +41,8 @@ type rigOptions struct {
 	rateLimit int     // the stand-in's calls per API a minute; 0: none
 	interval  time.Duration
 	now       func() time.Time
-	noRun     bool // the inventory runs, the test drives the cluster sweeps itself
+	noRun     bool          // the inventory runs, the test drives the cluster sweeps itself
+	minute    time.Duration // the budget's window; default a minute
 }
 
 func testTarget(interval time.Duration) config.Target {
@@ -48,7 +51,7 @@ func testTarget(interval time.Duration) config.Target {
 	return cfg
 }
 
-func newRig(t *testing.T, fleet *hssfake.Fleet, o rigOptions) *rig {
+func newRig(t testing.TB, fleet *hssfake.Fleet, o rigOptions) *rig {
 	t.Helper()
 	if o.perMinute == 0 {
 		o.perMinute = 600
@@ -60,10 +63,8 @@ func newRig(t *testing.T, fleet *hssfake.Fleet, o rigOptions) *rig {
 	opts.RateLimit = hssfake.RateLimit{Default: o.rateLimit}
 	srv, err := hssfake.Start(opts)
 	require.NoError(t, err)
-	t.Cleanup(srv.Close)
-	budget := hssclient.NewBudgets(hssclient.BudgetOptions{}).For(hssfake.DemoAccessKey, o.perMinute)
+	budget := hssclient.NewBudgets(hssclient.BudgetOptions{Minute: o.minute}).For(hssfake.DemoAccessKey, o.perMinute)
 	transport := &http.Transport{}
-	t.Cleanup(transport.CloseIdleConnections)
 	cfg := testTarget(o.interval)
 	client, err := hssclient.New(hssclient.Config{
 		Region: hssfake.DemoRegion, ProjectID: hssfake.DemoProjectID, Endpoint: srv.URL,
@@ -87,7 +88,14 @@ func newRig(t *testing.T, fleet *hssfake.Fleet, o rigOptions) *rig {
 		}
 		done <- struct{}{}
 	}()
-	t.Cleanup(func() { cancel(); <-done; <-done })
+	r.stop = sync.OnceFunc(func() {
+		cancel()
+		<-done
+		<-done
+		transport.CloseIdleConnections()
+		srv.Close()
+	})
+	t.Cleanup(r.stop)
 	return r
 }
 
