@@ -31,7 +31,7 @@ func TestClusterSeriesEqualStandInTruthAndFollowChurn(t *testing.T) {
 	churned := r.srv.Fleet().ClusterTruth("")
 	require.False(t, got.matches(churned), "the churn changed what the series must say")
 	// Within one sweep (refresh_interval 200ms, a handful of pages).
-	require.Eventually(t, func() bool { return r.gather(t).matches(churned) }, 3*time.Second, 20*time.Millisecond)
+	require.Eventually(t, func() bool { return r.gather(t).matches(churned) }, 10*time.Second, 20*time.Millisecond)
 }
 
 func TestContainerClusterInfoPlacesEveryContainerOnlyWhenAskedFor(t *testing.T) {

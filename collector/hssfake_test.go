@@ -36,7 +36,7 @@ func startFake(t *testing.T, fleet *hssfake.Fleet, cfg config.Target) (*Exporter
 // demoClient is the real client with the demo credentials, reporting to
 // stats as cfg.Name, without retries so a test sees every failure. Its
 // idle connections close when the test ends, before goleak looks.
-func demoClient(t *testing.T, url string, cfg config.Target, stats *APIStats, timeout time.Duration) *hssclient.Client {
+func demoClient(t testing.TB, url string, cfg config.Target, stats *APIStats, timeout time.Duration) *hssclient.Client {
 	t.Helper()
 	transport := &http.Transport{}
 	t.Cleanup(transport.CloseIdleConnections)

@@ -22,7 +22,7 @@ import (
 
 // persistRun runs an Exporter over srv with its state kept in dir until
 // stop is called, which ends Run as SIGTERM does.
-func persistRun(t *testing.T, srv *hssfake.Server, dir string, logs *testtool.SyncBuffer) (e *Exporter, stop func()) {
+func persistRun(t testing.TB, srv *hssfake.Server, dir string, logs *testtool.SyncBuffer) (e *Exporter, stop func()) {
 	t.Helper()
 	cfg := config.Target{Name: "demo", EnterpriseProjectID: hssfake.AllEnterpriseProjects,
 		Images: config.Images{Discover: true}, ContainerInfo: true, Settings: config.Settings{PageSize: 200,
@@ -45,7 +45,7 @@ func persistRun(t *testing.T, srv *hssfake.Server, dir string, logs *testtool.Sy
 }
 
 // requireExact waits until e serves exactly what srv holds.
-func requireExact(t *testing.T, e *Exporter, srv *hssfake.Server, within time.Duration) {
+func requireExact(t testing.TB, e *Exporter, srv *hssfake.Server, within time.Duration) {
 	t.Helper()
 	truth := srv.Fleet().Truth(hssfake.AllEnterpriseProjects)
 	require.Eventually(t, func() bool {
@@ -58,7 +58,7 @@ func requireExact(t *testing.T, e *Exporter, srv *hssfake.Server, within time.Du
 // keptState serves fleet from a stand-in, and runs an exporter that keeps
 // its state in dir until fleet is listed exactly; check reads that
 // exporter before it stops.
-func keptState(t *testing.T, fleet *hssfake.Fleet, check func(*Exporter)) (srv *hssfake.Server, dir string) {
+func keptState(t testing.TB, fleet *hssfake.Fleet, check func(*Exporter)) (srv *hssfake.Server, dir string) {
 	t.Helper()
 	srv, err := hssfake.Start(hssfake.DemoOptions(fleet))
 	require.NoError(t, err)
