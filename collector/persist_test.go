@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +16,7 @@ import (
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
+	"github.com/hss-exporter/hss_exporter/internal/statefile"
 	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
@@ -79,7 +79,7 @@ func TestRestartServesTheKeptStateWithoutListingAgain(t *testing.T) {
 		want = exposition(t, first, "hss_image_containers", "hss_host_containers", "hss_pod_containers", "hss_container_info")
 	})
 	listings := srv.RequestsFor(hssfake.OpListLocalImageContainers)
-	data, err := os.ReadFile(stateFile(dir, "demo"))
+	data, err := os.ReadFile(statefile.Path(dir, "demo"))
 	require.NoError(t, err)
 	require.NotContains(t, string(data), hssfake.DemoSecretKey)
 
@@ -108,7 +108,7 @@ func TestRestartListsAgainWhatChangedMeanwhile(t *testing.T) {
 
 func TestDamagedStateIsSetAsideAndTheInventoryRebuilt(t *testing.T) {
 	srv, dir := keptState(t, hssfake.Generate(hssfake.GenerateOptions{Seed: 6, Containers: 800}), nil)
-	good, err := os.ReadFile(stateFile(dir, "demo"))
+	good, err := os.ReadFile(statefile.Path(dir, "demo"))
 	require.NoError(t, err)
 
 	future := gzipped(t, `{"format":"hss_exporter/target-state","version":99,"target":"demo"}`)
@@ -122,7 +122,7 @@ func TestDamagedStateIsSetAsideAndTheInventoryRebuilt(t *testing.T) {
 		"empty":            {},
 	} {
 		t.Run(name, func(t *testing.T) {
-			path := stateFile(dir, "demo")
+			path := statefile.Path(dir, "demo")
 			require.NoError(t, os.WriteFile(path, content, 0o600))
 			logs := &testtool.SyncBuffer{}
 			srv.ResetCounts()
@@ -142,12 +142,12 @@ func TestDamagedStateIsSetAsideAndTheInventoryRebuilt(t *testing.T) {
 // is set aside as soon as the bound is passed, not after inflating it.
 func TestStateFileOverItsBoundsIsSetAside(t *testing.T) {
 	srv, dir := keptState(t, hssfake.Generate(hssfake.GenerateOptions{Seed: 7, Containers: 300}), nil)
-	good, err := os.ReadFile(stateFile(dir, "demo"))
+	good, err := os.ReadFile(statefile.Path(dir, "demo"))
 	require.NoError(t, err)
 	doc := gunzipped(t, good)
 	head := doc[:strings.Index(doc, `"images":[`)+len(`"images":[`)]
 	for name, bomb := range map[string][3]string{
-		"one long string in the head": {`{"format":"` + stateFormat + `","version":1,"target":"demo","config":"`, "x", `"}`},
+		"one long string in the head": {`{"format":"` + statefile.Format + `","version":1,"target":"demo","config":"`, "x", `"}`},
 		"one long string in a row":    {head + `{"name":"n","listed":true,"rows":[{"container_name":"`, "x", `"}]}]}`},
 		"an endless list of rows": {head + `{"name":"n","listed":true,"rows":[`,
 			`{"container_id":"c","host_id":"h"},`, `{}]}]}`},
@@ -156,7 +156,7 @@ func TestStateFileOverItsBoundsIsSetAside(t *testing.T) {
 			var content bytes.Buffer
 			require.NoError(t, testtool.WriteGzipBomb(&content, bomb[0], bomb[1], 256<<20, bomb[2]))
 			require.Less(t, content.Len(), 1<<20, "a small file")
-			path := stateFile(dir, "demo")
+			path := statefile.Path(dir, "demo")
 			require.NoError(t, os.WriteFile(path, content.Bytes(), 0o600))
 			logs := &testtool.SyncBuffer{}
 			e, _ := persistRun(t, srv, dir, logs)
@@ -218,74 +218,4 @@ func gunzipped(t *testing.T, b []byte) string {
 	_, err = out.ReadFrom(zr)
 	require.NoError(t, err)
 	return out.String()
-}
-
-func TestStateFileIsReplacedWhole(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "x.state.json.gz")
-	require.NoError(t, writeState(path, &savedTarget{Format: stateFormat, Version: stateVersion, Target: "x"}))
-	require.NoError(t, writeState(path, &savedTarget{Format: stateFormat, Version: stateVersion, Target: "y"}))
-	s, err := readState(path, acceptAnyState())
-	require.NoError(t, err)
-	require.Equal(t, "y", s.Target)
-	entries, err := os.ReadDir(dir)
-	require.NoError(t, err)
-	require.Len(t, entries, 1, "no temporary file left behind")
-}
-
-// acceptAnyState reads a state file without a target to check it against.
-func acceptAnyState() stateRestorer {
-	return stateRestorer{head: func(*savedTarget) error { return nil }, image: func(savedImage) error { return nil },
-		row: func(c hssclient.Container) hssclient.Container { return c }}
-}
-
-// A state file written before reading became a stream (testdata, 6 images
-// and 40 rows of the stand-in's fleet) is read whole: the format did not
-// change.
-func TestStateFileOfVersionOneIsReadWhole(t *testing.T) {
-	var images, rows int
-	read := acceptAnyState()
-	read.image = func(img savedImage) error {
-		images++
-		rows += len(img.Rows)
-		require.True(t, img.Listed)
-		require.NotEmpty(t, img.Name)
-		require.NotNil(t, img.Info)
-		return nil
-	}
-	read.row = func(c hssclient.Container) hssclient.Container {
-		require.NotEmpty(t, c.ContainerID)
-		require.NotEmpty(t, c.HostID)
-		return c
-	}
-	s, err := readState("testdata/state-v1.json.gz", read)
-	require.NoError(t, err)
-	require.Equal(t, stateFormat, s.Format)
-	require.Equal(t, 1, s.Version)
-	require.Equal(t, "demo", s.Target)
-	require.Equal(t, 6, s.ImagesOwned)
-	require.Equal(t, []int{6, 40}, []int{images, rows})
-}
-
-// A state file is written in its own types, version 2, and reads back as
-// it was kept.
-func TestStateFileIsWrittenInItsOwnFormat(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "x.state.json.gz")
-	kept := savedImage{Name: "nginx", Version: "1.25", Digest: "sha256:aaa", Call: true, Listed: true, ListedNum: 1,
-		Info:  &hssclient.LocalImage{ImageName: "nginx", ImageVersion: "1.25", ContainerNum: 1, VulNum: 3},
-		Query: hssclient.ListContainersRequest{ImageName: "nginx", ImageVersion: "1.25"},
-		Rows:  []hssclient.Container{{ContainerID: "c1", HostID: "h1"}}}
-	require.NoError(t, writeState(path, &savedTarget{Format: stateFormat, Version: stateVersion, Target: "x",
-		Images: []savedImage{kept}}))
-	b, err := os.ReadFile(path)
-	require.NoError(t, err)
-	text := gunzipped(t, b)
-	require.Contains(t, text, `"version":2`)
-
-	var got []savedImage
-	read := acceptAnyState()
-	read.image = func(img savedImage) error { got = append(got, img); return nil }
-	_, err = readState(path, read)
-	require.NoError(t, err)
-	require.Equal(t, []savedImage{kept}, got)
 }

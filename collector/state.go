@@ -10,54 +10,11 @@ import (
 	"time"
 
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/internal/statefile"
 )
 
-// What a target knows, kept on disk (see persist.go) so a restart serves
-// it at once and lists again only what changed or is due, instead of
-// spending hours of a small API budget on listing everything anew.
-
-const (
-	stateFormat = "hss_exporter/target-state"
-	// stateVersion 2 writes the file's own types (state_disk.go); version
-	// 1 wrote the API's wire structs under the same keys, and is read alike.
-	stateVersion = 2
-)
-
-// savedTarget is one target's state file. It holds no credential and no
-// start command (rows never have one).
-type savedTarget struct {
-	Format  string `json:"format"`
-	Version int    `json:"version"`
-	Target  string `json:"target"`
-	// Config fingerprints what decides the images and their rows; a file
-	// written under another is foreign.
-	Config           string       `json:"config"`
-	WrittenAt        time.Time    `json:"written_at"`
-	LastGood         time.Time    `json:"last_good"`
-	Discovered       bool         `json:"discovered"`
-	FirstSweep       time.Time    `json:"first_sweep,omitzero"`
-	ImagesOwned      int          `json:"images_owned"`
-	ImagesDiscovered int          `json:"images_covered"`
-	Budget           *diskBudget  `json:"budget,omitempty"`
-	Images           []savedImage `json:"-"` // written last, one at a time, as diskImage
-}
-
-// savedImage is one image: what discovery said, its query, and its rows
-// with when they were listed, in the collector's types; diskImage is how
-// the file holds it.
-type savedImage struct {
-	Name, Version, Digest string
-	Info                  *hssclient.LocalImage
-	// InfoContainerNumUnknown keeps what LocalImage does not marshal:
-	// container_num null is unknown, not zero.
-	InfoContainerNumUnknown bool
-	Query                   hssclient.ListContainersRequest
-	Call, Listed            bool
-	ListedAt                time.Time
-	ListedNum               int64
-	ListedQuery             hssclient.ListContainersRequest
-	Rows                    []hssclient.Container
-}
+// What a target knows, as its state file (internal/statefile) keeps it,
+// and back.
 
 // configFingerprint names what decides a target's images and rows: where
 // it reads, what it selects, and which shard of it this replica lists.
@@ -71,20 +28,20 @@ func (t *target) configFingerprint() string {
 
 // saved returns the target's state, with the budget's when it keeps one.
 // Rows are shared, not copied: they never change once stored.
-func (t *target) saved(now time.Time) *savedTarget {
-	s := &savedTarget{Format: stateFormat, Version: stateVersion, Target: t.name, Config: t.configFingerprint(),
+func (t *target) saved(now time.Time) *statefile.Target {
+	s := &statefile.Target{Format: statefile.Format, Version: statefile.Version, Target: t.name, Config: t.configFingerprint(),
 		WrittenAt: now, LastGood: t.good()}
 	if t.budgetState != nil {
-		s.Budget = diskBudgetOf(t.budgetState.State())
+		s.Budget = statefile.BudgetOf(t.budgetState.State())
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	s.Discovered, s.FirstSweep = t.st.discovered, t.st.firstSweep
 	s.ImagesOwned, s.ImagesDiscovered = t.st.imagesOwned, t.st.imagesDiscovered
-	s.Images = make([]savedImage, len(t.order))
+	s.Images = make([]statefile.Image, len(t.order))
 	for i, img := range t.order {
 		r := &img.ref
-		s.Images[i] = savedImage{Name: r.name, Version: r.version, Digest: r.digest, Info: r.info,
+		s.Images[i] = statefile.Image{Name: r.name, Version: r.version, Digest: r.digest, Info: r.info,
 			Query: r.query, Call: r.call, Listed: img.listed, ListedAt: img.listedAt, ListedNum: img.listedNum,
 			ListedQuery: img.listedQuery, Rows: img.rows}
 		if r.info != nil {
@@ -103,13 +60,14 @@ type BudgetStater interface {
 
 var _ BudgetStater = (*hssclient.Budget)(nil)
 
-// check says why a state file cannot be taken for this target, or nil.
-func (s *savedTarget) check(t *target) error {
+// checkState says why a state file cannot be taken for this target, or
+// nil.
+func (t *target) checkState(s *statefile.Target) error {
 	switch {
-	case s.Format != stateFormat:
+	case s.Format != statefile.Format:
 		return fmt.Errorf("not a state file of hss_exporter (format %q)", cleanForLog(s.Format))
-	case s.Version > stateVersion:
-		return fmt.Errorf("written by a newer hss_exporter (state version %d; this one reads %d)", s.Version, stateVersion)
+	case s.Version > statefile.Version:
+		return fmt.Errorf("written by a newer hss_exporter (state version %d; this one reads %d)", s.Version, statefile.Version)
 	case s.Version < 1:
 		return fmt.Errorf("unknown state version %d", s.Version)
 	case s.Target != t.name:
@@ -148,14 +106,14 @@ func (t *target) restoring(now time.Time) *restoring {
 	return &restoring{t: t, now: now, z: &sanitizer{}, images: map[string]*image{}}
 }
 
-// reader is what readState gives the file's parts to.
-func (r *restoring) reader() stateRestorer {
-	return stateRestorer{head: r.head, image: r.image, row: r.row}
+// reader is what statefile.Read gives the file's parts to.
+func (r *restoring) reader() statefile.Restorer {
+	return statefile.Restorer{Head: r.head, Image: r.image, Row: r.row}
 }
 
 // head checks that the file is this target's before any image is built.
-func (r *restoring) head(s *savedTarget) error {
-	if err := s.check(r.t); err != nil {
+func (r *restoring) head(s *statefile.Target) error {
+	if err := r.t.checkState(s); err != nil {
 		return err
 	}
 	r.expired = s.LastGood.IsZero() || r.t.expired(s.LastGood, r.now)
@@ -169,7 +127,7 @@ func (r *restoring) row(c hssclient.Container) hssclient.Container {
 }
 
 // image adds one image of the file, in the file's order.
-func (r *restoring) image(si savedImage) error {
+func (r *restoring) image(si statefile.Image) error {
 	ref := newRef(si.Name, si.Version, si.Digest, si.Info)
 	ref.query, ref.call = si.Query, si.Call
 	ref.labels = []string{r.t.name, r.z.clean(ref.name), r.z.clean(ref.version), r.z.clean(ref.digest)}
@@ -196,7 +154,7 @@ func (r *restoring) image(si savedImage) error {
 }
 
 // commit makes the restored images and the head's facts the target's.
-func (r *restoring) commit(s *savedTarget) (images, rows int) {
+func (r *restoring) commit(s *statefile.Target) (images, rows int) {
 	t := r.t
 	t.mu.Lock()
 	defer t.mu.Unlock()

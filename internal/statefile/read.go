@@ -1,4 +1,4 @@
-package collector
+package statefile
 
 import (
 	"bufio"
@@ -52,19 +52,19 @@ type headRefused struct{ err error }
 
 func (h headRefused) Error() string { return h.err.Error() }
 
-// stateRestorer takes a state file as it is decoded: head once the head's
+// Restorer takes a state file as it is decoded: Head once the head's
 // fields are read (before the first image; the writer puts the images
-// last), image for each image, whose rows row has already taken one by
+// last), Image for each image, whose rows Row has already taken one by
 // one as they were decoded.
-type stateRestorer struct {
-	head  func(*savedTarget) error
-	image func(savedImage) error
-	row   func(hssclient.Container) hssclient.Container
+type Restorer struct {
+	Head  func(*Target) error
+	Image func(Image) error
+	Row   func(hssclient.Container) hssclient.Container
 }
 
-// readState reads the state file at path, a bounded regular file, into
-// r, and returns its head.
-func readState(path string, r stateRestorer) (*savedTarget, error) {
+// Read reads the state file at path, a bounded regular file, into r, and
+// returns its head.
+func Read(path string, r Restorer) (*Target, error) {
 	f, _, err := boundedfile.Open(path, maxStateFile)
 	if err != nil {
 		return nil, fmt.Errorf("reading: %w", err)
@@ -129,7 +129,7 @@ func (b *boundedInput) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// stateDecoder decodes the document writeState writes, value by value,
+// stateDecoder decodes the document Write writes, value by value,
 // each within maxStateValue.
 type stateDecoder struct {
 	dec *json.Decoder
@@ -197,9 +197,9 @@ func (d *stateDecoder) field(v any, key string) error {
 
 // target reads the document: the head's fields, then "images" one by one.
 // The head is checked before the first image is taken, so nothing is
-// built of a foreign file; writeState puts the images last.
-func (d *stateDecoder) target(r stateRestorer) (*savedTarget, error) {
-	var s savedTarget
+// built of a foreign file; Write puts the images last.
+func (d *stateDecoder) target(r Restorer) (*Target, error) {
+	var s Target
 	images := false
 	err := d.object("the state", func(key string) error {
 		switch {
@@ -208,23 +208,23 @@ func (d *stateDecoder) target(r stateRestorer) (*savedTarget, error) {
 		case key != "images":
 			return d.field(&s, key)
 		}
-		if err := r.head(&s); err != nil {
+		if err := r.Head(&s); err != nil {
 			return headRefused{err}
 		}
 		images = true
 		return d.list("images", func() error {
-			img, err := d.image(r.row)
+			img, err := d.image(r.Row)
 			if err != nil {
 				return err
 			}
-			return r.image(img)
+			return r.Image(img)
 		})
 	})
 	if err != nil {
 		return nil, err
 	}
 	if !images {
-		if err := r.head(&s); err != nil {
+		if err := r.Head(&s); err != nil {
 			return nil, headRefused{err}
 		}
 	}
@@ -232,7 +232,7 @@ func (d *stateDecoder) target(r stateRestorer) (*savedTarget, error) {
 }
 
 // image reads one image, its rows one at a time through row.
-func (d *stateDecoder) image(row func(hssclient.Container) hssclient.Container) (savedImage, error) {
+func (d *stateDecoder) image(row func(hssclient.Container) hssclient.Container) (Image, error) {
 	var disk diskImage
 	var rows []hssclient.Container
 	err := d.object("an image", func(key string) error {

@@ -1,4 +1,4 @@
-package collector
+package statefile
 
 import (
 	"time"
@@ -77,12 +77,12 @@ type diskRow struct {
 	PublicIP      string `json:"public_ip"`
 }
 
-// diskBudget is the API budget's state.
-type diskBudget struct {
+// Budget is the API budget's state as the file holds it.
+type Budget struct {
 	Ops map[string]diskOpBudget `json:"ops"`
 }
 
-// diskOpBudget is one operation's part of a diskBudget.
+// diskOpBudget is one operation's part of a Budget.
 type diskOpBudget struct {
 	Sent          []time.Time   `json:"sent,omitempty"`
 	BlockedUntil  time.Time     `json:"blocked_until,omitzero"`
@@ -94,7 +94,7 @@ type diskOpBudget struct {
 
 // toDisk is si as the file holds it; its rows are converted, so this is
 // made one image at a time as the file is written.
-func (si *savedImage) toDisk() diskImage {
+func (si *Image) toDisk() diskImage {
 	d := diskImage{Name: si.Name, Version: si.Version, Digest: si.Digest,
 		InfoContainerNumUnknown: si.InfoContainerNumUnknown, Query: diskQuery(si.Query), Call: si.Call,
 		Listed: si.Listed, ListedAt: si.ListedAt, ListedNum: si.ListedNum, ListedQuery: diskQuery(si.ListedQuery)}
@@ -120,8 +120,8 @@ func (si *savedImage) toDisk() diskImage {
 
 // saved is what the file says of an image, its rows aside (the reader
 // takes those one by one, through container).
-func (d *diskImage) saved() savedImage {
-	si := savedImage{Name: d.Name, Version: d.Version, Digest: d.Digest,
+func (d *diskImage) saved() Image {
+	si := Image{Name: d.Name, Version: d.Version, Digest: d.Digest,
 		InfoContainerNumUnknown: d.InfoContainerNumUnknown, Query: hssclient.ListContainersRequest(d.Query), Call: d.Call,
 		Listed: d.Listed, ListedAt: d.ListedAt, ListedNum: d.ListedNum, ListedQuery: hssclient.ListContainersRequest(d.ListedQuery)}
 	if i := d.Info; i != nil {
@@ -136,24 +136,24 @@ func (d *diskImage) saved() savedImage {
 	return si
 }
 
-// container is the row as the collector keeps it.
+// container is the row as the client returns it.
 func (r diskRow) container() hssclient.Container {
 	return hssclient.Container{AgentID: r.AgentID, ContainerName: r.ContainerName, ContainerID: r.ContainerID,
 		HostID: r.HostID, HostName: r.HostName, PodID: r.PodID, PodName: r.PodName,
 		PrivateIP: r.PrivateIP, PublicIP: r.PublicIP}
 }
 
-// diskBudgetOf is the budget's state as the file holds it.
-func diskBudgetOf(b hssclient.BudgetState) *diskBudget {
-	d := &diskBudget{Ops: make(map[string]diskOpBudget, len(b.Ops))}
+// BudgetOf is the budget's state as the file holds it.
+func BudgetOf(b hssclient.BudgetState) *Budget {
+	d := &Budget{Ops: make(map[string]diskOpBudget, len(b.Ops))}
 	for op, s := range b.Ops {
 		d.Ops[op] = diskOpBudget(s)
 	}
 	return d
 }
 
-// state is the budget's state the file holds.
-func (d *diskBudget) state() hssclient.BudgetState {
+// State is the budget's state the file holds.
+func (d *Budget) State() hssclient.BudgetState {
 	b := hssclient.BudgetState{Ops: make(map[string]hssclient.OpBudgetState, len(d.Ops))}
 	for op, s := range d.Ops {
 		b.Ops[op] = hssclient.OpBudgetState(s)
