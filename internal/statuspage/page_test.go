@@ -59,13 +59,16 @@ func TestStatusJSONHasTheFactsAndLinksEachImage(t *testing.T) {
 	require.Equal(t, 300.0, tr.MaxStalenessSeconds)
 	require.Equal(t, 60.0, tr.RefreshIntervalSeconds)
 	// A cycle's requests show once the next discovery begins, and count
-	// the posture read beside it.
+	// the posture reads made meanwhile: the posture loop ticks with
+	// discovery, so a pass's read may land on either side of the cycle's
+	// start.
 	posture := env.srv.RequestsFor(hssfake.OpListContainerNodes) + env.srv.RequestsFor(hssfake.OpShowEventSeverity) +
 		env.srv.RequestsFor(hssfake.OpShowResourceQuotas)
 	defer func() {
 		require.NoError(t, env.refresh())
-		require.Equal(t, uint64(3+posture), env.status(t).Targets[0].LastRefresh.Requests,
-			"one discovery page and one listing per image with containers, and the posture's")
+		got := env.status(t).Targets[0].LastRefresh.Requests
+		require.GreaterOrEqual(t, got, uint64(3), "one discovery page and one listing per image with containers")
+		require.LessOrEqual(t, got, uint64(3+2*posture), "and no more than the posture reads beside them")
 	}()
 
 	require.Len(t, tr.TopImages, 2, "the image without containers is not a top image")
