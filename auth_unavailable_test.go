@@ -18,11 +18,14 @@ import (
 // iamConfig writes a configuration of one target named name whose IAM
 // user's password is in a file, with a 10 s refresh, and returns its
 // path.
+// refresh is the refresh_interval of iamConfig's target.
+const refresh = 10 * time.Second
+
 func iamConfig(t *testing.T, endpoint, name string) string {
 	dir := t.TempDir()
 	password := filepath.Join(dir, "password")
 	require.NoError(t, os.WriteFile(password, []byte(hssfake.DemoIAMPassword+"\n"), 0o600))
-	text := `global: {refresh_interval: 10s, request_timeout: 5s, api_calls_per_minute: 6000}
+	text := `global: {refresh_interval: ` + refresh.String() + `, request_timeout: 5s, api_calls_per_minute: 6000}
 targets:
   - name: ` + name + `
     region: ` + hssfake.DemoRegion + `
@@ -57,7 +60,8 @@ func unavailableStatus(t *testing.T, base string, within time.Duration) statuspa
 // refresh. IAM then answers 500: the refresh after the token ran out asks
 // once, /status, /api/v1/status and hss_exporter_auth_backoff_seconds say
 // when the next attempt is, the counts served stay, and hss_up is 1 again
-// after the next attempt, within about a refresh of IAM's return.
+// after the next attempt: the attempt within a refresh of IAM's return,
+// the discovery that proves it at the next tick.
 func TestIAMAnswering500IsAskedOnceARefreshAtMostAndShownUntilItAnswers(t *testing.T) {
 	t.Parallel()
 	opts := hssfake.DemoOptions(hssfake.Generate(hssfake.GenerateOptions{Seed: 5, Containers: 40}))
@@ -86,14 +90,15 @@ func TestIAMAnswering500IsAskedOnceARefreshAtMostAndShownUntilItAnswers(t *testi
 	backoff := gaugeWith(families["hss_exporter_auth_backoff_seconds"], "target", "iam")
 	require.True(t, backoff > 0 && backoff <= 10, "backoff %v s", backoff)
 	require.Equal(t, containers, sumGauge(families["hss_image_containers"]))
-	asked := srv.RequestsFor(hssfake.OpCreateToken) - tokens
+	asked, window := srv.RequestsFor(hssfake.OpCreateToken)-tokens, time.Since(failing)
 	t.Logf("%d token requests in the %s from IAM's first 500 to the backoff on the status",
-		asked, time.Since(failing).Round(100*time.Millisecond))
-	require.LessOrEqual(t, asked, 2, "one renewal while the token still worked, one attempt once it ran out")
+		asked, window.Round(100*time.Millisecond))
+	refreshes := int(window/refresh) + 1 // a loaded machine may take longer than one to show it
+	require.LessOrEqual(t, asked, 1+refreshes, "one renewal while the token still worked, then one attempt a refresh")
 
 	srv.ClearFaults()
 	back := time.Now()
-	for deadline := back.Add(15 * time.Second); ; {
+	for deadline := back.Add(2*refresh + 5*time.Second); ; {
 		_, body, err := httpGet(http.DefaultClient, r.base+"/api/v1/status")
 		var s statuspage.StatusReport
 		_, text, metricsErr := httpGet(http.DefaultClient, r.base+"/metrics")
@@ -101,7 +106,7 @@ func TestIAMAnswering500IsAskedOnceARefreshAtMostAndShownUntilItAnswers(t *testi
 			s.Targets[0].CredentialsUnavailable == nil && sumGauge(parseMetrics(t, text)["hss_up"]) == 1 {
 			break
 		}
-		require.True(t, time.Now().Before(deadline), "hss_up not 1 15 s after IAM's return: %s", body)
+		require.True(t, time.Now().Before(deadline), "hss_up not 1 two refreshes after IAM's return: %s", body)
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Logf("up %s after IAM answered again", time.Since(back).Round(100*time.Millisecond))
