@@ -11,6 +11,7 @@ import (
 	"github.com/go-kit/log"
 
 	"github.com/hss-exporter/hss_exporter/internal/testclock"
+	"github.com/hss-exporter/hss_exporter/posture"
 )
 
 // What tests need of the Exporter beyond its API: an Exporter on the
@@ -165,7 +166,7 @@ type passes map[*target]passMark
 
 type passMark struct {
 	discoveries uint64
-	parts       [numParts]partState
+	parts       []posture.PartView
 }
 
 func passesOf(e *Exporter) passes {
@@ -176,7 +177,7 @@ func passesOf(e *Exporter) passes {
 		for _, c := range t.st.refreshes {
 			n += c
 		}
-		m[t] = passMark{discoveries: n, parts: t.posture.parts}
+		m[t] = passMark{discoveries: n, parts: t.posture.Parts(0)}
 		t.mu.Unlock()
 	}
 	return m
@@ -226,16 +227,16 @@ func waitDiscovered(tb testing.TB, e *Exporter, before passes) {
 // postureRead reports whether every enabled part was read between before
 // and after, and no posture read runs.
 func (t *target) postureRead(before, after passMark) bool {
-	if t.posture.busy.Load() {
+	if t.posture.Busy.Load() {
 		return false
 	}
-	for p := range numParts {
-		if !t.posture.enabled[p] {
+	for p := range posture.NumParts {
+		if !t.posture.Enabled(p) {
 			continue
 		}
 		b, a := before.parts[p], after.parts[p]
 		// Each read lands a new error value, or a success at the moved clock.
-		if a.ran == b.ran && a.lastErr == b.lastErr && a.good.Equal(b.good) {
+		if a.Ran == b.Ran && a.LastErr == b.LastErr && a.LastSuccess.Equal(b.LastSuccess) {
 			return false
 		}
 	}
@@ -284,12 +285,10 @@ func (t *target) passError() error {
 // postureError is the target's posture outcome: the failures of its
 // enabled parts' latest reads, joined.
 func (t *target) postureError() error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
 	var errs []error
-	for p := range numParts {
-		if st := t.posture.parts[p]; t.posture.enabled[p] && !st.ok {
-			errs = append(errs, st.lastErr)
+	for p, st := range t.posture.Parts(0) {
+		if t.posture.Enabled(posture.Part(p)) && !st.Up {
+			errs = append(errs, st.LastErr)
 		}
 	}
 	return errors.Join(errs...)

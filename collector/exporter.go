@@ -16,6 +16,7 @@ import (
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
 	expo "github.com/hss-exporter/hss_exporter/internal/exposition"
+	"github.com/hss-exporter/hss_exporter/posture"
 	"github.com/hss-exporter/hss_exporter/shard"
 )
 
@@ -135,8 +136,8 @@ func (e *Exporter) newTarget(tg Target) *target {
 	if tg.Observer == nil {
 		tg.Observer = e.stats.Observer(tg.Config.Name)
 	}
-	posture := newPosture(tg, e.opts.Shard.Index)
-	tg.Observer.expect(targetOperations(tg.Config, posture))
+	ps := newPosture(tg, e.opts.Shard.Index)
+	tg.Observer.expect(targetOperations(tg.Config, ps))
 	return &target{
 		name: tg.Config.Name, cfg: tg.Config, api: tg.API, pacer: tg.Pacer, now: e.opts.Now,
 		credentials: tg.Credentials, budgetState: tg.BudgetState,
@@ -144,7 +145,7 @@ func (e *Exporter) newTarget(tg Target) *target {
 		calls:  tg.Observer.calls, shard: e.opts.Shard,
 		images: map[string]*image{}, z: &sanitizer{},
 		publishReq: make(chan struct{}, 1), units: newUnitCache(), stateReq: make(chan struct{}, 1),
-		posture: posture,
+		posture: ps,
 	}
 }
 
@@ -219,7 +220,7 @@ func (e *Exporter) describeSelf(ch chan<- *prometheus.Desc) {
 	for _, d := range selfDescs {
 		ch <- d
 	}
-	ch <- postureUpDesc
+	ch <- posture.UpDesc
 	e.stats.describe(ch)
 }
 
@@ -242,7 +243,7 @@ func (e *Exporter) collectSelf(ch chan<- prometheus.Metric) {
 			ch <- expo.ConstMetric(listingsInconsistentDesc, prometheus.CounterValue, float64(st.moved[i]), t.name, hssclient.OpListContainers, reason)
 		}
 		ch <- expo.ConstMetric(refreshIntervalDesc, prometheus.GaugeValue, t.interval().Seconds(), t.name)
-		t.collectPostureUp(ch)
+		t.posture.CollectUp(ch, t.name)
 		if t.pacer != nil {
 			ch <- expo.ConstMetric(budgetConfiguredDesc, prometheus.GaugeValue, t.pacer.Configured(), t.name)
 			for _, op := range budgetOperations {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/hssclient"
 	expo "github.com/hss-exporter/hss_exporter/internal/exposition"
+	"github.com/hss-exporter/hss_exporter/posture"
 )
 
 const namespace = "hss"
@@ -23,12 +24,11 @@ func newFamily(subsystem, name, help string, labels []string) *family {
 }
 
 // familyTable indexes every family the exporter encodes: the inventory's
-// and the posture's (posture_series.go). Naming each one here makes every
+// and the posture's (package posture). Naming each one here makes every
 // variable that reads the table initialise after them.
-var familyTable = expo.NewTable(imageContainers, imagePublicContainers, imageInfo, imageVulnerabilities,
+var familyTable = expo.NewTable(append([]*family{imageContainers, imagePublicContainers, imageInfo, imageVulnerabilities,
 	imageUnsafeSettings, imageMaliciousFiles, imageHosts, imageSize, imageLastScan, imageReportedContainers,
-	containerInfo, hostContainers, podContainers,
-	nodeInfo, nodeInterrupted, nodeDegraded, nodeRisks, eventsUnhandled, quota)
+	containerInfo, hostContainers, podContainers}, posture.Families...)...)
 
 // families lists every family, in the order of their indexes.
 var families = familyTable.Families()

@@ -1,134 +1,55 @@
 package collector
 
 import (
+	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/go-kit/log/level"
 
-	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/posture"
 )
 
-// Posture is what a target reads besides the image inventory: where HSS
-// cannot see or protect. Three parts, each its own API with its own call
-// budget, read every refresh_interval by a loop of their own beside
-// discovery: the container nodes with their agent and protection state,
-// the unhandled security events by severity, and the protection quotas.
-// Each part keeps its own state: one that fails keeps its last good data
-// until max_staleness without touching the inventory or the other parts.
-// Only shard 0 reads them: they are per target, not per image, so the
-// union of the shards stays the single process.
+// The posture (package posture) is read by a loop of its own per target
+// beside discovery, every refresh_interval, and published into the
+// target's snapshot with the inventory.
 
 // PostureAPI is what the posture reads need from hssclient.Client. A
 // target without one (Target.Posture nil) reads no posture.
-type PostureAPI interface {
-	EachContainerNode(ctx context.Context, req hssclient.ListContainerNodesRequest, fn func(hssclient.ContainerNode) error) error
-	ShowEventSeverity(ctx context.Context, req hssclient.ShowEventSeverityRequest) (*hssclient.EventSeverity, error)
-	ShowResourceQuotas(ctx context.Context, req hssclient.ShowResourceQuotasRequest) (*hssclient.ResourceQuotas, error)
-}
+type PostureAPI = posture.API
 
-var _ PostureAPI = (*hssclient.Client)(nil)
-
-// part is one posture read.
-type part int
-
-const (
-	partNodes part = iota
-	partEvents
-	partQuotas
-	numParts
+// The posture's views, as the status page reads them.
+type (
+	PostureView = posture.View
+	PosturePart = posture.PartView
+	NodeView    = posture.NodeView
+	HostView    = posture.HostView
+	EventCounts = posture.EventCounts
+	QuotaView   = posture.QuotaView
 )
 
-// partNames are the values of hss_posture_up's part label.
-var partNames = [numParts]string{"nodes", "events", "quotas"}
+// Why a posture part is not read, in PosturePart.Off.
+const (
+	PostureOffConfig = posture.OffConfig
+	PostureOffShard  = posture.OffShard
+	PostureOffAPI    = posture.OffAPI
+)
 
-// eventCategories are the ShowEventSeverity categories counted, one call each.
-var eventCategories = []string{"host", "container"}
-
-// posture is a target's posture state. Everything but api, enabled and
-// busy is guarded by target.mu.
-type posture struct {
-	api     PostureAPI
-	enabled [numParts]bool // configured, and this shard reads posture
-	busy    atomic.Bool    // a posture pass runs
-	parts   [numParts]partState
-	data    postureData
-	skipped uint64
-}
-
-// partState is the history of one part.
-type partState struct {
-	ran     bool      // a read has finished
-	ok      bool      // the last read succeeded
-	good    time.Time // of the last success; zero before
-	has     bool      // data from good is kept; false once dropped after max_staleness
-	lastErr error
-}
-
-// postureData is what the parts last read, sanitised. The slices are
-// never changed once stored: snapshots share them.
-type postureData struct {
-	nodes  []nodeRow
-	events []eventRow
-	quotas []quotaRow
-}
-
-// nodeRow is one container node as its series show it.
-type nodeRow struct {
-	hostID, hostName, agentStatus, protectStatus, hostStatus, nodeType, detectResult string
-	interrupted, degraded                                                            bool
-	reason                                                                           string // degradation_reason: status page only
-	risks                                                                            [len(riskKinds)]int64
-	fp                                                                               uint64 // of everything above
-	bucket                                                                           uint16 // its unit, by host_id
-}
-
-// eventRow is the unhandled event counts of one category, by severity in
-// the order of eventSeverities.
-type eventRow struct {
-	category string
-	counts   [len(eventSeverities)]int64
-}
-
-// quotaRow is the protection quota of one edition.
-type quotaRow struct {
-	edition                string
-	total, used, available int64
-}
-
-// newPosture returns the posture state of a target: its parts on where the
-// configuration and the shard say so and the API can read them.
-func newPosture(tg Target, shardIndex int) *posture {
-	p := &posture{}
-	if tg.Posture == nil || shardIndex != 0 {
-		return p
-	}
-	p.api = tg.Posture
-	c := tg.Config.Posture
-	p.enabled = [numParts]bool{c.Nodes, c.Events, c.Quotas}
-	return p
-}
-
-// any reports whether the target reads any part.
-func (p *posture) any() bool {
-	return p.enabled[partNodes] || p.enabled[partEvents] || p.enabled[partQuotas]
+// newPosture returns the posture state of a target on this shard.
+func newPosture(tg Target, shardIndex int) *posture.State {
+	return posture.New(tg.Posture, tg.Config, shardIndex, CleanLabel)
 }
 
 // postureLoop reads the target's posture at once, then every
 // refresh_interval ± jitter, skipping a tick that finds the previous read
 // still running.
 func (e *Exporter) postureLoop(ctx context.Context, t *target) {
-	if !t.posture.any() {
+	if !t.posture.Any() {
 		return
 	}
-	e.everyInterval(ctx, t, &t.posture.busy, func() { e.postureOnce(ctx, t) }, func() {
-		t.mu.Lock()
-		t.posture.skipped++
-		t.mu.Unlock()
+	e.everyInterval(ctx, t, &t.posture.Busy, func() { e.postureOnce(ctx, t) }, func() {
 		level.Warn(t.logger).Log("msg", "posture read skipped: the previous one is still running")
 	})
 }
@@ -137,18 +58,15 @@ func (e *Exporter) postureLoop(ctx context.Context, t *target) {
 // budget, and lands each as it ends.
 func (e *Exporter) postureOnce(ctx context.Context, t *target) error {
 	var wg sync.WaitGroup
-	errs := make([]error, numParts)
-	for p := range numParts {
-		if !t.posture.enabled[p] {
+	errs := make([]error, posture.NumParts)
+	for p := range posture.NumParts {
+		if !t.posture.Enabled(p) {
 			continue
 		}
 		wg.Go(func() {
 			pctx, cancel := e.workContext(ctx, t)
 			defer cancel()
-			data, changed, err := t.readPart(pctx, p)
-			if err != nil {
-				err = fmt.Errorf("reading posture %s: %w", partNames[p], err)
-			}
+			data, changed, err := t.posture.Read(pctx, p)
 			t.landPart(p, data, changed, err, ctx.Err() != nil)
 			errs[p] = err
 		})
@@ -157,86 +75,53 @@ func (e *Exporter) postureOnce(ctx context.Context, t *target) error {
 	return errors.Join(errs...)
 }
 
-// readPart reads one part and returns it sanitised in data's field of
-// that part, with how many label values the sanitiser changed.
-func (t *target) readPart(ctx context.Context, p part) (data postureData, changed uint64, err error) {
-	z := &sanitizer{}
-	ep := t.cfg.EnterpriseProjectID
-	api := t.posture.api
-	switch p {
-	case partNodes:
-		err = api.EachContainerNode(ctx, hssclient.ListContainerNodesRequest{EnterpriseProjectID: ep},
-			func(n hssclient.ContainerNode) error {
-				data.nodes = append(data.nodes, t.nodeRow(z, &n))
-				return nil
-			})
-	case partEvents:
-		for _, category := range eventCategories {
-			var c *hssclient.EventSeverity
-			c, err = api.ShowEventSeverity(ctx, hssclient.ShowEventSeverityRequest{Category: category,
-				EnterpriseProjectID: ep, LastDays: t.cfg.Posture.EventsLastDays, HandleStatus: "unhandled"})
-			if err != nil {
-				break
-			}
-			data.events = append(data.events, eventRow{category: category,
-				counts: [len(eventSeverities)]int64{c.LowNum, c.MediumNum, c.HighNum, c.CriticalNum}})
-		}
-	case partQuotas:
-		var q *hssclient.ResourceQuotas
-		if q, err = api.ShowResourceQuotas(ctx, hssclient.ShowResourceQuotasRequest{EnterpriseProjectID: ep}); err == nil {
-			for _, r := range q.DataList {
-				data.quotas = append(data.quotas, quotaRow{edition: z.clean(editionLabel(r.Version)),
-					total: r.TotalNum, used: r.UsedNum, available: r.AvailableNum})
-			}
-		}
-	}
-	return data, z.changed, err
-}
-
-// landPart stores what a read of p gave: on success its data replaces the
-// part's; a failure keeps the last good data until it is older than
-// max_staleness, then drops it. A read cut short by shutdown changes
-// nothing.
-func (t *target) landPart(p part, data postureData, changed uint64, err error, stopping bool) {
-	now := t.now()
-	t.mu.Lock()
-	st := &t.posture.parts[p]
-	dropped := false
-	switch {
-	case err != nil && stopping:
-		t.mu.Unlock()
+// landPart stores what a read of p gave, counts the label values it
+// sanitised, says what became of a failure, and asks for a publish.
+func (t *target) landPart(p posture.Part, data posture.Data, changed uint64, err error, stopping bool) {
+	switch t.posture.Land(p, data, err, stopping, t.now()) {
+	case posture.Kept:
 		return
-	case err != nil:
-		st.ran, st.ok, st.lastErr = true, false, err
-		if dropped = st.has && t.expired(st.good, now); dropped {
-			st.has = false
-			t.posture.data.set(p, postureData{})
-		}
-	default:
-		*st = partState{ran: true, ok: true, good: now, has: true}
-		t.posture.data.set(p, data)
+	case posture.Stored:
+		t.mu.Lock()
 		t.st.sanitized += changed
-	}
-	t.mu.Unlock()
-	switch {
-	case dropped:
+		t.mu.Unlock()
+	case posture.Dropped:
 		level.Warn(t.logger).Log("msg", "no successful posture answer for longer than max_staleness; its series dropped",
-			"part", partNames[p], "max_staleness", t.cfg.MaxStaleness, "err", err)
-	case err != nil:
+			"part", p.Name(), "max_staleness", t.cfg.MaxStaleness, "err", err)
+	case posture.Failed:
 		level.Warn(t.logger).Log("msg", "posture read failed; its last good data is kept until max_staleness",
-			"part", partNames[p], "err", err)
+			"part", p.Name(), "err", err)
 	}
 	t.requestPublish()
 }
 
-// set replaces the data of part p with src's.
-func (d *postureData) set(p part, src postureData) {
-	switch p {
-	case partNodes:
-		d.nodes = src.nodes
-	case partEvents:
-		d.events = src.events
-	case partQuotas:
-		d.quotas = src.quotas
+// Posture returns the named target's posture view; ok is false for an
+// unknown target. It never calls the API.
+func (e *Exporter) Posture(target string) (v PostureView, ok bool) {
+	t, ok := e.lookup(target)
+	if !ok {
+		return PostureView{}, false
 	}
+	now := e.opts.Now()
+	s := t.snap.Load()
+	return t.postureView(s, t.live(s, now) != nil, now, e.opts.Shard.Index), true
+}
+
+// postureView is the target's posture in s, the snapshot last published;
+// inventory says whether s's inventory is served (younger than
+// max_staleness), so its hosts can be told apart from the nodes.
+func (t *target) postureView(s *snapshot, inventory bool, now time.Time, shardIndex int) PostureView {
+	if s == nil {
+		return t.posture.View(nil, nil, now, shardIndex)
+	}
+	var hosts map[string]HostView
+	if inventory {
+		hosts = map[string]HostView{}
+		for _, h := range s.hostCounts {
+			hv := hosts[h.id]
+			hv.HostID, hv.HostName, hv.Containers = h.id, cmp.Or(hv.HostName, h.name), hv.Containers+h.n
+			hosts[h.id] = hv
+		}
+	}
+	return t.posture.View(s.posture, hosts, now, shardIndex)
 }

@@ -11,17 +11,18 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
+	"github.com/hss-exporter/hss_exporter/posture"
 )
 
 // One posture API failing (500, 429 or 403) fails its own part only: the
 // part keeps its last good series until max_staleness, then loses them,
 // while the inventory and the other parts follow the fleet as it changes.
 func TestPosturePartFailingAloneLeavesTheRest(t *testing.T) {
-	ops := [numParts]string{hssfake.OpListContainerNodes, hssfake.OpShowEventSeverity, hssfake.OpShowResourceQuotas}
-	families := [numParts][]string{nodeFamilies, eventFamilies, quotaFamilies}
-	for p := range numParts {
+	ops := [posture.NumParts]string{hssfake.OpListContainerNodes, hssfake.OpShowEventSeverity, hssfake.OpShowResourceQuotas}
+	families := [posture.NumParts][]string{nodeFamilies, eventFamilies, quotaFamilies}
+	for p := range posture.NumParts {
 		for _, status := range []int{http.StatusInternalServerError, http.StatusTooManyRequests, http.StatusForbidden} {
-			t.Run(fmt.Sprintf("%s %d", partNames[p], status), func(t *testing.T) {
+			t.Run(fmt.Sprintf("%s %d", p.Name(), status), func(t *testing.T) {
 				fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 5, Containers: 200})
 				env := startPosture(t, fleet, postureOn())
 				ep := hssfake.AllEnterpriseProjects
@@ -32,13 +33,13 @@ func TestPosturePartFailingAloneLeavesTheRest(t *testing.T) {
 				env.srv.AddFault(hssfake.Fault{Operation: ops[p], Kind: hssfake.FaultStatus, Status: status})
 				changeEveryPart(t, fleet)
 				err := env.refresh(t)
-				require.ErrorContains(t, err, "reading posture "+partNames[p])
+				require.ErrorContains(t, err, "reading posture "+p.Name())
 				require.ErrorContains(t, err, fmt.Sprintf("HTTP %d", status))
 				requireOthersFollow(t, env, p, before, families)
 				requireTruth(t, env.e, fleet.Truth(ep))
 				require.Len(t, seriesWith(t, env.e, "hss_up", "} 1"), 1, "the inventory is up")
 				up := map[string]float64{"nodes": 1, "events": 1, "quotas": 1}
-				up[partNames[p]] = 0
+				up[p.Name()] = 0
 				require.Equal(t, up, postureUp(t, env.e))
 				v, _ := env.e.Posture("demo")
 				require.Contains(t, v.Parts[p].LastError, fmt.Sprintf("HTTP %d", status))
@@ -52,7 +53,7 @@ func TestPosturePartFailingAloneLeavesTheRest(t *testing.T) {
 				env.clock.Advance(15 * time.Minute)
 				require.NoError(t, refreshOnce(t, env.e, "demo"))
 				for name, mfs := range map[string][]*dto.MetricFamily{"scraped": scraped(t, env.e), "collected": collected(t, env.e)} {
-					require.Empty(t, postureSeries(mfs, families[p]...), "%s: %s dropped", name, partNames[p])
+					require.Empty(t, postureSeries(mfs, families[p]...), "%s: %s dropped", name, p.Name())
 				}
 				requireOthersFollow(t, env, p, nil, families)
 				v, _ = env.e.Posture("demo")
@@ -82,23 +83,23 @@ func changeEveryPart(t *testing.T, fleet *hssfake.Fleet) {
 
 // requireOthersFollow checks that every part but failed equals the
 // fleet's truth, and that failed shows exactly kept (nil: nothing).
-func requireOthersFollow(t *testing.T, env *postureEnv, failed part, kept map[string]float64, families [numParts][]string) {
+func requireOthersFollow(t *testing.T, env *postureEnv, failed posture.Part, kept map[string]float64, families [posture.NumParts][]string) {
 	t.Helper()
 	nodes, events, quotas := postureTruth(env.fleet, hssfake.AllEnterpriseProjects, 7)
-	truth := [numParts]map[string]float64{nodes, events, quotas}
+	truth := [posture.NumParts]map[string]float64{nodes, events, quotas}
 	mfs := scraped(t, env.e)
-	for p := range numParts {
+	for p := range posture.NumParts {
 		got := postureSeries(mfs, families[p]...)
 		if p != failed {
-			require.Equal(t, truth[p], got, "%s follows the fleet", partNames[p])
+			require.Equal(t, truth[p], got, "%s follows the fleet", p.Name())
 			continue
 		}
 		if kept == nil {
 			require.Empty(t, got)
 			continue
 		}
-		require.Equal(t, kept, got, "%s keeps its last good series", partNames[p])
-		require.NotEqual(t, truth[p], got, "the fleet's %s changed meanwhile", partNames[p])
+		require.Equal(t, kept, got, "%s keeps its last good series", p.Name())
+		require.NotEqual(t, truth[p], got, "the fleet's %s changed meanwhile", p.Name())
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
+	"github.com/hss-exporter/hss_exporter/posture"
 )
 
 func TestPostureEqualsStandInTruthBeforeAndAfterChurn(t *testing.T) {
@@ -161,7 +162,7 @@ func TestDisabledPostureCostsNoCall(t *testing.T) {
 	require.Empty(t, postureSeries(mfs, eventFamilies...))
 	require.Empty(t, postureSeries(mfs, quotaFamilies...))
 	v, _ := env.e.Posture("demo")
-	require.Equal(t, PostureOffConfig, v.Parts[partEvents].Off)
+	require.Equal(t, PostureOffConfig, v.Parts[posture.Events].Off)
 
 	cfg.Posture = config.Posture{}
 	none := startPosture(t, postureFleet(), cfg)
@@ -189,7 +190,7 @@ func TestPostureReadByShardZeroOnly(t *testing.T) {
 		one.srv.RequestsFor(hssfake.OpShowResourceQuotas))
 	require.Positive(t, one.srv.RequestsFor(hssfake.OpListLocalImageContainers), "shard 1 lists its images")
 	v, _ := one.e.Posture("demo")
-	require.Equal(t, PostureOffShard, v.Parts[partNodes].Off)
+	require.Equal(t, PostureOffShard, v.Parts[posture.Nodes].Off)
 }
 
 // Run reads the posture beside discovery, again every refresh_interval,

@@ -46,13 +46,13 @@ func (t *target) capture() (*snapshot, []uint64) {
 	now := t.now()
 	if t.st.expired {
 		// The inventory is dropped; the posture keeps its own clock.
-		if ps := t.capturePosture(now); ps != nil {
+		if ps := t.posture.Capture(now); ps != nil {
 			return &snapshot{target: t.name, published: now, posture: ps}, nil
 		}
 		return nil, nil
 	}
 	s := &snapshot{target: t.name, containerInfo: t.cfg.ContainerInfo, published: now,
-		entries: make([]imageEntry, len(t.order)), images: len(t.order), posture: t.capturePosture(now)}
+		entries: make([]imageEntry, len(t.order)), images: len(t.order), posture: t.posture.Capture(now)}
 	base := make([]uint64, len(t.order))
 	for i, img := range t.order {
 		listed := img.listed

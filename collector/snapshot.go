@@ -6,6 +6,7 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/hssclient"
 	expo "github.com/hss-exporter/hss_exporter/internal/exposition"
+	"github.com/hss-exporter/hss_exporter/posture"
 )
 
 // snapshot is one target's inventory as published: what it knew of every
@@ -20,7 +21,7 @@ type snapshot struct {
 	hostCounts    []keyCount
 	podCounts     []keyCount
 	encoded       []expo.EncodedFamily // the families, sorted by name
-	posture       *postureSnap         // nil when no posture part is shown
+	posture       *posture.Snapshot    // nil when no posture part is shown
 
 	images, containers, hosts, pods int
 	duplicates                      int // series dropped as duplicates of an earlier one

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/posture"
 )
 
 // APIStats turns the HSS client's observer reports into the
@@ -126,14 +127,9 @@ func (o *APIObserver) expect(operations []string) {
 
 // targetOperations are the API operations a target calls: its listings,
 // the posture parts it reads (p) and those of its authentication.
-func targetOperations(cfg config.Target, p *posture) []string {
+func targetOperations(cfg config.Target, p *posture.State) []string {
 	ops := []string{hssclient.OpListImages, hssclient.OpListContainers}
-	for part, op := range [numParts]string{partNodes: hssclient.OpListContainerNodes,
-		partEvents: hssclient.OpShowEventSeverity, partQuotas: hssclient.OpShowResourceQuotas} {
-		if p.enabled[part] {
-			ops = append(ops, op)
-		}
-	}
+	ops = append(ops, p.Operations()...)
 	switch cfg.Auth.Method() {
 	case config.MethodIAM:
 		ops = append(ops, hssclient.OpIAMToken)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/posture"
 	"github.com/hss-exporter/hss_exporter/shard"
 )
 
@@ -65,7 +66,7 @@ type target struct {
 	stateDirty atomic.Bool
 	stateReq   chan struct{}
 
-	posture *posture // nodes, events and quotas (posture.go)
+	posture *posture.State // nodes, events and quotas (posture.go)
 }
 
 // image is what a target knows of one image it covers.
