@@ -34,9 +34,8 @@ func (t *target) list(ctx context.Context, p pick) listing {
 	}
 	l = t.listOnce(ctx, p)
 	if l.moved != "" {
-		r := &p.img.ref
 		level.Debug(t.logger).Log("msg", "the list of containers moved while it was paged, twice; landing the second listing",
-			"image_name", r.name, "image_version", r.version, "image_digest", r.digest, "reason", l.moved)
+			"image_name", p.name, "image_version", p.version, "image_digest", p.digest, "reason", l.moved)
 	}
 	return l
 }
@@ -47,7 +46,6 @@ func (t *target) listOnce(ctx context.Context, p pick) listing {
 	// Sized for what discovery reported, so a listing does not grow its
 	// slice by doubling (a sweep of 100,000 rows would allocate twice that).
 	rows := make([]hssclient.Container, 0, min(max(p.num, 0), 1<<16))
-	r := &p.img.ref
 	err := t.api.EachContainer(ctx, p.query, func(c hssclient.Container) error {
 		rows = append(rows, c)
 		return nil
@@ -58,9 +56,9 @@ func (t *target) listOnce(ctx context.Context, p pick) listing {
 		return listing{rows: rows, at: t.now(), moved: moved.Reason}
 	}
 	if err != nil {
-		level.Debug(t.logger).Log("msg", "listing containers failed", "image_name", r.name,
-			"image_version", r.version, "image_digest", r.digest, "err", err)
-		return listing{err: fmt.Errorf("listing containers of %s:%s %s: %w", r.name, r.version, r.digest, err)}
+		level.Debug(t.logger).Log("msg", "listing containers failed", "image_name", p.name,
+			"image_version", p.version, "image_digest", p.digest, "err", err)
+		return listing{err: fmt.Errorf("listing containers of %s:%s %s: %w", p.name, p.version, p.digest, err)}
 	}
 	return listing{rows: rows, at: t.now()}
 }

@@ -91,6 +91,9 @@ type pick struct {
 	img   *image
 	query hssclient.ListContainersRequest
 	num   int64
+	// name, version and digest name the image in log lines and errors,
+	// copied at take: discovery may replace img.ref while it is listed.
+	name, version, digest string
 }
 
 // take returns the next image to list and marks it busy; ok is false when
@@ -131,7 +134,9 @@ func (t *target) take(now time.Time) (p pick, ok bool, wake time.Time) {
 		}
 	}
 	best.busy = true
-	return pick{img: best, query: best.ref.query, num: best.ref.reportedNum()}, true, time.Time{}
+	r := &best.ref
+	return pick{img: best, query: r.query, num: r.reportedNum(), name: r.name, version: r.version, digest: r.digest},
+		true, time.Time{}
 }
 
 // rank returns how images of one class compare. While the budget is
