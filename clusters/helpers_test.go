@@ -33,6 +33,9 @@ type rig struct {
 	budget *hssclient.Budget
 	tg     Target
 	stop   func() // stops the loops and the stand-in; once, however often called
+	// runInventory starts the inventory's loops, when rigOptions held
+	// them back.
+	runInventory func()
 }
 
 // rigOptions tune newRig; zero values are the defaults.
@@ -43,6 +46,8 @@ type rigOptions struct {
 	now       func() time.Time
 	noRun     bool          // the inventory runs, the test drives the cluster sweeps itself
 	minute    time.Duration // the budget's window; default a minute
+	// inventoryLater holds the inventory's loops back until runInventory.
+	inventoryLater bool
 }
 
 func testTarget(interval time.Duration) config.Target {
@@ -81,7 +86,19 @@ func newRig(t testing.TB, fleet *hssfake.Fleet, o rigOptions) *rig {
 	r.reg.MustRegister(r.exp.Self(), r.set)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{}, 2)
-	go func() { r.exp.Run(ctx); done <- struct{}{} }()
+	inventory := make(chan struct{})
+	r.runInventory = sync.OnceFunc(func() { close(inventory) })
+	if !o.inventoryLater {
+		r.runInventory()
+	}
+	go func() {
+		select {
+		case <-inventory:
+			r.exp.Run(ctx)
+		case <-ctx.Done():
+		}
+		done <- struct{}{}
+	}()
 	go func() {
 		if !o.noRun {
 			r.set.Run(ctx)

@@ -51,12 +51,13 @@ func TestImageIsTheInventorysWhereItListsTheContainer(t *testing.T) {
 	fleet := hssfake.NewFleet([]hssfake.Image{{Name: "shop/web", Version: "2.1:rc1"}}, nil)
 	fleet.AddContainer(hssfake.Container{ImageID: fleet.Images()[0].ID, ID: "w1", Name: "/k8s_web", HostID: "h1",
 		PodID: "p1", PodName: "web-0"})
-	r := newRig(t, fleet, rigOptions{noRun: true})
+	r := newRig(t, fleet, rigOptions{noRun: true, inventoryLater: true})
 	src := r.set.sources[0]
 	src.sweep(context.Background())
 	require.Equal(t, map[hssfake.ClusterImageKey]int{{ClusterName: "", ImageName: "shop/web:2.1", ImageVersion: "rc1"}: 1},
 		r.gather(t).images, "before the inventory lists it, image_name split at its last ':'")
 
+	r.runInventory()
 	truth := fleet.ClusterTruth("")
 	require.Eventually(t, func() bool { return r.inventoryExact(truth) }, 10*time.Second, 10*time.Millisecond)
 	src.sweep(context.Background())
