@@ -36,7 +36,7 @@ func TestClusterSeriesEqualStandInTruthAndFollowChurn(t *testing.T) {
 
 func TestContainerClusterInfoPlacesEveryContainerOnlyWhenAskedFor(t *testing.T) {
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 2, Containers: 100})
-	r := newRig(t, fleet, rigOptions{noRun: true})
+	r := newRig(t, fleet, rigOptions{noRun: true, inventoryLater: true})
 	r.set.sources[0].tg.Config.ContainerInfo = true
 	r.set.sources[0].sweep(context.Background())
 	got := r.gather(t)
