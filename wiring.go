@@ -17,6 +17,7 @@ import (
 	"github.com/hss-exporter/hss_exporter/collector"
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/auth"
 )
 
 // wiring builds the collector's targets from a configuration: one HSS
@@ -28,7 +29,7 @@ type wiring struct {
 	opts     collector.Options
 	stats    *collector.APIStats
 	budgets  *hssclient.Budgets
-	refusals *hssclient.AuthBackoffs
+	refusals *auth.Backoffs
 	clusters *clusters.Set // the ListContainers source, beside the collector's
 }
 
@@ -37,7 +38,7 @@ func newWiring(logger log.Logger, opts collector.Options) *wiring {
 		budgets: hssclient.NewBudgets(hssclient.BudgetOptions{}),
 		// A refused credential holds every target that authenticates as
 		// the same identity, as the gateway locks them together.
-		refusals: hssclient.NewAuthBackoffs(hssclient.AuthBackoffOptions{})}
+		refusals: auth.NewBackoffs(auth.BackoffOptions{})}
 }
 
 // targets makes cfg's targets. Each identity's budget is set to the
@@ -193,34 +194,34 @@ func stoppedOr(err error, code int) int {
 // Credentials from *_file keys are read again when the files change (the
 // environment's are not); logger hears of each rotation and of a rotated
 // file that cannot be used, never of a value.
-func newClient(t config.Target, budget *hssclient.Budget, refused *hssclient.AuthBackoff, obs hssclient.Observer,
+func newClient(t config.Target, budget *hssclient.Budget, refused *auth.Backoff, obs hssclient.Observer,
 	logger log.Logger) (*hssclient.Client, error) {
 	userAgent := "hss_exporter/" + version.Version
-	rotation := hssclient.RotationOptions{OnReload: func(err error) {
+	rotation := auth.RotationOptions{OnReload: func(err error) {
 		if err != nil {
 			_ = level.Error(logger).Log("msg", "rotated credentials not used", "err", err)
 			return
 		}
 		_ = level.Info(logger).Log("msg", "credential files changed; using the new credentials from the next request")
 	}}
-	var auth hssclient.Authenticator
+	var authn auth.Authenticator
 	switch a := t.Auth; a.Method() {
 	case config.MethodIAM:
-		auth = hssclient.NewIAMAuth(hssclient.IAMConfig{
+		authn = auth.NewIAM(auth.IAMConfig{
 			Endpoint: a.IAM.Endpoint, Domain: a.IAM.Domain, Username: a.IAM.Username,
 			Password: string(a.IAM.Password), PasswordFile: a.IAM.PasswordFile, Rotation: rotation,
 			ProjectID: t.ProjectID, UserAgent: userAgent, Observer: obs,
 		})
 	case config.MethodMetadata:
-		auth = hssclient.NewMetadataAuth(hssclient.MetadataConfig{Endpoint: a.MetadataEndpoint, Observer: obs})
+		authn = auth.NewMetadata(auth.MetadataConfig{Endpoint: a.MetadataEndpoint, Observer: obs})
 	case config.MethodOIDC:
-		auth = hssclient.NewOIDCAuth(hssclient.OIDCConfig{Endpoint: a.OIDC.Endpoint, IdpID: a.OIDC.IdpID,
+		authn = auth.NewOIDC(auth.OIDCConfig{Endpoint: a.OIDC.Endpoint, IdpID: a.OIDC.IdpID,
 			IDTokenFile: a.OIDC.IDTokenFile, UserAgent: userAgent, Observer: obs})
 	default:
-		auth = hssclient.NewRotatingAKSKAuth(hssclient.AKSKConfig{
-			AccessKey:     hssclient.Credential{Value: a.AccessKey, File: a.AccessKeyFile},
-			SecretKey:     hssclient.Credential{Value: string(a.SecretKey), File: a.SecretKeyFile},
-			SecurityToken: hssclient.Credential{Value: string(a.SecurityToken), File: a.SecurityTokenFile},
+		authn = auth.NewRotatingAKSK(auth.AKSKConfig{
+			AccessKey:     auth.Credential{Value: a.AccessKey, File: a.AccessKeyFile},
+			SecretKey:     auth.Credential{Value: string(a.SecretKey), File: a.SecretKeyFile},
+			SecurityToken: auth.Credential{Value: string(a.SecurityToken), File: a.SecurityTokenFile},
 			Rotation:      rotation,
 		})
 	}
@@ -228,7 +229,7 @@ func newClient(t config.Target, budget *hssclient.Budget, refused *hssclient.Aut
 		Region:            t.Region,
 		ProjectID:         t.ProjectID,
 		Endpoint:          t.Endpoint,
-		Auth:              auth,
+		Auth:              authn,
 		UserAgent:         userAgent,
 		PageSize:          t.PageSize,
 		RequestsPerSecond: t.RequestsPerSecond,

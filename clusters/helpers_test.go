@@ -18,6 +18,7 @@ import (
 	"github.com/hss-exporter/hss_exporter/collector"
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/auth"
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
 	"github.com/hss-exporter/hss_exporter/internal/metricshandler"
 )
@@ -73,7 +74,7 @@ func newRig(t testing.TB, fleet *hssfake.Fleet, o rigOptions) *rig {
 	cfg := testTarget(o.interval)
 	client, err := hssclient.New(hssclient.Config{
 		Region: hssfake.DemoRegion, ProjectID: hssfake.DemoProjectID, Endpoint: srv.URL,
-		Auth:       hssclient.NewAKSKAuth(hssfake.DemoAccessKey, hssfake.DemoSecretKey, ""),
+		Auth:       auth.NewAKSK(hssfake.DemoAccessKey, hssfake.DemoSecretKey, ""),
 		HTTPClient: &http.Client{Transport: transport, Timeout: 10 * time.Second},
 		PageSize:   cfg.PageSize, MaxConcurrency: cfg.MaxConcurrency, MaxRetries: -1, Budget: budget,
 	})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/auth"
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
 )
 
@@ -42,7 +43,7 @@ func fakeClient(t testing.TB, fleet *hssfake.Fleet, cfg config.Target, tune func
 	stats := NewAPIStats()
 	ccfg := hssclient.Config{
 		Region: hssfake.DemoRegion, ProjectID: hssfake.DemoProjectID, Endpoint: srv.URL,
-		Auth:       hssclient.NewAKSKAuth(hssfake.DemoAccessKey, hssfake.DemoSecretKey, ""),
+		Auth:       auth.NewAKSK(hssfake.DemoAccessKey, hssfake.DemoSecretKey, ""),
 		HTTPClient: &http.Client{Transport: transport, Timeout: 30 * time.Second},
 		PageSize:   cfg.PageSize, MaxConcurrency: cfg.MaxConcurrency, MaxRetries: -1,
 		Observer: stats.Observer(cfg.Name),

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/auth"
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
 	"github.com/hss-exporter/hss_exporter/internal/testclock"
 	"github.com/hss-exporter/hss_exporter/internal/testtool"
@@ -36,20 +37,20 @@ func refusedTargets(t *testing.T, keyFile string, refresh time.Duration, clock f
 		srv.Close()
 		transport.CloseIdleConnections()
 	})
-	backoffs := hssclient.NewAuthBackoffs(hssclient.AuthBackoffOptions{Now: clock})
+	backoffs := auth.NewBackoffs(auth.BackoffOptions{Now: clock})
 	stats := NewAPIStats()
 	var targets []Target
 	for _, name := range names {
 		cfg := clientTarget()
 		cfg.Name, cfg.RefreshInterval, cfg.RequestTimeout = name, refresh, refresh/2
-		auth := hssclient.NewRotatingAKSKAuth(hssclient.AKSKConfig{
-			AccessKey: hssclient.Credential{Value: hssfake.DemoAccessKey},
-			SecretKey: hssclient.Credential{Value: refusedSK, File: keyFile},
+		authn := auth.NewRotatingAKSK(auth.AKSKConfig{
+			AccessKey: auth.Credential{Value: hssfake.DemoAccessKey},
+			SecretKey: auth.Credential{Value: refusedSK, File: keyFile},
 			// A tenth of the refresh, as 5 s is of a 10 s refresh.
-			Rotation: hssclient.RotationOptions{CheckInterval: refresh / 2, Now: clock},
+			Rotation: auth.RotationOptions{CheckInterval: refresh / 2, Now: clock},
 		})
 		client, err := hssclient.New(hssclient.Config{
-			Region: hssfake.DemoRegion, ProjectID: hssfake.DemoProjectID, Endpoint: srv.URL, Auth: auth,
+			Region: hssfake.DemoRegion, ProjectID: hssfake.DemoProjectID, Endpoint: srv.URL, Auth: authn,
 			HTTPClient: &http.Client{Transport: transport}, PageSize: cfg.PageSize, RequestTimeout: cfg.RequestTimeout,
 			Observer: stats.Observer(name), AuthBackoff: backoffs.For("ak:"+hssfake.DemoAccessKey, refresh),
 		})
@@ -81,7 +82,7 @@ func TestRefusedCredentialsShowOnEveryTargetOfTheKey(t *testing.T) {
 	// learned of the refusal.
 	e.Apply(targets[:1])
 	err := refreshOnce(t, e, "a")
-	next, refused := hssclient.CredentialsRefused(err)
+	next, refused := auth.CredentialsRefused(err)
 	require.True(t, refused, "err: %v", err)
 	require.Equal(t, clock.Now().Add(54*time.Second), next)
 	e.Apply(targets) // b starts at once

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/auth"
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
 )
 
@@ -35,10 +36,10 @@ func TestIAMAnswering500BacksOffKeepsTheCountsAndRecoversWithinARefresh(t *testi
 	client, err := hssclient.New(hssclient.Config{Region: hssfake.DemoRegion, ProjectID: hssfake.DemoProjectID,
 		Endpoint: srv.URL, HTTPClient: &http.Client{Transport: transport}, PageSize: cfg.PageSize,
 		RequestTimeout: cfg.RequestTimeout, Observer: stats.Observer(cfg.Name),
-		Auth: hssclient.NewIAMAuth(hssclient.IAMConfig{Endpoint: srv.URL, Domain: hssfake.DemoIAMDomain,
+		Auth: auth.NewIAM(auth.IAMConfig{Endpoint: srv.URL, Domain: hssfake.DemoIAMDomain,
 			Username: hssfake.DemoIAMUser, Password: hssfake.DemoIAMPassword, ProjectID: hssfake.DemoProjectID,
 			HTTPClient: &http.Client{Transport: transport}}),
-		AuthBackoff: hssclient.NewAuthBackoff(refresh, hssclient.AuthBackoffOptions{}),
+		AuthBackoff: auth.NewBackoff(refresh, auth.BackoffOptions{}),
 	})
 	require.NoError(t, err)
 	e := NewExporter(nil, []Target{{Config: cfg, API: client, Posture: client, Credentials: client}}, stats, Options{})

@@ -10,9 +10,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/auth"
+	"github.com/hss-exporter/hss_exporter/hssclient/transport"
 )
 
-var errBoom = &hssclient.APIError{Operation: hssclient.OpListContainers, StatusCode: 500, Code: "HSS.0004", Message: "boom"}
+var errBoom = &transport.APIError{Operation: hssclient.OpListContainers, StatusCode: 500, Code: "HSS.0004", Message: "boom"}
 
 func TestPartialFailureKeepsLastRows(t *testing.T) {
 	api := testFleet()
@@ -242,8 +244,8 @@ func TestCredentialOutageStopsListing(t *testing.T) {
 		name string
 		err  error
 	}{
-		{"IAM answers 503", &hssclient.APIError{Operation: hssclient.OpIAMToken, StatusCode: 503, Code: "APIG.0201"}},
-		{"metadata service unreachable", &hssclient.NetworkError{Operation: hssclient.OpMetadata, Err: errors.New("connection refused")}},
+		{"IAM answers 503", &transport.APIError{Operation: auth.OpIAMToken, StatusCode: 503, Code: "APIG.0201"}},
+		{"metadata service unreachable", &transport.NetworkError{Operation: auth.OpMetadata, Err: errors.New("connection refused")}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			api := testFleet()

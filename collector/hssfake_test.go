@@ -15,6 +15,7 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/auth"
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
 )
 
@@ -42,7 +43,7 @@ func demoClient(t testing.TB, url string, cfg config.Target, stats *APIStats, ti
 	t.Cleanup(transport.CloseIdleConnections)
 	client, err := hssclient.New(hssclient.Config{
 		Region: hssfake.DemoRegion, ProjectID: hssfake.DemoProjectID, Endpoint: url,
-		Auth:       hssclient.NewAKSKAuth(hssfake.DemoAccessKey, hssfake.DemoSecretKey, ""),
+		Auth:       auth.NewAKSK(hssfake.DemoAccessKey, hssfake.DemoSecretKey, ""),
 		HTTPClient: &http.Client{Transport: transport, Timeout: timeout},
 		PageSize:   cfg.PageSize, MaxConcurrency: cfg.MaxConcurrency, MaxRetries: -1,
 		Observer: stats.Observer(cfg.Name),

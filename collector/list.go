@@ -10,6 +10,7 @@ import (
 	"github.com/go-kit/log/level"
 
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/auth"
 )
 
 // listing is what one container listing learned.
@@ -89,7 +90,7 @@ func (t *target) land(p pick, l listing, stopping bool) {
 	if l.err != nil {
 		img.failedAt, img.err = now, l.err
 		t.st.lastErr = l.err
-		if hssclient.IsCredentialError(l.err) {
+		if auth.IsCredentialError(l.err) {
 			t.pausedUntil = now.Add(t.interval())
 		}
 	} else {

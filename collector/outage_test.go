@@ -9,7 +9,8 @@ import (
 	"github.com/go-kit/log/level"
 	"github.com/stretchr/testify/require"
 
-	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/auth"
+	"github.com/hss-exporter/hss_exporter/hssclient/transport"
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
 	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
@@ -36,7 +37,7 @@ func TestOutageLongerThanMaxStaleness(t *testing.T) {
 	for _, step := range []time.Duration{4 * time.Minute, 5 * time.Minute} {
 		clock.Advance(step)
 		err := refreshOnce(t, e, "h")
-		require.True(t, hssclient.Classify(err) == hssclient.ClassServer, "err: %v", err)
+		require.True(t, transport.Classify(err) == transport.ClassServer, "err: %v", err)
 		text = scrapeChecked(t, e)
 		require.Equal(t, want, containerSeries(text), "served from cache at %v", step)
 		require.Len(t, textSeries(text, "hss_up", "} 0"), 1)
@@ -122,7 +123,7 @@ func TestWrongKeysBackOffWithAClearLog(t *testing.T) {
 	sink := &testtool.SyncBuffer{}
 	logger := level.NewFilter(log.NewLogfmtLogger(sink), level.AllowDebug())
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 5, Containers: 20})
-	e, srv, clock := startClient(t, fleet, clientTarget(), hssclient.NewAKSKAuth(hssfake.DemoAccessKey, wrongSK, ""), logger, Options{})
+	e, srv, clock := startClient(t, fleet, clientTarget(), auth.NewAKSK(hssfake.DemoAccessKey, wrongSK, ""), logger, Options{})
 	for minute, attempts := range []int{1, 2, 2, 3, 3, 3, 3} {
 		require.Error(t, refreshOnce(t, e, "h"))
 		require.Equal(t, attempts, srv.RequestsFor(hssfake.OpListImageLocal), "attempts by minute %d", minute)

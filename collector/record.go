@@ -4,8 +4,7 @@ import (
 	"time"
 
 	"github.com/go-kit/log/level"
-
-	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/auth"
 )
 
 // Result is how a refresh ended, the value of the result label. A refresh
@@ -97,7 +96,7 @@ func (t *target) recordDiscoveryFailure(c cycle, err error) {
 	t.mu.Lock()
 	t.count(ResultFailure, c.start, c.duration)
 	t.st.lastErr, t.st.discoveryOK = err, false
-	if hssclient.IsCredentialError(err) {
+	if auth.IsCredentialError(err) {
 		t.pausedUntil = now.Add(t.interval())
 	}
 	good := t.good()

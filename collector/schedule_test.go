@@ -11,6 +11,7 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/auth"
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
 )
 
@@ -59,7 +60,7 @@ func runBudgeted(t *testing.T, fleet *hssfake.Fleet, perMinute int, cfgs ...conf
 	for _, cfg := range cfgs {
 		client, err := hssclient.New(hssclient.Config{
 			Region: hssfake.DemoRegion, ProjectID: hssfake.DemoProjectID, Endpoint: srv.URL,
-			Auth:       hssclient.NewAKSKAuth(hssfake.DemoAccessKey, hssfake.DemoSecretKey, ""),
+			Auth:       auth.NewAKSK(hssfake.DemoAccessKey, hssfake.DemoSecretKey, ""),
 			HTTPClient: &http.Client{Transport: transport}, Budget: budget,
 			PageSize: cfg.PageSize, MaxConcurrency: cfg.MaxConcurrency, Observer: stats.Observer(cfg.Name),
 		})

@@ -17,6 +17,7 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/auth"
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
 	"github.com/hss-exporter/hss_exporter/internal/testclock"
 	"github.com/hss-exporter/hss_exporter/internal/testtool"
@@ -36,7 +37,7 @@ func clientTarget() config.Target {
 
 // startClient starts the stand-in server with fleet and returns an Exporter
 // reading it through the real client, as main wires it.
-func startClient(t *testing.T, fleet *hssfake.Fleet, cfg config.Target, auth hssclient.Authenticator,
+func startClient(t *testing.T, fleet *hssfake.Fleet, cfg config.Target, authn auth.Authenticator,
 	logger log.Logger, opts Options) (*Exporter, *hssfake.Server, *testclock.Clock) {
 	t.Helper()
 	srv, err := hssfake.Start(hssfake.DemoOptions(fleet))
@@ -46,18 +47,18 @@ func startClient(t *testing.T, fleet *hssfake.Fleet, cfg config.Target, auth hss
 		srv.Close()
 		transport.CloseIdleConnections()
 	})
-	if auth == nil {
-		auth = hssclient.NewAKSKAuth(hssfake.DemoAccessKey, hssfake.DemoSecretKey, "")
+	if authn == nil {
+		authn = auth.NewAKSK(hssfake.DemoAccessKey, hssfake.DemoSecretKey, "")
 	}
 	stats := NewAPIStats()
 	clock := testclock.New(time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC))
 	client, err := hssclient.New(hssclient.Config{
-		Region: hssfake.DemoRegion, ProjectID: hssfake.DemoProjectID, Endpoint: srv.URL, Auth: auth,
+		Region: hssfake.DemoRegion, ProjectID: hssfake.DemoProjectID, Endpoint: srv.URL, Auth: authn,
 		HTTPClient: &http.Client{Transport: transport},
 		PageSize:   cfg.PageSize, MaxConcurrency: cfg.MaxConcurrency, RequestTimeout: cfg.RequestTimeout,
 		RetryBaseDelay: time.Millisecond, ThrottleBaseDelay: time.Millisecond, MaxRetryDelay: 5 * time.Millisecond,
 		Observer:    stats.Observer(cfg.Name),
-		AuthBackoff: hssclient.NewAuthBackoff(cfg.RefreshInterval, hssclient.AuthBackoffOptions{Now: clock.Now}),
+		AuthBackoff: auth.NewBackoff(cfg.RefreshInterval, auth.BackoffOptions{Now: clock.Now}),
 	})
 	require.NoError(t, err)
 	e := newClockedExporter(clock, logger, []Target{{Config: cfg, API: client, Posture: client, Credentials: client}}, stats, opts)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/auth"
 	"github.com/hss-exporter/hss_exporter/posture"
 )
 
@@ -132,11 +133,11 @@ func targetOperations(cfg config.Target, p *posture.State) []string {
 	ops = append(ops, p.Operations()...)
 	switch cfg.Auth.Method() {
 	case config.MethodIAM:
-		ops = append(ops, hssclient.OpIAMToken)
+		ops = append(ops, auth.OpIAMToken)
 	case config.MethodMetadata:
-		ops = append(ops, hssclient.OpMetadata)
+		ops = append(ops, auth.OpMetadata)
 	case config.MethodOIDC:
-		ops = append(ops, hssclient.OpIDToken, hssclient.OpSecurityToken)
+		ops = append(ops, auth.OpIDToken, auth.OpSecurityToken)
 	}
 	return ops
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/auth"
 )
 
 // oddImages is a ListImageLocal answer, written by hand because JSON
@@ -63,7 +64,7 @@ func TestOddUpstreamValuesLoseNoContainer(t *testing.T) {
 	t.Cleanup(transport.CloseIdleConnections)
 	client, err := hssclient.New(hssclient.Config{
 		Region: "cn-north-4", ProjectID: "p", Endpoint: srv.URL, MaxRetries: -1,
-		Auth:       hssclient.NewAKSKAuth("AK", "SK", ""),
+		Auth:       auth.NewAKSK("AK", "SK", ""),
 		HTTPClient: &http.Client{Transport: transport, Timeout: 5 * time.Second},
 	})
 	require.NoError(t, err)

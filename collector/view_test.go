@@ -9,6 +9,7 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/auth"
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
 	"github.com/hss-exporter/hss_exporter/internal/testclock"
 )
@@ -21,7 +22,7 @@ func viewExporter(t *testing.T, fleet *hssfake.Fleet) (*Exporter, *hssfake.Serve
 	t.Cleanup(srv.Close)
 	client, err := hssclient.New(hssclient.Config{
 		Region: hssfake.DemoRegion, ProjectID: hssfake.DemoProjectID, Endpoint: srv.URL,
-		Auth:       hssclient.NewAKSKAuth(hssfake.DemoAccessKey, hssfake.DemoSecretKey, ""),
+		Auth:       auth.NewAKSK(hssfake.DemoAccessKey, hssfake.DemoSecretKey, ""),
 		HTTPClient: &http.Client{Timeout: 5 * time.Second}, MaxRetries: -1,
 	})
 	require.NoError(t, err)

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/auth"
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
 )
 
@@ -49,7 +50,7 @@ func demoPosture(baseURL string, inv inventory) (posture, error) {
 	defer cancel()
 	client, err := hssclient.New(hssclient.Config{
 		Region: hssfake.DemoRegion, ProjectID: hssfake.DemoProjectID, Endpoint: baseURL,
-		Auth: hssclient.NewAKSKAuth(hssfake.DemoAccessKey, hssfake.DemoSecretKey, ""),
+		Auth: auth.NewAKSK(hssfake.DemoAccessKey, hssfake.DemoSecretKey, ""),
 	})
 	if err != nil {
 		return posture{}, err

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/auth"
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
 )
 
@@ -63,7 +64,7 @@ func eachDemoContainer(baseURL string, fn func(hssclient.LocalImage, hssclient.C
 	defer cancel()
 	client, err := hssclient.New(hssclient.Config{
 		Region: hssfake.DemoRegion, ProjectID: hssfake.DemoProjectID, Endpoint: baseURL,
-		Auth: hssclient.NewAKSKAuth(hssfake.DemoAccessKey, hssfake.DemoSecretKey, ""),
+		Auth: auth.NewAKSK(hssfake.DemoAccessKey, hssfake.DemoSecretKey, ""),
 	})
 	if err != nil {
 		return err

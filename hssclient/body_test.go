@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/hss-exporter/hss_exporter/hssclient/transport"
 	"github.com/stretchr/testify/require"
 )
 
@@ -69,7 +70,7 @@ func TestAHugeAnswerIsReadNoFurtherThanItsCap(t *testing.T) {
 			limit := c.pageBodyLimit(200)
 			require.Equal(t, int64(pageBodyBase+200*pageBodyPerRow), limit)
 			require.Less(t, limit, int64(5<<20), "a few MiB")
-			var decErr *DecodeError
+			var decErr *transport.DecodeError
 			require.ErrorAs(t, err, &decErr)
 			require.ErrorContains(t, err, "larger than")
 			require.Len(t, answers, 1, "not asked for again")
@@ -95,7 +96,7 @@ func TestTheBodyCapFollowsThePageSize(t *testing.T) {
 }
 
 // TestAnErrorAnswerIsReadOnlyInPart: a 503 with an endless body gives its
-// APIError from the first bytes, without reading the rest.
+// transport.APIError from the first bytes, without reading the rest.
 func TestAnErrorAnswerIsReadOnlyInPart(t *testing.T) {
 	a := &hugeAnswer{head: `{"error_code": "APIG.0201", "error_msg": "Backend unavailable", "pad": "`, fill: strings.Repeat("x", 1000)}
 	rt := roundTripper(func(req *http.Request) (*http.Response, error) {
@@ -104,7 +105,7 @@ func TestAnErrorAnswerIsReadOnlyInPart(t *testing.T) {
 	c, err := New(Config{Region: "r", ProjectID: "p", Auth: &tokenAuth{}, HTTPClient: &http.Client{Transport: rt}, MaxRetries: -1})
 	require.NoError(t, err)
 	_, err = c.ListLocalImageContainers(context.Background(), ListContainersRequest{})
-	require.True(t, Classify(err) == ClassServer, "err: %v", err)
+	require.True(t, transport.Classify(err) == transport.ClassServer, "err: %v", err)
 	require.LessOrEqual(t, a.sent.Load(), int64(maxErrorBody+4096))
 }
 

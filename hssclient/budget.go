@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/hss-exporter/hss_exporter/internal/peridentity"
 )
 
 // HSS documents its call limit per API and per user: "a single user or IP
@@ -34,7 +36,7 @@ type BudgetOptions struct {
 // an agency), so every target of the process that calls HSS as the same
 // user spends from the same budget, as the gateway counts them.
 type Budgets struct {
-	ids perIdentity[Budget, float64]
+	ids peridentity.Registry[Budget, float64]
 }
 
 // NewBudgets returns an empty set of budgets.
@@ -49,7 +51,7 @@ func NewBudgets(opts BudgetOptions) *Budgets {
 		opts.Jitter = uniformJitter
 	}
 	create := func(perMinute float64) *Budget { return newBudget(perMinute, opts) }
-	return &Budgets{ids: newPerIdentity(create, (*Budget).lower)}
+	return &Budgets{ids: peridentity.New(create, (*Budget).lower)}
 }
 
 // For returns the budget of identity, allowing perMinute calls of each
@@ -57,7 +59,7 @@ func NewBudgets(opts BudgetOptions) *Budgets {
 // budget; when it asks for a different rate the lower one holds, since
 // the gateway counts both callers' calls against one limit.
 func (b *Budgets) For(identity string, perMinute float64) *Budget {
-	return b.ids.forIdentity(identity, perMinute)
+	return b.ids.For(identity, perMinute)
 }
 
 // Configure sets the budget of identity to perMinute calls of each
@@ -66,7 +68,7 @@ func (b *Budgets) For(identity string, perMinute float64) *Budget {
 // rate it was learned under: an operator who changed api_calls_per_minute
 // has said what the account allows.
 func (b *Budgets) Configure(identity string, perMinute float64) {
-	if bud, ok := b.ids.lookup(identity); ok {
+	if bud, ok := b.ids.Lookup(identity); ok {
 		bud.configure(perMinute)
 	}
 }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/hss-exporter/hss_exporter/hssclient/auth"
+	"github.com/hss-exporter/hss_exporter/hssclient/transport"
 	"github.com/hss-exporter/hss_exporter/internal/testclock"
 )
 
@@ -176,7 +178,7 @@ func refusingServer(t *testing.T, body string) (*httptest.Server, *[]time.Time) 
 
 func budgetClient(t *testing.T, url string, b *Budget) *Client {
 	t.Helper()
-	c, err := New(Config{Region: "cn-north-4", ProjectID: "p1", Endpoint: url, Auth: NewAKSKAuth("AK", "SK", ""),
+	c, err := New(Config{Region: "cn-north-4", ProjectID: "p1", Endpoint: url, Auth: auth.NewAKSK("AK", "SK", ""),
 		Budget: b, RetryBaseDelay: time.Millisecond, MaxRetryDelay: 10 * time.Millisecond})
 	require.NoError(t, err)
 	return c
@@ -214,7 +216,7 @@ func TestRefusalOutlivingTheDeadlineFailsAtOnce(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	err := c.EachContainer(ctx, ListContainersRequest{ImageName: "a", ImageVersion: "1"}, func(Container) error { return nil })
-	require.True(t, Classify(err) == ClassThrottled, "err: %v", err)
+	require.True(t, transport.Classify(err) == transport.ClassThrottled, "err: %v", err)
 	require.Less(t, time.Since(start), 3*time.Second, "waited for a window the caller cannot see the end of")
 	require.Len(t, *calls, 1)
 }

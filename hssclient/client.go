@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -12,6 +11,8 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/hss-exporter/hss_exporter/hssclient/auth"
+	"github.com/hss-exporter/hss_exporter/hssclient/transport"
 	"github.com/hss-exporter/hss_exporter/internal/endpoint"
 )
 
@@ -20,7 +21,7 @@ type Config struct {
 	Region    string // required; sent as the region header
 	ProjectID string // required; path parameter and X-Project-Id
 	Endpoint  string // default endpoint.HSS(Region)
-	Auth      Authenticator
+	Auth      auth.Authenticator
 
 	HTTPClient *http.Client // default: a client with transport timeouts and no redirects
 	UserAgent  string       // default "hss_exporter"
@@ -34,8 +35,8 @@ type Config struct {
 	// AuthBackoff, when set, holds the calls made with the credentials
 	// after the API or IAM refused them; it is shared by every client
 	// that authenticates as the same identity. Without one the client
-	// keeps its own, stepping by DefaultAuthBackoffStep.
-	AuthBackoff    *AuthBackoff
+	// keeps its own, stepping by auth.DefaultBackoffStep.
+	AuthBackoff    *auth.Backoff
 	MaxConcurrency int           // in-flight requests; 0 = unlimited
 	MaxRetries     int           // retries per request; default 4; negative = none
 	RequestTimeout time.Duration // per attempt (config's request_timeout); 0 = none beyond HTTPClient's
@@ -59,7 +60,7 @@ type Client struct {
 	slots   chan struct{}
 	// pageSizes remembers the page size each endpoint accepts.
 	pageSizes *pageSizes
-	refusals  *AuthBackoff
+	refusals  *auth.Backoff
 	maxPages  int // maxPages; tests lower it
 	sleep     func(ctx context.Context, d time.Duration) error
 }
@@ -71,10 +72,6 @@ const DefaultMaxRetries = 4
 // maxPages caps the pages of one listing, so a total_num that keeps
 // drifting upwards cannot page forever: 2,000,000 rows at the largest page.
 const maxPages = 10000
-
-// headerTimeout bounds the wait for an answer's headers on the default
-// transport, which the IAM, metadata and OIDC calls share.
-const headerTimeout = 30 * time.Second
 
 // New returns a client for cfg, or an error naming what is missing.
 func New(cfg Config) (*Client, error) {
@@ -95,7 +92,7 @@ func New(cfg Config) (*Client, error) {
 	c := &Client{cfg: cfg, base: base, limiter: rate.NewLimiter(rate.Inf, 0), sleep: sleepContext, refusals: cfg.AuthBackoff,
 		maxPages: maxPages}
 	if c.refusals == nil {
-		c.refusals = NewAuthBackoff(DefaultAuthBackoffStep, AuthBackoffOptions{})
+		c.refusals = auth.NewBackoff(auth.DefaultBackoffStep, auth.BackoffOptions{})
 	}
 	if cfg.RequestsPerSecond > 0 {
 		c.limiter = rate.NewLimiter(rate.Limit(cfg.RequestsPerSecond), max(1, int(cfg.RequestsPerSecond)))
@@ -109,7 +106,7 @@ func New(cfg Config) (*Client, error) {
 
 func applyDefaults(cfg *Config) {
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = DefaultHTTPClient()
+		cfg.HTTPClient = transport.DefaultHTTPClient()
 	}
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = "hss_exporter"
@@ -134,27 +131,6 @@ func applyDefaults(cfg *Config) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
-	}
-}
-
-// DefaultHTTPClient returns the HTTP client used when Config gives none:
-// bounded dial, TLS and header waits, proxies from the environment, and no
-// redirects, because a redirect would carry X-Auth-Token to another host.
-func DefaultHTTPClient() *http.Client {
-	transport := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: headerTimeout,
-		IdleConnTimeout:       90 * time.Second,
-		MaxIdleConnsPerHost:   16,
-		ForceAttemptHTTP2:     true,
-	}
-	return &http.Client{
-		Transport: transport,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		},
 	}
 }
 

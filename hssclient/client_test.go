@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// tokenAuth is a test Authenticator holding a token that can be refreshed.
+// tokenAuth is a test auth.Authenticator holding a token that can be refreshed.
 type tokenAuth struct {
 	mu          sync.Mutex
 	token       string

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hss-exporter/hss_exporter/hssclient/transport"
 )
 
 // Fuzz targets of the client. Each runs as a unit test over its seeds and
@@ -97,8 +99,8 @@ func FuzzResponseDecoder(f *testing.F) {
 			if r.ok || !strings.HasPrefix(msg, r.op+":") || len(msg) > 1024 || strings.Contains(msg, fuzzToken) {
 				t.Fatalf("%s: bad error (%d bytes): %q", r.op, len(msg), msg)
 			}
-			if status == 200 && len(body) <= 64<<10 && Classify(r.err) != ClassOther {
-				t.Fatalf("%s: a 200 answer classified as %v", r.op, Classify(r.err))
+			if status == 200 && len(body) <= 64<<10 && transport.Classify(r.err) != transport.ClassOther {
+				t.Fatalf("%s: a 200 answer classified as %v", r.op, transport.Classify(r.err))
 			}
 		}
 	})

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/auth"
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
 )
 
@@ -27,10 +28,10 @@ func startFake(t *testing.T, containers int) *hssfake.Server {
 }
 
 // fakeClient is a client of srv with quick backoff, tweaked as a test needs.
-func fakeClient(t *testing.T, srv *hssfake.Server, auth hssclient.Authenticator, tweak func(*hssclient.Config)) *hssclient.Client {
+func fakeClient(t *testing.T, srv *hssfake.Server, authn auth.Authenticator, tweak func(*hssclient.Config)) *hssclient.Client {
 	t.Helper()
 	cfg := hssclient.Config{
-		Region: hssfake.DemoRegion, ProjectID: hssfake.DemoProjectID, Endpoint: srv.URL, Auth: auth,
+		Region: hssfake.DemoRegion, ProjectID: hssfake.DemoProjectID, Endpoint: srv.URL, Auth: authn,
 		RetryBaseDelay: time.Millisecond, ThrottleBaseDelay: time.Millisecond, MaxRetryDelay: 10 * time.Millisecond,
 	}
 	if tweak != nil {
@@ -42,8 +43,8 @@ func fakeClient(t *testing.T, srv *hssfake.Server, auth hssclient.Authenticator,
 }
 
 // demoAKSK signs with the stand-in's demo keys.
-func demoAKSK() hssclient.Authenticator {
-	return hssclient.NewAKSKAuth(hssfake.DemoAccessKey, hssfake.DemoSecretKey, "")
+func demoAKSK() auth.Authenticator {
+	return auth.NewAKSK(hssfake.DemoAccessKey, hssfake.DemoSecretKey, "")
 }
 
 // inventory lists every image, then every image's containers, like a refresh.

@@ -17,8 +17,9 @@ import (
 type count int64
 
 // errNotCount returns the error of a count that is no integer: a type
-// error, so encoding/json adds the field's path and safeJSONError can name
-// it. A fresh one each time: the decoder writes the path into it.
+// error, so encoding/json adds the field's path and
+// transport.SafeJSONError can name it. A fresh one each time: the decoder
+// writes the path into it.
 func errNotCount() error {
 	return &json.UnmarshalTypeError{Value: "number", Type: reflect.TypeFor[int64]()}
 }

@@ -19,16 +19,11 @@ type Observer interface {
 // start every reason at 0 rather than appear at the first retry.
 var RetryReasons = []string{"throttled", "server_error", "network", "malformed", "auth_refresh", "page_size"}
 
-// Operation names, as reported to an Observer.
+// Operation names, as reported to an Observer (those of getting
+// credentials are auth.OpIAMToken and its siblings).
 const (
 	OpListContainers = "ListLocalImageContainers"
 	OpListImages     = "ListImageLocal"
-	OpIAMToken       = "KeystoneCreateUserTokenByPassword"
-	OpMetadata       = "MetadataSecurityKey"
-	// OIDC workload identity: an ID token for a federated token, then that
-	// token for temporary keys.
-	OpIDToken       = "CreateTokenWithIdToken"
-	OpSecurityToken = "CreateTemporaryAccessKeyByToken"
 )
 
 // Operation names of the posture APIs: container nodes, security event

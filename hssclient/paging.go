@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+
+	"github.com/hss-exporter/hss_exporter/hssclient/transport"
 )
 
 // ErrTooManyPages is returned when a listing reaches maxPages pages, so a
@@ -216,7 +218,7 @@ func (s *pageStep) down(limit, pages int, err error) (int, bool) {
 	switch {
 	case ok && pages == 0 && isPageSizeRefusal(err):
 		s.refused = true
-	case ok && errors.Is(err, errBodyTooLarge):
+	case ok && errors.Is(err, transport.ErrBodyTooLarge):
 		s.tooLarge = true
 	default:
 		return 0, false
@@ -256,6 +258,6 @@ const codeNoPermission = "HSS.0013"
 // on those would only triple the failing calls and shrink every later
 // page for the life of the client.
 func isPageSizeRefusal(err error) bool {
-	var apiErr *APIError
+	var apiErr *transport.APIError
 	return errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusBadRequest && apiErr.Code != codeNoPermission
 }

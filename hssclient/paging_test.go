@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/hss-exporter/hss_exporter/hssclient/transport"
 	"github.com/stretchr/testify/require"
 )
 
@@ -147,7 +148,7 @@ func TestUnrelatedBadRequestDoesNotShrinkThePageSize(t *testing.T) {
 	ps := &pagedServer{pageFn: func(_, o, l int) (int, []string, int) { return 0, nil, 400 }}
 	c, _ := newTestClient(t, ps.handle, nil)
 	_, err := collect(t, c)
-	require.True(t, Classify(err) == ClassBadRequest)
+	require.True(t, transport.Classify(err) == transport.ClassBadRequest)
 	require.Equal(t, 200, c.PageSize(OpListContainers))
 	require.Len(t, ps.calls, len(pageSteps), "200, 100, 50 and 10 were tried once each")
 }

@@ -9,6 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/auth"
+	"github.com/hss-exporter/hss_exporter/hssclient/transport"
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
 )
 
@@ -58,18 +60,18 @@ func TestPostureCallsReadTheFleetWithEveryAuthMode(t *testing.T) {
 	srv := postureFake(t, 1500, nil)
 	fleet := srv.Fleet()
 	all := hssfake.AllEnterpriseProjects
-	auths := map[string]hssclient.Authenticator{
+	auths := map[string]auth.Authenticator{
 		"aksk": demoAKSK(),
-		"iam": hssclient.NewIAMAuth(hssclient.IAMConfig{
+		"iam": auth.NewIAM(auth.IAMConfig{
 			Endpoint: srv.URL, Domain: hssfake.DemoIAMDomain, Username: hssfake.DemoIAMUser,
 			Password: hssfake.DemoIAMPassword, ProjectID: hssfake.DemoProjectID,
 		}),
-		"metadata": hssclient.NewMetadataAuth(hssclient.MetadataConfig{Endpoint: srv.URL}),
+		"metadata": auth.NewMetadata(auth.MetadataConfig{Endpoint: srv.URL}),
 	}
 	ctx := context.Background()
-	for name, auth := range auths {
+	for name, authn := range auths {
 		t.Run(name, func(t *testing.T) {
-			c := fakeClient(t, srv, auth, func(cfg *hssclient.Config) { cfg.PageSize = 50 })
+			c := fakeClient(t, srv, authn, func(cfg *hssclient.Config) { cfg.PageSize = 50 })
 			nodes, err := nodesOf(t, c, hssclient.ListContainerNodesRequest{EnterpriseProjectID: all})
 			require.NoError(t, err)
 			require.Equal(t, nodeTruth(fleet.NodesIn(all)), readNodes(nodes))
@@ -180,8 +182,8 @@ func TestPostureCallsPastTheRateLimitFailAsThrottled(t *testing.T) {
 	require.NoError(t, errs[hssclient.OpListContainerNodes], "other APIs keep their own budget")
 	require.NoError(t, errs[hssclient.OpShowResourceQuotas])
 	err := errs[hssclient.OpShowEventSeverity]
-	require.True(t, hssclient.Classify(err) == hssclient.ClassThrottled, "%v", err)
-	var apiErr *hssclient.APIError
+	require.True(t, transport.Classify(err) == transport.ClassThrottled, "%v", err)
+	var apiErr *transport.APIError
 	require.ErrorAs(t, err, &apiErr)
 	require.Equal(t, "APIG.0308", apiErr.Code)
 	require.Contains(t, apiErr.Message, "limit:1,time:1 minute")
@@ -193,17 +195,17 @@ func TestPostureCallsRefusedForPermissionsAreNotRetried(t *testing.T) {
 	srv := postureFake(t, 200, nil)
 	c := fakeClient(t, srv, demoAKSK(), func(cfg *hssclient.Config) { cfg.ProjectID = "0000" })
 	for op, err := range postureCalls(c) {
-		var apiErr *hssclient.APIError
+		var apiErr *transport.APIError
 		require.ErrorAs(t, err, &apiErr, op)
 		require.Equal(t, 403, apiErr.StatusCode, op)
-		require.True(t, hssclient.Classify(err) == hssclient.ClassAuth)
+		require.True(t, transport.Classify(err) == transport.ClassAuth)
 		require.Contains(t, apiErr.Hint, "HSS ReadOnlyAccess")
 		require.Equal(t, 1, srv.Requests(op, 403), "%s: a 403 is final", op)
 	}
 
 	limited := postureFake(t, 200, func(o *hssfake.Options) { o.GrantedEnterpriseProjects = []string{"ep-only"} })
 	for op, err := range postureCalls(fakeClient(t, limited, demoAKSK(), nil)) {
-		var apiErr *hssclient.APIError
+		var apiErr *transport.APIError
 		require.ErrorAs(t, err, &apiErr, op)
 		require.Equal(t, "HSS.0013", apiErr.Code, op)
 		require.Equal(t, 1, limited.RequestsFor(op), "%s: no page-size step-down on a permission refusal", op)
@@ -212,9 +214,9 @@ func TestPostureCallsRefusedForPermissionsAreNotRetried(t *testing.T) {
 
 func TestPostureCallsWithRefusedSignatureStopAtOnce(t *testing.T) {
 	srv := postureFake(t, 200, nil)
-	c := fakeClient(t, srv, hssclient.NewAKSKAuth(hssfake.DemoAccessKey, "wrong-secret", ""), nil)
+	c := fakeClient(t, srv, auth.NewAKSK(hssfake.DemoAccessKey, "wrong-secret", ""), nil)
 	for op, err := range postureCalls(c) {
-		require.True(t, hssclient.Classify(err) == hssclient.ClassAuth, "%s: %v", op, err)
+		require.True(t, transport.Classify(err) == transport.ClassAuth, "%s: %v", op, err)
 		require.NotContains(t, err.Error(), "wrong-secret")
 	}
 	require.Len(t, srv.AuthFailures(), 1, "the first refusal holds the other calls: an AK locks after five failures")

@@ -8,7 +8,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hss-exporter/hss_exporter/hssclient/transport"
 	"github.com/stretchr/testify/require"
+)
+
+// redacted is what replaces a credential in an error, and minFragment the
+// shortest run of one that is cut even without the rest (16 characters of
+// a random credential, or of its base64 or hex, are 64 bits or more).
+const (
+	redacted    = "[REDACTED]"
+	minFragment = 16
 )
 
 // fragmentToken stands for an IAM token: hundreds of characters, a fixed
@@ -29,7 +38,7 @@ var fragmentForms = map[string]func(string) string{
 }
 
 func TestACutShortSecretIsCutToo(t *testing.T) {
-	r := newRedactor(fragmentToken, "correct-horse-battery-staple-42")
+	r := transport.NewRedactor(fragmentToken, "correct-horse-battery-staple-42")
 	fragments := map[string]string{
 		"62-character prefix": fragmentToken[:62],
 		"40-character suffix": fragmentToken[len(fragmentToken)-40:],
@@ -39,7 +48,7 @@ func TestACutShortSecretIsCutToo(t *testing.T) {
 	for fragName, fragment := range fragments {
 		for formName, form := range fragmentForms {
 			echoed := form(fragment)
-			got := r.clean("token " + echoed + " is not valid")
+			got := r.Clean("token " + echoed + " is not valid")
 			require.Contains(t, got, redacted, "%s %s: %q", fragName, formName, got)
 			require.True(t, strings.HasPrefix(got, "token ") && strings.HasSuffix(got, " is not valid"),
 				"%s %s: the words around stay: %q", fragName, formName, got)
@@ -51,7 +60,7 @@ func TestACutShortSecretIsCutToo(t *testing.T) {
 }
 
 func TestOrdinaryTextSharingAFewCharactersWithASecretStays(t *testing.T) {
-	r := newRedactor(fragmentToken, "EchoedSecretKey-5f4dcc3b5aa765d61d83", "correct-horse-battery-staple-42")
+	r := transport.NewRedactor(fragmentToken, "EchoedSecretKey-5f4dcc3b5aa765d61d83", "correct-horse-battery-staple-42")
 	for _, text := range []string{
 		"The request you have made requires authentication.",
 		"Incorrect IAM authentication information: the token MIIE... has expired",
@@ -60,7 +69,7 @@ func TestOrdinaryTextSharingAFewCharactersWithASecretStays(t *testing.T) {
 		fragmentToken[:minFragment-1] + " is fifteen characters of it",
 		"correct-horse-b is one short of the password",
 	} {
-		require.Equal(t, text, r.clean(text))
+		require.Equal(t, text, r.Clean(text))
 	}
 }
 

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hss-exporter/hss_exporter/hssclient/auth"
+	"github.com/hss-exporter/hss_exporter/hssclient/transport"
 	"github.com/stretchr/testify/require"
 )
 
@@ -38,10 +40,10 @@ var echoForms = map[string]func(string) string{
 
 func TestRedactorCutsEveryFormOfASecret(t *testing.T) {
 	const secret = "MIIEchoedAuthToken+/0123456789abcdef=="
-	r := newRedactor(secret)
+	r := transport.NewRedactor(secret)
 	for name, form := range echoForms {
 		text := "before " + form(secret) + " after"
-		got := r.clean(text)
+		got := r.Clean(text)
 		require.Contains(t, got, redacted, name)
 		require.True(t, strings.HasPrefix(got, "before ") && strings.HasSuffix(got, " after"), "%s: the rest stays: %q", name, got)
 		for other, f := range echoForms {
@@ -49,8 +51,8 @@ func TestRedactorCutsEveryFormOfASecret(t *testing.T) {
 			require.NotContains(t, strings.ToLower(got), strings.ToLower(f(secret)), "%s leaves %s", name, other)
 		}
 	}
-	require.Equal(t, "nothing to cut here", r.clean("nothing to cut here"))
-	require.Equal(t, "a\xffb", r.clean("a\xffb"), "invalid UTF-8 passes through unharmed")
+	require.Equal(t, "nothing to cut here", r.Clean("nothing to cut here"))
+	require.Equal(t, "a\xffb", r.Clean("a\xffb"), "invalid UTF-8 passes through unharmed")
 }
 
 // TestEchoedCredentialsNeverReachAnError: a gateway throws the request's
@@ -118,7 +120,7 @@ func TestATransportErrorQuotingTheTokenIsCut(t *testing.T) {
 	})
 	_, err = c.ListLocalImageContainers(context.Background(), ListContainersRequest{})
 	require.Error(t, err)
-	require.True(t, Classify(err) == ClassNetwork, "still a network error: %v", err)
+	require.True(t, transport.Classify(err) == transport.ClassNetwork, "still a network error: %v", err)
 	require.NotContains(t, strings.ToLower(err.Error()), strings.ToLower(echoToken))
 	require.Contains(t, err.Error(), redacted)
 }
@@ -134,7 +136,8 @@ const (
 )
 
 func (echoAuth) Authorize(_ context.Context, req *http.Request, body []byte) error {
-	if err := signWith(req, body, "ECHOACCESSKEY0001", echoSecretKey, echoSecurityToken, time.Now()); err != nil {
+	req.Header.Set("X-Security-Token", echoSecurityToken) // signed with the rest
+	if err := auth.SignRequest(req, body, "ECHOACCESSKEY0001", echoSecretKey, time.Now()); err != nil {
 		return err
 	}
 	req.Header.Set("X-Auth-Token", echoToken)
@@ -170,7 +173,7 @@ func TestErrorAnswersNeverEchoCredentials(t *testing.T) {
 				for _, secret := range append(seen, echoToken, echoSecurityToken, echoSecretKey) {
 					require.NotContains(t, err.Error(), secret)
 				}
-				var apiErr *APIError
+				var apiErr *transport.APIError
 				require.True(t, errors.As(err, &apiErr))
 				require.Equal(t, status, apiErr.StatusCode, "the status still tells what happened")
 			})

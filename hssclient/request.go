@@ -12,11 +12,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-)
 
-// maxErrorMessage bounds error_msg text taken into an APIError, so a hostile
-// or broken gateway cannot flood logs through it.
-const maxErrorMessage = 256
+	"github.com/hss-exporter/hss_exporter/hssclient/auth"
+	"github.com/hss-exporter/hss_exporter/hssclient/transport"
+)
 
 // get performs one logical GET with retries and decodes a 200 answer into
 // out (as a stream when out is an answerDecoder), reading at most the body
@@ -25,13 +24,13 @@ func (c *Client) get(ctx context.Context, op, resource string, q url.Values, out
 	u := *c.base
 	u.Path = strings.TrimRight(u.Path, "/") + "/v5/" + c.cfg.ProjectID + "/" + resource
 	u.RawPath = ""
-	u.RawQuery = EncodeQuery(q)
+	u.RawQuery = auth.EncodeQuery(q)
 	rows, _ := strconv.Atoi(q.Get("limit"))
 	into := answer{out: decoderFor(out), limit: c.pageBodyLimit(rows)}
 	refreshedAuth := false
 	var lastErr error
-	var pass *authPass // the backoff's leave to send; a probe is held across retries
-	defer func() { pass.release() }()
+	var pass *auth.Pass // the backoff's leave to send; a probe is held across retries
+	defer func() { pass.Release() }()
 	retry := "" // why the next attempt is a retry; reported once it is sent
 	for attempt := 0; ; attempt++ {
 		next, err := c.passFor(ctx, op, pass)
@@ -40,13 +39,13 @@ func (c *Client) get(ctx context.Context, op, resource string, q url.Values, out
 		}
 		pass = next
 		retryAfter, err := c.attempt(ctx, op, &u, retry, into)
-		if accepts(err) {
-			pass.accepted()
+		if auth.Accepts(err) {
+			pass.Accepted()
 		}
 		if err == nil {
 			return nil
 		}
-		if errors.Is(err, errNotSent) && lastErr != nil {
+		if errors.Is(err, transport.ErrNotSent) && lastErr != nil {
 			// The retry could not go out (deadline, cancel): the last
 			// answer says more about what went wrong than the context does.
 			return withAuthHint(lastErr, c.cfg.Auth, c.cfg.ProjectID)
@@ -76,29 +75,25 @@ func (c *Client) get(ctx context.Context, op, resource string, q url.Values, out
 	}
 }
 
-// errNotSent marks an attempt that never left the client: the caller's
-// context ended while it waited for the rate limiter or a concurrency slot.
-var errNotSent = errors.New("request not sent")
-
 // retryReason names why err may be retried. A 401 is reported as
 // "auth_refresh" and is handled apart from the other classes.
 func retryReason(err error) (reason string, retryable bool) {
-	if _, held := CredentialsUnavailable(err); held {
+	if _, held := auth.CredentialsUnavailable(err); held {
 		return "", false // IAM or the metadata service failing: the backoff says when to ask again
 	}
-	var apiErr *APIError
+	var apiErr *transport.APIError
 	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized {
 		return "auth_refresh", false
 	}
 	if isMalformedPage(err) {
 		return "malformed", true
 	}
-	switch Classify(err) {
-	case ClassThrottled:
+	switch transport.Classify(err) {
+	case transport.ClassThrottled:
 		return "throttled", true
-	case ClassServer:
+	case transport.ClassServer:
 		return "server_error", true
-	case ClassNetwork:
+	case transport.ClassNetwork:
 		return "network", true
 	}
 	return "", false
@@ -143,11 +138,11 @@ func (c *Client) attempt(ctx context.Context, op string, u *url.URL, retry strin
 	// other operations' calls go on meanwhile.
 	res, err := c.cfg.Budget.Reserve(ctx, op)
 	if err != nil {
-		return 0, &NetworkError{Operation: op, Err: fmt.Errorf("%w: %w", errNotSent, err)}
+		return 0, &transport.NetworkError{Operation: op, Err: fmt.Errorf("%w: %w", transport.ErrNotSent, err)}
 	}
 	if err := c.acquire(ctx); err != nil {
 		res.Cancel()
-		return 0, &NetworkError{Operation: op, Err: fmt.Errorf("%w: %w", errNotSent, err)}
+		return 0, &transport.NetworkError{Operation: op, Err: fmt.Errorf("%w: %w", transport.ErrNotSent, err)}
 	}
 	defer c.release()
 	sent := false
@@ -181,7 +176,7 @@ func (c *Client) attempt(ctx context.Context, op string, u *url.URL, retry strin
 	resp, err := c.cfg.HTTPClient.Do(req)
 	if err != nil {
 		c.cfg.Observer.RequestDone(op, 0, time.Since(start))
-		return 0, &NetworkError{Operation: op, Err: redactError(stripURL(err), req)}
+		return 0, &transport.NetworkError{Operation: op, Err: transport.RedactError(transport.StripURL(err), req)}
 	}
 	defer resp.Body.Close()
 	err = c.readAnswer(op, req, resp, into)
@@ -191,7 +186,7 @@ func (c *Client) attempt(ctx context.Context, op string, u *url.URL, retry strin
 		return 0, err
 	}
 	retryAfter := parseRetryAfter(resp.Header.Get("Retry-After"))
-	var apiErr *APIError
+	var apiErr *transport.APIError
 	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusTooManyRequests {
 		c.cfg.Budget.Refused(op, sentAt, ParseRefusal(apiErr.Message, retryAfter))
 	} else {
@@ -201,12 +196,12 @@ func (c *Client) attempt(ctx context.Context, op string, u *url.URL, retry strin
 }
 
 // readAnswer decodes a 200 answer as it arrives, or turns any other into
-// an *APIError from at most maxErrorBody bytes of it.
+// a *transport.APIError from at most maxErrorBody bytes of it.
 func (c *Client) readAnswer(op string, req *http.Request, resp *http.Response, into answer) error {
 	if resp.StatusCode != http.StatusOK {
 		body, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		if err != nil {
-			return &NetworkError{Operation: op, Err: redactError(fmt.Errorf("reading response body: %w", err), req)}
+			return &transport.NetworkError{Operation: op, Err: transport.RedactError(fmt.Errorf("reading response body: %w", err), req)}
 		}
 		var eb errorBody
 		_ = json.Unmarshal(body, &eb) // a gateway may answer HTML; the status still tells
@@ -214,16 +209,16 @@ func (c *Client) readAnswer(op string, req *http.Request, resp *http.Response, i
 	}
 	if resp.ContentLength > into.limit {
 		// Declared too large: not one byte of it is worth reading.
-		return &DecodeError{Operation: op, Err: fmt.Errorf("%w than %d bytes", errBodyTooLarge, into.limit)}
+		return &transport.DecodeError{Operation: op, Err: fmt.Errorf("%w than %d bytes", transport.ErrBodyTooLarge, into.limit)}
 	}
-	body := newBoundedBody(resp.Body, into.limit)
+	body := transport.NewBoundedBody(resp.Body, into.limit)
 	eb, err := into.out.decodeAnswer(json.NewDecoder(body))
 	switch {
 	case err != nil:
-		err = body.classify(op, err)
-		var netErr *NetworkError
+		err = body.Classify(op, err)
+		var netErr *transport.NetworkError
 		if errors.As(err, &netErr) {
-			netErr.Err = redactError(netErr.Err, req)
+			netErr.Err = transport.RedactError(netErr.Err, req)
 		}
 		return err
 	case eb != nil:
@@ -253,16 +248,6 @@ func (c *Client) release() {
 	if c.slots != nil {
 		<-c.slots
 	}
-}
-
-// stripURL drops the URL from a transport error: it adds nothing to the
-// cause and keeps query values out of logs.
-func stripURL(err error) error {
-	var urlErr *url.Error
-	if errors.As(err, &urlErr) {
-		return urlErr.Err
-	}
-	return err
 }
 
 // parseRetryAfter reads delay-seconds or an HTTP date; 0 when absent or bad.

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/transport"
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
 )
 
@@ -67,20 +68,20 @@ func TestSustainedFaultsStayWithinDeadlineAndRate(t *testing.T) {
 	cases := []struct {
 		name       string
 		fault      hssfake.Fault
-		class      hssclient.Class
+		class      transport.Class
 		reason     string // expected retry reason; "" = none
 		maxAttempt int
 	}{
-		{"429 without Retry-After", hssfake.Fault{Kind: hssfake.FaultStatus, Status: 429}, hssclient.ClassThrottled, "throttled", 3},
-		{"429 with Retry-After beyond the deadline", hssfake.Fault{Kind: hssfake.FaultStatus, Status: 429, RetryAfter: "5"}, hssclient.ClassThrottled, "", 1},
-		{"429 with Retry-After 1s", hssfake.Fault{Kind: hssfake.FaultStatus, Status: 429, RetryAfter: "1"}, hssclient.ClassThrottled, "throttled", 2},
-		{"500 storm", hssfake.Fault{Kind: hssfake.FaultStatus, Status: 500}, hssclient.ClassServer, "server_error", 5},
-		{"503 storm", hssfake.Fault{Kind: hssfake.FaultStatus, Status: 503}, hssclient.ClassServer, "server_error", 5},
-		{"connection resets", hssfake.Fault{Kind: hssfake.FaultReset}, hssclient.ClassNetwork, "network", 5},
-		{"truncated bodies", hssfake.Fault{Kind: hssfake.FaultTruncatedBody}, hssclient.ClassNetwork, "network", 5},
-		{"slow bodies", hssfake.Fault{Kind: hssfake.FaultSlowBody, Delay: time.Minute}, hssclient.ClassNetwork, "network", 4},
-		{"slow answers", hssfake.Fault{Kind: hssfake.FaultLatency, Delay: time.Minute}, hssclient.ClassNetwork, "network", 4},
-		{"never answers", hssfake.Fault{Kind: hssfake.FaultHang}, hssclient.ClassNetwork, "network", 4},
+		{"429 without Retry-After", hssfake.Fault{Kind: hssfake.FaultStatus, Status: 429}, transport.ClassThrottled, "throttled", 3},
+		{"429 with Retry-After beyond the deadline", hssfake.Fault{Kind: hssfake.FaultStatus, Status: 429, RetryAfter: "5"}, transport.ClassThrottled, "", 1},
+		{"429 with Retry-After 1s", hssfake.Fault{Kind: hssfake.FaultStatus, Status: 429, RetryAfter: "1"}, transport.ClassThrottled, "throttled", 2},
+		{"500 storm", hssfake.Fault{Kind: hssfake.FaultStatus, Status: 500}, transport.ClassServer, "server_error", 5},
+		{"503 storm", hssfake.Fault{Kind: hssfake.FaultStatus, Status: 503}, transport.ClassServer, "server_error", 5},
+		{"connection resets", hssfake.Fault{Kind: hssfake.FaultReset}, transport.ClassNetwork, "network", 5},
+		{"truncated bodies", hssfake.Fault{Kind: hssfake.FaultTruncatedBody}, transport.ClassNetwork, "network", 5},
+		{"slow bodies", hssfake.Fault{Kind: hssfake.FaultSlowBody, Delay: time.Minute}, transport.ClassNetwork, "network", 4},
+		{"slow answers", hssfake.Fault{Kind: hssfake.FaultLatency, Delay: time.Minute}, transport.ClassNetwork, "network", 4},
+		{"never answers", hssfake.Fault{Kind: hssfake.FaultHang}, transport.ClassNetwork, "network", 4},
 	}
 	// The cases mostly wait, so they run at once rather than under
 	// t.Parallel, which a two-CPU runner would cap at two.
@@ -114,7 +115,7 @@ func TestSustainedFaultsStayWithinDeadlineAndRate(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, log, err, elapsed := runs[i].srv, runs[i].log, runs[i].err, runs[i].elapsed
 			require.Error(t, err)
-			require.Equal(t, tc.class, hssclient.Classify(err), "err: %v", err)
+			require.Equal(t, tc.class, transport.Classify(err), "err: %v", err)
 			require.Less(t, elapsed, deadline+time.Second, "the call ends by its deadline")
 			// The server counts an attempt once its handler returns, which for
 			// a dropped connection is a moment after the client moved on.
@@ -128,7 +129,7 @@ func TestSustainedFaultsStayWithinDeadlineAndRate(t *testing.T) {
 			if tc.reason != "" {
 				require.Equal(t, attempts-1, retries[tc.reason], "every retry is counted with its reason: %v", retries)
 			}
-			if tc.class == hssclient.ClassNetwork {
+			if tc.class == transport.ClassNetwork {
 				require.Equal(t, attempts, codes[0]+codes[200], "network failures are reported as code 0 (or a 200 cut short)")
 			} else {
 				require.Equal(t, attempts, codes[tc.fault.Status])

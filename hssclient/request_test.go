@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hss-exporter/hss_exporter/hssclient/transport"
 	"github.com/stretchr/testify/require"
 )
 
@@ -83,7 +84,7 @@ func TestRetryStopsWhenTheWaitWouldOutliveTheContext(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	_, err := c.ListLocalImageContainers(ctx, ListContainersRequest{})
-	require.True(t, Classify(err) == ClassThrottled, "err: %v", err)
+	require.True(t, transport.Classify(err) == transport.ClassThrottled, "err: %v", err)
 	require.Less(t, time.Since(start), 3*time.Second, "failed at once, not at the deadline")
 	require.Equal(t, int32(1), calls.Load())
 }
@@ -96,7 +97,7 @@ func TestUnauthorizedRefreshesOnceThenGivesUp(t *testing.T) {
 		writeJSON(w, 401, map[string]string{"error_code": "APIG.0301", "error_msg": "Incorrect token " + r.Header.Get("X-Auth-Token")})
 	}, func(cfg *Config) { cfg.Auth = auth })
 	_, err := c.ListLocalImageContainers(context.Background(), ListContainersRequest{})
-	require.True(t, Classify(err) == ClassAuth)
+	require.True(t, transport.Classify(err) == transport.ClassAuth)
 	require.Equal(t, int32(2), calls.Load(), "one refresh, then the 401 is final")
 	require.Equal(t, 1, auth.invalidated)
 	require.NotContains(t, err.Error(), "fresh-token", "a token echoed by the server is redacted")
@@ -111,7 +112,7 @@ func TestUnauthorizedWithStaticKeysIsFinal(t *testing.T) {
 		writeJSON(w, 401, map[string]string{"error_code": "APIG.0301"})
 	}, nil)
 	_, err := c.ListLocalImageContainers(context.Background(), ListContainersRequest{})
-	require.True(t, Classify(err) == ClassAuth)
+	require.True(t, transport.Classify(err) == transport.ClassAuth)
 	require.Equal(t, int32(1), calls.Load())
 }
 

@@ -7,6 +7,8 @@ import (
 	"io"
 	"reflect"
 	"strconv"
+
+	"github.com/hss-exporter/hss_exporter/hssclient/transport"
 )
 
 // A page answer is read from the connection as it arrives, a row at a
@@ -121,8 +123,8 @@ func (p *pageStream[T]) check(haveTotal, haveList bool) error {
 }
 
 // errMalformed is a page that is valid JSON but no page; it is wrapped in
-// a *DecodeError by boundedBody.classify.
-func errMalformed(msg string) error { return &DecodeError{Err: errors.New(msg)} }
+// a *transport.DecodeError by transport.BoundedBody.Classify.
+func errMalformed(msg string) error { return &transport.DecodeError{Err: errors.New(msg)} }
 
 func (p *pageStream[T]) decodeTotal(dec *json.Decoder) (bool, error) {
 	var n *count

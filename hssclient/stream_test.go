@@ -10,6 +10,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/hss-exporter/hss_exporter/hssclient/transport"
 	"github.com/stretchr/testify/require"
 )
 
@@ -38,7 +39,7 @@ func TestAnswersWithoutAPageAreRetriedThenFailAsMalformed(t *testing.T) {
 			}, nil)
 			page, err := c.ListLocalImageContainers(context.Background(), ListContainersRequest{})
 			require.Nil(t, page)
-			var decErr *DecodeError
+			var decErr *transport.DecodeError
 			require.ErrorAs(t, err, &decErr)
 			require.ErrorContains(t, err, OpListContainers+": malformed response")
 			require.Equal(t, int32(DefaultMaxRetries+1), calls.Load(), "retried like a server error")
@@ -198,7 +199,7 @@ func TestHostileSuccessBodiesFailClearly(t *testing.T) {
 func TestErrorBodyWithStatus200IsAnError(t *testing.T) {
 	c, _ := newTestClient(t, rawHandler(200, `{"error_code": "HSS.1001", "error_msg": "system busy", "request_id": "r-1"}`), nil)
 	_, err := c.ListImageLocal(context.Background(), ListImagesRequest{})
-	var apiErr *APIError
+	var apiErr *transport.APIError
 	require.ErrorAs(t, err, &apiErr, "an empty inventory would otherwise be reported as a good refresh")
 	require.Equal(t, "HSS.1001", apiErr.Code)
 	require.Equal(t, "system busy", apiErr.Message)

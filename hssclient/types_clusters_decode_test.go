@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/hss-exporter/hss_exporter/hssclient/transport"
 	"github.com/stretchr/testify/require"
 )
 
@@ -62,7 +63,7 @@ func TestHostileClusterContainerFieldsFailThePageNamingTheField(t *testing.T) {
 			body := `{"total_num": 1, "data_list": [` + tc.row + `]}`
 			c, _ := newTestClient(t, rawHandler(200, body), func(cfg *Config) { cfg.MaxRetries = -1 })
 			_, err := c.ListClusterContainers(context.Background(), ListClusterContainersRequest{})
-			var decErr *DecodeError
+			var decErr *transport.DecodeError
 			require.ErrorAs(t, err, &decErr)
 			require.ErrorContains(t, err, tc.field)
 			require.NotContains(t, err.Error(), "LEAKME", "the error names the field, never quotes the body")
@@ -85,7 +86,7 @@ func TestClusterContainerPagesNeedTotalAndList(t *testing.T) {
 		_, err := c.ListClusterContainers(context.Background(), ListClusterContainersRequest{})
 		require.ErrorContains(t, err, want, body)
 		require.NotContains(t, err.Error(), "LEAKME")
-		var decErr *DecodeError
+		var decErr *transport.DecodeError
 		require.True(t, errors.As(err, &decErr), "%s: %v", body, err)
 	}
 }

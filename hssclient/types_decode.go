@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+
+	"github.com/hss-exporter/hss_exporter/hssclient/transport"
 )
 
 // Pages are decoded as a stream (stream.go), their rows by the rules of
@@ -34,12 +36,12 @@ func (p *ImagePage) UnmarshalJSON(b []byte) error { return unmarshalPage(b, p.st
 
 func unmarshalPage(b []byte, page answerDecoder) error {
 	eb, err := page.decodeAnswer(json.NewDecoder(bytes.NewReader(b)))
-	var decErr *DecodeError
+	var decErr *transport.DecodeError
 	switch {
 	case errors.As(err, &decErr):
 		return decErr.Err
 	case err != nil:
-		return safeJSONError(err)
+		return transport.SafeJSONError(err)
 	case eb != nil:
 		return errors.New("an error answer (error_code is set), not a page")
 	}

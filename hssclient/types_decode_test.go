@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/hss-exporter/hss_exporter/hssclient/transport"
 	"github.com/stretchr/testify/require"
 )
 
@@ -78,7 +79,7 @@ func TestContainerNumNullOrAbsentIsUnknown(t *testing.T) {
 func TestHostileImageBodiesFailClearly(t *testing.T) {
 	c, _ := newTestClient(t, rawHandler(200, `{"total_num": 1, "data_list": [{"vul_num": 1e30}]}`), nil)
 	_, err := c.ListImageLocal(context.Background(), ListImagesRequest{})
-	var decodeErr *DecodeError
+	var decodeErr *transport.DecodeError
 	require.ErrorAs(t, err, &decodeErr)
 	require.ErrorContains(t, err, "vul_num")
 }

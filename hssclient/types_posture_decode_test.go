@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/hss-exporter/hss_exporter/hssclient/transport"
 	"github.com/stretchr/testify/require"
 )
 
@@ -87,7 +88,7 @@ func TestPostureErrorBodyWithStatus200IsAnError(t *testing.T) {
 	_, eventsErr := c.ShowEventSeverity(ctx, ShowEventSeverityRequest{Category: "host"})
 	_, quotasErr := c.ShowResourceQuotas(ctx, ShowResourceQuotasRequest{})
 	for op, err := range map[string]error{OpListContainerNodes: nodesErr, OpShowEventSeverity: eventsErr, OpShowResourceQuotas: quotasErr} {
-		var apiErr *APIError
+		var apiErr *transport.APIError
 		require.ErrorAs(t, err, &apiErr, "%s: zero counts would otherwise be exported as the truth", op)
 		require.Equal(t, "HSS.1001", apiErr.Code)
 		require.Equal(t, op, apiErr.Operation)

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/auth"
 )
 
 // FuzzSignerAgreesWithVerifier signs a request with the client's signer for
@@ -35,7 +35,7 @@ func FuzzSignerAgreesWithVerifier(f *testing.F) {
 		q.Add(k1, v1)
 		q.Add(k2, v2)
 		u := &url.URL{Scheme: "http", Host: "hss.cn-north-4.myhuaweicloud.com", Path: "/" + strings.TrimLeft(path, "/")}
-		u.RawQuery = hssclient.EncodeQuery(q)
+		u.RawQuery = auth.EncodeQuery(q)
 		req, err := http.NewRequest(http.MethodGet, u.String(), nil)
 		if err != nil {
 			t.Skip("not a URL the client could build")
@@ -43,7 +43,7 @@ func FuzzSignerAgreesWithVerifier(f *testing.F) {
 		req.Header.Set("region", region)
 		req.Header.Set("X-Project-Id", "p1")
 		const sk = "fuzz-secret-key"
-		if err := hssclient.SignRequest(req, nil, "FUZZACCESSKEY", sk, time.Now()); err != nil {
+		if err := auth.SignRequest(req, nil, "FUZZACCESSKEY", sk, time.Now()); err != nil {
 			t.Fatalf("signing: %v", err)
 		}
 		var wire bytes.Buffer

@@ -16,6 +16,7 @@ import (
 	"github.com/hss-exporter/hss_exporter/collector"
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/auth"
 	"github.com/hss-exporter/hss_exporter/internal/demo"
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
 	"github.com/hss-exporter/hss_exporter/internal/testclock"
@@ -109,7 +110,7 @@ func serveTarget(t *testing.T, tc config.Target, spec shard.Spec) *statusEnv {
 	stats := collector.NewAPIStats()
 	client, err := hssclient.New(hssclient.Config{
 		Region: tc.Region, ProjectID: tc.ProjectID, Endpoint: tc.Endpoint, MaxRetries: -1,
-		Auth:     hssclient.NewAKSKAuth(tc.Auth.AccessKey, string(tc.Auth.SecretKey), ""),
+		Auth:     auth.NewAKSK(tc.Auth.AccessKey, string(tc.Auth.SecretKey), ""),
 		Observer: stats.Observer(tc.Name),
 	})
 	require.NoError(t, err)

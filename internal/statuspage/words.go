@@ -11,6 +11,8 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/collector"
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/auth"
+	"github.com/hss-exporter/hss_exporter/hssclient/transport"
 )
 
 // health says in a sentence what the collector's Health of a target
@@ -43,7 +45,7 @@ func health(st collector.TargetStatus, maxStaleness time.Duration) (word collect
 // longest wait is the client's.
 var refusalAdvice = "No request is sent with these credentials until then, since HSS locks an access key " +
 	"after five failed authentications (and IAM a user after wrong passwords), and every target using them with it; " +
-	"the wait doubles with each refusal, up to " + strconv.Itoa(int(hssclient.MaxAuthBackoff/time.Minute)) + " minutes. Fix the credential files " +
+	"the wait doubles with each refusal, up to " + strconv.Itoa(int(auth.MaxBackoff/time.Minute)) + " minutes. Fix the credential files " +
 	"(secret_key_file, access_key_file, security_token_file, password_file, id_token_file): " +
 	"the next refresh tries the new ones at once."
 
@@ -129,18 +131,18 @@ func explainError(err error, result collector.Result) string {
 }
 
 func likelyCause(err error) string {
-	op := hssclient.OperationOf(err)
-	var apiErr *hssclient.APIError
-	var decErr *hssclient.DecodeError
-	_, unavailable := hssclient.CredentialsUnavailable(err)
+	op := transport.OperationOf(err)
+	var apiErr *transport.APIError
+	var decErr *transport.DecodeError
+	_, unavailable := auth.CredentialsUnavailable(err)
 	switch {
 	case unavailable:
 		return "IAM or the ECS metadata service failed to hand out credentials, so no API call could be made: " +
 			"the exporter asks again after a wait that doubles up to a minute (or one refresh_interval), and keeps serving the last good data until max_staleness."
-	case op == hssclient.OpIDToken || op == hssclient.OpSecurityToken || errors.Is(err, hssclient.ErrIDTokenFile):
+	case op == auth.OpIDToken || op == auth.OpSecurityToken || errors.Is(err, auth.ErrIDTokenFile):
 		return "The OIDC exchange at IAM failed, so no API call could be signed: check id_token_file, the IAM identity " +
 			"provider (issuer URL, signing key, client ID = the token's audience) and its identity conversion rule."
-	case errors.As(err, &decErr) && op != hssclient.OpIAMToken && op != hssclient.OpMetadata:
+	case errors.As(err, &decErr) && op != auth.OpIAMToken && op != auth.OpMetadata:
 		return "HSS answered 200 but not with a whole page of the listing (total_num or data_list missing or null, " +
 			"no row where total_num promised some, JSON cut short or not JSON, or an answer over the size cap). " +
 			"A gateway or proxy in front of HSS may be misconfigured, or HSS is partly down. The exporter retried it, " +
@@ -150,7 +152,7 @@ func likelyCause(err error) string {
 	case errors.Is(err, context.DeadlineExceeded):
 		return "A request or the whole refresh ran out of time: HSS was slow or unreachable " +
 			"(limits: request_timeout per request, max_staleness per refresh)."
-	case hssclient.Classify(err) == hssclient.ClassNetwork:
+	case transport.Classify(err) == transport.ClassNetwork:
 		return "The exporter could not talk to the HSS endpoint: check the endpoint, DNS, proxy and firewall."
 	}
 	return "The refresh failed; the message below is what the HSS client reported."

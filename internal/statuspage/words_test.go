@@ -12,6 +12,8 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/collector"
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/auth"
+	"github.com/hss-exporter/hss_exporter/hssclient/transport"
 )
 
 func TestHumanDuration(t *testing.T) {
@@ -43,10 +45,10 @@ func TestThousands(t *testing.T) {
 func TestExplainErrorNamesTheCauseAndTheFix(t *testing.T) {
 	t.Parallel()
 	apiErr := func(op string, status int, code string) error {
-		return fmt.Errorf("discovering images: %w", &hssclient.APIError{Operation: op, StatusCode: status, Code: code, Message: "m"})
+		return fmt.Errorf("discovering images: %w", &transport.APIError{Operation: op, StatusCode: status, Code: code, Message: "m"})
 	}
 	decodeErr := func(op string) error {
-		return fmt.Errorf("discovering images: %w", &hssclient.DecodeError{Operation: op, Err: errors.New("total_num is missing or null")})
+		return fmt.Errorf("discovering images: %w", &transport.DecodeError{Operation: op, Err: errors.New("total_num is missing or null")})
 	}
 	refused := &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connect: connection refused")}
 	for _, tc := range []struct {
@@ -60,16 +62,16 @@ func TestExplainErrorNamesTheCauseAndTheFix(t *testing.T) {
 		{"throttled", apiErr(hssclient.OpListImages, 429, "APIG.0308"), collector.ResultFailure, "api_calls_per_minute"},
 		{"server", apiErr(hssclient.OpListImages, 503, "APIG.0201"), collector.ResultFailure, "usually temporary"},
 		{"bad request", apiErr(hssclient.OpListImages, 400, "HSS.0001"), collector.ResultFailure, "project_id"},
-		{"network", fmt.Errorf("discovering images: %w", &hssclient.NetworkError{Operation: hssclient.OpListImages, Err: refused}),
+		{"network", fmt.Errorf("discovering images: %w", &transport.NetworkError{Operation: hssclient.OpListImages, Err: refused}),
 			collector.ResultFailure, "firewall"},
 		{"timeout", fmt.Errorf("discovering images: %w", context.DeadlineExceeded), collector.ResultFailure, "request_timeout"},
 		{"partial", fmt.Errorf("%w: 2 of 9 image listings failed, first: %w", errors.New("refresh partly failed"),
 			apiErr(hssclient.OpListContainers, 500, "HSS.1000")), collector.ResultPartial, "Some images' container listings failed"},
 		{"malformed", decodeErr(hssclient.OpListImages), collector.ResultFailure, "not with a whole page"},
-		{"malformed token", decodeErr(hssclient.OpIAMToken), collector.ResultFailure, "what the HSS client reported"},
-		{"oidc refused", apiErr(hssclient.OpIDToken, 401, "401"), collector.ResultFailure, "identity conversion rule"},
-		{"oidc busy", apiErr(hssclient.OpSecurityToken, 503, "503"), collector.ResultFailure, "The OIDC exchange at IAM failed"},
-		{"id token file", fmt.Errorf("discovering images: %s: %w %q: %w", hssclient.OpIDToken, hssclient.ErrIDTokenFile, "/t",
+		{"malformed token", decodeErr(auth.OpIAMToken), collector.ResultFailure, "what the HSS client reported"},
+		{"oidc refused", apiErr(auth.OpIDToken, 401, "401"), collector.ResultFailure, "identity conversion rule"},
+		{"oidc busy", apiErr(auth.OpSecurityToken, 503, "503"), collector.ResultFailure, "The OIDC exchange at IAM failed"},
+		{"id token file", fmt.Errorf("discovering images: %s: %w %q: %w", auth.OpIDToken, auth.ErrIDTokenFile, "/t",
 			errors.New("the file is empty")), collector.ResultFailure, "id_token_file"},
 		{"unknown", errors.New("something new"), collector.ResultFailure, "what the HSS client reported"},
 	} {
