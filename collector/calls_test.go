@@ -110,7 +110,7 @@ func TestRefreshSpendsTheFewestAPICalls(t *testing.T) {
 
 func TestRunSpendsTheFewestCallsThenWaitsForTheInterval(t *testing.T) {
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 11, Containers: 1500, Images: 60})
-	const interval = 1500 * time.Millisecond
+	const interval = 3 * time.Second
 	tg, stats, srv := fakeClient(t, fleet, config.Target{Settings: config.Settings{PageSize: 25, MaxConcurrency: 4,
 		RefreshInterval: interval, MaxStaleness: time.Minute}}, func(c *hssclient.Config) {
 		// A budget far above the fleet: the first pass is one burst.
@@ -120,6 +120,7 @@ func TestRunSpendsTheFewestCallsThenWaitsForTheInterval(t *testing.T) {
 	discovery, listing := expectedCalls(fleet, 25)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
+	start := time.Now()
 	go func() { e.Run(ctx); close(done) }()
 	defer func() { cancel(); <-done }()
 	calls := func() (int, int) {
@@ -129,7 +130,9 @@ func TestRunSpendsTheFewestCallsThenWaitsForTheInterval(t *testing.T) {
 	d, l := calls()
 	require.Equal(t, discovery, d)
 	require.Equal(t, listing, l, "a first pass costs exactly the discovery pages and ceil(containers/page) per image")
-	time.Sleep(interval / 2)
+	// No jitter: the next tick is one interval after the start. Just
+	// before it, however long the first pass took on a loaded machine:
+	time.Sleep(time.Until(start.Add(interval * 9 / 10)))
 	d, l = calls()
 	require.Equal(t, [2]int{discovery, listing}, [2]int{d, l}, "nothing changed: no call before the next refresh_interval")
 	require.Eventually(t, func() bool { d, l = calls(); return d == 2*discovery && l == 2*listing },

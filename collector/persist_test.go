@@ -65,7 +65,7 @@ func keptState(t testing.TB, fleet *hssfake.Fleet, check func(*Exporter)) (srv *
 	t.Cleanup(srv.Close)
 	dir = t.TempDir()
 	first, stop := persistRun(t, srv, dir, nil)
-	requireExact(t, first, srv, 10*time.Second)
+	requireExact(t, first, srv, 30*time.Second)
 	if check != nil {
 		check(first)
 	}
@@ -84,7 +84,7 @@ func TestRestartServesTheKeptStateWithoutListingAgain(t *testing.T) {
 	require.NotContains(t, string(data), hssfake.DemoSecretKey)
 
 	second, _ := persistRun(t, srv, dir, nil)
-	requireExact(t, second, srv, 2*time.Second)
+	requireExact(t, second, srv, 30*time.Second) // how soon: BenchmarkRestartFromStateFile
 	require.Equal(t, want, exposition(t, second, "hss_image_containers", "hss_host_containers", "hss_pod_containers", "hss_container_info"))
 	ready, reasons := second.Ready()
 	require.True(t, ready, "%v", reasons)
@@ -102,7 +102,7 @@ func TestRestartListsAgainWhatChangedMeanwhile(t *testing.T) {
 	fleet.AddContainer(hssfake.Container{ImageID: img.ID, ID: "added-while-down", HostID: "h-new", HostName: "new"})
 	srv.ResetCounts()
 	second, _ := persistRun(t, srv, dir, nil)
-	requireExact(t, second, srv, 5*time.Second)
+	requireExact(t, second, srv, 30*time.Second)
 	require.Equal(t, 1, srv.RequestsFor(hssfake.OpListLocalImageContainers), "only the changed image is listed again")
 }
 
@@ -127,7 +127,7 @@ func TestDamagedStateIsSetAsideAndTheInventoryRebuilt(t *testing.T) {
 			logs := &testtool.SyncBuffer{}
 			srv.ResetCounts()
 			e, _ := persistRun(t, srv, dir, logs)
-			requireExact(t, e, srv, 10*time.Second)
+			requireExact(t, e, srv, 30*time.Second)
 			require.Contains(t, logs.String(), "state file set aside; starting empty")
 			require.Positive(t, srv.RequestsFor(hssfake.OpListLocalImageContainers), "rebuilt from the API")
 			kept, err := os.ReadFile(path + ".bad")
@@ -160,7 +160,7 @@ func TestStateFileOverItsBoundsIsSetAside(t *testing.T) {
 			require.NoError(t, os.WriteFile(path, content.Bytes(), 0o600))
 			logs := &testtool.SyncBuffer{}
 			e, _ := persistRun(t, srv, dir, logs)
-			requireExact(t, e, srv, 10*time.Second)
+			requireExact(t, e, srv, 30*time.Second)
 			require.Contains(t, logs.String(), "state file set aside; starting empty")
 			require.Regexp(t, "longer than 1 MiB, which no state file has|inflates to more than 16 times its size", logs.String(), "the bound is named")
 			_, err := os.Stat(path + ".bad")
@@ -188,7 +188,7 @@ func TestFailedStateWritesAreCounted(t *testing.T) {
 	logs := &testtool.SyncBuffer{}
 	e, _ := persistRun(t, srv, dir, logs)
 	require.Equal(t, "0", stateWritesWith(t, e, "failure"), "present at 0 from the start")
-	requireExact(t, e, srv, 10*time.Second)
+	requireExact(t, e, srv, 30*time.Second)
 	require.Eventually(t, func() bool { return stateWritesWith(t, e, "success") != "0" }, 5*time.Second, 10*time.Millisecond)
 	require.Equal(t, "0", stateWritesWith(t, e, "failure"))
 
