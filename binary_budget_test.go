@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/budget"
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
 	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
@@ -109,7 +110,7 @@ func learnedUnder(dir string) float64 {
 		return 0
 	}
 	var s struct {
-		Budget hssclient.BudgetState `json:"budget"`
+		Budget budget.State `json:"budget"`
 	}
 	if json.NewDecoder(zr).Decode(&s) != nil {
 		return 0

@@ -18,6 +18,7 @@ import (
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
 	"github.com/hss-exporter/hss_exporter/hssclient/auth"
+	"github.com/hss-exporter/hss_exporter/hssclient/budget"
 )
 
 // wiring builds the collector's targets from a configuration: one HSS
@@ -28,14 +29,14 @@ type wiring struct {
 	logger   log.Logger
 	opts     collector.Options
 	stats    *collector.APIStats
-	budgets  *hssclient.Budgets
+	budgets  *budget.Budgets
 	refusals *auth.Backoffs
 	clusters *clusters.Set // the ListContainers source, beside the collector's
 }
 
 func newWiring(logger log.Logger, opts collector.Options) *wiring {
 	return &wiring{logger: logger, opts: opts, stats: collector.NewAPIStats(),
-		budgets: hssclient.NewBudgets(hssclient.BudgetOptions{}),
+		budgets: budget.NewBudgets(budget.Options{}),
 		// A refused credential holds every target that authenticates as
 		// the same identity, as the gateway locks them together.
 		refusals: auth.NewBackoffs(auth.BackoffOptions{})}
@@ -194,7 +195,7 @@ func stoppedOr(err error, code int) int {
 // Credentials from *_file keys are read again when the files change (the
 // environment's are not); logger hears of each rotation and of a rotated
 // file that cannot be used, never of a value.
-func newClient(t config.Target, budget *hssclient.Budget, refused *auth.Backoff, obs hssclient.Observer,
+func newClient(t config.Target, budget *budget.Budget, refused *auth.Backoff, obs hssclient.Observer,
 	logger log.Logger) (*hssclient.Client, error) {
 	userAgent := "hss_exporter/" + version.Version
 	rotation := auth.RotationOptions{OnReload: func(err error) {

@@ -19,6 +19,7 @@ import (
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
 	"github.com/hss-exporter/hss_exporter/hssclient/auth"
+	"github.com/hss-exporter/hss_exporter/hssclient/budget"
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
 	"github.com/hss-exporter/hss_exporter/internal/metricshandler"
 )
@@ -31,7 +32,7 @@ type rig struct {
 	exp    *collector.Exporter
 	set    *Set
 	reg    *prometheus.Registry
-	budget *hssclient.Budget
+	budget *budget.Budget
 	tg     Target
 	stop   func() // stops the loops and the stand-in; once, however often called
 	// runInventory starts the inventory's loops, when rigOptions held
@@ -69,7 +70,7 @@ func newRig(t testing.TB, fleet *hssfake.Fleet, o rigOptions) *rig {
 	opts.RateLimit = hssfake.RateLimit{Default: o.rateLimit}
 	srv, err := hssfake.Start(opts)
 	require.NoError(t, err)
-	budget := hssclient.NewBudgets(hssclient.BudgetOptions{Minute: o.minute}).For(hssfake.DemoAccessKey, o.perMinute)
+	budget := budget.NewBudgets(budget.Options{Minute: o.minute}).For(hssfake.DemoAccessKey, o.perMinute)
 	transport := &http.Transport{}
 	cfg := testTarget(o.interval)
 	client, err := hssclient.New(hssclient.Config{

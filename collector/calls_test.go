@@ -12,6 +12,7 @@ import (
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
 	"github.com/hss-exporter/hss_exporter/hssclient/auth"
+	"github.com/hss-exporter/hss_exporter/hssclient/budget"
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
 )
 
@@ -114,7 +115,7 @@ func TestRunSpendsTheFewestCallsThenWaitsForTheInterval(t *testing.T) {
 	tg, stats, srv := fakeClient(t, fleet, config.Target{Settings: config.Settings{PageSize: 25, MaxConcurrency: 4,
 		RefreshInterval: interval, MaxStaleness: time.Minute}}, func(c *hssclient.Config) {
 		// A budget far above the fleet: the first pass is one burst.
-		c.Budget = hssclient.NewBudgets(hssclient.BudgetOptions{}).For("ak:demo", 100000)
+		c.Budget = budget.NewBudgets(budget.Options{}).For("ak:demo", 100000)
 	})
 	e := NewExporter(nil, []Target{tg}, stats, Options{}) // on the wall clock: the interval is real
 	discovery, listing := expectedCalls(fleet, 25)

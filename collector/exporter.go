@@ -40,7 +40,7 @@ type Target struct {
 	// them); say until when refused or unavailable credentials hold its
 	// calls back; keep its budget's state across a restart in the state
 	// file. *hssclient.Client is a PostureAPI and a CredentialGate,
-	// *hssclient.Budget a BudgetStater.
+	// *budget.Budget a BudgetStater.
 	Posture     PostureAPI
 	Credentials CredentialGate
 	BudgetState BudgetStater

@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hss-exporter/hss_exporter/config"
-	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/budget"
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
 	"github.com/hss-exporter/hss_exporter/internal/statefile"
 	"github.com/hss-exporter/hss_exporter/internal/testtool"
@@ -28,7 +28,7 @@ func persistRun(t testing.TB, srv *hssfake.Server, dir string, logs *testtool.Sy
 		Images: config.Images{Discover: true}, ContainerInfo: true, Settings: config.Settings{PageSize: 200,
 			MaxConcurrency: 4, RefreshInterval: time.Hour, MaxStaleness: 2 * time.Hour}}
 	stats := NewAPIStats()
-	budget := hssclient.NewBudgets(hssclient.BudgetOptions{}).For("ak:demo", 100000)
+	budget := budget.NewBudgets(budget.Options{}).For("ak:demo", 100000)
 	client := demoClient(t, srv.URL, cfg, stats, 10*time.Second)
 	var logger log.Logger = log.NewNopLogger()
 	if logs != nil {

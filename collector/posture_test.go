@@ -10,6 +10,7 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/budget"
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
 	"github.com/hss-exporter/hss_exporter/posture"
 )
@@ -232,7 +233,7 @@ func TestPostureLabelsAreSanitised(t *testing.T) {
 func TestBudgetOfEveryPostureOperationIsExported(t *testing.T) {
 	cfg := postureOn()
 	cfg.Name = "demo"
-	budget := hssclient.NewBudgets(hssclient.BudgetOptions{}).For("ak:demo", 5)
+	budget := budget.NewBudgets(budget.Options{}).For("ak:demo", 5)
 	e := NewExporter(nil, []Target{{Config: cfg, Pacer: budget}}, nil, Options{})
 	for _, op := range []string{hssclient.OpListImages, hssclient.OpListContainers, hssclient.OpListContainerNodes,
 		hssclient.OpShowEventSeverity, hssclient.OpShowResourceQuotas} {

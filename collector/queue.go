@@ -6,11 +6,12 @@ import (
 	"time"
 
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/budget"
 )
 
 // Pacer tells the scheduler how the API budget stands, so it takes the
 // next listing only when a call may start, and can say what a sweep costs.
-// *hssclient.Budget is one.
+// *budget.Budget is one.
 type Pacer interface {
 	// ReadyIn is how long until a call of op may start; 0: now.
 	ReadyIn(op string) time.Duration
@@ -22,7 +23,7 @@ type Pacer interface {
 	Configured() float64
 }
 
-var _ Pacer = (*hssclient.Budget)(nil)
+var _ Pacer = (*budget.Budget)(nil)
 
 // The queue of container listings: which image to list next. Images that
 // were never listed come first, then those whose container_num (or query)

@@ -12,6 +12,7 @@ import (
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
 	"github.com/hss-exporter/hss_exporter/hssclient/auth"
+	"github.com/hss-exporter/hss_exporter/hssclient/budget"
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
 )
 
@@ -52,7 +53,7 @@ func runBudgeted(t *testing.T, fleet *hssfake.Fleet, perMinute int, cfgs ...conf
 	srv, err := hssfake.Start(opts)
 	require.NoError(t, err)
 	t.Cleanup(srv.Close)
-	budget := hssclient.NewBudgets(hssclient.BudgetOptions{Minute: testMinute}).For("ak:demo", float64(perMinute))
+	budget := budget.NewBudgets(budget.Options{Minute: testMinute}).For("ak:demo", float64(perMinute))
 	stats := NewAPIStats()
 	transport := &http.Transport{}
 	t.Cleanup(transport.CloseIdleConnections)
@@ -194,7 +195,7 @@ func TestARefusalTeachesTheBudgetAndIsRare(t *testing.T) {
 	require.Eventually(t, func() bool {
 		st := r.e.Status()[0]
 		return st.BudgetPerMinute == 5 && !st.BudgetLearned
-	}, (hssclient.QuietMinutes+1)*testMinute, testMinute/20, "the learned limit lets go")
+	}, (budget.QuietMinutes+1)*testMinute, testMinute/20, "the learned limit lets go")
 }
 
 func TestEveryCallRefusedPerSecondCostsAHandfulOfCallsAndKeepsTheInventory(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/budget"
 	"github.com/hss-exporter/hss_exporter/internal/statefile"
 )
 
@@ -52,13 +53,13 @@ func (t *target) saved(now time.Time) *statefile.Target {
 }
 
 // BudgetStater is a budget whose state outlives a restart, kept in the
-// state file: the target's Pacer, as *hssclient.Budget is both.
+// state file: the target's Pacer, as *budget.Budget is both.
 type BudgetStater interface {
-	State() hssclient.BudgetState
-	Restore(hssclient.BudgetState)
+	State() budget.State
+	Restore(budget.State)
 }
 
-var _ BudgetStater = (*hssclient.Budget)(nil)
+var _ BudgetStater = (*budget.Budget)(nil)
 
 // checkState says why a state file cannot be taken for this target, or
 // nil.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/budget"
 )
 
 // state is a target's status with what its images say of it, read at
@@ -95,7 +96,7 @@ func (t *target) firstSweepTime(calls int) time.Duration {
 		last := float64(calls) - (windows-1)*math.Floor(perMinute)
 		perSecond := max(1, math.Ceil(perMinute/60))
 		d = time.Duration(windows-1)*time.Minute +
-			time.Duration(max(math.Ceil(last/perSecond)-1, 0))*hssclient.SpacedSecond(time.Minute)
+			time.Duration(max(math.Ceil(last/perSecond)-1, 0))*budget.SpacedSecond(time.Minute)
 	}
 	if rps > 0 && !math.IsInf(rps, 1) {
 		d = max(d, time.Duration(float64(calls)/rps*float64(time.Second)))

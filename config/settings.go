@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/budget"
 )
 
 // Settings are the keys global and every target share. Load fills each
@@ -37,7 +38,7 @@ func DefaultSettings() Settings {
 		PageSize:          hssclient.MaxPageSize, // the fewest calls
 		MaxConcurrency:    4,
 		RequestsPerSecond: 5,
-		APICallsPerMinute: hssclient.CallsPerMinute,
+		APICallsPerMinute: budget.CallsPerMinute,
 		MaxStaleness:      30 * time.Minute,
 		Clusters:          new(true),
 	}

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/hss-exporter/hss_exporter/hssclient/auth"
+	"github.com/hss-exporter/hss_exporter/hssclient/budget"
 	"github.com/hss-exporter/hss_exporter/hssclient/transport"
 	"github.com/hss-exporter/hss_exporter/internal/endpoint"
 )
@@ -31,7 +32,7 @@ type Config struct {
 	// Budget, when set, limits the calls of each operation per minute; it
 	// is shared by every client that calls HSS as the same user. A 429
 	// then waits out its window in the budget instead of backing off.
-	Budget *Budget
+	Budget *budget.Budget
 	// AuthBackoff, when set, holds the calls made with the credentials
 	// after the API or IAM refused them; it is shared by every client
 	// that authenticates as the same identity. Without one the client

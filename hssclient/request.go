@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hss-exporter/hss_exporter/hssclient/auth"
+	"github.com/hss-exporter/hss_exporter/hssclient/budget"
 	"github.com/hss-exporter/hss_exporter/hssclient/transport"
 )
 
@@ -188,7 +189,7 @@ func (c *Client) attempt(ctx context.Context, op string, u *url.URL, retry strin
 	retryAfter := parseRetryAfter(resp.Header.Get("Retry-After"))
 	var apiErr *transport.APIError
 	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusTooManyRequests {
-		c.cfg.Budget.Refused(op, sentAt, ParseRefusal(apiErr.Message, retryAfter))
+		c.cfg.Budget.Refused(op, sentAt, budget.ParseRefusal(apiErr.Message, retryAfter))
 	} else {
 		c.cfg.Budget.Answered(op)
 	}

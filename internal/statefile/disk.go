@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/budget"
 )
 
 // The state file's own types: what goes to disk is defined here, not by
@@ -144,7 +145,7 @@ func (r diskRow) container() hssclient.Container {
 }
 
 // BudgetOf is the budget's state as the file holds it.
-func BudgetOf(b hssclient.BudgetState) *Budget {
+func BudgetOf(b budget.State) *Budget {
 	d := &Budget{Ops: make(map[string]diskOpBudget, len(b.Ops))}
 	for op, s := range b.Ops {
 		d.Ops[op] = diskOpBudget(s)
@@ -153,10 +154,10 @@ func BudgetOf(b hssclient.BudgetState) *Budget {
 }
 
 // State is the budget's state the file holds.
-func (d *Budget) State() hssclient.BudgetState {
-	b := hssclient.BudgetState{Ops: make(map[string]hssclient.OpBudgetState, len(d.Ops))}
+func (d *Budget) State() budget.State {
+	b := budget.State{Ops: make(map[string]budget.OpState, len(d.Ops))}
 	for op, s := range d.Ops {
-		b.Ops[op] = hssclient.OpBudgetState(s)
+		b.Ops[op] = budget.OpState(s)
 	}
 	return b
 }

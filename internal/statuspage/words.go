@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/hss-exporter/hss_exporter/collector"
-	"github.com/hss-exporter/hss_exporter/hssclient"
 	"github.com/hss-exporter/hss_exporter/hssclient/auth"
+	"github.com/hss-exporter/hss_exporter/hssclient/budget"
 	"github.com/hss-exporter/hss_exporter/hssclient/transport"
 )
 
@@ -88,7 +88,7 @@ func budgetAdvice(st collector.TargetStatus, interval time.Duration) string {
 	if st.BudgetLearned {
 		fmt.Fprintf(&b, "HSS refused a call and named its limit, so the budget is that limit for now: it climbs back to api_calls_per_minute "+
 			"%d minutes after the latest refusal, or at once when api_calls_per_minute changes (set it to the limit HSS named to stay within it). ",
-			hssclient.QuietMinutes)
+			budget.QuietMinutes)
 	}
 	fmt.Fprintf(&b, "At %s calls a minute, listing the containers of all %s images once takes %s (%s calls)",
 		perMinuteText(st.BudgetPerMinute), thousands(st.ImagesToList), humanDuration(st.Sweep), thousands(st.SweepCalls))

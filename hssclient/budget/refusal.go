@@ -1,4 +1,4 @@
-package hssclient
+package budget
 
 import (
 	"math"

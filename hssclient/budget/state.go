@@ -1,21 +1,21 @@
-package hssclient
+package budget
 
 import (
 	"slices"
 	"time"
 )
 
-// BudgetState is what a Budget knows that should outlive a restart: the
+// State is what a Budget knows that should outlive a restart: the
 // calls of the last window (a restarted exporter that forgot them would
 // spend the window's calls twice), a refusal's hold, and the limits 429s
 // taught, each with the configured rate it was learned under and when, so
 // that it climbs back on schedule and a changed configuration drops it.
-type BudgetState struct {
-	Ops map[string]OpBudgetState `json:"ops"`
+type State struct {
+	Ops map[string]OpState `json:"ops"`
 }
 
-// OpBudgetState is one operation's part of a BudgetState.
-type OpBudgetState struct {
+// OpState is one operation's part of a State.
+type OpState struct {
 	Sent         []time.Time `json:"sent,omitempty"`
 	BlockedUntil time.Time   `json:"blocked_until,omitzero"`
 	// LearnedLimit calls per LearnedWindow (without the client's guard)
@@ -29,8 +29,8 @@ type OpBudgetState struct {
 }
 
 // State returns what the budget knows now.
-func (b *Budget) State() BudgetState {
-	s := BudgetState{Ops: map[string]OpBudgetState{}}
+func (b *Budget) State() State {
+	s := State{Ops: map[string]OpState{}}
 	if b == nil {
 		return s
 	}
@@ -40,7 +40,7 @@ func (b *Budget) State() BudgetState {
 	for op, w := range b.ops {
 		b.settle(w, now) // a limit whose time is up is not written
 		w.prune(now)
-		o := OpBudgetState{Sent: slices.Clone(w.sent), BlockedUntil: w.blockedUntil}
+		o := OpState{Sent: slices.Clone(w.sent), BlockedUntil: w.blockedUntil}
 		if l := w.learned; l != nil {
 			o.LearnedLimit, o.LearnedWindow = l.limit, l.span*60/61
 			o.LearnedUnder, o.LearnedAt = l.under, l.at
@@ -54,7 +54,7 @@ func (b *Budget) State() BudgetState {
 // the window count against this one, its hold stands, and a limit it was
 // taught holds, climbing on from where it was, when it was learned under
 // the rate configured now and is lower.
-func (b *Budget) Restore(s BudgetState) {
+func (b *Budget) Restore(s State) {
 	if b == nil {
 		return
 	}
@@ -88,7 +88,7 @@ func (b *Budget) Restore(s BudgetState) {
 // learned returns the limit o records, when it was learned under the rate
 // configured now. What no gateway says (a window over an hour, a refusal
 // ahead of the clock) comes from a damaged file and is left out.
-func (o OpBudgetState) learned(configured float64, now time.Time) (*learnedLimit, bool) {
+func (o OpState) learned(configured float64, now time.Time) (*learnedLimit, bool) {
 	if o.LearnedLimit <= 0 || o.LearnedWindow <= 0 || o.LearnedWindow > time.Hour ||
 		o.LearnedUnder != configured || o.LearnedAt.IsZero() || o.LearnedAt.After(now) {
 		return nil, false

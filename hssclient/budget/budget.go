@@ -1,4 +1,9 @@
-package hssclient
+// Package budget is the call budget of each identity calling HSS: how
+// many calls of each operation may start, and when, so that no call is
+// refused; what a refusal teaches it; and the state of it a restart keeps.
+// It knows nothing of HTTP: the client asks it before each call and tells
+// it each answer.
+package budget
 
 import (
 	"context"
@@ -19,8 +24,13 @@ import (
 // gateway counts. The gateway counts in one-second windows as well, so no
 // second holds more than a sixtieth of the minute's calls (rounded up).
 
-// BudgetOptions tune the budgets of a Budgets; zero values take defaults.
-type BudgetOptions struct {
+// CallsPerMinute is HSS's documented limit of one API for one user: "a
+// single user or IP address can access an API for up to five
+// times/minute"; the one place it is written down, and config's default.
+const CallsPerMinute = 5
+
+// Options tune the budgets of a Budgets; zero values take defaults.
+type Options struct {
 	// Minute is the length of the limit's window; default one minute.
 	// Tests shorten it to run a minute's schedule in a moment.
 	Minute time.Duration
@@ -40,7 +50,7 @@ type Budgets struct {
 }
 
 // NewBudgets returns an empty set of budgets.
-func NewBudgets(opts BudgetOptions) *Budgets {
+func NewBudgets(opts Options) *Budgets {
 	if opts.Minute <= 0 {
 		opts.Minute = time.Minute
 	}
@@ -76,7 +86,7 @@ func (b *Budgets) Configure(identity string, perMinute float64) {
 // Budget limits the calls of each operation made with one identity. It is
 // safe for concurrent use; a nil *Budget allows everything.
 type Budget struct {
-	opts BudgetOptions
+	opts Options
 
 	mu        sync.Mutex
 	perMinute float64 // configured calls per minute of each operation
@@ -116,7 +126,7 @@ func (w *opWindow) leave(q *waiter) {
 	}
 }
 
-func newBudget(perMinute float64, opts BudgetOptions) *Budget {
+func newBudget(perMinute float64, opts Options) *Budget {
 	if !(perMinute > 0) {
 		perMinute = CallsPerMinute
 	}
