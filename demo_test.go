@@ -23,19 +23,9 @@ func TestDemoServesTheWholeInventory(t *testing.T) {
 	r := startExporter(t, "--demo", fastDemo)
 	waitFor(t, http.DefaultClient, r.base+"/readyz", http.StatusOK)
 	t.Logf("demo ready after %v", time.Since(start))
-	var status struct {
-		Targets []struct {
-			Listing struct {
-				SweepCalls        int     `json:"sweep_calls"`
-				FirstSweepSeconds float64 `json:"first_sweep_seconds"`
-			} `json:"listing"`
-		} `json:"targets"`
-	}
-	_, body, err := httpGet(http.DefaultClient, r.base+"/api/v1/status")
-	require.NoError(t, err)
-	require.NoError(t, json.Unmarshal([]byte(body), &status))
-	require.Len(t, status.Targets, 1)
-	listing := status.Targets[0].Listing
+	status, ok := benchStatus(r.base)
+	require.True(t, ok, "/api/v1/status answers with one target")
+	listing := status.Listing
 	require.Positive(t, listing.SweepCalls)
 	require.Less(t, listing.FirstSweepSeconds, 1.0, "with a budget above the image count, the first sweep is one burst")
 	families := waitForInventory(t, http.DefaultClient, r.base)
