@@ -72,15 +72,7 @@ func (c *unitCache) rowHashes(rows []hssclient.Container) []uint64 {
 	return out
 }
 
-func (c *unitCache) hash(values ...string) uint64 {
-	var h maphash.Hash
-	h.SetSeed(c.seed)
-	for _, v := range values {
-		h.WriteString(v)
-		h.WriteByte(0xff)
-	}
-	return h.Sum64()
-}
+func (c *unitCache) hash(values ...string) uint64 { return expo.HashStrings(c.seed, values...) }
 
 // rowRef is one row of one entry.
 type rowRef struct{ entry, row int32 }
@@ -119,8 +111,8 @@ func (c *unitCache) planUnits(s *snapshot, hosts, pods map[countKey]int) *plan {
 		facts, counts := int(b%factsBuckets), int(b%countsBuckets)
 		p.images[kindFacts][facts] = append(p.images[kindFacts][facts], i)
 		p.images[kindCounts][counts] = append(p.images[kindCounts][counts], i)
-		p.Set(kindFacts, facts, mix(c.seed, p.Want(kindFacts, facts), e.factsFP))
-		p.Set(kindCounts, counts, mix(c.seed, p.Want(kindCounts, counts), e.fp))
+		p.Set(kindFacts, facts, expo.HashWords(c.seed, p.Want(kindFacts, facts), e.factsFP))
+		p.Set(kindCounts, counts, expo.HashWords(c.seed, p.Want(kindCounts, counts), e.fp))
 		if !s.containerInfo {
 			continue
 		}
@@ -130,7 +122,7 @@ func (c *unitCache) planUnits(s *snapshot, hosts, pods map[countKey]int) *plan {
 			// A sum, since rows arrive in no useful order; of each row's
 			// content and the image it is shown with, so an image's
 			// landing re-encodes only the hosts whose rows changed.
-			p.Add(kindContainers, bucket, mix(c.seed, e.rowHashes[j], b))
+			p.Add(kindContainers, bucket, expo.HashWords(c.seed, e.rowHashes[j], b))
 		})
 	}
 	c.planCounts(p, kindHosts, hosts)
@@ -145,7 +137,7 @@ func (c *unitCache) planCounts(p *plan, kind int, counts map[countKey]int) {
 		h := c.hash(k.id, k.name)
 		bucket := int(h % n)
 		p.keys[kind][bucket] = append(p.keys[kind][bucket], k)
-		p.Add(kind, bucket, mix(c.seed, h, uint64(v)))
+		p.Add(kind, bucket, expo.HashWords(c.seed, h, uint64(v)))
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/go-kit/log/level"
+	expo "github.com/hss-exporter/hss_exporter/internal/exposition"
 )
 
 // publish makes what the target knows now the snapshot scrapes are served:
@@ -64,12 +65,12 @@ func (t *target) capture() (*snapshot, []uint64) {
 			listed = false
 		}
 		s.entries[i] = imageEntry{labels: img.ref.labels, info: img.ref.info, listed: listed,
-			factsFP: mix(t.units.seed, img.factsVersion)}
+			factsFP: expo.HashWords(t.units.seed, img.factsVersion)}
 		if listed {
 			s.entries[i].rows, s.entries[i].rowHashes = img.rows, img.rowHashes
 		}
 		// Versions are unique within the target, so they name the content.
-		base[i] = mix(t.units.seed, img.rowsVersion, uint64(boolValue(listed)))
+		base[i] = expo.HashWords(t.units.seed, img.rowsVersion, uint64(boolValue(listed)))
 	}
 	return s, base
 }

@@ -77,7 +77,7 @@ func countEntries(entries []imageEntry, base []uint64, seed maphash.Seed, prev *
 	for i := range entries {
 		e := &entries[i]
 		if !e.listed {
-			e.fp = mix(seed, base[i], 0, 0)
+			e.fp = expo.HashWords(seed, base[i], 0, 0)
 			continue
 		}
 		var owned uint64
@@ -103,23 +103,9 @@ func countEntries(entries []imageEntry, base []uint64, seed maphash.Seed, prev *
 			}
 		}
 		c.containers += e.containers
-		e.fp = mix(seed, base[i], owned, uint64(e.containers)<<32|uint64(e.public))
+		e.fp = expo.HashWords(seed, base[i], owned, uint64(e.containers)<<32|uint64(e.public))
 	}
 	return c
-}
-
-// mix hashes a few words into one.
-func mix(seed maphash.Seed, words ...uint64) uint64 {
-	var h maphash.Hash
-	h.SetSeed(seed)
-	var b [8]byte
-	for _, w := range words {
-		for i := range b {
-			b[i] = byte(w >> (8 * i))
-		}
-		h.Write(b[:])
-	}
-	return h.Sum64()
 }
 
 // keyCounts turns a count map into a slice.

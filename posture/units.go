@@ -1,40 +1,23 @@
 package posture
 
 import (
-	"encoding/binary"
 	"hash/maphash"
+
+	expo "github.com/hss-exporter/hss_exporter/internal/exposition"
 )
 
 // seed is of the fingerprints: they are compared only within a process.
 var seed = maphash.MakeSeed()
 
-// fingerprint hashes the values of a row, each string ended so that no
-// two rows hash alike by shifting a byte from one value to the next.
-type fingerprint struct{ h maphash.Hash }
-
-func newFingerprint(kind Part) *fingerprint {
-	f := &fingerprint{}
-	f.h.SetSeed(seed)
-	f.ints(int64(kind))
-	return f
-}
-
-func (f *fingerprint) strings(vs ...string) {
-	for _, v := range vs {
-		f.h.WriteString(v)
-		f.h.WriteByte(0xff)
+// fingerprint hashes a row of part kind: its strings, then its counts.
+func fingerprint(kind Part, strings []string, ints ...int64) uint64 {
+	words := make([]uint64, 0, 2+len(ints))
+	words = append(words, uint64(kind), expo.HashStrings(seed, strings...))
+	for _, v := range ints {
+		words = append(words, uint64(v))
 	}
+	return expo.HashWords(seed, words...)
 }
-
-func (f *fingerprint) ints(vs ...int64) {
-	var b [8]byte
-	for _, v := range vs {
-		binary.LittleEndian.PutUint64(b[:], uint64(v))
-		f.h.Write(b[:])
-	}
-}
-
-func (f *fingerprint) sum() uint64 { return f.h.Sum64() }
 
 // unitsOf are the units each part's series are served from: add is
 // called once per member with its unit (bucket) and fingerprint, which a
@@ -50,23 +33,21 @@ var unitsOf = [NumParts]func(d *Data, add func(bucket, member int, fp uint64)){
 		if len(d.Events) == 0 {
 			return
 		}
-		f := newFingerprint(Events)
+		fp := uint64(0)
 		for _, r := range d.Events {
-			f.strings(r.Category)
-			f.ints(r.Counts[:]...)
+			fp = expo.HashWords(seed, fp, fingerprint(Events, []string{r.Category}, r.Counts[:]...))
 		}
-		add(0, -1, f.sum())
+		add(0, -1, fp)
 	},
 	Quotas: func(d *Data, add func(bucket, member int, fp uint64)) {
 		if len(d.Quotas) == 0 {
 			return
 		}
-		f := newFingerprint(Quotas)
+		fp := uint64(0)
 		for _, r := range d.Quotas {
-			f.strings(r.Edition)
-			f.ints(r.Total, r.Used, r.Available)
+			fp = expo.HashWords(seed, fp, fingerprint(Quotas, []string{r.Edition}, r.Total, r.Used, r.Available))
 		}
-		add(0, -1, f.sum())
+		add(0, -1, fp)
 	},
 }
 
@@ -84,10 +65,8 @@ func (s *Snapshot) Units(add func(p Part, bucket, member int, fp uint64)) {
 // nodeRowFingerprint is the fingerprint of everything a node's series
 // and status show, and its unit, by host_id.
 func nodeRowFingerprint(r *NodeRow) (fp uint64, bucket uint16) {
-	f := newFingerprint(Nodes)
-	f.strings(r.HostID)
-	bucket = uint16(f.sum() % nodeBuckets)
-	f.strings(r.HostName, r.AgentStatus, r.ProtectStatus, r.HostStatus, r.NodeType, r.DetectResult, r.Reason)
-	f.ints(int64(boolValue(r.Interrupted))<<1|int64(boolValue(r.Degraded)), r.Risks[0], r.Risks[1], r.Risks[2])
-	return f.sum(), bucket
+	bucket = uint16(expo.HashStrings(seed, r.HostID) % nodeBuckets)
+	fp = fingerprint(Nodes, []string{r.HostID, r.HostName, r.AgentStatus, r.ProtectStatus, r.HostStatus, r.NodeType,
+		r.DetectResult, r.Reason}, int64(boolValue(r.Interrupted))<<1|int64(boolValue(r.Degraded)), r.Risks[0], r.Risks[1], r.Risks[2])
+	return fp, bucket
 }

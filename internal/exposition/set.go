@@ -60,13 +60,7 @@ func NewSet(table *Table, emit Emitter) *Set {
 // lookup returns where a series already went (-1: emitted, else its index
 // in pending) and whether it was seen; a new series is recorded as index.
 func (m *Set) lookup(f *Family, labels []string, index int) (int, bool) {
-	var h maphash.Hash
-	h.SetSeed(m.seed)
-	for _, l := range labels {
-		h.WriteString(l)
-		h.WriteByte(0xff) // never in valid UTF-8, so values cannot run together
-	}
-	key := h.Sum64()
+	key := HashStrings(m.seed, labels...)
 	seen := m.seen[f.index]
 	if seen == nil {
 		seen = map[uint64]int{}
