@@ -63,9 +63,7 @@ func (e *Exporter) runTarget(ctx context.Context, t *target) {
 // discoveryLoop discovers the target's images at once, then every
 // refresh_interval ± jitter.
 func (e *Exporter) discoveryLoop(ctx context.Context, t *target) {
-	e.everyInterval(ctx, t, &t.busy, func() {
-		_ = e.discoverOnce(ctx, t) // recorded in the target's status
-	}, t.skip)
+	e.everyInterval(ctx, t, &t.busy, func() { e.discoverOnce(ctx, t) }, t.skip)
 }
 
 // everyInterval runs pass at once, then every refresh_interval ± jitter,
@@ -143,10 +141,11 @@ type cycle struct {
 	duration time.Duration
 }
 
-// discoverOnce discovers the target's images and applies them. A failure
-// keeps everything known; once the target has had no successful answer
-// for max_staleness its data is dropped.
-func (e *Exporter) discoverOnce(ctx context.Context, t *target) error {
+// discoverOnce discovers the target's images and applies them, and
+// records the refresh in the target's status. A failure keeps everything
+// known; once the target has had no successful answer for max_staleness
+// its data is dropped.
+func (e *Exporter) discoverOnce(ctx context.Context, t *target) {
 	stopping := ctx
 	ctx, cancel := e.workContext(ctx, t)
 	defer cancel()
@@ -158,11 +157,11 @@ func (e *Exporter) discoverOnce(ctx context.Context, t *target) error {
 		// Cut short by shutdown, not by HSS: an error line and a failure
 		// count would send an operator looking for a fault on every restart.
 		level.Info(t.logger).Log("msg", "refresh stopped by shutdown", "duration", c.duration)
-		return stopping.Err()
+		return
 	}
 	if err != nil {
 		t.recordDiscoveryFailure(c, err)
-		return err
+		return
 	}
 	now := t.now()
 	t.applyDiscovery(refs, covered, now)
@@ -190,5 +189,4 @@ func (e *Exporter) discoverOnce(ctx context.Context, t *target) error {
 	if !serveFirst {
 		t.requestPublish()
 	}
-	return nil
 }
