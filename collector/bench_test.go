@@ -4,7 +4,7 @@ package collector
 // 100,000 containers, 5,000 images, 3,000 hosts, 50,000 pods, container_info
 // on, read through the real client from the stand-in server. Run them with
 //
-//	go test -run '^$' -bench 'Scrape|Refresh|Encode' -benchmem ./collector/
+//	go test -run '^$' -bench 'Scrape|Refresh' -benchmem ./collector/
 //	go test -run '^$' -bench 'Refresh$' -benchtime 100x ./collector/             # 100 refreshes with churn
 //	go test -run '^$' -bench 'RefreshUnderScrapes' -benchtime 3x ./collector/     # three rounds
 //
@@ -28,8 +28,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hss-exporter/hss_exporter/config"
-	"github.com/hss-exporter/hss_exporter/hssclient"
+	expo "github.com/hss-exporter/hss_exporter/internal/exposition"
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
+	"github.com/hss-exporter/hss_exporter/inventory"
 )
 
 // referenceFleet is the fleet the README's performance figures are for.
@@ -49,50 +50,24 @@ func referenceExporter(b *testing.B) (*Exporter, *hssfake.Server, *prometheus.Re
 	return e, srv, live
 }
 
-// yardstick is the baseline the scrape is compared with: a standard client_golang collector
-// that builds every inventory series as a const metric on each scrape,
-// served by promhttp. It emits the series the Exporter defines.
-type yardstick struct{ s *snapshot }
+// yardstick is the baseline the scrape is compared with: a standard
+// client_golang collector that builds every inventory series as a const
+// metric on each scrape, served by promhttp: the Exporter's own Collect,
+// less its self-metrics, which the cached page gathers live too.
+type yardstick struct{ e *Exporter }
 
 func (y yardstick) Describe(ch chan<- *prometheus.Desc) {
-	for _, f := range families {
+	for _, f := range inventory.Families {
 		ch <- f.Desc
 	}
 }
 
 func (y yardstick) Collect(ch chan<- prometheus.Metric) {
-	s := y.s
-	gauge := func(f *family, v float64, labels ...string) {
-		ch <- prometheus.MustNewConstMetric(f.Desc, prometheus.GaugeValue, v, labels...)
-	}
-	for _, e := range s.entries {
-		if e.listed {
-			gauge(imageContainers, float64(e.containers), e.labels...)
-			gauge(imagePublicContainers, float64(e.public), e.labels...)
+	emit := expo.ConstMetrics(func(m prometheus.Metric) { ch <- m })
+	for _, t := range y.e.all() {
+		if s := t.inv.Serving(y.e.opts.Now()); s != nil {
+			s.Collect(emit)
 		}
-		if i := e.info; i != nil {
-			gauge(imageInfo, 1, append(e.labels[:4:4], i.ImageID, i.LocalImageType, i.ScanStatus, i.SeverityLevel)...)
-			for _, g := range imageGauges {
-				if v, ok := g.value(i); ok {
-					gauge(g.family, v, e.labels...)
-				}
-			}
-		}
-		skip := e.skip
-		for j, c := range e.rows {
-			if len(skip) > 0 && int(skip[0]) == j {
-				skip = skip[1:]
-				continue
-			}
-			gauge(containerInfo, 1, s.target, c.ContainerID, c.ContainerName, e.labels[1], e.labels[2],
-				c.HostID, c.HostName, c.PodID, c.PodName, c.PrivateIP, c.PublicIP, c.AgentID)
-		}
-	}
-	for _, h := range s.hostCounts {
-		gauge(hostContainers, float64(h.n), s.target, h.id, h.name)
-	}
-	for _, p := range s.podCounts {
-		gauge(podContainers, float64(p.n), s.target, p.id, p.name)
 	}
 }
 
@@ -157,7 +132,7 @@ func BenchmarkScrape(b *testing.B) {
 	cached := httptest.NewServer(e.Handler(live, HandlerOpts{MaxRequestsInFlight: 40}))
 	defer cached.Close()
 	baseReg := prometheus.NewRegistry()
-	baseReg.MustRegister(yardstick{e.byName["demo"].snap.Load()}, e.Self(),
+	baseReg.MustRegister(yardstick{e}, e.Self(),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	base := httptest.NewServer(promhttp.HandlerFor(baseReg, promhttp.HandlerOpts{EnableOpenMetrics: true}))
 	defer base.Close()
@@ -280,128 +255,5 @@ func scrapeEvery(url string, n int, interval time.Duration) (stop func()) {
 	return func() {
 		close(done)
 		wg.Wait()
-	}
-}
-
-// BenchmarkEncode is one whole encode of the inventory: a publish with no
-// unit kept from before, as after a restart.
-func BenchmarkEncode(b *testing.B) {
-	e, _, _ := referenceExporter(b)
-	t := e.byName["demo"]
-	for b.Loop() {
-		t.units = newUnitCache()
-		t.publish()
-	}
-}
-
-// firstSweep replays the first sweep of t's fleet: discovery's facts
-// published, then each image's listing landing one by one, in the
-// scheduler's order, a listing every perCall × its pages of simulated
-// time, with a publish whenever PublishInterval of it has passed and one
-// at the end. It returns the time spent publishing and how many publishes.
-func firstSweep(t *target, perCall, interval time.Duration) (spent time.Duration, publishes int) {
-	t.mu.Lock()
-	type landed struct {
-		img  *image
-		rows []hssclient.Container
-	}
-	var sweep []landed
-	for _, img := range t.order {
-		if img.ref.call {
-			sweep = append(sweep, landed{img, img.rows})
-			img.rows, img.listed, img.listedNum = nil, false, -1
-			t.touchRows(img)
-		}
-	}
-	t.mu.Unlock()
-	var cost time.Duration
-	publish := func() {
-		start := time.Now()
-		t.publish()
-		cost = time.Since(start)
-		spent += cost
-		publishes++
-	}
-	publish() // discovery's facts
-	var clock, last time.Duration
-	for _, l := range sweep {
-		p := pick{img: l.img, query: l.img.ref.query, num: l.img.ref.reportedNum()}
-		t.mu.Lock()
-		l.img.busy = true
-		t.mu.Unlock()
-		t.land(p, listing{rows: l.rows, at: time.Now()}, false)
-		clock += perCall * time.Duration(max(1, l.img.pages(200)))
-		if clock-last >= publishDelay(interval, cost) {
-			publish()
-			last = clock
-		}
-	}
-	publish()
-	return spent, publishes
-}
-
-// BenchmarkFirstSweep publishes a first sweep of the reference fleet as
-// its listings land one by one, at a budget of 100,000 calls a minute
-// (0.6 ms a call) and at a latency-bound pace (50 ms a call on 8 slots),
-// against one whole encode of the fleet. A sweep must spend at most 1.5
-// times a whole encode at the raised budget: each publish re-encodes
-// what landed since the last.
-func BenchmarkFirstSweep(b *testing.B) {
-	e, _, _ := referenceExporter(b)
-	t := e.byName["demo"]
-	var whole, fast, slow time.Duration
-	var fastN, slowN int
-	for b.Loop() {
-		t.units = newUnitCache()
-		start := time.Now()
-		t.publish()
-		whole += time.Since(start)
-		spent, n := firstSweep(t, 600*time.Microsecond, e.opts.PublishInterval)
-		fast, fastN = fast+spent, n
-		spent, n = firstSweep(t, 50*time.Millisecond/8, e.opts.PublishInterval)
-		slow, slowN = slow+spent, n
-	}
-	b.ReportMetric(whole.Seconds()/float64(b.N), "s-whole-encode")
-	b.ReportMetric(fast.Seconds()/float64(b.N), "s-sweep-raised")
-	b.ReportMetric(float64(fastN), "publishes-raised")
-	b.ReportMetric(slow.Seconds()/float64(b.N), "s-sweep-latency")
-	b.ReportMetric(float64(slowN), "publishes-latency")
-	if fast > whole*3/2 {
-		b.Errorf("a sweep at a raised budget spent %s publishing, more than 1.5 times a whole encode (%s)", fast, whole)
-	}
-}
-
-// BenchmarkRepublishOneImage publishes the reference fleet after one
-// image's listing changed: what one landing costs.
-func BenchmarkRepublishOneImage(b *testing.B) {
-	e, _, _ := referenceExporter(b)
-	t := e.byName["demo"]
-	t.publish()
-	var img *image
-	for _, i := range t.order {
-		if i.ref.call && len(i.rows) > 1 {
-			img = i
-			break
-		}
-	}
-	full := img.rows
-	var took []time.Duration
-	for n := 0; b.Loop(); n++ {
-		rows := full
-		if n%2 == 0 {
-			rows = full[1:] // one container gone, then back
-		}
-		p := pick{img: img, query: img.ref.query, num: img.ref.reportedNum()}
-		img.busy = true
-		t.land(p, listing{rows: rows, at: time.Now()}, false)
-		start := time.Now()
-		t.publish()
-		took = append(took, time.Since(start))
-	}
-	slices.Sort(took)
-	median := took[len(took)/2]
-	b.ReportMetric(float64(median.Microseconds())/1000, "ms-median")
-	if median > 200*time.Millisecond {
-		b.Errorf("one changed image took %s to publish, want milliseconds", median)
 	}
 }

@@ -53,7 +53,7 @@ func newClockedExporter(clock *testclock.Clock, logger log.Logger, targets []Tar
 	if clock == nil {
 		clock = testclock.New(time.Now())
 	}
-	c := &testClock{Clock: clock, timers: testclock.Timers{Now: clock.Now, TickFrom: ".everyInterval"}}
+	c := &testClock{Clock: clock, timers: testclock.Timers{Now: clock.Now, TickFrom: ".Every"}}
 	opts.Now, opts.After = clock.Now, c.timers.After
 	e := NewExporter(logger, targets, stats, opts)
 	testClocks.Store(e, c)
@@ -127,8 +127,8 @@ func refreshOnce(tb testing.TB, e *Exporter, name string) error {
 	}
 	c.lastPass = c.Now()
 	waitIdle(tb, e, before)
-	t.publish()
-	return t.passError()
+	t.inv.Publish()
+	return t.passError(e.opts.Now())
 }
 
 // passErrorOf is the named target's outcome as refreshOnce reports it,
@@ -138,7 +138,7 @@ func passErrorOf(e *Exporter, name string) error {
 	if !ok {
 		return fmt.Errorf("unknown target %q", name)
 	}
-	return t.passError()
+	return t.passError(e.opts.Now())
 }
 
 // clockOf is the test clock e was made on.
@@ -155,7 +155,7 @@ func clockOf(tb testing.TB, e *Exporter) *testClock {
 func longestInterval(e *Exporter) time.Duration {
 	var d time.Duration
 	for _, t := range e.all() {
-		d = max(d, time.Duration(float64(t.interval())*(1+e.opts.Jitter)))
+		d = max(d, time.Duration(float64(t.inv.Interval())*(1+e.opts.Jitter)))
 	}
 	return d
 }
@@ -172,13 +172,11 @@ type passMark struct {
 func passesOf(e *Exporter) passes {
 	m := passes{}
 	for _, t := range e.all() {
-		t.mu.Lock()
 		var n uint64
-		for _, c := range t.st.refreshes {
+		for _, c := range t.inv.Status(e.opts.Now()).Refreshes {
 			n += c
 		}
-		m[t] = passMark{discoveries: n, parts: t.posture.Parts(0)}
-		t.mu.Unlock()
+		m[t] = passMark{discoveries: n, parts: t.posture.state.Parts(0)}
 	}
 	return m
 }
@@ -192,7 +190,7 @@ func waitIdle(tb testing.TB, e *Exporter, before passes) {
 		now := passesOf(e)
 		idle := true
 		for t, mark := range now {
-			idle = idle && mark.discoveries > before[t].discoveries && t.postureRead(before[t], mark) && t.idle()
+			idle = idle && mark.discoveries > before[t].discoveries && t.postureRead(before[t], mark) && t.inv.Idle()
 		}
 		if idle {
 			return
@@ -227,11 +225,11 @@ func waitDiscovered(tb testing.TB, e *Exporter, before passes) {
 // postureRead reports whether every enabled part was read between before
 // and after, and no posture read runs.
 func (t *target) postureRead(before, after passMark) bool {
-	if t.posture.Busy.Load() {
+	if t.posture.state.Busy.Load() {
 		return false
 	}
 	for p := range posture.NumParts {
-		if !t.posture.Enabled(p) {
+		if !t.posture.state.Enabled(p) {
 			continue
 		}
 		b, a := before.parts[p], after.parts[p]
@@ -243,36 +241,14 @@ func (t *target) postureRead(before, after passMark) bool {
 	return true
 }
 
-// idle reports whether no discovery or listing runs, none is due, and
-// every lister waits (so none is about to look at the queue again).
-func (t *target) idle() bool {
-	if t.busy.Load() || t.changed.parkedNow()+int(t.pacing.Load()) < max(1, t.cfg.MaxConcurrency) {
-		return false
-	}
-	now := t.now()
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	paused := now.Before(t.pausedUntil)
-	for _, img := range t.order {
-		if img.busy {
-			return false
-		}
-		if class, _ := t.classify(img, now); class != classNone && !paused {
-			return false
-		}
-	}
-	return true
-}
-
 // passError is the target's outcome as one pass would report it: its
 // discovery's failure, else how many images' latest listings failed.
-func (t *target) passError() error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if !t.st.discoveryOK {
-		return t.st.lastErr
+func (t *target) passError(now time.Time) error {
+	st := t.inv.Status(now)
+	if !st.DiscoveryOK {
+		return st.LastErr
 	}
-	failed, calls, first := t.failures()
+	failed, calls, first := st.ImagesFailed, st.ImagesToList, st.LastErr
 	switch {
 	case failed > 0 && failed == calls:
 		return fmt.Errorf("all %d image listings failed, first: %w", calls, first)
@@ -286,8 +262,8 @@ func (t *target) passError() error {
 // enabled parts' latest reads, joined.
 func (t *target) postureError() error {
 	var errs []error
-	for p, st := range t.posture.Parts(0) {
-		if t.posture.Enabled(posture.Part(p)) && !st.Up {
+	for p, st := range t.posture.state.Parts(0) {
+		if t.posture.state.Enabled(posture.Part(p)) && !st.Up {
 			errs = append(errs, st.LastErr)
 		}
 	}

@@ -1,12 +1,13 @@
-// Package collector keeps each target's HSS container-image inventory in
-// memory, listing it in the background within the API's call budget, and
-// exposes it, with the exporter's own health, as Prometheus metrics. A
-// scrape never calls HSS.
+// Package collector is the exporter's facade over its sources: it works
+// each configured target's inventory (package inventory) and posture
+// (package posture), applies reloaded configurations, keeps state files,
+// and serves what the sources encoded, with the exporter's own health, as
+// Prometheus metrics and views for the status page. A scrape never calls
+// HSS.
 package collector
 
 import (
 	"context"
-	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -14,19 +15,19 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hss-exporter/hss_exporter/config"
-	"github.com/hss-exporter/hss_exporter/hssclient"
 	expo "github.com/hss-exporter/hss_exporter/internal/exposition"
+	"github.com/hss-exporter/hss_exporter/inventory"
 	"github.com/hss-exporter/hss_exporter/posture"
 	"github.com/hss-exporter/hss_exporter/shard"
 )
 
-// API is what the collector needs from hssclient.Client.
-type API interface {
-	EachImage(ctx context.Context, req hssclient.ListImagesRequest, fn func(hssclient.LocalImage) error) error
-	EachContainer(ctx context.Context, req hssclient.ListContainersRequest, fn func(hssclient.Container) error) error
-}
-
-var _ API = (*hssclient.Client)(nil)
+// API is what the inventory needs from hssclient.Client; Pacer and
+// CredentialGate what it reads of the budget and the credentials.
+type (
+	API            = inventory.API
+	Pacer          = inventory.Pacer
+	CredentialGate = inventory.CredentialGate
+)
 
 // Target is one configured target and the client that reads it.
 type Target struct {
@@ -66,9 +67,10 @@ type Options struct {
 	// default the target's max_staleness, since data older than that would
 	// be dropped anyway.
 	RefreshTimeout time.Duration
-	// PublishInterval is the least time between two publishes of a target
-	// while listings land; default 2s. What discovery and each listing
-	// learned is on /metrics within about that long.
+	// PublishInterval is the least time between two publishes of a
+	// target's inventory while listings land; 0: the inventory's default
+	// (2s). What discovery and each listing learned is on /metrics within
+	// about that long.
 	PublishInterval time.Duration
 	// StatePath, when set, is the directory each target's state is kept
 	// in (see persist.go): loaded when Run starts, written at most every
@@ -115,9 +117,6 @@ func NewExporter(logger log.Logger, targets []Target, stats *APIStats, opts Opti
 	if opts.After == nil {
 		opts.After = time.After
 	}
-	if opts.PublishInterval <= 0 {
-		opts.PublishInterval = 2 * time.Second
-	}
 	if opts.StateInterval <= 0 {
 		opts.StateInterval = 5 * time.Second
 	}
@@ -138,15 +137,26 @@ func (e *Exporter) newTarget(tg Target) *target {
 	}
 	ps := newPosture(tg, e.opts.Shard.Index)
 	tg.Observer.expect(targetOperations(tg.Config, ps))
-	return &target{
-		name: tg.Config.Name, cfg: tg.Config, api: tg.API, pacer: tg.Pacer, now: e.opts.Now,
-		credentials: tg.Credentials, budgetState: tg.BudgetState,
-		logger: log.With(e.logger, "target", tg.Config.Name),
-		calls:  tg.Observer.calls, shard: e.opts.Shard,
-		images: map[string]*image{}, z: &sanitizer{},
-		publishReq: make(chan struct{}, 1), units: newUnitCache(), stateReq: make(chan struct{}, 1),
-		posture: ps,
+	t := &target{name: tg.Config.Name, cfg: tg.Config, pacer: tg.Pacer, budgetState: tg.BudgetState,
+		logger: log.With(e.logger, "target", tg.Config.Name), stateReq: make(chan struct{}, 1),
+		posture: &postureSource{state: ps, cache: expo.NewCache(posture.Table)}}
+	calls := tg.Observer.calls
+	t.inv = inventory.New(inventory.Config{Target: tg.Config, API: tg.API, Pacer: tg.Pacer, Credentials: tg.Credentials,
+		Shard: e.opts.Shard, Logger: e.logger, Now: e.opts.Now, After: e.opts.After, Jitter: e.opts.Jitter,
+		Timeout: e.workTimeout(tg.Config), PublishInterval: e.opts.PublishInterval,
+		Calls:     func() (uint64, uint64) { return calls.requests.Load(), calls.retries.Load() },
+		Published: t.published})
+	return t
+}
+
+// workTimeout bounds one discovery, listing or posture read of cfg's
+// target: Options.RefreshTimeout, else max_staleness, since data older
+// than that would be dropped anyway; 0: none.
+func (e *Exporter) workTimeout(cfg config.Target) time.Duration {
+	if e.opts.RefreshTimeout > 0 {
+		return e.opts.RefreshTimeout
 	}
+	return cfg.MaxStaleness
 }
 
 // countSharers tells each target how many targets spend from its budget;
@@ -159,7 +169,7 @@ func (e *Exporter) countSharers() {
 		}
 	}
 	for _, t := range e.targets {
-		t.sharers.Store(max(1, sharers[t.pacer]))
+		t.inv.SetSharers(int(sharers[t.pacer]))
 	}
 }
 
@@ -180,7 +190,10 @@ func (e *Exporter) lookup(name string) (*target, bool) {
 
 // Describe implements prometheus.Collector.
 func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
-	for _, f := range families {
+	for _, f := range inventory.Families {
+		ch <- f.Desc
+	}
+	for _, f := range posture.Families {
 		ch <- f.Desc
 	}
 	e.describeSelf(ch)
@@ -193,13 +206,12 @@ func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
 func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 	e.collectSelf(ch)
 	now := e.opts.Now()
+	emit := expo.ConstMetrics(func(m prometheus.Metric) { ch <- m })
 	for _, t := range e.all() {
-		if s := t.serving(now); s != nil {
-			s.collect(constMetrics(func(m prometheus.Metric) { ch <- m }))
+		if s := t.inv.Serving(now); s != nil {
+			s.Collect(emit)
 		}
-		if s := t.snap.Load(); s != nil {
-			s.collectPosture(constMetrics(func(m prometheus.Metric) { ch <- m }), now)
-		}
+		t.posture.collect(emit, t.name, now)
 	}
 }
 
@@ -232,24 +244,7 @@ func (e *Exporter) collectSelf(ch chan<- prometheus.Metric) {
 	ch <- expo.ConstMetric(stateWritesDesc, prometheus.CounterValue, float64(e.stateWrites.failure.Load()), "failure")
 	now := e.opts.Now()
 	for _, t := range e.all() {
-		st := t.state(now)
-		for _, g := range selfGauges {
-			ch <- expo.ConstMetric(g.desc, g.valueType, g.value(&st), t.name)
-		}
-		for i, r := range results {
-			ch <- expo.ConstMetric(refreshesDesc, prometheus.CounterValue, float64(st.refreshes[i]), t.name, string(r))
-		}
-		for i, reason := range hssclient.MovedReasons {
-			ch <- expo.ConstMetric(listingsInconsistentDesc, prometheus.CounterValue, float64(st.moved[i]), t.name, hssclient.OpListContainers, reason)
-		}
-		ch <- expo.ConstMetric(refreshIntervalDesc, prometheus.GaugeValue, t.interval().Seconds(), t.name)
-		t.posture.CollectUp(ch, t.name)
-		if t.pacer != nil {
-			ch <- expo.ConstMetric(budgetConfiguredDesc, prometheus.GaugeValue, t.pacer.Configured(), t.name)
-			for _, op := range budgetOperations {
-				ch <- expo.ConstMetric(budgetDesc, prometheus.GaugeValue, t.pacer.PerMinute(op), t.name, op)
-			}
-		}
+		t.collectSelf(ch, t.inv.Status(now))
 	}
 }
 
@@ -267,17 +262,9 @@ func (e *Exporter) Shard() shard.Spec {
 func (e *Exporter) Ready() (ready bool, reasons []string) {
 	now := e.opts.Now()
 	for _, t := range e.all() {
-		if reason := t.notReady(t.state(now), now); reason != "" {
+		if reason := t.inv.NotReady(now); reason != "" {
 			reasons = append(reasons, reason)
 		}
 	}
 	return len(reasons) == 0, reasons
-}
-
-// jitterFactor returns a random factor in [1-Jitter, 1+Jitter].
-func (e *Exporter) jitterFactor() float64 {
-	if e.opts.Jitter <= 0 {
-		return 1
-	}
-	return 1 + e.opts.Jitter*(2*rand.Float64()-1)
 }

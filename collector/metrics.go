@@ -4,7 +4,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	expo "github.com/hss-exporter/hss_exporter/internal/exposition"
+	"github.com/hss-exporter/hss_exporter/inventory"
 )
+
+const namespace = "hss"
+
+var targetLabel = []string{"target"}
 
 func selfDesc(name, help string, labels []string) *prometheus.Desc {
 	return prometheus.NewDesc(prometheus.BuildFQName(namespace, "exporter", name), help, labels, nil)
@@ -64,25 +70,46 @@ var budgetOperations = []string{hssclient.OpListImages, hssclient.OpListContaine
 var selfGauges = []struct {
 	desc      *prometheus.Desc
 	valueType prometheus.ValueType
-	value     func(*state) float64
+	value     func(*inventory.Status) float64
 }{
-	{upDesc, prometheus.GaugeValue, func(s *state) float64 { return boolValue(s.up) }},
-	{lastSuccessDesc, prometheus.GaugeValue, func(s *state) float64 {
-		if s.good.IsZero() {
+	{upDesc, prometheus.GaugeValue, func(s *inventory.Status) float64 { return boolValue(s.Up) }},
+	{lastSuccessDesc, prometheus.GaugeValue, func(s *inventory.Status) float64 {
+		if s.LastSuccess.IsZero() {
 			return 0
 		}
-		return float64(s.good.UnixNano()) / 1e9
+		return float64(s.LastSuccess.UnixNano()) / 1e9
 	}},
-	{refreshDurationDesc, prometheus.GaugeValue, func(s *state) float64 { return s.lastDuration.Seconds() }},
-	{refreshesSkippedDesc, prometheus.CounterValue, func(s *state) float64 { return float64(s.skipped) }},
-	{imagesFailedDesc, prometheus.GaugeValue, func(s *state) float64 { return float64(s.failed) }},
-	{imagesPendingDesc, prometheus.GaugeValue, func(s *state) float64 { return float64(s.pending) }},
-	{listingAgeDesc, prometheus.GaugeValue, func(s *state) float64 { return s.oldestListing.Seconds() }},
-	{sweepDesc, prometheus.GaugeValue, func(s *state) float64 { return s.sweep.Seconds() }},
-	{authBackoffDesc, prometheus.GaugeValue, func(s *state) float64 { return s.authWait.Seconds() }},
-	{labelsSanitizedDesc, prometheus.CounterValue, func(s *state) float64 { return float64(s.sanitized) }},
-	{shardImagesOwnedDesc, prometheus.GaugeValue, func(s *state) float64 { return float64(s.imagesOwned) }},
-	{shardImagesDiscoveredDesc, prometheus.GaugeValue, func(s *state) float64 { return float64(s.imagesDiscovered) }},
+	{refreshDurationDesc, prometheus.GaugeValue, func(s *inventory.Status) float64 { return s.LastDuration.Seconds() }},
+	{refreshesSkippedDesc, prometheus.CounterValue, func(s *inventory.Status) float64 { return float64(s.Skipped) }},
+	{imagesFailedDesc, prometheus.GaugeValue, func(s *inventory.Status) float64 { return float64(s.ImagesFailed) }},
+	{imagesPendingDesc, prometheus.GaugeValue, func(s *inventory.Status) float64 { return float64(s.ImagesPending) }},
+	{listingAgeDesc, prometheus.GaugeValue, func(s *inventory.Status) float64 { return s.OldestListing.Seconds() }},
+	{sweepDesc, prometheus.GaugeValue, func(s *inventory.Status) float64 { return s.Sweep.Seconds() }},
+	{authBackoffDesc, prometheus.GaugeValue, func(s *inventory.Status) float64 { return s.AuthBackoff.Seconds() }},
+	{shardImagesOwnedDesc, prometheus.GaugeValue, func(s *inventory.Status) float64 { return float64(s.ImagesOwned) }},
+	{shardImagesDiscoveredDesc, prometheus.GaugeValue, func(s *inventory.Status) float64 { return float64(s.ImagesDiscovered) }},
+}
+
+// collectSelf emits the target's health series, from st, its status.
+func (t *target) collectSelf(ch chan<- prometheus.Metric, st inventory.Status) {
+	for _, g := range selfGauges {
+		ch <- expo.ConstMetric(g.desc, g.valueType, g.value(&st), t.name)
+	}
+	ch <- expo.ConstMetric(labelsSanitizedDesc, prometheus.CounterValue, float64(st.Sanitized+t.posture.sanitized.Load()), t.name)
+	for i, r := range inventory.Results {
+		ch <- expo.ConstMetric(refreshesDesc, prometheus.CounterValue, float64(st.Refreshes[i]), t.name, string(r))
+	}
+	for i, reason := range hssclient.MovedReasons {
+		ch <- expo.ConstMetric(listingsInconsistentDesc, prometheus.CounterValue, float64(st.Inconsistent[i]), t.name, hssclient.OpListContainers, reason)
+	}
+	ch <- expo.ConstMetric(refreshIntervalDesc, prometheus.GaugeValue, t.inv.Interval().Seconds(), t.name)
+	t.posture.state.CollectUp(ch, t.name)
+	if t.pacer != nil {
+		ch <- expo.ConstMetric(budgetConfiguredDesc, prometheus.GaugeValue, t.pacer.Configured(), t.name)
+		for _, op := range budgetOperations {
+			ch <- expo.ConstMetric(budgetDesc, prometheus.GaugeValue, t.pacer.PerMinute(op), t.name, op)
+		}
+	}
 }
 
 // selfDescs are the descriptors of the exporter's health, which stay live.

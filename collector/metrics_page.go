@@ -7,6 +7,8 @@ import (
 
 	expo "github.com/hss-exporter/hss_exporter/internal/exposition"
 	"github.com/hss-exporter/hss_exporter/internal/metricshandler"
+	"github.com/hss-exporter/hss_exporter/inventory"
+	"github.com/hss-exporter/hss_exporter/posture"
 )
 
 // HandlerOpts configure Handler.
@@ -30,21 +32,19 @@ func (e *Exporter) Handler(live prometheus.Gatherer, opts HandlerOpts) http.Hand
 // cachedPage is the part of /metrics the targets encoded at publish.
 type cachedPage struct{ e *Exporter }
 
-// Segments returns, for each family sorted by name, its comments once and
-// then its samples from every target served now, in configuration order.
+// Segments returns the inventory's families and then the posture's, each
+// sorted by name: a family's comments once and then its samples from
+// every target served now, in configuration order.
 func (c cachedPage) Segments() []expo.Segment {
 	now := c.e.opts.Now()
-	page := familyTable.NewPage()
+	inv, pos := inventory.Table.NewPage(), posture.Table.NewPage()
 	for _, t := range c.e.all() {
-		s, shows := t.scrapeSnapshot(now)
-		if s == nil {
-			continue
-		}
-		for i := range s.encoded {
-			if ef := &s.encoded[i]; shows(ef) {
-				page.Add(ef)
+		if s := t.inv.Serving(now); s != nil {
+			for i := range s.Encoded() {
+				inv.Add(&s.Encoded()[i])
 			}
 		}
+		t.posture.addTo(pos, now)
 	}
-	return page.Segments()
+	return append(inv.Segments(), pos.Segments()...)
 }

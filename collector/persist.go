@@ -9,6 +9,8 @@ import (
 
 	"github.com/go-kit/log/level"
 
+	"github.com/hss-exporter/hss_exporter/hssclient/budget"
+	"github.com/hss-exporter/hss_exporter/internal/schedule"
 	"github.com/hss-exporter/hss_exporter/internal/statefile"
 )
 
@@ -24,8 +26,8 @@ import (
 // restored.
 func (e *Exporter) restoreState(t *target, restored map[BudgetStater]bool) {
 	path := statefile.Path(e.opts.StatePath, t.name)
-	r := t.restoring(e.opts.Now())
-	s, err := statefile.Read(path, r.reader())
+	r := t.inv.Restoring(e.opts.Now())
+	s, err := statefile.Read(path, r.Reader())
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		return
@@ -35,12 +37,12 @@ func (e *Exporter) restoreState(t *target, restored map[BudgetStater]bool) {
 		level.Warn(t.logger).Log("msg", "state file set aside; starting empty", "file", bad, "err", err)
 		return
 	}
-	images, rows := r.commit(s)
+	images, rows := r.Commit(s)
 	if st := t.budgetState; st != nil && s.Budget != nil && !restored[st] {
 		st.Restore(s.Budget.State())
 		restored[st] = true
 	}
-	t.publish()
+	t.inv.Publish()
 	level.Info(t.logger).Log("msg", "state restored", "file", path, "images", images, "rows", rows,
 		"written_at", s.WrittenAt.UTC().Format(time.RFC3339))
 }
@@ -75,10 +77,29 @@ func (e *Exporter) stateWriter(ctx context.Context, t *target) {
 		case <-t.stateReq:
 		}
 		if wait := max(e.opts.StateInterval, 10*cost) - time.Since(last); wait > 0 {
-			sleepUntil(ctx, wait, nil)
+			schedule.Sleep(ctx, wait)
 		}
 		if t.stateDirty.Swap(false) {
 			write()
 		}
 	}
 }
+
+// saved is the target's state file: its inventory's, with its budget's
+// when it keeps one.
+func (t *target) saved(now time.Time) *statefile.Target {
+	s := t.inv.Saved(now)
+	if t.budgetState != nil {
+		s.Budget = statefile.BudgetOf(t.budgetState.State())
+	}
+	return s
+}
+
+// BudgetStater is a budget whose state outlives a restart, kept in the
+// state file: the target's Pacer, as *budget.Budget is both.
+type BudgetStater interface {
+	State() budget.State
+	Restore(budget.State)
+}
+
+var _ BudgetStater = (*budget.Budget)(nil)

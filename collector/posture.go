@@ -3,18 +3,21 @@ package collector
 import (
 	"cmp"
 	"context"
-	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-kit/log/level"
 
+	expo "github.com/hss-exporter/hss_exporter/internal/exposition"
+	"github.com/hss-exporter/hss_exporter/internal/schedule"
+	"github.com/hss-exporter/hss_exporter/inventory"
 	"github.com/hss-exporter/hss_exporter/posture"
 )
 
 // The posture (package posture) is read by a loop of its own per target
-// beside discovery, every refresh_interval, and published into the
-// target's snapshot with the inventory.
+// beside the inventory, every refresh_interval, and encoded for scrapes
+// each time a part lands (posture_publish.go).
 
 // PostureAPI is what the posture reads need from hssclient.Client. A
 // target without one (Target.Posture nil) reads no posture.
@@ -39,52 +42,51 @@ const (
 
 // newPosture returns the posture state of a target on this shard.
 func newPosture(tg Target, shardIndex int) *posture.State {
-	return posture.New(tg.Posture, tg.Config, shardIndex, CleanLabel)
+	return posture.New(tg.Posture, tg.Config, shardIndex, inventory.CleanLabel)
 }
 
 // postureLoop reads the target's posture at once, then every
 // refresh_interval ± jitter, skipping a tick that finds the previous read
 // still running.
 func (e *Exporter) postureLoop(ctx context.Context, t *target) {
-	if !t.posture.Any() {
+	ps := t.posture.state
+	if !ps.Any() {
 		return
 	}
-	e.everyInterval(ctx, t, &t.posture.Busy, func() { e.postureOnce(ctx, t) }, func() {
+	schedule.Every(ctx, e.opts.After, t.inv.Interval, e.opts.Jitter, &ps.Busy, func() { e.postureOnce(ctx, t) }, func() {
 		level.Warn(t.logger).Log("msg", "posture read skipped: the previous one is still running")
 	})
 }
 
 // postureOnce reads every enabled part at once, each within its own
 // budget, and lands each as it ends.
-func (e *Exporter) postureOnce(ctx context.Context, t *target) error {
+func (e *Exporter) postureOnce(ctx context.Context, t *target) {
 	var wg sync.WaitGroup
-	errs := make([]error, posture.NumParts)
 	for p := range posture.NumParts {
-		if !t.posture.Enabled(p) {
+		if !t.posture.state.Enabled(p) {
 			continue
 		}
 		wg.Go(func() {
-			pctx, cancel := e.workContext(ctx, t)
+			pctx, cancel := context.WithCancel(ctx)
+			if timeout := e.workTimeout(t.cfg); timeout > 0 {
+				pctx, cancel = context.WithTimeout(ctx, timeout)
+			}
 			defer cancel()
-			data, changed, err := t.posture.Read(pctx, p)
-			t.landPart(p, data, changed, err, ctx.Err() != nil)
-			errs[p] = err
+			data, changed, err := t.posture.state.Read(pctx, p)
+			t.landPart(p, data, changed, err, ctx.Err() != nil, e.opts.Now())
 		})
 	}
 	wg.Wait()
-	return errors.Join(errs...)
 }
 
 // landPart stores what a read of p gave, counts the label values it
-// sanitised, says what became of a failure, and asks for a publish.
-func (t *target) landPart(p posture.Part, data posture.Data, changed uint64, err error, stopping bool) {
-	switch t.posture.Land(p, data, err, stopping, t.now()) {
+// sanitised, says what became of a failure, and publishes the posture.
+func (t *target) landPart(p posture.Part, data posture.Data, changed uint64, err error, stopping bool, now time.Time) {
+	switch t.posture.state.Land(p, data, err, stopping, now) {
 	case posture.Kept:
 		return
 	case posture.Stored:
-		t.mu.Lock()
-		t.st.sanitized += changed
-		t.mu.Unlock()
+		t.posture.sanitized.Add(changed)
 	case posture.Dropped:
 		level.Warn(t.logger).Log("msg", "no successful posture answer for longer than max_staleness; its series dropped",
 			"part", p.Name(), "max_staleness", t.cfg.MaxStaleness, "err", err)
@@ -92,7 +94,7 @@ func (t *target) landPart(p posture.Part, data posture.Data, changed uint64, err
 		level.Warn(t.logger).Log("msg", "posture read failed; its last good data is kept until max_staleness",
 			"part", p.Name(), "err", err)
 	}
-	t.requestPublish()
+	t.posture.publish(t.name, now)
 }
 
 // Posture returns the named target's posture view; ok is false for an
@@ -103,25 +105,34 @@ func (e *Exporter) Posture(target string) (v PostureView, ok bool) {
 		return PostureView{}, false
 	}
 	now := e.opts.Now()
-	s := t.snap.Load()
-	return t.postureView(s, t.live(s, now) != nil, now, e.opts.Shard.Index), true
+	return t.postureView(t.inv.Serving(now), now, e.opts.Shard.Index), true
 }
 
-// postureView is the target's posture in s, the snapshot last published;
-// inventory says whether s's inventory is served (younger than
-// max_staleness), so its hosts can be told apart from the nodes.
-func (t *target) postureView(s *snapshot, inventory bool, now time.Time, shardIndex int) PostureView {
-	if s == nil {
-		return t.posture.View(nil, nil, now, shardIndex)
-	}
+// postureView is the target's posture as last published; serving is the
+// inventory served (nil: none), so its hosts can be told apart from the
+// nodes.
+func (t *target) postureView(serving *inventory.Snapshot, now time.Time, shardIndex int) PostureView {
 	var hosts map[string]HostView
-	if inventory {
+	if serving != nil {
 		hosts = map[string]HostView{}
-		for _, h := range s.hostCounts {
-			hv := hosts[h.id]
-			hv.HostID, hv.HostName, hv.Containers = h.id, cmp.Or(hv.HostName, h.name), hv.Containers+h.n
-			hosts[h.id] = hv
-		}
+		serving.EachHost(func(id, name string, containers int) {
+			hv := hosts[id]
+			hv.HostID, hv.HostName, hv.Containers = id, cmp.Or(hv.HostName, name), hv.Containers+containers
+			hosts[id] = hv
+		})
 	}
-	return t.posture.View(s.posture, hosts, now, shardIndex)
+	var snap *posture.Snapshot
+	if p := t.posture.snap.Load(); p != nil {
+		snap = p.snap
+	}
+	return t.posture.state.View(snap, hosts, now, shardIndex)
+}
+
+// postureSource is a target's posture with what of it is encoded.
+type postureSource struct {
+	state     *posture.State
+	sanitized atomic.Uint64 // label values the label rule changed
+	mu        sync.Mutex    // one publish at a time
+	cache     *expo.Cache
+	snap      atomic.Pointer[postureSnapshot]
 }

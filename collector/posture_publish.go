@@ -7,14 +7,14 @@ import (
 	"github.com/hss-exporter/hss_exporter/posture"
 )
 
-// Posture is published into the target's snapshot with the inventory, as
-// a source of units of its own: node series in units by host_id, the event
-// counts and the quotas in one unit each, so a scrape copies their bytes
-// as it copies the inventory's. Each part is shown while its last good
-// read is younger than max_staleness, checked again at every scrape, and
-// whatever becomes of the inventory.
+// The posture is encoded for scrapes as a source of units of its own
+// (expo.Cache): node series in units by host_id, the event counts and the
+// quotas in one unit each, so a scrape copies their bytes as it copies
+// the inventory's. Each part is shown while its last good read is younger
+// than max_staleness, checked again at every scrape, and whatever becomes
+// of the inventory.
 
-// sourcePosture names the posture's units in the cache.
+// sourcePosture names the posture's units in its cache.
 const sourcePosture uint8 = 1
 
 // postureBuckets are the units of each part: the posture's unit kinds
@@ -27,58 +27,68 @@ var postureBuckets = func() []int {
 	return b
 }()
 
+// postureSnapshot is the posture as published: what was read, and its
+// encoding. Immutable once stored.
+type postureSnapshot struct {
+	snap    *posture.Snapshot
+	encoded []expo.EncodedFamily // sorted by family name
+}
+
+// publish captures the posture at now and encodes the units whose content
+// changed; with nothing read yet, nothing is published.
+func (p *postureSource) publish(target string, now time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.state.Capture(now)
+	if s == nil {
+		p.snap.Store(nil)
+		return
+	}
+	enc := p.cache.Update(planPosture(s, target))
+	p.snap.Store(&postureSnapshot{snap: s, encoded: enc.Families})
+}
+
 // planPosture assigns the posture series of s to their units and sums
-// each unit's fingerprint; with no posture, the plan is empty. members
-// holds each unit's members by part and bucket (a node unit's nodes, as
-// indexes into the snapshot's nodes).
-func (c *unitCache) planPosture(s *snapshot) *expo.Plan {
+// each unit's fingerprint. members holds each unit's members by part and
+// bucket (a node unit's nodes, as indexes into the snapshot's nodes).
+func planPosture(s *posture.Snapshot, target string) *expo.Plan {
 	members := make([][][]int, posture.NumParts)
 	for part := range posture.NumParts {
 		members[part] = make([][]int, part.Buckets())
 	}
 	p := expo.NewPlan(sourcePosture, postureBuckets, func(set *expo.Set, kind, bucket int) {
-		s.posture.EmitUnit(set, s.target, posture.Part(kind), members[kind][bucket])
+		s.EmitUnit(set, target, posture.Part(kind), members[kind][bucket])
 	})
-	if s.posture != nil {
-		s.posture.Units(func(part posture.Part, bucket, member int, fp uint64) {
-			if member >= 0 {
-				members[part][bucket] = append(members[part][bucket], member)
-			}
-			p.Add(int(part), bucket, fp)
-		})
-	}
+	s.Units(func(part posture.Part, bucket, member int, fp uint64) {
+		if member >= 0 {
+			members[part][bucket] = append(members[part][bucket], member)
+		}
+		p.Add(int(part), bucket, fp)
+	})
 	return p
 }
 
-// scrapeSnapshot returns the snapshot a scrape reads for t at now, and
-// which of its encoded families it shows, by the kind of unit they come
-// from: the inventory's while the inventory is served, a posture part's
-// while that part's last good read is younger than max_staleness. It
-// returns nil when there is nothing to show.
-func (t *target) scrapeSnapshot(now time.Time) (*snapshot, func(*expo.EncodedFamily) bool) {
-	s := t.snap.Load()
-	if s == nil {
-		return nil, nil
+// addTo adds to page the encoded families of each part shown at now.
+func (p *postureSource) addTo(page *expo.Page, now time.Time) {
+	ps := p.snap.Load()
+	if ps == nil {
+		return
 	}
-	inventory := t.serving(now) != nil
-	if !inventory && s.posture == nil {
-		return nil, nil
-	}
-	return s, func(ef *expo.EncodedFamily) bool {
-		if ef.Source == sourcePosture {
-			return s.posture.Shows(posture.Part(ef.Kind), now)
+	for i := range ps.encoded {
+		if ef := &ps.encoded[i]; ps.snap.Shows(posture.Part(ef.Kind), now) {
+			page.Add(ef)
 		}
-		return inventory
 	}
 }
 
-// collectPosture emits every posture series s shows at now, as a scrape
-// would: for Exporter.Collect.
-func (s *snapshot) collectPosture(emit expo.Emitter, now time.Time) {
-	if s.posture == nil {
+// collect emits every posture series shown at now, as a scrape would:
+// for Exporter.Collect.
+func (p *postureSource) collect(emit expo.Emitter, target string, now time.Time) {
+	ps := p.snap.Load()
+	if ps == nil {
 		return
 	}
-	set := expo.NewSet(familyTable, emit)
-	s.posture.Emit(set, s.target, now)
+	set := expo.NewSet(posture.Table, emit)
+	ps.snap.Emit(set, target, now)
 	set.Flush()
 }

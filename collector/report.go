@@ -25,11 +25,10 @@ func (e *Exporter) Reports() []TargetReport {
 }
 
 func (e *Exporter) report(t *target, now time.Time) TargetReport {
-	published := t.snap.Load()
-	serving := t.live(published, now)
+	status, serving := t.inv.Read(now)
 	return TargetReport{
-		Status:  t.status(now, serving),
+		Status:  status,
 		View:    t.view(serving),
-		Posture: t.postureView(published, serving != nil, now, e.opts.Shard.Index),
+		Posture: t.postureView(serving, now, e.opts.Shard.Index),
 	}
 }

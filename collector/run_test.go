@@ -96,29 +96,6 @@ func TestRefreshTimeoutBoundsARefresh(t *testing.T) {
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 }
 
-func TestJitter(t *testing.T) {
-	for _, tc := range []struct {
-		jitter   float64
-		min, max float64
-	}{
-		{0.05, 0.95, 1.05},
-		{0.2, 0.8, 1.2},
-		{0, 1, 1},
-	} {
-		e := NewExporter(nil, nil, nil, Options{Jitter: tc.jitter})
-		seen := map[bool]bool{}
-		for range 200 {
-			f := e.jitterFactor()
-			require.GreaterOrEqual(t, f, tc.min)
-			require.LessOrEqual(t, f, tc.max)
-			seen[f < 1] = true
-		}
-		if tc.jitter > 0 {
-			require.Len(t, seen, 2, "jitter spreads both ways")
-		}
-	}
-}
-
 func TestAPIStatsFromObserver(t *testing.T) {
 	stats := NewAPIStats()
 	obs := stats.Observer("prod")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
+	"github.com/hss-exporter/hss_exporter/inventory"
 	"github.com/hss-exporter/hss_exporter/shard"
 )
 
@@ -20,7 +21,7 @@ import (
 var inventoryFamilies = map[string]bool{}
 
 func init() {
-	for _, f := range families {
+	for _, f := range inventory.Families {
 		inventoryFamilies[f.Name] = true
 	}
 }

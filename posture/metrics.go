@@ -46,6 +46,10 @@ var (
 // table indexes them.
 var Families = []*expo.Family{nodeInfo, nodeInterrupted, nodeDegraded, nodeRisks, eventsUnhandled, quota}
 
+// Table indexes the posture's families; a page of the posture's encoded
+// snapshots is made from it.
+var Table = expo.NewTable(Families...)
+
 // emitters are the series of each part; members are the indexes of the
 // nodes of one unit, nil for every node in their order.
 var emitters = [NumParts]func(set *expo.Set, target string, d *Data, members []int){

@@ -23,7 +23,7 @@
 // Images that one container query can list together, because they share a
 // tag (name and version) or a digest, directly or through another image
 // discovery returned, are owned as one group: by the shard of the group's
-// smallest key (collector/ownership.go). A container is then listed by one
+// smallest key (inventory/ownership.go). A container is then listed by one
 // shard only, which counts it as a single process would. Nearly every
 // group is a single image. A container HSS itself reports under two
 // unrelated images (no tag or digest in common) is the one case a shard

@@ -115,7 +115,7 @@ func serveTarget(t *testing.T, tc config.Target, spec shard.Spec) *statusEnv {
 	})
 	require.NoError(t, err)
 	clock := testclock.New(time.Now())
-	timers := &testclock.Timers{Now: clock.Now, TickFrom: ".everyInterval"}
+	timers := &testclock.Timers{Now: clock.Now, TickFrom: ".Every"}
 	exp := collector.NewExporter(log.NewNopLogger(), []collector.Target{{Config: tc, API: client, Posture: client, Credentials: client}}, stats,
 		collector.Options{Now: clock.Now, After: timers.After, PublishInterval: time.Millisecond, Shard: spec})
 	reg := prometheus.NewRegistry()

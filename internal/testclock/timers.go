@@ -15,7 +15,7 @@ import (
 // and the work they make due after.
 type Timers struct {
 	Now      func() time.Time
-	TickFrom string // e.g. ".everyInterval"
+	TickFrom string // e.g. ".Every" (internal/schedule)
 
 	mu      sync.Mutex
 	waiting []timer

@@ -1,4 +1,4 @@
-package collector
+package inventory
 
 import (
 	"hash/maphash"
@@ -9,11 +9,11 @@ import (
 	"github.com/hss-exporter/hss_exporter/posture"
 )
 
-// snapshot is one target's inventory as published: what it knew of every
+// Snapshot is one target's inventory as published: what it knew of every
 // image at one moment, counted. It is immutable once stored: scrapes read
 // it without locks. It holds the sanitised rows (shared with the target's
 // state, never copied) and the inventory encoded for scrapes.
-type snapshot struct {
+type Snapshot struct {
 	target        string
 	containerInfo bool
 	published     time.Time
@@ -67,7 +67,7 @@ type counted struct {
 // identity and version) and what counting gave it.
 // The previous snapshot's sizes presize the maps, so counting a fleet
 // does not grow them step by step on every publish.
-func countEntries(entries []imageEntry, base []uint64, seed maphash.Seed, prev *snapshot) counted {
+func countEntries(entries []imageEntry, base []uint64, seed maphash.Seed, prev *Snapshot) counted {
 	var containers, hosts, pods int
 	if prev != nil {
 		containers, hosts, pods = prev.containers, prev.hosts, prev.pods

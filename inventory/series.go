@@ -1,4 +1,4 @@
-package collector
+package inventory
 
 import (
 	expo "github.com/hss-exporter/hss_exporter/internal/exposition"
@@ -55,10 +55,10 @@ func ownedRows(e *imageEntry, fn func(j int)) {
 	}
 }
 
-// collect emits the snapshot's whole inventory. It returns how many series
+// Collect emits the snapshot's whole inventory. It returns how many series
 // it dropped as duplicates.
-func (s *snapshot) collect(emit expo.Emitter) (dropped int) {
-	set := expo.NewSet(familyTable, emit)
+func (s *Snapshot) Collect(emit expo.Emitter) (dropped int) {
+	set := expo.NewSet(Table, emit)
 	for i := range s.entries {
 		e := &s.entries[i]
 		collectFacts(set, e)
@@ -76,6 +76,3 @@ func (s *snapshot) collect(emit expo.Emitter) (dropped int) {
 	set.Flush()
 	return set.Dropped()
 }
-
-// constMetrics turns emitted series into const gauges (Collect's way).
-var constMetrics = expo.ConstMetrics

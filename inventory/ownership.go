@@ -1,4 +1,4 @@
-package collector
+package inventory
 
 import (
 	"github.com/hss-exporter/hss_exporter/hssclient"

@@ -1,4 +1,4 @@
-package collector
+package inventory
 
 import (
 	"context"
@@ -34,11 +34,11 @@ func newRef(name, version, digest string, info *hssclient.LocalImage) imageRef {
 // a stable order: selected discovered images, then configured ones that
 // discovery did not already select. Discovered images the rules leave out
 // get no series. covered counts the images before ownership.
-func (t *target) discover(ctx context.Context) (refs []imageRef, covered int, err error) {
+func (src *Source) discover(ctx context.Context) (refs []imageRef, covered int, err error) {
 	var found []hssclient.LocalImage
-	if t.cfg.Images.Discover {
-		req := hssclient.ListImagesRequest{EnterpriseProjectID: t.cfg.EnterpriseProjectID}
-		err := t.api.EachImage(ctx, req, func(img hssclient.LocalImage) error {
+	if src.cfg.Target.Images.Discover {
+		req := hssclient.ListImagesRequest{EnterpriseProjectID: src.cfg.Target.EnterpriseProjectID}
+		err := src.cfg.API.EachImage(ctx, req, func(img hssclient.LocalImage) error {
 			found = append(found, img)
 			return nil
 		})
@@ -48,12 +48,12 @@ func (t *target) discover(ctx context.Context) (refs []imageRef, covered int, er
 	}
 	taken := make([]bool, len(found))
 	for i := range found {
-		if t.cfg.Images.Selects(found[i].ImageName) {
+		if src.cfg.Target.Images.Selects(found[i].ImageName) {
 			taken[i] = true
 			refs = append(refs, newRef(found[i].ImageName, found[i].ImageVersion, found[i].ImageDigest, &found[i]))
 		}
 	}
-	for _, st := range t.cfg.Images.Static {
+	for _, st := range src.cfg.Target.Images.Static {
 		matched := false
 		for i := range found {
 			if matchesStatic(st, &found[i]) {
@@ -70,8 +70,8 @@ func (t *target) discover(ctx context.Context) (refs []imageRef, covered int, er
 	}
 	// Queries are planned over every image, before ownership, so each
 	// shard plans the query the single process would.
-	t.planQueries(refs)
-	return owned(t.shard, t.name, refs, found), len(refs), nil
+	src.planQueries(refs)
+	return owned(src.cfg.Shard, src.cfg.Target.Name, refs, found), len(refs), nil
 }
 
 // matchesStatic reports whether a configured image names a discovered one:
@@ -91,14 +91,14 @@ func matchesStatic(st config.StaticImage, img *hssclient.LocalImage) bool {
 // by name alone, which lists every version of it. An image HSS reports
 // with container_num 0 costs no call. An image with no usable identity is
 // not queried: an empty filter would list every container of the project.
-func (t *target) planQueries(refs []imageRef) {
+func (src *Source) planQueries(refs []imageRef) {
 	tags := map[[2]string]int{}
 	for _, r := range refs {
 		tags[[2]string{r.name, r.version}]++
 	}
 	for i := range refs {
 		r := &refs[i]
-		r.query = hssclient.ListContainersRequest{EnterpriseProjectID: t.cfg.EnterpriseProjectID}
+		r.query = hssclient.ListContainersRequest{EnterpriseProjectID: src.cfg.Target.EnterpriseProjectID}
 		switch {
 		case reportsNoContainers(r.info):
 			continue
@@ -110,7 +110,7 @@ func (t *target) planQueries(refs []imageRef) {
 		case r.info == nil && r.name != "":
 			r.query.ImageName = r.name
 		default:
-			level.Debug(t.logger).Log("msg", "image has neither name and version nor digest; not listing its containers", "image_name", r.name)
+			level.Debug(src.logger).Log("msg", "image has neither name and version nor digest; not listing its containers", "image_name", r.name)
 			continue
 		}
 		r.call = true
@@ -136,40 +136,40 @@ func reportsNoContainers(info *hssclient.LocalImage) bool {
 // again is the queue's to see (container_num or its query changed). An
 // image HSS reports without containers is known to have none at once,
 // without a call.
-func (t *target) applyDiscovery(refs []imageRef, covered int, now time.Time) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+func (src *Source) applyDiscovery(refs []imageRef, covered int, now time.Time) {
+	src.mu.Lock()
+	defer src.mu.Unlock()
 	// A new generation of interned strings: values no row uses any more
 	// are let go with the old table.
 	z := &sanitizer{}
 	next := make(map[string]*image, len(refs))
 	order := make([]*image, 0, len(refs))
 	for _, r := range refs {
-		r.labels = []string{t.name, z.clean(r.name), z.clean(r.version), z.clean(r.digest)}
+		r.labels = []string{src.cfg.Target.Name, z.clean(r.name), z.clean(r.version), z.clean(r.digest)}
 		if r.info != nil {
 			r.info = z.image(r.info, r.labels[1], r.labels[2], r.labels[3])
 		}
-		img := t.images[r.key]
+		img := src.cat.images[r.key]
 		if img == nil {
 			img = &image{listedNum: -1}
 		}
 		relabelled := !slices.Equal(img.ref.labels, r.labels)
 		if img.factsVersion == 0 || relabelled || !sameInfo(img.ref.info, r.info) {
-			t.touchFacts(img)
+			src.touchFacts(img)
 		}
 		if img.rowsVersion == 0 || relabelled {
-			t.touchRows(img) // container_info shows the image's name and version
+			src.touchRows(img) // container_info shows the image's name and version
 		}
 		img.ref = r
 		if !r.call && img.settleWithoutCall(now) {
-			t.touchRows(img)
+			src.touchRows(img)
 		}
 		next[r.key] = img
 		order = append(order, img)
 	}
-	t.images, t.order, t.z = next, order, z
-	t.st.sanitized += z.changed
-	t.st.imagesOwned, t.st.imagesDiscovered = len(refs), covered
+	src.cat.images, src.cat.order, src.cat.z = next, order, z
+	src.st.sanitized += z.changed
+	src.st.imagesOwned, src.st.imagesDiscovered = len(refs), covered
 }
 
 // settleWithoutCall sets the rows of an image that needs no call: none,

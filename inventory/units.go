@@ -1,4 +1,4 @@
-package collector
+package inventory
 
 import (
 	"cmp"
@@ -10,8 +10,7 @@ import (
 )
 
 // The inventory is kept encoded for scrapes in units of the exposition's
-// cache (see expo.Cache): the inventory is one source, with the unit
-// kinds below; the posture is another (posture_publish.go).
+// cache (see expo.Cache), with the unit kinds below.
 //
 // The units follow how the data changes and how it compresses. An image's
 // discovery facts change only with discovery, its container counts with
@@ -58,7 +57,7 @@ type unitCache struct {
 }
 
 func newUnitCache() *unitCache {
-	return &unitCache{seed: maphash.MakeSeed(), cache: expo.NewCache(familyTable)}
+	return &unitCache{seed: maphash.MakeSeed(), cache: expo.NewCache(Table)}
 }
 
 // rowHashes hashes the content of each row.
@@ -86,10 +85,10 @@ type plan struct {
 	keys   [kinds][][]countKey
 }
 
-// encode brings the units of the inventory and the posture up to date
-// with s and fills s.encoded. It returns how many units it encoded.
-func (c *unitCache) encode(s *snapshot, hosts, pods map[countKey]int) int {
-	enc := c.cache.Update(c.planUnits(s, hosts, pods).Plan, c.planPosture(s))
+// encode brings the units of the inventory up to date with s and fills
+// s.encoded. It returns how many units it encoded.
+func (c *unitCache) encode(s *Snapshot, hosts, pods map[countKey]int) int {
+	enc := c.cache.Update(c.planUnits(s, hosts, pods).Plan)
 	s.encoded, s.duplicates = enc.Families, enc.Duplicates
 	return enc.Units
 }
@@ -97,7 +96,7 @@ func (c *unitCache) encode(s *snapshot, hosts, pods map[countKey]int) int {
 // planUnits assigns every image, container, host and pod of s to its
 // unit and sums each unit's fingerprint. Image units mix their members in
 // entry order, since the order decides which of two colliding series wins.
-func (c *unitCache) planUnits(s *snapshot, hosts, pods map[countKey]int) *plan {
+func (c *unitCache) planUnits(s *Snapshot, hosts, pods map[countKey]int) *plan {
 	p := &plan{rows: make([][]rowRef, containerBuckets)}
 	p.Plan = expo.NewPlan(sourceInventory, bucketsOf, func(set *expo.Set, kind, bucket int) {
 		p.collectUnit(set, kind, bucket, s, hosts, pods)
@@ -142,7 +141,7 @@ func (c *unitCache) planCounts(p *plan, kind int, counts map[countKey]int) {
 }
 
 // collectUnit emits the series of one unit.
-func (p *plan) collectUnit(set *expo.Set, kind, bucket int, s *snapshot, hosts, pods map[countKey]int) {
+func (p *plan) collectUnit(set *expo.Set, kind, bucket int, s *Snapshot, hosts, pods map[countKey]int) {
 	switch kind {
 	case kindFacts:
 		for _, i := range p.images[kind][bucket] {

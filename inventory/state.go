@@ -1,4 +1,4 @@
-package collector
+package inventory
 
 import (
 	"crypto/sha256"
@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/hss-exporter/hss_exporter/hssclient"
-	"github.com/hss-exporter/hss_exporter/hssclient/budget"
 	"github.com/hss-exporter/hss_exporter/internal/statefile"
 )
 
@@ -19,28 +18,26 @@ import (
 
 // configFingerprint names what decides a target's images and rows: where
 // it reads, what it selects, and which shard of it this replica lists.
-func (t *target) configFingerprint() string {
-	c := t.cfg
+func (src *Source) configFingerprint() string {
+	c := src.cfg.Target
 	b, _ := json.Marshal([]any{c.Name, c.Region, c.ProjectID, c.Endpoint, c.EnterpriseProjectID,
-		c.Images.Discover, c.Images.Include, c.Images.Exclude, c.Images.Static, t.shard.Index, t.shard.Count()})
+		c.Images.Discover, c.Images.Include, c.Images.Exclude, c.Images.Static, src.cfg.Shard.Index, src.cfg.Shard.Count()})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
 
-// saved returns the target's state, with the budget's when it keeps one.
-// Rows are shared, not copied: they never change once stored.
-func (t *target) saved(now time.Time) *statefile.Target {
-	s := &statefile.Target{Format: statefile.Format, Version: statefile.Version, Target: t.name, Config: t.configFingerprint(),
-		WrittenAt: now, LastGood: t.good()}
-	if t.budgetState != nil {
-		s.Budget = statefile.BudgetOf(t.budgetState.State())
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	s.Discovered, s.FirstSweep = t.st.discovered, t.st.firstSweep
-	s.ImagesOwned, s.ImagesDiscovered = t.st.imagesOwned, t.st.imagesDiscovered
-	s.Images = make([]statefile.Image, len(t.order))
-	for i, img := range t.order {
+// Saved returns what the source knows as its state file keeps it, without
+// the budget's part, which is the caller's to add. Rows are shared, not
+// copied: they never change once stored.
+func (src *Source) Saved(now time.Time) *statefile.Target {
+	s := &statefile.Target{Format: statefile.Format, Version: statefile.Version, Target: src.cfg.Target.Name, Config: src.configFingerprint(),
+		WrittenAt: now, LastGood: src.good()}
+	src.mu.Lock()
+	defer src.mu.Unlock()
+	s.Discovered, s.FirstSweep = src.st.discovered, src.st.firstSweep
+	s.ImagesOwned, s.ImagesDiscovered = src.st.imagesOwned, src.st.imagesDiscovered
+	s.Images = make([]statefile.Image, len(src.cat.order))
+	for i, img := range src.cat.order {
 		r := &img.ref
 		s.Images[i] = statefile.Image{Name: r.name, Version: r.version, Digest: r.digest, Info: r.info,
 			Query: r.query, Call: r.call, Listed: img.listed, ListedAt: img.listedAt, ListedNum: img.listedNum,
@@ -52,18 +49,9 @@ func (t *target) saved(now time.Time) *statefile.Target {
 	return s
 }
 
-// BudgetStater is a budget whose state outlives a restart, kept in the
-// state file: the target's Pacer, as *budget.Budget is both.
-type BudgetStater interface {
-	State() budget.State
-	Restore(budget.State)
-}
-
-var _ BudgetStater = (*budget.Budget)(nil)
-
 // checkState says why a state file cannot be taken for this target, or
 // nil.
-func (t *target) checkState(s *statefile.Target) error {
+func (src *Source) checkState(s *statefile.Target) error {
 	switch {
 	case s.Format != statefile.Format:
 		return fmt.Errorf("not a state file of hss_exporter (format %q)", cleanForLog(s.Format))
@@ -71,9 +59,9 @@ func (t *target) checkState(s *statefile.Target) error {
 		return fmt.Errorf("written by a newer hss_exporter (state version %d; this one reads %d)", s.Version, statefile.Version)
 	case s.Version < 1:
 		return fmt.Errorf("unknown state version %d", s.Version)
-	case s.Target != t.name:
+	case s.Target != src.cfg.Target.Name:
 		return fmt.Errorf("written for target %q", cleanForLog(s.Target))
-	case s.Config != t.configFingerprint():
+	case s.Config != src.configFingerprint():
 		return fmt.Errorf("written for another configuration of the target (region, project, endpoint, images or shard changed)")
 	}
 	return nil
@@ -88,13 +76,13 @@ func cleanForLog(s string) string {
 	return s
 }
 
-// restoring builds what a target knows from its state file as the file
-// is decoded, image by image, off to the side; commit makes it the
-// target's. Rows older than max_staleness without a successful answer
+// Restoring builds what a target knows from its state file as the file
+// is decoded, image by image, off to the side; Commit makes it the
+// source's. Rows older than max_staleness without a successful answer
 // are not restored. Listing picks up from there: changed and stalest
 // images first.
-type restoring struct {
-	t       *target
+type Restoring struct {
+	src     *Source
 	now     time.Time
 	expired bool
 	z       *sanitizer
@@ -103,35 +91,36 @@ type restoring struct {
 	rows    int
 }
 
-func (t *target) restoring(now time.Time) *restoring {
-	return &restoring{t: t, now: now, z: &sanitizer{}, images: map[string]*image{}}
+// Restoring returns a restoring of the source at now, for statefile.Read.
+func (src *Source) Restoring(now time.Time) *Restoring {
+	return &Restoring{src: src, now: now, z: &sanitizer{}, images: map[string]*image{}}
 }
 
-// reader is what statefile.Read gives the file's parts to.
-func (r *restoring) reader() statefile.Restorer {
+// Reader is what statefile.Read gives the file's parts to.
+func (r *Restoring) Reader() statefile.Restorer {
 	return statefile.Restorer{Head: r.head, Image: r.image, Row: r.row}
 }
 
 // head checks that the file is this target's before any image is built.
-func (r *restoring) head(s *statefile.Target) error {
-	if err := r.t.checkState(s); err != nil {
+func (r *Restoring) head(s *statefile.Target) error {
+	if err := r.src.checkState(s); err != nil {
 		return err
 	}
-	r.expired = s.LastGood.IsZero() || r.t.expired(s.LastGood, r.now)
+	r.expired = s.LastGood.IsZero() || r.src.expired(s.LastGood, r.now)
 	return nil
 }
 
 // row sanitises a row as it is decoded, so the strings it shares with
 // other rows are let go at once for the one interned copy.
-func (r *restoring) row(c hssclient.Container) hssclient.Container {
+func (r *Restoring) row(c hssclient.Container) hssclient.Container {
 	return r.z.container(c)
 }
 
 // image adds one image of the file, in the file's order.
-func (r *restoring) image(si statefile.Image) error {
+func (r *Restoring) image(si statefile.Image) error {
 	ref := newRef(si.Name, si.Version, si.Digest, si.Info)
 	ref.query, ref.call = si.Query, si.Call
-	ref.labels = []string{r.t.name, r.z.clean(ref.name), r.z.clean(ref.version), r.z.clean(ref.digest)}
+	ref.labels = []string{r.src.cfg.Target.Name, r.z.clean(ref.name), r.z.clean(ref.version), r.z.clean(ref.digest)}
 	if si.Info != nil {
 		si.Info.ContainerNumUnknown = si.InfoContainerNumUnknown
 		ref.info = r.z.image(si.Info, ref.labels[1], ref.labels[2], ref.labels[3])
@@ -145,7 +134,7 @@ func (r *restoring) image(si statefile.Image) error {
 		if img.rows == nil {
 			img.rows = []hssclient.Container{}
 		}
-		img.rowHashes = r.t.units.rowHashes(img.rows)
+		img.rowHashes = r.src.pub.units.rowHashes(img.rows)
 		img.listed, img.listedAt, img.listedNum, img.listedQuery = true, si.ListedAt, si.ListedNum, si.ListedQuery
 		r.rows += len(img.rows)
 	}
@@ -154,20 +143,20 @@ func (r *restoring) image(si statefile.Image) error {
 	return nil
 }
 
-// commit makes the restored images and the head's facts the target's.
-func (r *restoring) commit(s *statefile.Target) (images, rows int) {
-	t := r.t
-	t.mu.Lock()
-	defer t.mu.Unlock()
+// Commit makes the restored images and the head's facts the target's.
+func (r *Restoring) Commit(s *statefile.Target) (images, rows int) {
+	src := r.src
+	src.mu.Lock()
+	defer src.mu.Unlock()
 	for _, img := range r.order {
-		t.touchFacts(img)
-		t.touchRows(img)
+		src.touchFacts(img)
+		src.touchRows(img)
 	}
-	t.images, t.order, t.z = r.images, slices.Clip(r.order), r.z
-	t.st.discovered = s.Discovered && !r.expired
-	t.st.firstSweep, t.st.imagesOwned, t.st.imagesDiscovered = s.FirstSweep, s.ImagesOwned, s.ImagesDiscovered
+	src.cat.images, src.cat.order, src.cat.z = r.images, slices.Clip(r.order), r.z
+	src.st.discovered = s.Discovered && !r.expired
+	src.st.firstSweep, src.st.imagesOwned, src.st.imagesDiscovered = s.FirstSweep, s.ImagesOwned, s.ImagesDiscovered
 	if !r.expired {
-		t.markGood(s.LastGood)
+		src.markGood(s.LastGood)
 	}
-	return len(t.order), r.rows
+	return len(src.cat.order), r.rows
 }

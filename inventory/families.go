@@ -1,11 +1,10 @@
-package collector
+package inventory
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hss-exporter/hss_exporter/hssclient"
 	expo "github.com/hss-exporter/hss_exporter/internal/exposition"
-	"github.com/hss-exporter/hss_exporter/posture"
 )
 
 const namespace = "hss"
@@ -23,15 +22,15 @@ func newFamily(subsystem, name, help string, labels []string) *family {
 	return expo.NewFamily(prometheus.BuildFQName(namespace, subsystem, name), help+cached, labels)
 }
 
-// familyTable indexes every family the exporter encodes: the inventory's
-// and the posture's (package posture). Naming each one here makes every
-// variable that reads the table initialise after them.
-var familyTable = expo.NewTable(append([]*family{imageContainers, imagePublicContainers, imageInfo, imageVulnerabilities,
+// Table indexes the inventory's families; a page of the inventory's
+// snapshots is made from it. Naming each one here makes every variable
+// that reads the table initialise after them.
+var Table = expo.NewTable(imageContainers, imagePublicContainers, imageInfo, imageVulnerabilities,
 	imageUnsafeSettings, imageMaliciousFiles, imageHosts, imageSize, imageLastScan, imageReportedContainers,
-	containerInfo, hostContainers, podContainers}, posture.Families...)...)
+	containerInfo, hostContainers, podContainers)
 
-// families lists every family, in the order of their indexes.
-var families = familyTable.Families()
+// Families lists the inventory's families, in the order of their indexes.
+var Families = Table.Families()
 
 var (
 	imageLabels     = []string{"target", "image_name", "image_version", "image_digest"}

@@ -1,4 +1,4 @@
-package collector
+package inventory
 
 import (
 	"fmt"
@@ -26,32 +26,33 @@ func (h Health) Ready() bool {
 }
 
 // health decides s's Health.
-func (s *state) health() Health {
+func (s *Status) health() Health {
 	switch {
-	case s.stale:
+	case s.Stale:
 		return HealthStale
-	case !s.discovered && s.lastResult == "":
+	case !s.Discovered && s.LastResult == "":
 		return HealthPending
-	case !s.discovered:
+	case !s.Discovered:
 		return HealthDown
-	case s.lastResult == ResultFailure:
+	case s.LastResult == ResultFailure:
 		return HealthFailing
-	case s.lastResult == ResultPartial:
+	case s.LastResult == ResultPartial:
 		return HealthDegraded
 	}
 	return HealthHealthy
 }
 
-// notReady says why the target is not ready, or "" when it is.
-func (t *target) notReady(s state, now time.Time) string {
-	switch s.health() {
+// NotReady says why the target is not ready at now, or "" when it is.
+func (src *Source) NotReady(now time.Time) string {
+	s := src.history(now)
+	switch s.Health {
 	case HealthPending:
-		return fmt.Sprintf("target %s: no good refresh yet (first refresh pending)", t.name)
+		return fmt.Sprintf("target %s: no good refresh yet (first refresh pending)", s.Target)
 	case HealthDown:
-		return fmt.Sprintf("target %s: no good refresh yet; last error: %v", t.name, s.lastErr)
+		return fmt.Sprintf("target %s: no good refresh yet; last error: %v", s.Target, s.LastErr)
 	case HealthStale:
 		return fmt.Sprintf("target %s: data is %s old, older than max_staleness %s; last error: %v",
-			t.name, now.Sub(s.good).Round(time.Second), t.cfg.MaxStaleness, s.lastErr)
+			s.Target, s.DataAge.Round(time.Second), src.cfg.Target.MaxStaleness, s.LastErr)
 	}
 	return ""
 }

@@ -1,4 +1,4 @@
-package collector
+package inventory
 
 import (
 	"cmp"
@@ -41,12 +41,12 @@ const (
 )
 
 // classify says what img needs at now, and when it is next due if not now.
-func (t *target) classify(img *image, now time.Time) (class int, due time.Time) {
+func (src *Source) classify(img *image, now time.Time) (class int, due time.Time) {
 	if !img.ref.call || img.busy {
 		return classNone, time.Time{}
 	}
 	if !img.failedAt.IsZero() {
-		if retry := img.failedAt.Add(t.interval()); now.Before(retry) {
+		if retry := img.failedAt.Add(src.Interval()); now.Before(retry) {
 			return classNone, retry
 		}
 	}
@@ -56,7 +56,7 @@ func (t *target) classify(img *image, now time.Time) (class int, due time.Time) 
 	case img.changed():
 		return classChanged, time.Time{}
 	}
-	if due = img.listedAt.Add(t.interval()); now.Before(due) {
+	if due = img.listedAt.Add(src.Interval()); now.Before(due) {
 		return classNone, due
 	}
 	return classStale, time.Time{}
@@ -100,17 +100,17 @@ type pick struct {
 // take returns the next image to list and marks it busy; ok is false when
 // nothing is due, and then wake says when something will be (zero: only
 // when discovery or a landing changes something).
-func (t *target) take(now time.Time) (p pick, ok bool, wake time.Time) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if now.Before(t.pausedUntil) {
-		return pick{}, false, t.pausedUntil
+func (src *Source) take(now time.Time) (p pick, ok bool, wake time.Time) {
+	src.mu.Lock()
+	defer src.mu.Unlock()
+	if now.Before(src.pausedUntil) {
+		return pick{}, false, src.pausedUntil
 	}
 	var best *image
 	bestClass, bestIndex, pendingPages := classNone, 0, 0
-	classes := make([]int, len(t.order))
-	for i, img := range t.order {
-		class, due := t.classify(img, now)
+	classes := make([]int, len(src.cat.order))
+	for i, img := range src.cat.order {
+		class, due := src.classify(img, now)
 		classes[i] = class
 		if class == classNone {
 			if !due.IsZero() && (wake.IsZero() || due.Before(wake)) {
@@ -119,7 +119,7 @@ func (t *target) take(now time.Time) (p pick, ok bool, wake time.Time) {
 			continue
 		}
 		if class != classStale {
-			pendingPages += max(img.pages(t.cfg.PageSize), 1)
+			pendingPages += max(img.pages(src.cfg.Target.PageSize), 1)
 		}
 		if class < bestClass {
 			best, bestClass, bestIndex = img, class, i
@@ -128,8 +128,8 @@ func (t *target) take(now time.Time) (p pick, ok bool, wake time.Time) {
 	if best == nil {
 		return pick{}, false, wake
 	}
-	less := t.rank(now, pendingPages)
-	for i, img := range t.order {
+	less := src.rank(now, pendingPages)
+	for i, img := range src.cat.order {
 		if classes[i] == bestClass && i != bestIndex && less(img, best) {
 			best = img
 		}
@@ -146,14 +146,14 @@ func (t *target) take(now time.Time) (p pick, ok bool, wake time.Time) {
 // can. Otherwise the longest go first, those of unknown size before all:
 // an image's pages come one after another, so a big one started last
 // would leave the other concurrency slots idle while it pages.
-func (t *target) rank(now time.Time, pendingPages int) func(a, b *image) bool {
-	budgetBound := t.pacer != nil && float64(pendingPages) > t.pacer.PerMinute(hssclient.OpListContainers)
+func (src *Source) rank(now time.Time, pendingPages int) func(a, b *image) bool {
+	budgetBound := src.cfg.Pacer != nil && float64(pendingPages) > src.cfg.Pacer.PerMinute(hssclient.OpListContainers)
 	return func(a, b *image) bool {
 		if a.listed && b.listed && !a.changed() && !b.changed() {
 			return a.listedAt.Before(b.listedAt) // stalest first
 		}
 		if budgetBound {
-			return cmp.Less(max(a.pages(t.cfg.PageSize), 1), max(b.pages(t.cfg.PageSize), 1))
+			return cmp.Less(max(a.pages(src.cfg.Target.PageSize), 1), max(b.pages(src.cfg.Target.PageSize), 1))
 		}
 		return cmp.Less(b.expected(), a.expected())
 	}

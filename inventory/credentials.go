@@ -1,4 +1,4 @@
-package collector
+package inventory
 
 import (
 	"time"
@@ -25,9 +25,9 @@ var _ CredentialGate = (*hssclient.Client)(nil)
 // refusedUntil is when the target's refused credentials are next tried;
 // zero while they are not refused. Targets sharing the credentials share
 // the answer.
-func (t *target) refusedUntil() time.Time {
-	if t.credentials != nil {
-		return t.credentials.RefusedUntil()
+func (src *Source) refusedUntil() time.Time {
+	if src.cfg.Credentials != nil {
+		return src.cfg.Credentials.RefusedUntil()
 	}
 	return time.Time{}
 }
@@ -35,9 +35,9 @@ func (t *target) refusedUntil() time.Time {
 // unavailableUntil is when credentials are next asked of the target's
 // failing IAM or metadata service; zero while it is not failing. Targets
 // of the same identity share the answer.
-func (t *target) unavailableUntil() time.Time {
-	if t.credentials != nil {
-		return t.credentials.UnavailableUntil()
+func (src *Source) unavailableUntil() time.Time {
+	if src.cfg.Credentials != nil {
+		return src.cfg.Credentials.UnavailableUntil()
 	}
 	return time.Time{}
 }

@@ -1,0 +1,210 @@
+package inventory
+
+import (
+	"math"
+	"time"
+
+	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/hssclient/budget"
+)
+
+// Status is one target's inventory at one instant: its history and what
+// its images and the snapshot served say of it, read under one lock so
+// every figure agrees with the others. The self-metrics, /readyz, the
+// status page and /api/v1/status all read it, by these names.
+type Status struct {
+	Target       string
+	Running      bool          // a discovery is in progress
+	LastRefresh  time.Time     // start of the last completed refresh (discovery); zero before the first
+	LastDuration time.Duration // of the last completed refresh
+	LastResult   Result        // "" before the first
+	LastError    string        // of the last refresh or the latest failed listing; "" when none failed
+	// LastErr is that error, typed as the client made it (hssclient's
+	// APIError, NetworkError, DecodeError, ...), for words on a page.
+	LastErr     error
+	Health      Health        // what the target's state comes to in one word
+	LastSuccess time.Time     // last successful API answer; zero before
+	DataAge     time.Duration // since LastSuccess; 0 before the first
+	Stale       bool          // no successful answer for max_staleness: inventory series dropped
+	Up          bool          // what hss_up says
+	Discovered  bool          // a discovery has succeeded
+	DiscoveryOK bool          // the last discovery succeeded
+
+	// Counts in the snapshot being served; zero when none is served.
+	Images, Containers, Hosts, Pods int
+
+	// ImagesOwned of ImagesDiscovered images this shard lists, at the last
+	// discovery that succeeded: all of them when not sharded.
+	ImagesOwned, ImagesDiscovered int
+
+	ImagesFailed int    // images whose latest listing failed
+	Requests     uint64 // HTTP attempts in the last refresh cycle
+	Retries      uint64 // retried attempts in the last refresh cycle
+	Skipped      uint64 // discoveries skipped since start
+	// Refreshes counts the completed refreshes by result, in the order
+	// of Results; Sanitized the label values the label rule changed;
+	// Inconsistent the listings whose list moved while they paged, in the
+	// order of hssclient.MovedReasons.
+	Refreshes    [len(Results)]uint64
+	Sanitized    uint64
+	Inconsistent [len(hssclient.MovedReasons)]uint64
+
+	// The listing schedule: images waiting for a first (or, after a
+	// change, another) listing, images that need a call and how many of
+	// those are listed, the age of the oldest listing, and when the first
+	// sweep (every image listed once) completed; zero while it runs.
+	ImagesPending, ImagesToList, ImagesListed int
+	OldestListing                             time.Duration
+	FirstSweepAt                              time.Time
+	// The budget: calls a minute allowed for listing (after what any 429
+	// taught) and whether a 429 lowered it, the calls a sweep takes and
+	// how long at that budget. BudgetPerMinute is 0 when there is none.
+	BudgetPerMinute float64
+	BudgetLearned   bool
+	SweepCalls      int
+	Sweep           time.Duration
+	// FirstSweep is how long the first sweep takes from start, when the
+	// budget is idle and lets its first minute's calls start right away.
+	FirstSweep time.Duration
+	// BudgetSharers counts the targets spending from the same budget.
+	BudgetSharers int
+	// CredentialsRefusedUntil is when the target's credentials, refused
+	// by the API or IAM, are tried again (it may have passed: then the
+	// next call tries); zero while they are not refused. Until then no
+	// call is made with them.
+	CredentialsRefusedUntil time.Time
+	// CredentialsUnavailableUntil is when credentials are next asked of
+	// the target's IAM (password token or OIDC exchange) or metadata
+	// service, which failed to hand them out; zero while it is not
+	// failing. Until then no call is made.
+	CredentialsUnavailableUntil time.Time
+	// AuthBackoff is how long until the later of the two; 0 once due.
+	AuthBackoff time.Duration
+}
+
+// Status returns the source's status at now, with the counts of the
+// snapshot it serves then.
+func (src *Source) Status(now time.Time) Status {
+	st, _ := src.Read(now)
+	return st
+}
+
+// Read returns the source's status at now and the snapshot it serves then
+// (nil: none), read together, so the status counts what the snapshot
+// shows.
+func (src *Source) Read(now time.Time) (Status, *Snapshot) {
+	serving := src.Serving(now)
+	s := src.history(now)
+	if serving != nil {
+		s.Images, s.Containers, s.Hosts, s.Pods = serving.images, serving.containers, serving.hosts, serving.pods
+	}
+	return s, serving
+}
+
+// history is the source's status without the snapshot's counts.
+func (src *Source) history(now time.Time) Status {
+	src.mu.Lock()
+	h := src.st
+	s := Status{Target: src.cfg.Target.Name, Running: src.busy.Load(), LastSuccess: src.good(),
+		LastRefresh: h.lastStart, LastDuration: h.lastDuration, LastResult: h.lastResult, LastErr: h.lastErr,
+		Discovered: h.discovered, DiscoveryOK: h.discoveryOK, ImagesOwned: h.imagesOwned, ImagesDiscovered: h.imagesDiscovered,
+		Requests: h.requests, Retries: h.retries, Skipped: h.skipped, Refreshes: h.refreshes, Sanitized: h.sanitized,
+		Inconsistent: h.moved, FirstSweepAt: h.firstSweep, BudgetSharers: int(src.sharers.Load())}
+	var oldest time.Time
+	for _, img := range src.cat.order {
+		if img.err != nil {
+			s.ImagesFailed++
+		}
+		if !img.ref.call {
+			continue
+		}
+		s.ImagesToList++
+		s.SweepCalls += max(img.pages(src.cfg.Target.PageSize), 1)
+		if img.pending() {
+			s.ImagesPending++
+		}
+		if img.listed {
+			s.ImagesListed++
+			if oldest.IsZero() || img.listedAt.Before(oldest) {
+				oldest = img.listedAt
+			}
+		}
+	}
+	src.mu.Unlock()
+	src.judge(&s, oldest, now)
+	return s
+}
+
+// judge completes s at now with what follows from its figures, the
+// budget and the credentials.
+func (src *Source) judge(s *Status, oldest, now time.Time) {
+	if !oldest.IsZero() {
+		s.OldestListing = max(now.Sub(oldest), 0)
+	}
+	if s.LastErr != nil {
+		s.LastError = s.LastErr.Error()
+	}
+	if !s.LastSuccess.IsZero() {
+		s.DataAge = now.Sub(s.LastSuccess)
+	}
+	s.Stale = !s.LastSuccess.IsZero() && src.expired(s.LastSuccess, now)
+	s.Up = s.DiscoveryOK && s.ImagesFailed == 0 && !s.Stale
+	s.Health = s.health()
+	s.Sweep, s.FirstSweep = src.sweepTime(s.SweepCalls), src.firstSweepTime(s.SweepCalls)
+	if p := src.cfg.Pacer; p != nil {
+		s.BudgetPerMinute, s.BudgetLearned = p.PerMinute(hssclient.OpListContainers), p.Learned(hssclient.OpListContainers)
+	}
+	s.CredentialsRefusedUntil, s.CredentialsUnavailableUntil = src.refusedUntil(), src.unavailableUntil()
+	for _, until := range []time.Time{s.CredentialsRefusedUntil, s.CredentialsUnavailableUntil} {
+		if !until.IsZero() {
+			s.AuthBackoff = max(s.AuthBackoff, until.Sub(now))
+		}
+	}
+}
+
+// sweepTime is how long calls listing calls take at the budget in force,
+// shared with the other targets of the same credentials, and at most
+// requests_per_second, sweeping back to back.
+func (src *Source) sweepTime(calls int) time.Duration {
+	perMinute, rps := src.listingRates()
+	perSecond := math.Min(perMinute/60, rps)
+	if math.IsInf(perSecond, 1) || perSecond <= 0 {
+		return 0
+	}
+	return time.Duration(float64(calls) / perSecond * float64(time.Second))
+}
+
+// firstSweepTime is how long calls listing calls take from an idle budget,
+// as the first sweep after start does: the budget's sliding window lets a
+// minute's worth of calls start right away, spaced a second apart at most
+// a sixtieth of them a second, so the last call starts
+// ceil(calls / budget) - 1 minutes in, plus the seconds the last minute's
+// calls are spaced over: sooner than back to back.
+func (src *Source) firstSweepTime(calls int) time.Duration {
+	perMinute, rps := src.listingRates()
+	var d time.Duration
+	if perMinute > 0 && !math.IsInf(perMinute, 1) && calls > 0 {
+		windows := math.Ceil(float64(calls) / perMinute)
+		last := float64(calls) - (windows-1)*math.Floor(perMinute)
+		perSecond := max(1, math.Ceil(perMinute/60))
+		d = time.Duration(windows-1)*time.Minute +
+			time.Duration(max(math.Ceil(last/perSecond)-1, 0))*budget.SpacedSecond(time.Minute)
+	}
+	if rps > 0 && !math.IsInf(rps, 1) {
+		d = max(d, time.Duration(float64(calls)/rps*float64(time.Second)))
+	}
+	return d
+}
+
+// listingRates are the target's share of the listing budget a minute and
+// its requests_per_second; +Inf where there is no limit.
+func (src *Source) listingRates() (perMinute, perSecond float64) {
+	perMinute, perSecond = math.Inf(1), math.Inf(1)
+	if src.cfg.Pacer != nil {
+		perMinute = src.cfg.Pacer.PerMinute(hssclient.OpListContainers) / float64(src.sharers.Load())
+	}
+	if rps := src.cfg.Target.RequestsPerSecond; rps > 0 {
+		perSecond = rps
+	}
+	return perMinute, perSecond
+}
