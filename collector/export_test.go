@@ -176,7 +176,7 @@ func passesOf(e *Exporter) passes {
 		for _, c := range t.inv.Status(e.opts.Now()).Refreshes {
 			n += c
 		}
-		m[t] = passMark{discoveries: n, parts: t.posture.state.Parts(0)}
+		m[t] = passMark{discoveries: n, parts: t.posture.Parts(0)}
 	}
 	return m
 }
@@ -225,11 +225,11 @@ func waitDiscovered(tb testing.TB, e *Exporter, before passes) {
 // postureRead reports whether every enabled part was read between before
 // and after, and no posture read runs.
 func (t *target) postureRead(before, after passMark) bool {
-	if t.posture.state.Busy.Load() {
+	if t.posture.Busy.Load() {
 		return false
 	}
 	for p := range posture.NumParts {
-		if !t.posture.state.Enabled(p) {
+		if !t.posture.Enabled(p) {
 			continue
 		}
 		b, a := before.parts[p], after.parts[p]
@@ -262,8 +262,8 @@ func (t *target) passError(now time.Time) error {
 // enabled parts' latest reads, joined.
 func (t *target) postureError() error {
 	var errs []error
-	for p, st := range t.posture.state.Parts(0) {
-		if t.posture.state.Enabled(posture.Part(p)) && !st.Up {
+	for p, st := range t.posture.Parts(0) {
+		if t.posture.Enabled(posture.Part(p)) && !st.Up {
 			errs = append(errs, st.LastErr)
 		}
 	}

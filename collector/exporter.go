@@ -138,14 +138,15 @@ func (e *Exporter) newTarget(tg Target) *target {
 	ps := newPosture(tg, e.opts.Shard.Index)
 	tg.Observer.expect(targetOperations(tg.Config, ps))
 	t := &target{name: tg.Config.Name, cfg: tg.Config, pacer: tg.Pacer, budgetState: tg.BudgetState,
-		logger: log.With(e.logger, "target", tg.Config.Name), stateReq: make(chan struct{}, 1),
-		posture: &postureSource{state: ps, cache: expo.NewCache(posture.Table)}}
+		logger: log.With(e.logger, "target", tg.Config.Name), stateReq: make(chan struct{}, 1)}
 	calls := tg.Observer.calls
 	t.inv = inventory.New(inventory.Config{Target: tg.Config, API: tg.API, Pacer: tg.Pacer, Credentials: tg.Credentials,
 		Shard: e.opts.Shard, Logger: e.logger, Now: e.opts.Now, After: e.opts.After, Jitter: e.opts.Jitter,
 		Timeout: e.workTimeout(tg.Config), PublishInterval: e.opts.PublishInterval,
 		Calls:     func() (uint64, uint64) { return calls.requests.Load(), calls.retries.Load() },
 		Published: t.published})
+	t.posture = posture.NewSource(ps, posture.SourceConfig{Target: tg.Config.Name, Logger: e.logger,
+		Now: e.opts.Now, After: e.opts.After, Interval: t.inv.Interval, Jitter: e.opts.Jitter, Timeout: e.workTimeout(tg.Config)})
 	return t
 }
 
@@ -211,7 +212,7 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 		if s := t.inv.Serving(now); s != nil {
 			s.Collect(emit)
 		}
-		t.posture.collect(emit, t.name, now)
+		t.posture.Collect(emit, now)
 	}
 }
 

@@ -95,7 +95,7 @@ func (t *target) collectSelf(ch chan<- prometheus.Metric, st inventory.Status) {
 	for _, g := range selfGauges {
 		ch <- expo.ConstMetric(g.desc, g.valueType, g.value(&st), t.name)
 	}
-	ch <- expo.ConstMetric(labelsSanitizedDesc, prometheus.CounterValue, float64(st.Sanitized+t.posture.sanitized.Load()), t.name)
+	ch <- expo.ConstMetric(labelsSanitizedDesc, prometheus.CounterValue, float64(st.Sanitized+t.posture.Sanitized()), t.name)
 	for i, r := range inventory.Results {
 		ch <- expo.ConstMetric(refreshesDesc, prometheus.CounterValue, float64(st.Refreshes[i]), t.name, string(r))
 	}
@@ -103,7 +103,7 @@ func (t *target) collectSelf(ch chan<- prometheus.Metric, st inventory.Status) {
 		ch <- expo.ConstMetric(listingsInconsistentDesc, prometheus.CounterValue, float64(st.Inconsistent[i]), t.name, hssclient.OpListContainers, reason)
 	}
 	ch <- expo.ConstMetric(refreshIntervalDesc, prometheus.GaugeValue, t.inv.Interval().Seconds(), t.name)
-	t.posture.state.CollectUp(ch, t.name)
+	t.posture.CollectUp(ch, t.name)
 	if t.pacer != nil {
 		ch <- expo.ConstMetric(budgetConfiguredDesc, prometheus.GaugeValue, t.pacer.Configured(), t.name)
 		for _, op := range budgetOperations {

@@ -44,7 +44,7 @@ func (c cachedPage) Segments() []expo.Segment {
 				inv.Add(&s.Encoded()[i])
 			}
 		}
-		t.posture.addTo(pos, now)
+		t.posture.AddTo(pos, now)
 	}
 	return append(inv.Segments(), pos.Segments()...)
 }

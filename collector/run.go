@@ -49,6 +49,6 @@ func (e *Exporter) runTarget(ctx context.Context, t *target) {
 		wg.Go(func() { e.stateWriter(ctx, t) })
 	}
 	wg.Go(func() { t.inv.Run(ctx) })
-	wg.Go(func() { e.postureLoop(ctx, t) })
+	wg.Go(func() { t.posture.Run(ctx) })
 	wg.Wait()
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/inventory"
+	"github.com/hss-exporter/hss_exporter/posture"
 )
 
 // target is one configured target as the Exporter works it: its sources
@@ -17,9 +18,9 @@ type target struct {
 	name string
 	cfg  config.Target
 	// inv is the target's inventory (package inventory), posture its
-	// posture with what of it is encoded for scrapes (posture.go).
+	// posture (package posture).
 	inv     *inventory.Source
-	posture *postureSource
+	posture *posture.Source
 	// pacer is the API budget the client spends from (nil: none), and
 	// budgetState the part of it the state file keeps (nil: none).
 	pacer       Pacer

@@ -6,7 +6,6 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/hssclient"
 	expo "github.com/hss-exporter/hss_exporter/internal/exposition"
-	"github.com/hss-exporter/hss_exporter/posture"
 )
 
 // Snapshot is one target's inventory as published: what it knew of every
@@ -21,7 +20,6 @@ type Snapshot struct {
 	hostCounts    []keyCount
 	podCounts     []keyCount
 	encoded       []expo.EncodedFamily // the families, sorted by name
-	posture       *posture.Snapshot    // nil when no posture part is shown
 
 	images, containers, hosts, pods int
 	duplicates                      int // series dropped as duplicates of an earlier one
