@@ -168,7 +168,7 @@ func (src *Source) applyDiscovery(refs []imageRef, covered int, now time.Time) {
 		order = append(order, img)
 	}
 	src.cat.images, src.cat.order, src.cat.z = next, order, z
-	src.st.sanitized += z.changed
+	src.st.counts.sanitized += z.changed
 	src.st.imagesOwned, src.st.imagesDiscovered = len(refs), covered
 }
 

@@ -26,25 +26,38 @@ type image struct {
 
 // history is what the source has done, kept under Source.mu.
 type history struct {
-	lastStart    time.Time // of the last completed refresh (discovery)
-	lastDuration time.Duration
-	lastResult   Result
-	lastErr      error // of the last refresh, or of the last failed listing since
-	discovered   bool  // a discovery has succeeded
-	discoveryOK  bool  // the last discovery succeeded
-	refreshes    [len(Results)]uint64
-	skipped      uint64
-	sanitized    uint64
-	requests     uint64 // in the last refresh cycle
-	retries      uint64
-	cycleReq     uint64 // counters at the start of the cycle
-	cycleRetry   uint64
-	firstSweep   time.Time // when the first sweep completed
+	last        refresh
+	cost        cycleCost
+	counts      counts
+	discovered  bool      // a discovery has succeeded
+	discoveryOK bool      // the last discovery succeeded
+	expired     bool      // data dropped after max_staleness without an answer
+	firstSweep  time.Time // when the first sweep completed
 	// imagesOwned and imagesDiscovered count, at the last discovery that
 	// succeeded, the images this shard lists and all the target covers.
 	imagesOwned, imagesDiscovered int
-	expired                       bool // data dropped after max_staleness without an answer
+}
 
+// refresh is how the last completed refresh (discovery) went.
+type refresh struct {
+	start    time.Time
+	duration time.Duration
+	result   Result
+	err      error // of the last refresh, or of the last failed listing since
+}
+
+// cycleCost is what the last refresh cycle cost: its requests and
+// retries, from the target's counters at the start of the cycle.
+type cycleCost struct {
+	requests, retries    uint64
+	startReq, startRetry uint64
+}
+
+// counts are the source's counters since start.
+type counts struct {
+	refreshes [len(Results)]uint64
+	skipped   uint64
+	sanitized uint64
 	// moved counts the container listings whose list moved while they
 	// paged, by the index of the reason in hssclient.MovedReasons.
 	moved [len(hssclient.MovedReasons)]uint64

@@ -70,7 +70,7 @@ func (src *Source) countMoved(reason string) {
 	src.mu.Lock()
 	defer src.mu.Unlock()
 	if i := slices.Index(hssclient.MovedReasons[:], reason); i >= 0 {
-		src.st.moved[i]++
+		src.st.counts.moved[i]++
 	}
 }
 
@@ -90,7 +90,7 @@ func (src *Source) land(p pick, l listing, stopping bool) {
 	now := src.cfg.Now()
 	if l.err != nil {
 		img.failedAt, img.err = now, l.err
-		src.st.lastErr = l.err
+		src.st.last.err = l.err
 		if auth.IsCredentialError(l.err) {
 			src.pausedUntil = now.Add(src.Interval())
 		}
@@ -100,7 +100,7 @@ func (src *Source) land(p pick, l listing, stopping bool) {
 		for i := range rows {
 			rows[i] = src.cat.z.container(rows[i])
 		}
-		src.st.sanitized += src.cat.z.changed - before
+		src.st.counts.sanitized += src.cat.z.changed - before
 		if !img.listed || !slices.Equal(rows, img.rows) {
 			img.rows, img.rowHashes = slices.Clip(rows), src.pub.units.rowHashes(rows)
 			src.touchRows(img)

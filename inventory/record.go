@@ -33,10 +33,10 @@ func (src *Source) startCycle() {
 	req, retry := src.cfg.Calls()
 	src.mu.Lock()
 	defer src.mu.Unlock()
-	if !src.st.lastStart.IsZero() || src.st.cycleReq != 0 {
-		src.st.requests, src.st.retries = req-src.st.cycleReq, retry-src.st.cycleRetry
+	if !src.st.last.start.IsZero() || src.st.cost.startReq != 0 {
+		src.st.cost.requests, src.st.cost.retries = req-src.st.cost.startReq, retry-src.st.cost.startRetry
 	}
-	src.st.cycleReq, src.st.cycleRetry = req, retry
+	src.st.cost.startReq, src.st.cost.startRetry = req, retry
 }
 
 // recordRefresh records a refresh whose discovery succeeded.
@@ -52,9 +52,9 @@ func (src *Source) recordRefresh(start time.Time, d time.Duration) {
 	}
 	src.count(result, start, d)
 	if firstErr != nil {
-		src.st.lastErr = firstErr
+		src.st.last.err = firstErr
 	}
-	kv := []any{"images", len(src.cat.order), "duration", d, "requests", src.st.requests, "retries", src.st.retries}
+	kv := []any{"images", len(src.cat.order), "duration", d, "requests", src.st.cost.requests, "retries", src.st.cost.retries}
 	src.mu.Unlock()
 	if failed > 0 {
 		level.Warn(src.logger).Log(append([]any{"msg", "some image listings failed; their last good rows are kept",
@@ -86,10 +86,10 @@ func (src *Source) failures() (n, calls int, first error) {
 func (src *Source) count(result Result, start time.Time, d time.Duration) {
 	for i, r := range Results {
 		if r == result {
-			src.st.refreshes[i]++
+			src.st.counts.refreshes[i]++
 		}
 	}
-	src.st.lastStart, src.st.lastDuration, src.st.lastResult, src.st.lastErr = start, d, result, nil
+	src.st.last.start, src.st.last.duration, src.st.last.result, src.st.last.err = start, d, result, nil
 }
 
 // recordDiscoveryFailure records a discovery that failed. Everything known
@@ -99,7 +99,7 @@ func (src *Source) recordDiscoveryFailure(c cycle, err error) {
 	now := src.cfg.Now()
 	src.mu.Lock()
 	src.count(ResultFailure, c.start, c.duration)
-	src.st.lastErr, src.st.discoveryOK = err, false
+	src.st.last.err, src.st.discoveryOK = err, false
 	if auth.IsCredentialError(err) {
 		src.pausedUntil = now.Add(src.Interval())
 	}

@@ -11,7 +11,7 @@ import (
 // skip counts a discovery skipped because the last one still runs.
 func (src *Source) skip() {
 	src.mu.Lock()
-	src.st.skipped++
+	src.st.counts.skipped++
 	src.mu.Unlock()
 	level.Warn(src.logger).Log("msg", "discovery skipped: the previous one is still running; consider a longer refresh_interval or a larger api_calls_per_minute")
 }

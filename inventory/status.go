@@ -106,10 +106,10 @@ func (src *Source) history(now time.Time) Status {
 	src.mu.Lock()
 	h := src.st
 	s := Status{Target: src.cfg.Target.Name, Running: src.busy.Load(), LastSuccess: src.good(),
-		LastRefresh: h.lastStart, LastDuration: h.lastDuration, LastResult: h.lastResult, LastErr: h.lastErr,
+		LastRefresh: h.last.start, LastDuration: h.last.duration, LastResult: h.last.result, LastErr: h.last.err,
 		Discovered: h.discovered, DiscoveryOK: h.discoveryOK, ImagesOwned: h.imagesOwned, ImagesDiscovered: h.imagesDiscovered,
-		Requests: h.requests, Retries: h.retries, Skipped: h.skipped, Refreshes: h.refreshes, Sanitized: h.sanitized,
-		Inconsistent: h.moved, FirstSweepAt: h.firstSweep, BudgetSharers: int(src.sharers.Load())}
+		Requests: h.cost.requests, Retries: h.cost.retries, Skipped: h.counts.skipped, Refreshes: h.counts.refreshes, Sanitized: h.counts.sanitized,
+		Inconsistent: h.counts.moved, FirstSweepAt: h.firstSweep, BudgetSharers: int(src.sharers.Load())}
 	var oldest time.Time
 	for _, img := range src.cat.order {
 		if img.err != nil {
