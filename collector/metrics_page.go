@@ -40,8 +40,9 @@ func (c cachedPage) Segments() []expo.Segment {
 	inv, pos := inventory.Table.NewPage(), posture.Table.NewPage()
 	for _, t := range c.e.all() {
 		if s := t.inv.Serving(now); s != nil {
-			for i := range s.Encoded() {
-				inv.Add(&s.Encoded()[i])
+			enc := s.Encoded()
+			for i := range enc {
+				inv.Add(&enc[i])
 			}
 		}
 		t.posture.AddTo(pos, now)

@@ -152,17 +152,9 @@ func (src *Source) lister(ctx context.Context) {
 			src.listers.changed.park(ctx, changed, due)
 			continue
 		}
-		lctx, cancel := src.workContext(ctx)
+		lctx, cancel := schedule.Bound(ctx, src.cfg.Timeout)
 		l := src.list(lctx, p)
 		cancel()
 		src.land(p, l, ctx.Err() != nil)
 	}
-}
-
-// workContext bounds one discovery or listing by Config.Timeout.
-func (src *Source) workContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	if src.cfg.Timeout <= 0 {
-		return context.WithCancel(ctx)
-	}
-	return context.WithTimeout(ctx, src.cfg.Timeout)
 }

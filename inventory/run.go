@@ -61,7 +61,7 @@ type cycle struct {
 // its data is dropped.
 func (src *Source) discoverOnce(ctx context.Context) {
 	stopping := ctx
-	ctx, cancel := src.workContext(ctx)
+	ctx, cancel := schedule.Bound(ctx, src.cfg.Timeout)
 	defer cancel()
 	c := cycle{start: src.cfg.Now(), began: time.Now()}
 	src.startCycle()

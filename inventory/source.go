@@ -173,12 +173,7 @@ func (src *Source) markGood(now time.Time) {
 // Serving returns the snapshot a scrape may show at now, or nil once the
 // target has had no successful answer for max_staleness.
 func (src *Source) Serving(now time.Time) *Snapshot {
-	return src.live(src.pub.snap.Load(), now)
-}
-
-// live returns s while its data may be served at now: nil when there is
-// none, or it is older than max_staleness.
-func (src *Source) live(s *Snapshot, now time.Time) *Snapshot {
+	s := src.pub.snap.Load()
 	if s == nil {
 		return nil
 	}

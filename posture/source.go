@@ -72,10 +72,7 @@ func (s *Source) readAll(ctx context.Context) {
 			continue
 		}
 		wg.Go(func() {
-			pctx, cancel := context.WithCancel(ctx)
-			if s.cfg.Timeout > 0 {
-				pctx, cancel = context.WithTimeout(ctx, s.cfg.Timeout)
-			}
+			pctx, cancel := schedule.Bound(ctx, s.cfg.Timeout)
 			defer cancel()
 			data, changed, err := s.Read(pctx, p)
 			s.land(p, data, changed, err, ctx.Err() != nil)

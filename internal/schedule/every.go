@@ -59,3 +59,13 @@ func Sleep(ctx context.Context, d time.Duration) {
 	case <-timer.C:
 	}
 }
+
+// Bound returns ctx bounded by timeout, for one pass's piece of work: a
+// discovery, a listing, a posture read; 0 bounds nothing. The caller
+// cancels it when the work ends.
+func Bound(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	if timeout <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, timeout)
+}

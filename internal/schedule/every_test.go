@@ -1,7 +1,9 @@
 package schedule
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -26,4 +28,18 @@ func TestJitterSpreadsBothWaysWithinItsFraction(t *testing.T) {
 			require.Len(t, seen, 2, "jitter spreads both ways")
 		}
 	}
+}
+
+func TestBoundSetsADeadlineOnlyForATimeout(t *testing.T) {
+	ctx, cancel := Bound(context.Background(), 0)
+	_, has := ctx.Deadline()
+	require.False(t, has, "0 bounds nothing")
+	cancel()
+	require.Error(t, ctx.Err(), "cancel ends the work's context")
+
+	ctx, cancel = Bound(context.Background(), time.Hour)
+	defer cancel()
+	deadline, has := ctx.Deadline()
+	require.True(t, has)
+	require.WithinDuration(t, time.Now().Add(time.Hour), deadline, time.Minute)
 }
