@@ -53,8 +53,8 @@ func newClockedExporter(clock *testclock.Clock, logger log.Logger, targets []Tar
 	if clock == nil {
 		clock = testclock.New(time.Now())
 	}
-	c := &testClock{Clock: clock, timers: testclock.Timers{Now: clock.Now, TickFrom: ".Every"}}
-	opts.Now, opts.After = clock.Now, c.timers.After
+	c := &testClock{Clock: clock, timers: testclock.Timers{Now: clock.Now}}
+	opts.Now, opts.After, opts.Tick = clock.Now, c.timers.After, c.timers.Tick
 	e := NewExporter(logger, targets, stats, opts)
 	testClocks.Store(e, c)
 	return e

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/config"
 	expo "github.com/hss-exporter/hss_exporter/internal/exposition"
+	"github.com/hss-exporter/hss_exporter/internal/schedule"
 	"github.com/hss-exporter/hss_exporter/inventory"
 	"github.com/hss-exporter/hss_exporter/posture"
 	"github.com/hss-exporter/hss_exporter/shard"
@@ -54,11 +55,12 @@ type Target struct {
 type Options struct {
 	// Now is the clock for data age and staleness; default time.Now.
 	Now func() time.Time
-	// After is the same clock's timer, which the refresh loops wait on:
-	// the next discovery and posture read, the next listing due; default
-	// time.After. A clock that moves only when told (internal/testclock)
-	// moves the loops with it.
-	After func(time.Duration) <-chan time.Time
+	// After and Tick are the same clock's timers, which the refresh
+	// loops wait on: After for the next listing due, Tick for the next
+	// discovery and posture read; default time.After, and Tick After. A
+	// clock that moves only when told (internal/testclock) moves the
+	// loops with it.
+	After, Tick func(time.Duration) <-chan time.Time
 	// Jitter spreads refreshes by ± this fraction of refresh_interval, so
 	// targets and replicas do not call HSS in lockstep; 0 for none (the
 	// flag owns the default).
@@ -111,12 +113,8 @@ func NewExporter(logger log.Logger, targets []Target, stats *APIStats, opts Opti
 	if stats == nil {
 		stats = NewAPIStats()
 	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.After == nil {
-		opts.After = time.After
-	}
+	clock := schedule.Clock{Now: opts.Now, After: opts.After, Tick: opts.Tick}.OrWall()
+	opts.Now, opts.After, opts.Tick = clock.Now, clock.After, clock.Tick
 	if opts.StateInterval <= 0 {
 		opts.StateInterval = 5 * time.Second
 	}
@@ -141,13 +139,18 @@ func (e *Exporter) newTarget(tg Target) *target {
 		logger: log.With(e.logger, "target", tg.Config.Name), stateReq: make(chan struct{}, 1)}
 	calls := tg.Observer.calls
 	t.inv = inventory.New(inventory.Config{Target: tg.Config, API: tg.API, Pacer: tg.Pacer, Credentials: tg.Credentials,
-		Shard: e.opts.Shard, Logger: e.logger, Now: e.opts.Now, After: e.opts.After, Jitter: e.opts.Jitter,
+		Shard: e.opts.Shard, Logger: e.logger, Clock: e.clock(), Jitter: e.opts.Jitter,
 		Timeout: e.workTimeout(tg.Config), PublishInterval: e.opts.PublishInterval,
 		Calls:     func() (uint64, uint64) { return calls.requests.Load(), calls.retries.Load() },
 		Published: t.published})
 	t.posture = posture.NewSource(ps, posture.SourceConfig{Target: tg.Config.Name, Logger: e.logger,
-		Now: e.opts.Now, After: e.opts.After, Interval: t.inv.Interval, Jitter: e.opts.Jitter, Timeout: e.workTimeout(tg.Config)})
+		Clock: e.clock(), Interval: t.inv.Interval, Jitter: e.opts.Jitter, Timeout: e.workTimeout(tg.Config)})
 	return t
+}
+
+// clock is the time the sources run on.
+func (e *Exporter) clock() schedule.Clock {
+	return schedule.Clock{Now: e.opts.Now, After: e.opts.After, Tick: e.opts.Tick}
 }
 
 // workTimeout bounds one discovery, listing or posture read of cfg's

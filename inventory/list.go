@@ -55,14 +55,14 @@ func (src *Source) listOnce(ctx context.Context, p pick) listing {
 	var moved *hssclient.MovedError
 	if errors.As(err, &moved) {
 		src.countMoved(moved.Reason)
-		return listing{rows: rows, at: src.cfg.Now(), moved: moved.Reason}
+		return listing{rows: rows, at: src.cfg.Clock.Now(), moved: moved.Reason}
 	}
 	if err != nil {
 		level.Debug(src.logger).Log("msg", "listing containers failed", "image_name", p.name,
 			"image_version", p.version, "image_digest", p.digest, "err", err)
 		return listing{err: fmt.Errorf("listing containers of %s:%s %s: %w", p.name, p.version, p.digest, err)}
 	}
-	return listing{rows: rows, at: src.cfg.Now()}
+	return listing{rows: rows, at: src.cfg.Clock.Now()}
 }
 
 // countMoved counts a listing whose list moved, by reason.
@@ -87,7 +87,7 @@ func (src *Source) land(p pick, l listing, stopping bool) {
 		src.mu.Unlock() // gone from discovery meanwhile, or shut down
 		return
 	}
-	now := src.cfg.Now()
+	now := src.cfg.Clock.Now()
 	if l.err != nil {
 		img.failedAt, img.err = now, l.err
 		src.st.last.err = l.err
@@ -142,12 +142,12 @@ func (src *Source) lister(ctx context.Context) {
 			}
 		}
 		changed := src.listers.changed.wait()
-		now := src.cfg.Now()
+		now := src.cfg.Clock.Now()
 		p, ok, wake := src.take(now)
 		if !ok {
 			var due <-chan time.Time // nil: nothing due until something changes
 			if !wake.IsZero() {
-				due = src.cfg.After(max(wake.Sub(now), time.Millisecond))
+				due = src.cfg.Clock.After(max(wake.Sub(now), time.Millisecond))
 			}
 			src.listers.changed.park(ctx, changed, due)
 			continue

@@ -42,7 +42,7 @@ func (src *Source) Publish() {
 func (src *Source) capture() (*Snapshot, []uint64) {
 	src.mu.Lock()
 	defer src.mu.Unlock()
-	now := src.cfg.Now()
+	now := src.cfg.Clock.Now()
 	if src.st.expired {
 		return nil, nil // the inventory is dropped
 	}

@@ -96,7 +96,7 @@ func (src *Source) count(result Result, start time.Time, d time.Duration) {
 // stays served until the target has had no successful answer for
 // max_staleness; then its data is dropped, and its memory released.
 func (src *Source) recordDiscoveryFailure(c cycle, err error) {
-	now := src.cfg.Now()
+	now := src.cfg.Clock.Now()
 	src.mu.Lock()
 	src.count(ResultFailure, c.start, c.duration)
 	src.st.last.err, src.st.discoveryOK = err, false

@@ -63,7 +63,7 @@ func (src *Source) discoverOnce(ctx context.Context) {
 	stopping := ctx
 	ctx, cancel := schedule.Bound(ctx, src.cfg.Timeout)
 	defer cancel()
-	c := cycle{start: src.cfg.Now(), began: time.Now()}
+	c := cycle{start: src.cfg.Clock.Now(), began: time.Now()}
 	src.startCycle()
 	refs, covered, err := src.discover(ctx)
 	c.duration = time.Since(c.began)
@@ -77,7 +77,7 @@ func (src *Source) discoverOnce(ctx context.Context) {
 		src.recordDiscoveryFailure(c, err)
 		return
 	}
-	now := src.cfg.Now()
+	now := src.cfg.Clock.Now()
 	src.applyDiscovery(refs, covered, now)
 	src.mu.Lock()
 	serveFirst := !src.st.discovered || src.st.expired

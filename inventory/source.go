@@ -41,11 +41,9 @@ type Config struct {
 	Credentials CredentialGate
 	Shard       shard.Spec // which share of the images this replica lists
 	Logger      log.Logger // nil: none
-	// Now and After are the clock data ages by and its timer, which the
-	// loops wait on (internal/testclock moves both); default the wall
-	// clock's.
-	Now   func() time.Time
-	After func(time.Duration) <-chan time.Time
+	// Clock is the time data ages by and the loops wait on
+	// (internal/testclock moves it); default the wall clock.
+	Clock schedule.Clock
 	// Jitter spreads discoveries by ± this fraction of refresh_interval,
 	// so targets and replicas do not call HSS in lockstep; 0 for none.
 	Jitter float64
@@ -106,12 +104,7 @@ func New(cfg Config) *Source {
 	if cfg.Logger == nil {
 		cfg.Logger = log.NewNopLogger()
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	if cfg.After == nil {
-		cfg.After = time.After
-	}
+	cfg.Clock = cfg.Clock.OrWall()
 	if cfg.PublishInterval <= 0 {
 		cfg.PublishInterval = 2 * time.Second
 	}
@@ -129,7 +122,7 @@ func New(cfg Config) *Source {
 func (src *Source) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		schedule.Every(ctx, src.cfg.After, src.Interval, src.cfg.Jitter, &src.busy, func() { src.discoverOnce(ctx) }, src.skip)
+		schedule.Every(ctx, src.cfg.Clock.Tick, src.Interval, src.cfg.Jitter, &src.busy, func() { src.discoverOnce(ctx) }, src.skip)
 	})
 	for range max(1, src.cfg.Target.MaxConcurrency) {
 		wg.Go(func() { src.lister(ctx) })

@@ -81,7 +81,7 @@ func (src *Source) Idle() bool {
 	if src.busy.Load() || src.listers.changed.parkedNow()+int(src.listers.pacing.Load()) < max(1, src.cfg.Target.MaxConcurrency) {
 		return false
 	}
-	now := src.cfg.Now()
+	now := src.cfg.Clock.Now()
 	src.mu.Lock()
 	defer src.mu.Unlock()
 	paused := now.Before(src.pausedUntil)

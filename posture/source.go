@@ -29,10 +29,10 @@ type Source struct {
 type SourceConfig struct {
 	Target string
 	Logger log.Logger // nil: none
-	// Now and After are the clock and its timer the loop waits on;
-	// Interval is refresh_interval, spread by ± Jitter of it.
-	Now      func() time.Time
-	After    func(time.Duration) <-chan time.Time
+	// Clock is the time the reads are stamped with and the loop waits on
+	// (default the wall clock); Interval is refresh_interval, spread by ±
+	// Jitter of it.
+	Clock    schedule.Clock
 	Interval func() time.Duration
 	Jitter   float64
 	// Timeout bounds one read of a part; 0: none.
@@ -45,6 +45,7 @@ func NewSource(state *State, cfg SourceConfig) *Source {
 		cfg.Logger = log.NewNopLogger()
 	}
 	cfg.Logger = log.With(cfg.Logger, "target", cfg.Target)
+	cfg.Clock = cfg.Clock.OrWall()
 	return &Source{State: state, cfg: cfg, cache: expo.NewCache(Table)}
 }
 
@@ -58,7 +59,7 @@ func (s *Source) Run(ctx context.Context) {
 	if !s.Any() {
 		return
 	}
-	schedule.Every(ctx, s.cfg.After, s.cfg.Interval, s.cfg.Jitter, &s.Busy, func() { s.readAll(ctx) }, func() {
+	schedule.Every(ctx, s.cfg.Clock.Tick, s.cfg.Interval, s.cfg.Jitter, &s.Busy, func() { s.readAll(ctx) }, func() {
 		level.Warn(s.cfg.Logger).Log("msg", "posture read skipped: the previous one is still running")
 	})
 }
@@ -84,7 +85,7 @@ func (s *Source) readAll(ctx context.Context) {
 // land stores what a read of p gave, counts the label values it
 // sanitised, says what became of a failure, and publishes the posture.
 func (s *Source) land(p Part, data Data, changed uint64, err error, stopping bool) {
-	now := s.cfg.Now()
+	now := s.cfg.Clock.Now()
 	switch s.Land(p, data, err, stopping, now) {
 	case Kept:
 		return

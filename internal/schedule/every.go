@@ -16,20 +16,20 @@ import (
 // (busy: a small budget spreads a pass's pages over minutes) and call
 // skip instead.
 //
-// The ticks are on after's clock. The next tick is set before the pass
-// starts, so it counts from the tick that started it.
-func Every(ctx context.Context, after func(time.Duration) <-chan time.Time, interval func() time.Duration,
+// The ticks are tick's (a Clock's Tick). The next tick is set before the
+// pass starts, so it counts from the tick that started it.
+func Every(ctx context.Context, tick func(time.Duration) <-chan time.Time, interval func() time.Duration,
 	jitter float64, busy *atomic.Bool, pass, skip func()) {
 	var inflight sync.WaitGroup
 	defer inflight.Wait()
-	tick := after(0)
+	next := tick(0)
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick:
+		case <-next:
 		}
-		tick = after(time.Duration(float64(interval()) * Jittered(jitter)))
+		next = tick(time.Duration(float64(interval()) * Jittered(jitter)))
 		if busy.CompareAndSwap(false, true) {
 			inflight.Go(func() {
 				defer busy.Store(false)

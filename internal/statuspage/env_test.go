@@ -115,9 +115,9 @@ func serveTarget(t *testing.T, tc config.Target, spec shard.Spec) *statusEnv {
 	})
 	require.NoError(t, err)
 	clock := testclock.New(time.Now())
-	timers := &testclock.Timers{Now: clock.Now, TickFrom: ".Every"}
+	timers := &testclock.Timers{Now: clock.Now}
 	exp := collector.NewExporter(log.NewNopLogger(), []collector.Target{{Config: tc, API: client, Posture: client, Credentials: client}}, stats,
-		collector.Options{Now: clock.Now, After: timers.After, PublishInterval: time.Millisecond, Shard: spec})
+		collector.Options{Now: clock.Now, After: timers.After, Tick: timers.Tick, PublishInterval: time.Millisecond, Shard: spec})
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(exp.Self())
 	mux := http.NewServeMux()
