@@ -11,9 +11,20 @@ import (
 // Status is one target's inventory at one instant: its history and what
 // its images and the snapshot served say of it, read under one lock so
 // every figure agrees with the others. The self-metrics, /readyz, the
-// status page and /api/v1/status all read it, by these names.
+// status page and /api/v1/status all read it, by these names; its parts
+// are embedded, so each figure is read as st.Name whatever part holds it.
 type Status struct {
-	Target       string
+	Target string
+	RefreshStatus
+	DataStatus
+	Counts
+	ListingStatus
+	BudgetStatus
+	CredentialStatus
+}
+
+// RefreshStatus is the history of the target's refreshes (discoveries).
+type RefreshStatus struct {
 	Running      bool          // a discovery is in progress
 	LastRefresh  time.Time     // start of the last completed refresh (discovery); zero before the first
 	LastDuration time.Duration // of the last completed refresh
@@ -22,14 +33,28 @@ type Status struct {
 	// LastErr is that error, typed as the client made it (hssclient's
 	// APIError, NetworkError, DecodeError, ...), for words on a page.
 	LastErr     error
+	Discovered  bool // a discovery has succeeded
+	DiscoveryOK bool // the last discovery succeeded
+
+	Requests uint64 // HTTP attempts in the last refresh cycle
+	Retries  uint64 // retried attempts in the last refresh cycle
+	Skipped  uint64 // discoveries skipped since start
+	// Refreshes counts the completed refreshes by result, in the order
+	// of Results.
+	Refreshes [len(Results)]uint64
+}
+
+// DataStatus is how fresh the data served is, and what that comes to.
+type DataStatus struct {
 	Health      Health        // what the target's state comes to in one word
 	LastSuccess time.Time     // last successful API answer; zero before
 	DataAge     time.Duration // since LastSuccess; 0 before the first
 	Stale       bool          // no successful answer for max_staleness: inventory series dropped
 	Up          bool          // what hss_up says
-	Discovered  bool          // a discovery has succeeded
-	DiscoveryOK bool          // the last discovery succeeded
+}
 
+// Counts are what the inventory holds.
+type Counts struct {
 	// Counts in the snapshot being served; zero when none is served.
 	Images, Containers, Hosts, Pods int
 
@@ -37,37 +62,43 @@ type Status struct {
 	// discovery that succeeded: all of them when not sharded.
 	ImagesOwned, ImagesDiscovered int
 
-	ImagesFailed int    // images whose latest listing failed
-	Requests     uint64 // HTTP attempts in the last refresh cycle
-	Retries      uint64 // retried attempts in the last refresh cycle
-	Skipped      uint64 // discoveries skipped since start
-	// Refreshes counts the completed refreshes by result, in the order
-	// of Results; Sanitized the label values the label rule changed;
+	// Sanitized counts the label values the label rule changed;
 	// Inconsistent the listings whose list moved while they paged, in the
 	// order of hssclient.MovedReasons.
-	Refreshes    [len(Results)]uint64
 	Sanitized    uint64
 	Inconsistent [len(hssclient.MovedReasons)]uint64
+}
 
-	// The listing schedule: images waiting for a first (or, after a
-	// change, another) listing, images that need a call and how many of
-	// those are listed, the age of the oldest listing, and when the first
-	// sweep (every image listed once) completed; zero while it runs.
+// ListingStatus is the listing schedule: images whose latest listing
+// failed, images waiting for a first (or, after a change, another)
+// listing, images that need a call and how many of those are listed, the
+// age of the oldest listing, and when the first sweep (every image listed
+// once) completed; zero while it runs. Then the calls a sweep takes and
+// how long at the budget.
+type ListingStatus struct {
+	ImagesFailed                              int
 	ImagesPending, ImagesToList, ImagesListed int
 	OldestListing                             time.Duration
 	FirstSweepAt                              time.Time
-	// The budget: calls a minute allowed for listing (after what any 429
-	// taught) and whether a 429 lowered it, the calls a sweep takes and
-	// how long at that budget. BudgetPerMinute is 0 when there is none.
-	BudgetPerMinute float64
-	BudgetLearned   bool
-	SweepCalls      int
-	Sweep           time.Duration
+	SweepCalls                                int
+	Sweep                                     time.Duration
 	// FirstSweep is how long the first sweep takes from start, when the
 	// budget is idle and lets its first minute's calls start right away.
 	FirstSweep time.Duration
-	// BudgetSharers counts the targets spending from the same budget.
-	BudgetSharers int
+}
+
+// BudgetStatus is the budget listings spend from: calls a minute allowed
+// (after what any 429 taught; 0 when there is none) and whether a 429
+// lowered it, and how many targets spend from it.
+type BudgetStatus struct {
+	BudgetPerMinute float64
+	BudgetLearned   bool
+	BudgetSharers   int
+}
+
+// CredentialStatus is whether the target's credentials hold its calls
+// back.
+type CredentialStatus struct {
 	// CredentialsRefusedUntil is when the target's credentials, refused
 	// by the API or IAM, are tried again (it may have passed: then the
 	// next call tries); zero while they are not refused. Until then no
@@ -105,11 +136,15 @@ func (src *Source) Read(now time.Time) (Status, *Snapshot) {
 func (src *Source) history(now time.Time) Status {
 	src.mu.Lock()
 	h := src.st
-	s := Status{Target: src.cfg.Target.Name, Running: src.busy.Load(), LastSuccess: src.good(),
-		LastRefresh: h.last.start, LastDuration: h.last.duration, LastResult: h.last.result, LastErr: h.last.err,
-		Discovered: h.discovered, DiscoveryOK: h.discoveryOK, ImagesOwned: h.imagesOwned, ImagesDiscovered: h.imagesDiscovered,
-		Requests: h.cost.requests, Retries: h.cost.retries, Skipped: h.counts.skipped, Refreshes: h.counts.refreshes, Sanitized: h.counts.sanitized,
-		Inconsistent: h.counts.moved, FirstSweepAt: h.firstSweep, BudgetSharers: int(src.sharers.Load())}
+	s := Status{Target: src.cfg.Target.Name,
+		RefreshStatus: RefreshStatus{Running: src.busy.Load(), LastRefresh: h.last.start, LastDuration: h.last.duration,
+			LastResult: h.last.result, LastErr: h.last.err, Discovered: h.discovered, DiscoveryOK: h.discoveryOK,
+			Requests: h.cost.requests, Retries: h.cost.retries, Skipped: h.counts.skipped, Refreshes: h.counts.refreshes},
+		DataStatus: DataStatus{LastSuccess: src.good()},
+		Counts: Counts{ImagesOwned: h.imagesOwned, ImagesDiscovered: h.imagesDiscovered,
+			Sanitized: h.counts.sanitized, Inconsistent: h.counts.moved},
+		ListingStatus: ListingStatus{FirstSweepAt: h.firstSweep},
+		BudgetStatus:  BudgetStatus{BudgetSharers: int(src.sharers.Load())}}
 	var oldest time.Time
 	for _, img := range src.cat.order {
 		if img.err != nil {
