@@ -18,6 +18,7 @@ import (
 	"github.com/hss-exporter/hss_exporter/collector"
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
+	"github.com/hss-exporter/hss_exporter/internal/schedule"
 )
 
 // Lister is what the source needs of the HSS client.
@@ -50,7 +51,7 @@ type state struct {
 type source struct {
 	tg        Target
 	images    func(target string) map[string]collector.ContainerImage
-	now       func() time.Time
+	clock     schedule.Clock
 	logger    log.Logger
 	state     atomic.Pointer[state]
 	sanitized atomic.Uint64
@@ -59,7 +60,7 @@ type source struct {
 }
 
 func newSource(tg Target, opts Options) *source {
-	s := &source{tg: tg, images: opts.Images, now: opts.Now,
+	s := &source{tg: tg, images: opts.Images, clock: schedule.Clock{Now: opts.Now}.OrWall(),
 		logger: log.With(opts.Logger, "target", tg.Config.Name, "source", "clusters")}
 	s.state.Store(&state{})
 	return s
@@ -85,18 +86,12 @@ func (s *source) halt() {
 }
 
 // run sweeps once per refresh_interval, or back to back when a sweep
-// takes longer: the client's budget paces the calls within a sweep, so a
-// large list is read at the budget's pace and never faster.
+// takes longer (a tick during a sweep is owed, not skipped): the client's
+// budget paces the calls within a sweep, so a large list is read at the
+// budget's pace and never faster.
 func (s *source) run(ctx context.Context) {
-	for {
-		began := time.Now()
-		s.sweep(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(s.tg.Config.RefreshInterval - time.Since(began)):
-		}
-	}
+	interval := func() time.Duration { return s.tg.Config.RefreshInterval }
+	schedule.Every(ctx, schedule.Loop{Tick: s.clock.Tick, Interval: interval}, func() { s.sweep(ctx) })
 }
 
 // sweep pages the whole list once and publishes it. A failure keeps the
@@ -125,7 +120,7 @@ func (s *source) sweep(ctx context.Context) {
 		s.state.Store(&state{snap: s.state.Load().snap, up: false})
 		return
 	}
-	b.snap.Taken, b.snap.Duration = s.now(), time.Since(began)
+	b.snap.Taken, b.snap.Duration = s.clock.Now(), time.Since(began)
 	b.snap.encoded = encode(s.tg.Config.Name, &b.snap)
 	s.state.Store(&state{snap: &b.snap, up: true})
 }

@@ -122,7 +122,8 @@ func New(cfg Config) *Source {
 func (src *Source) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		schedule.Every(ctx, src.cfg.Clock.Tick, src.Interval, src.cfg.Jitter, &src.busy, func() { src.discoverOnce(ctx) }, src.skip)
+		schedule.Every(ctx, schedule.Loop{Tick: src.cfg.Clock.Tick, Interval: src.Interval, Jitter: src.cfg.Jitter,
+			Busy: &src.busy, Skip: src.skip}, func() { src.discoverOnce(ctx) })
 	})
 	for range max(1, src.cfg.Target.MaxConcurrency) {
 		wg.Go(func() { src.lister(ctx) })

@@ -59,9 +59,9 @@ func (s *Source) Run(ctx context.Context) {
 	if !s.Any() {
 		return
 	}
-	schedule.Every(ctx, s.cfg.Clock.Tick, s.cfg.Interval, s.cfg.Jitter, &s.Busy, func() { s.readAll(ctx) }, func() {
-		level.Warn(s.cfg.Logger).Log("msg", "posture read skipped: the previous one is still running")
-	})
+	skip := func() { level.Warn(s.cfg.Logger).Log("msg", "posture read skipped: the previous one is still running") }
+	schedule.Every(ctx, schedule.Loop{Tick: s.cfg.Clock.Tick, Interval: s.cfg.Interval, Jitter: s.cfg.Jitter,
+		Busy: &s.Busy, Skip: skip}, func() { s.readAll(ctx) })
 }
 
 // readAll reads every enabled part at once, each within its own budget,
