@@ -201,34 +201,15 @@ func (src *Source) judge(s *Status, oldest, now time.Time) {
 // shared with the other targets of the same credentials, and at most
 // requests_per_second, sweeping back to back.
 func (src *Source) sweepTime(calls int) time.Duration {
-	perMinute, rps := src.listingRates()
-	perSecond := math.Min(perMinute/60, rps)
-	if math.IsInf(perSecond, 1) || perSecond <= 0 {
-		return 0
-	}
-	return time.Duration(float64(calls) / perSecond * float64(time.Second))
+	perMinute, perSecond := src.listingRates()
+	return budget.SweepTime(calls, perMinute, perSecond)
 }
 
 // firstSweepTime is how long calls listing calls take from an idle budget,
-// as the first sweep after start does: the budget's sliding window lets a
-// minute's worth of calls start right away, spaced a second apart at most
-// a sixtieth of them a second, so the last call starts
-// ceil(calls / budget) - 1 minutes in, plus the seconds the last minute's
-// calls are spaced over: sooner than back to back.
+// as the first sweep after start does.
 func (src *Source) firstSweepTime(calls int) time.Duration {
-	perMinute, rps := src.listingRates()
-	var d time.Duration
-	if perMinute > 0 && !math.IsInf(perMinute, 1) && calls > 0 {
-		windows := math.Ceil(float64(calls) / perMinute)
-		last := float64(calls) - (windows-1)*math.Floor(perMinute)
-		perSecond := max(1, math.Ceil(perMinute/60))
-		d = time.Duration(windows-1)*time.Minute +
-			time.Duration(max(math.Ceil(last/perSecond)-1, 0))*budget.SpacedSecond(time.Minute)
-	}
-	if rps > 0 && !math.IsInf(rps, 1) {
-		d = max(d, time.Duration(float64(calls)/rps*float64(time.Second)))
-	}
-	return d
+	perMinute, perSecond := src.listingRates()
+	return budget.FirstSweepTime(calls, perMinute, perSecond)
 }
 
 // listingRates are the target's share of the listing budget a minute and

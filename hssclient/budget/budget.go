@@ -148,14 +148,14 @@ func windowFor(perMinute float64, minute time.Duration) (int, time.Duration) {
 // slowly just after.
 func guard(span time.Duration) time.Duration { return span + span/60 }
 
-// SpacedSecond is the budget's second in a minute of minute: a sixtieth of
+// spacedSecond is the budget's second in a minute of minute: a sixtieth of
 // it, kept a tenth longer than the gateway's, since calls sent a second
 // apart can arrive closer than that, by the jitter of network and sender.
 // No such second holds more than a sixtieth of a minute's calls.
-func SpacedSecond(minute time.Duration) time.Duration { return minute / 60 * 11 / 10 }
+func spacedSecond(minute time.Duration) time.Duration { return minute / 60 * 11 / 10 }
 
-// second is the budget's second: SpacedSecond of its minute.
-func (b *Budget) second() time.Duration { return SpacedSecond(b.opts.Minute) }
+// second is the budget's second: spacedSecond of its minute.
+func (b *Budget) second() time.Duration { return spacedSecond(b.opts.Minute) }
 
 // configuredWindow is the limit and guarded span of the configured rate.
 func (b *Budget) configuredWindow() (int, time.Duration) {
