@@ -42,10 +42,18 @@ func newWiring(logger log.Logger, opts collector.Options) *wiring {
 		refusals: auth.NewBackoffs(auth.BackoffOptions{})}
 }
 
+// sources are cfg's targets as each source takes them: the inventory's
+// (with posture) and the cluster source's, on the same client and budget
+// per target, so every call spends the identity's shared budget.
+type sources struct {
+	inventory []collector.Target
+	clusters  []clusters.Target
+}
+
 // targets makes cfg's targets. Each identity's budget is set to the
 // lowest api_calls_per_minute of its targets: every replica calls as the
 // same user, so each takes its share.
-func (w *wiring) targets(cfg *config.Config) ([]collector.Target, error) {
+func (w *wiring) targets(cfg *config.Config) (sources, error) {
 	perMinute := map[string]float64{}
 	for _, t := range cfg.Targets {
 		rate := t.APICallsPerMinute / float64(w.opts.Shard.Count())
@@ -56,19 +64,20 @@ func (w *wiring) targets(cfg *config.Config) ([]collector.Target, error) {
 	for identity, rate := range perMinute {
 		w.budgets.Configure(identity, rate)
 	}
-	targets := make([]collector.Target, 0, len(cfg.Targets))
+	var out sources
 	for _, t := range cfg.Targets {
 		budget := w.budgets.For(t.Auth.Identity(), perMinute[t.Auth.Identity()])
 		refused := w.refusals.For(t.Auth.Identity(), t.RefreshInterval)
 		observer := w.stats.Observer(t.Name)
 		client, err := newClient(t, budget, refused, observer, log.With(w.logger, "target", t.Name))
 		if err != nil {
-			return nil, fmt.Errorf("target %q: %w", t.Name, err)
+			return sources{}, fmt.Errorf("target %q: %w", t.Name, err)
 		}
-		targets = append(targets, collector.Target{Config: t, API: client, Pacer: budget, Observer: observer,
+		out.inventory = append(out.inventory, collector.Target{Config: t, API: client, Pacer: budget, Observer: observer,
 			Posture: client, Credentials: client, BudgetState: budget})
+		out.clusters = append(out.clusters, clusters.Target{Config: t, API: client, Pacer: budget})
 	}
-	return targets, nil
+	return out, nil
 }
 
 // buildExporter makes the exporter of cfg's targets, and the registry of
@@ -85,11 +94,11 @@ func buildExporter(cfg *config.Config, logger log.Logger, opts collector.Options
 		level.Info(logger).Log("msg", "listing only this shard's images; sum the inventory series over all shards",
 			"shard", opts.Shard.Index, "total_shards", opts.Shard.Total)
 	}
-	exp := collector.NewExporter(log.With(logger, "component", "collector"), targets, w.stats, opts)
+	exp := collector.NewExporter(log.With(logger, "component", "collector"), targets.inventory, w.stats, opts)
 	// The cluster list is not split between shards: shard 0 reads it
 	// whole, as it reads posture.
 	w.clusters = clusters.New(clusters.Options{Logger: log.With(logger, "component", "clusters"),
-		Images: exp.ContainerImages, Now: opts.Now, Off: opts.Shard.Index != 0}, clusterTargets(targets))
+		Images: exp.ContainerImages, Now: opts.Now, Off: opts.Shard.Index != 0}, targets.clusters)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
 		exp.Self(),
@@ -133,27 +142,12 @@ func (w *wiring) reloadFrom(path string, exp *collector.Exporter) func() error {
 		if err != nil {
 			return err
 		}
-		added, changed, removed := exp.Apply(targets)
-		w.clusters.Apply(clusterTargets(targets))
-		level.Info(w.logger).Log("msg", "configuration reloaded", "config", path, "targets", len(targets),
+		added, changed, removed := exp.Apply(targets.inventory)
+		w.clusters.Apply(targets.clusters)
+		level.Info(w.logger).Log("msg", "configuration reloaded", "config", path, "targets", len(targets.inventory),
 			"added", fmt.Sprint(added), "changed", fmt.Sprint(changed), "removed", fmt.Sprint(removed))
 		return nil
 	}
-}
-
-// clusterTargets are the cluster source's view of targets: the same
-// client, so ListContainers spends the identity's shared budget.
-func clusterTargets(targets []collector.Target) []clusters.Target {
-	out := make([]clusters.Target, 0, len(targets))
-	for _, t := range targets {
-		lister, _ := t.API.(clusters.Lister)
-		var pacer clusters.Pacer
-		if p, ok := t.Pacer.(clusters.Pacer); ok {
-			pacer = p
-		}
-		out = append(out, clusters.Target{Config: t.Config, API: lister, Pacer: pacer})
-	}
-	return out
 }
 
 // loadConfig is config.Load; a test may make it hang like a read from a
