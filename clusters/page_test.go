@@ -22,6 +22,7 @@ import (
 // the real handler serves must still hold every family once, with its
 // HELP and TYPE once, in both formats and gzipped alike.
 func TestScrapeServesInventoryAndClusterFamiliesEachOnceAsValidExposition(t *testing.T) {
+	t.Parallel()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 2, Containers: 100})
 	r := newRig(t, fleet, rigOptions{noRun: true})
 	r.set.sources[0].tg.Config.ContainerInfo = true

@@ -14,6 +14,7 @@ import (
 )
 
 func TestClusterSeriesEqualStandInTruthAndFollowChurn(t *testing.T) {
+	t.Parallel()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 7, Containers: 700})
 	r := newRig(t, fleet, rigOptions{})
 	truth := fleet.ClusterTruth("")
@@ -35,6 +36,7 @@ func TestClusterSeriesEqualStandInTruthAndFollowChurn(t *testing.T) {
 }
 
 func TestContainerClusterInfoPlacesEveryContainerOnlyWhenAskedFor(t *testing.T) {
+	t.Parallel()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 2, Containers: 100})
 	r := newRig(t, fleet, rigOptions{noRun: true, inventoryLater: true})
 	r.set.sources[0].tg.Config.ContainerInfo = true
@@ -48,6 +50,7 @@ func TestContainerClusterInfoPlacesEveryContainerOnlyWhenAskedFor(t *testing.T) 
 // The image is the inventory's, joined by container_id: ListContainers'
 // image_name is only a fallback, and one it cannot split right.
 func TestImageIsTheInventorysWhereItListsTheContainer(t *testing.T) {
+	t.Parallel()
 	fleet := hssfake.NewFleet([]hssfake.Image{{Name: "shop/web", Version: "2.1:rc1"}}, nil)
 	fleet.AddContainer(hssfake.Container{ImageID: fleet.Images()[0].ID, ID: "w1", Name: "/k8s_web", HostID: "h1",
 		PodID: "p1", PodName: "web-0"})
@@ -65,6 +68,7 @@ func TestImageIsTheInventorysWhereItListsTheContainer(t *testing.T) {
 }
 
 func TestAccountWithoutClusterContainersCostsOneCallPerSweepAndShowsNoSeries(t *testing.T) {
+	t.Parallel()
 	fleet := hssfake.NewFleet([]hssfake.Image{{Name: "busybox", Version: "1.36"}}, nil)
 	fleet.AddContainer(hssfake.Container{ImageID: fleet.Images()[0].ID, ID: "d1", Name: "/sleepy", HostID: "h1"})
 	r := newRig(t, fleet, rigOptions{noRun: true})
@@ -85,6 +89,7 @@ func TestAccountWithoutClusterContainersCostsOneCallPerSweepAndShowsNoSeries(t *
 // own operation's budget and is never refused, while the inventory,
 // spending the other operations' budgets, still gets exact.
 func TestClusterSourceSpendsOnlyItsOwnBudgetAtFiveCallsAMinute(t *testing.T) {
+	t.Parallel()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 5, Containers: 300, Images: 3})
 	r := newRig(t, fleet, rigOptions{perMinute: 5, rateLimit: 5, interval: 50 * time.Millisecond})
 	truth := fleet.ClusterTruth("")
@@ -98,6 +103,7 @@ func TestClusterSourceSpendsOnlyItsOwnBudgetAtFiveCallsAMinute(t *testing.T) {
 }
 
 func TestFailedSweepKeepsLastGoodRowsUntilMaxStaleness(t *testing.T) {
+	t.Parallel()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 4, Containers: 50})
 	clock := testclock.New(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
 	r := newRig(t, fleet, rigOptions{noRun: true, now: clock.Now})
@@ -126,6 +132,7 @@ func TestFailedSweepKeepsLastGoodRowsUntilMaxStaleness(t *testing.T) {
 }
 
 func TestReloadKeepsAnUnchangedTargetWithoutACall(t *testing.T) {
+	t.Parallel()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 6, Containers: 50})
 	r := newRig(t, fleet, rigOptions{interval: time.Hour})
 	require.Eventually(t, func() bool { return r.gather(t).up == 1 }, 10*time.Second, 10*time.Millisecond)
@@ -146,6 +153,7 @@ func TestReloadKeepsAnUnchangedTargetWithoutACall(t *testing.T) {
 }
 
 func TestOtherShardsReadNoClusters(t *testing.T) {
+	t.Parallel()
 	set := New(Options{Off: true}, []Target{{Config: testTarget(time.Minute), API: failingLister{}}})
 	require.Empty(t, set.all())
 }
@@ -158,6 +166,7 @@ func (failingLister) EachClusterContainer(context.Context, hssclient.ListCluster
 }
 
 func TestSplitImageKeepsRegistryPortsAndDropsDigests(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ ref, name, version string }{
 		{"nginx:1.25.3", "nginx", "1.25.3"},
 		{"nginx", "nginx", ""},
@@ -173,6 +182,7 @@ func TestSplitImageKeepsRegistryPortsAndDropsDigests(t *testing.T) {
 }
 
 func TestStatusSaysWhatTheSourceServes(t *testing.T) {
+	t.Parallel()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 8, Containers: 60})
 	clock := testclock.New(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
 	r := newRig(t, fleet, rigOptions{noRun: true, now: clock.Now})

@@ -10,6 +10,7 @@ import (
 )
 
 func TestAPIErrorCarriesCodeAndRequestID(t *testing.T) {
+	t.Parallel()
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Request-Id", "req-123")
 		writeJSON(w, 400, map[string]string{"error_code": "HSS.0001", "error_msg": "invalid\nparameter"})

@@ -75,6 +75,7 @@ func (s *refusedSetup) requireHeldBack(t *testing.T, c *hssclient.Client) {
 }
 
 func TestRefusedKeyWaitsDoublingStepsUpToTheCap(t *testing.T) {
+	t.Parallel()
 	s := newRefusedSetup(t)
 	c := s.client(t, "ak:one")
 	require.Zero(t, c.RefusedUntil(), "nothing refused yet")
@@ -94,6 +95,7 @@ func TestRefusedKeyWaitsDoublingStepsUpToTheCap(t *testing.T) {
 }
 
 func TestRefusalHoldsEveryClientOfTheIdentity(t *testing.T) {
+	t.Parallel()
 	s := newRefusedSetup(t)
 	a, b := s.client(t, "ak:shared"), s.client(t, "ak:shared")
 	require.Error(t, listOnce(a))
@@ -117,6 +119,7 @@ func TestRefusalHoldsEveryClientOfTheIdentity(t *testing.T) {
 }
 
 func TestNewKeyInTheFilesIsTriedAtOnce(t *testing.T) {
+	t.Parallel()
 	s := newRefusedSetup(t)
 	a, b := s.client(t, "ak:shared"), s.client(t, "ak:shared")
 	require.Error(t, listOnce(a))
@@ -146,6 +149,7 @@ func TestNewKeyInTheFilesIsTriedAtOnce(t *testing.T) {
 }
 
 func TestSuccessEndsTheBackoff(t *testing.T) {
+	t.Parallel()
 	s := newRefusedSetup(t)
 	c := s.client(t, "ak:one")
 	require.Error(t, listOnce(c))
@@ -169,6 +173,7 @@ func TestSuccessEndsTheBackoff(t *testing.T) {
 }
 
 func TestRefusedPasswordSendsNothingWhileBackingOff(t *testing.T) {
+	t.Parallel()
 	s := newRefusedSetup(t)
 	authn := auth.NewIAM(auth.IAMConfig{Endpoint: s.srv.URL, Domain: hssfake.DemoIAMDomain,
 		Username: hssfake.DemoIAMUser, Password: "wrong-password-BKF3", ProjectID: hssfake.DemoProjectID})
@@ -189,6 +194,7 @@ func TestRefusedPasswordSendsNothingWhileBackingOff(t *testing.T) {
 }
 
 func TestRevokedTokenIsRefreshedOnceThenBacksOff(t *testing.T) {
+	t.Parallel()
 	srv := startFake(t, 20)
 	// The gateway refuses every token, fresh ones included (revoked user).
 	srv.AddFault(hssfake.Fault{Operation: hssfake.OpListImageLocal, Kind: hssfake.FaultStatus, Status: 401})
@@ -209,6 +215,7 @@ func TestRevokedTokenIsRefreshedOnceThenBacksOff(t *testing.T) {
 // That refusal is the first of the 1-2-4 schedule: nothing is sent until
 // a step later, and the steps double from there.
 func TestPasswordChangedAtIAMBacksOffFromTheFirstRefusal(t *testing.T) {
+	t.Parallel()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 7, Containers: 20})
 	opts := hssfake.DemoOptions(fleet)
 	opts.TokenTTL = 400 * time.Millisecond // renewed after 200 ms of it

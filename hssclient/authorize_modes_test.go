@@ -13,6 +13,7 @@ import (
 )
 
 func TestEveryAuthModeListsTheWholeFleet(t *testing.T) {
+	t.Parallel()
 	srv := startFake(t, 600)
 	truth := srv.Fleet().Truth(hssfake.AllEnterpriseProjects).Images
 	auths := map[string]auth.Authenticator{
@@ -34,6 +35,7 @@ func TestEveryAuthModeListsTheWholeFleet(t *testing.T) {
 }
 
 func TestExpiredTokenIsRefreshedOnce(t *testing.T) {
+	t.Parallel()
 	srv := startFake(t, 100)
 	c := fakeClient(t, srv, auth.NewIAM(auth.IAMConfig{
 		Endpoint: srv.URL, Domain: hssfake.DemoIAMDomain, Username: hssfake.DemoIAMUser,
@@ -61,6 +63,7 @@ func biggestImage(srv *hssfake.Server) (hssfake.ImageKey, int) {
 }
 
 func TestCredentialsExpiringMidListing(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name   string
 		authn  func(srv *hssfake.Server) auth.Authenticator

@@ -77,6 +77,7 @@ func api401s(srv *hssfake.Server) int {
 }
 
 func TestOIDCListingsSurviveTokenRotationAndKeyExpiry(t *testing.T) {
+	t.Parallel()
 	clock := newFakeClock()
 	srv, client, file := oidcFleet(t, clock)
 	truth := srv.Fleet().Truth(hssfake.AllEnterpriseProjects).Images
@@ -106,6 +107,7 @@ func TestOIDCListingsSurviveTokenRotationAndKeyExpiry(t *testing.T) {
 }
 
 func TestOIDCRevokedKeysAreReexchangedOnce(t *testing.T) {
+	t.Parallel()
 	clock := newFakeClock()
 	srv, client, _ := oidcFleet(t, clock)
 	_, err := containersPerImage(context.Background(), client)
@@ -118,6 +120,7 @@ func TestOIDCRevokedKeysAreReexchangedOnce(t *testing.T) {
 }
 
 func TestOIDCConcurrentCallersShareOneExchange(t *testing.T) {
+	t.Parallel()
 	clock := newFakeClock()
 	srv, client, _ := oidcFleet(t, clock)
 	var wg sync.WaitGroup
@@ -141,6 +144,7 @@ func TestOIDCConcurrentCallersShareOneExchange(t *testing.T) {
 }
 
 func TestOIDCRefusedIDTokenIsSentOncePerCall(t *testing.T) {
+	t.Parallel()
 	clock := newFakeClock()
 	srv, client, file := oidcFleet(t, clock)
 	writeIDToken(t, file, "jwt-unknown")

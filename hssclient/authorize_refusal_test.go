@@ -14,6 +14,7 @@ import (
 )
 
 func TestWrongSecretKeyIsTriedOnceAndNeverLeaks(t *testing.T) {
+	t.Parallel()
 	srv := startFake(t, 50)
 	const wrongSK = "wrong-secret-key-value"
 	c := fakeClient(t, srv, auth.NewAKSK(hssfake.DemoAccessKey, wrongSK, ""), nil)
@@ -25,6 +26,7 @@ func TestWrongSecretKeyIsTriedOnceAndNeverLeaks(t *testing.T) {
 }
 
 func TestWrongProjectAndErrorsCarryNoSecret(t *testing.T) {
+	t.Parallel()
 	srv := startFake(t, 50)
 	c, err := hssclient.New(hssclient.Config{
 		Region: hssfake.DemoRegion, ProjectID: "ffffffffffffffffffffffffffffffff", Endpoint: srv.URL, Auth: demoAKSK(),
@@ -36,6 +38,7 @@ func TestWrongProjectAndErrorsCarryNoSecret(t *testing.T) {
 }
 
 func TestAuthFailuresAreTriedOnceAndSayWhatToFix(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name    string
 		project string

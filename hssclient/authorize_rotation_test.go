@@ -109,6 +109,7 @@ func requireNoKey(t *testing.T, text string) {
 }
 
 func TestRotatedKeysUsedWithoutRestart(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		// after rotating the server's and the volume's keys
@@ -147,6 +148,7 @@ func TestRotatedKeysUsedWithoutRestart(t *testing.T) {
 }
 
 func TestBrokenRotationKeepsTheWorkingKey(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, want string
 		breakIt    func(v *secretVolume)
@@ -195,6 +197,7 @@ func TestBrokenRotationKeepsTheWorkingKey(t *testing.T) {
 // A refused key whose files have not changed is not retried: HSS locks an
 // access key after five failures.
 func TestRefusedKeyNotRetriedWithoutRotation(t *testing.T) {
+	t.Parallel()
 	srv, c, _, _, _ := rotatingSetup(t)
 	srv.RotateAccessKey(newAccessKey, newSecretKey)
 	err := listOnce(c)
@@ -205,6 +208,7 @@ func TestRefusedKeyNotRetriedWithoutRotation(t *testing.T) {
 }
 
 func TestRotatedIAMPasswordUsedForTheNextToken(t *testing.T) {
+	t.Parallel()
 	srv := startFake(t, 20)
 	dir := t.TempDir()
 	pwFile := filepath.Join(dir, "password")

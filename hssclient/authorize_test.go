@@ -12,6 +12,7 @@ import (
 )
 
 func TestOnlyAuthenticationCodesMakeA403ARefusal(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name    string
 		status  int

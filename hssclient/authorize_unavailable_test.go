@@ -53,6 +53,7 @@ func sourceRequests(srv *hssfake.Server, ops []string) int {
 // identity, from any client, fails at once saying when. Once the service
 // answers again, the next attempt recovers and the backoff ends.
 func TestFailingCredentialServiceIsAskedOnceAStepDoubling(t *testing.T) {
+	t.Parallel()
 	for name, source := range credentialSources {
 		t.Run(name, func(t *testing.T) {
 			srv := startFake(t, 20)
@@ -105,6 +106,7 @@ func TestFailingCredentialServiceIsAskedOnceAStepDoubling(t *testing.T) {
 // TestUnreachableIAMBacksOffToo: a refused connection is a failure like
 // a 500: one attempt, then nothing until the next is due.
 func TestUnreachableIAMBacksOffToo(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	closed := "http://" + ln.Addr().String()

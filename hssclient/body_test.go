@@ -52,6 +52,7 @@ var hugeShapes = map[string][2]string{
 // further, allocates a bounded amount, fails as malformed and is not asked
 // for again.
 func TestAHugeAnswerIsReadNoFurtherThanItsCap(t *testing.T) {
+	// Not parallel: it counts the process's allocations.
 	for name, shape := range hugeShapes {
 		t.Run(name, func(t *testing.T) {
 			var answers []*hugeAnswer
@@ -86,6 +87,7 @@ func TestAHugeAnswerIsReadNoFurtherThanItsCap(t *testing.T) {
 }
 
 func TestTheBodyCapFollowsThePageSize(t *testing.T) {
+	t.Parallel()
 	c, err := New(Config{Region: "r", ProjectID: "p", Auth: &tokenAuth{}})
 	require.NoError(t, err)
 	require.Equal(t, int64(pageBodyBase+10*pageBodyPerRow), c.pageBodyLimit(10))
@@ -98,6 +100,7 @@ func TestTheBodyCapFollowsThePageSize(t *testing.T) {
 // TestAnErrorAnswerIsReadOnlyInPart: a 503 with an endless body gives its
 // transport.APIError from the first bytes, without reading the rest.
 func TestAnErrorAnswerIsReadOnlyInPart(t *testing.T) {
+	t.Parallel()
 	a := &hugeAnswer{head: `{"error_code": "APIG.0201", "error_msg": "Backend unavailable", "pad": "`, fill: strings.Repeat("x", 1000)}
 	rt := roundTripper(func(req *http.Request) (*http.Response, error) {
 		return &http.Response{StatusCode: 503, Header: http.Header{}, Body: io.NopCloser(a), ContentLength: -1, Request: req}, nil
@@ -118,6 +121,7 @@ func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { retur
 // again in smaller pages, whose cap leaves more room per row, lists every
 // container, and leaves the client's page size as it was.
 func TestLongRowsAreListedInSmallerPages(t *testing.T) {
+	t.Parallel()
 	const n = 200
 	long := strings.Repeat("j", 20<<10)
 	var calls atomic.Int32
@@ -146,6 +150,7 @@ func TestLongRowsAreListedInSmallerPages(t *testing.T) {
 // TestAnEndlessAnswerEndsTheListing: stepping down ends at the smallest
 // page size; an answer too large even then fails the listing.
 func TestAnEndlessAnswerEndsTheListing(t *testing.T) {
+	t.Parallel()
 	var requests atomic.Int32
 	rt := roundTripper(func(req *http.Request) (*http.Response, error) {
 		requests.Add(1)
@@ -160,6 +165,7 @@ func TestAnEndlessAnswerEndsTheListing(t *testing.T) {
 }
 
 func TestOversizedBodyIsNotDownloadedAgain(t *testing.T) {
+	t.Parallel()
 	var calls atomic.Int32
 	big := `{"total_num": 1, "data_list": [], "pad": "` + string(make([]byte, 8192)) + `"}`
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {

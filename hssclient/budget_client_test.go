@@ -55,6 +55,7 @@ func budgetClient(t *testing.T, url string, b *budget.Budget) *Client {
 }
 
 func TestRefusalLowersTheBudgetAndIsNotRetriedInsideItsWindow(t *testing.T) {
+	t.Parallel()
 	srv, calls := refusingServer(t, `{"error_code":"APIG.0308","error_msg":"over ratelimit, limit:3, time:1 minute"}`)
 	b := budget.NewBudgets(budget.Options{Minute: testMinute}).For("ak:AK", 5)
 	c := budgetClient(t, srv.URL, b)
@@ -69,6 +70,7 @@ func TestRefusalLowersTheBudgetAndIsNotRetriedInsideItsWindow(t *testing.T) {
 }
 
 func TestRefusalWithoutALimitWaitsTheDocumentedMinute(t *testing.T) {
+	t.Parallel()
 	srv, calls := refusingServer(t, `{"error_code":"APIG.0308","error_msg":"over ratelimit"}`)
 	b := budget.NewBudgets(budget.Options{Minute: testMinute}).For("ak:AK", 5)
 	c := budgetClient(t, srv.URL, b)
@@ -79,6 +81,7 @@ func TestRefusalWithoutALimitWaitsTheDocumentedMinute(t *testing.T) {
 }
 
 func TestRefusalOutlivingTheDeadlineFailsAtOnce(t *testing.T) {
+	t.Parallel()
 	srv, calls := refusingServer(t, `{"error_code":"APIG.0308","error_msg":"over ratelimit, limit:5, time:1 minute"}`)
 	b := budget.NewBudgets(budget.Options{Minute: time.Hour}).For("ak:AK", 5)
 	c := budgetClient(t, srv.URL, b)
@@ -92,6 +95,7 @@ func TestRefusalOutlivingTheDeadlineFailsAtOnce(t *testing.T) {
 }
 
 func TestPersistentPerSecondRefusalIsNotALoop(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	calls := 0
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {

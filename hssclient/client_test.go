@@ -98,6 +98,7 @@ func rawHandler(status int, body string) http.HandlerFunc {
 }
 
 func TestRequestCarriesQueryHeadersAndUserAgent(t *testing.T) {
+	t.Parallel()
 	var got *http.Request
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		got = r.Clone(context.Background())
@@ -117,6 +118,7 @@ func TestRequestCarriesQueryHeadersAndUserAgent(t *testing.T) {
 }
 
 func TestImageQueryLeavesUnsetFiltersOut(t *testing.T) {
+	t.Parallel()
 	var query string
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		query = r.URL.RawQuery
@@ -129,6 +131,7 @@ func TestImageQueryLeavesUnsetFiltersOut(t *testing.T) {
 }
 
 func TestNewRejectsBadConfig(t *testing.T) {
+	t.Parallel()
 	for name, cfg := range map[string]Config{
 		"no region":    {ProjectID: "p", Auth: &tokenAuth{}},
 		"no project":   {Region: "r", Auth: &tokenAuth{}},

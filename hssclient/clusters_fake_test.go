@@ -65,6 +65,7 @@ func clusterCounts(t *testing.T, c *hssclient.Client, imageOf map[string]hssclie
 }
 
 func TestEachClusterContainerReadsTheStandInsTruth(t *testing.T) {
+	t.Parallel()
 	srv := startFake(t, 3000)
 	c := fakeClient(t, srv, demoAKSK(), nil)
 	imageOf := imagesByContainer(t, c)
@@ -81,6 +82,7 @@ func TestEachClusterContainerReadsTheStandInsTruth(t *testing.T) {
 }
 
 func TestEachClusterContainerOfAnAccountWithoutKubernetesCostsOneCall(t *testing.T) {
+	t.Parallel()
 	fleet := hssfake.NewFleet([]hssfake.Image{{ID: "img", Name: "nginx", Version: "1"}},
 		[]hssfake.Container{{ImageID: "img", ID: "d1", Name: "/web", HostID: "h1"}})
 	srv, err := hssfake.Start(hssfake.DemoOptions(fleet))
@@ -95,6 +97,7 @@ func TestEachClusterContainerOfAnAccountWithoutKubernetesCostsOneCall(t *testing
 }
 
 func TestEachClusterContainerFollowsChurnAndReportsAListThatMoved(t *testing.T) {
+	t.Parallel()
 	srv := startFake(t, 1500)
 	c := fakeClient(t, srv, demoAKSK(), func(cfg *hssclient.Config) { cfg.PageSize = 100 })
 	srv.SetFaults(hssfake.Faults{RemoveHeadRows: 5, MovingPages: 1})

@@ -54,6 +54,7 @@ func listingCost(t *testing.T, c *Client, s *limitIgnorer) int32 {
 // 100 rows; 50 fits. Later listings start at 50 instead of stepping down
 // again, and one listing an hour probes 200 with one call.
 func TestAStepDownForAnEndpointIgnoringLimitIsRemembered(t *testing.T) {
+	t.Parallel()
 	clock := testclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	s := &limitIgnorer{n: 5000, factor: 50}
 	// A row is about 26 bytes: 2,500 rows fit in 100 KiB, 5,000 do not.
@@ -80,6 +81,7 @@ func TestAStepDownForAnEndpointIgnoringLimitIsRemembered(t *testing.T) {
 // TestARefusedPageSizeIsProbedOnceAnHour: an endpoint refusing limit=200
 // with a 400 costs one more call an hour, not one a listing.
 func TestARefusedPageSizeIsProbedOnceAnHour(t *testing.T) {
+	t.Parallel()
 	clock := testclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	ps := &pagedServer{pageFn: func(_, o, l int) (int, []string, int) {
 		if l > 100 {
@@ -114,6 +116,7 @@ func TestARefusedPageSizeIsProbedOnceAnHour(t *testing.T) {
 // TestConcurrentListingsProbeOnce: of the listings that start once the
 // probe is due, one tries the larger size.
 func TestConcurrentListingsProbeOnce(t *testing.T) {
+	t.Parallel()
 	clock := testclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	sizes := newPageSizes(200, clock.Now)
 	sizes.learn(OpListContainers, 50, true)
@@ -133,6 +136,7 @@ func TestConcurrentListingsProbeOnce(t *testing.T) {
 // or the next large image would step down afresh; a full page of exactly
 // 200 rows, or an accepted page after a refusal, ends it.
 func TestAShortPageProvesNothingAboutAnEndpointIgnoringLimit(t *testing.T) {
+	t.Parallel()
 	clock := testclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	sizes := newPageSizes(200, clock.Now)
 	sizes.learn(OpListContainers, 10, true)

@@ -14,6 +14,7 @@ import (
 // page size is capped as the real API's can be.
 
 func TestPagingSurprisesFromTheServer(t *testing.T) {
+	t.Parallel()
 	cases := map[string]struct {
 		faults hssfake.Faults
 		moved  bool // the listings say the list moved under them

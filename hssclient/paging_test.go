@@ -61,6 +61,7 @@ func collect(t *testing.T, c *Client) ([]string, error) {
 }
 
 func TestPagingEdgeCases(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name      string
 		pageSize  int
@@ -111,6 +112,7 @@ func TestPagingEdgeCases(t *testing.T) {
 }
 
 func TestPagingCapStopsADriftingTotal(t *testing.T) {
+	t.Parallel()
 	ps := &pagedServer{pageFn: func(call, o, l int) (int, []string, int) {
 		return o + 2*l, window(1<<30, o, l), 0 // always one more page
 	}}
@@ -123,6 +125,7 @@ func TestPagingCapStopsADriftingTotal(t *testing.T) {
 }
 
 func TestPageSizeStepsDownAndIsRemembered(t *testing.T) {
+	t.Parallel()
 	ps := &pagedServer{pageFn: func(_, o, l int) (int, []string, int) {
 		if l > 100 {
 			return 0, nil, 400
@@ -145,6 +148,7 @@ func TestPageSizeStepsDownAndIsRemembered(t *testing.T) {
 }
 
 func TestUnrelatedBadRequestDoesNotShrinkThePageSize(t *testing.T) {
+	t.Parallel()
 	ps := &pagedServer{pageFn: func(_, o, l int) (int, []string, int) { return 0, nil, 400 }}
 	c, _ := newTestClient(t, ps.handle, nil)
 	_, err := collect(t, c)
@@ -154,6 +158,7 @@ func TestUnrelatedBadRequestDoesNotShrinkThePageSize(t *testing.T) {
 }
 
 func TestCallbackErrorStopsPaging(t *testing.T) {
+	t.Parallel()
 	ps := &pagedServer{pageFn: func(_, o, l int) (int, []string, int) { return 100, window(100, o, l), 0 }}
 	c, _ := newTestClient(t, ps.handle, func(cfg *Config) { cfg.PageSize = 10 })
 	stop := errors.New("stop")
@@ -189,6 +194,7 @@ func offsetServer(t *testing.T, n int, total func(offset int) *int, calls *atomi
 }
 
 func TestPagingTrustsRowsOverAContradictoryTotal(t *testing.T) {
+	t.Parallel()
 	const n = 35
 	num := func(v int) *int { return &v }
 	cases := []struct {
@@ -223,6 +229,7 @@ func TestPagingTrustsRowsOverAContradictoryTotal(t *testing.T) {
 }
 
 func TestPagingExactTotalCostsNoExtraCall(t *testing.T) {
+	t.Parallel()
 	var calls atomic.Int32
 	c, _ := newTestClient(t, offsetServer(t, 20, func(int) *int { v := 20; return &v }, &calls), func(cfg *Config) { cfg.PageSize = 10 })
 	n := 0
@@ -232,6 +239,7 @@ func TestPagingExactTotalCostsNoExtraCall(t *testing.T) {
 }
 
 func TestPagingStopsWhenAServerIgnoresOffset(t *testing.T) {
+	t.Parallel()
 	var calls atomic.Int32
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
@@ -248,6 +256,7 @@ func TestPagingStopsWhenAServerIgnoresOffset(t *testing.T) {
 }
 
 func TestPermissionRefusalDoesNotStepPageSizeDown(t *testing.T) {
+	t.Parallel()
 	var calls atomic.Int32
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
@@ -261,6 +270,7 @@ func TestPermissionRefusalDoesNotStepPageSizeDown(t *testing.T) {
 }
 
 func TestPageSizeStepsDownToTheLargestAccepted(t *testing.T) {
+	t.Parallel()
 	var calls atomic.Int32
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)

@@ -57,6 +57,7 @@ func readNodes(nodes []hssclient.ContainerNode) map[string][4]string {
 }
 
 func TestPostureCallsReadTheFleetWithEveryAuthMode(t *testing.T) {
+	t.Parallel()
 	srv := postureFake(t, 1500, nil)
 	fleet := srv.Fleet()
 	all := hssfake.AllEnterpriseProjects
@@ -102,6 +103,7 @@ func TestPostureCallsReadTheFleetWithEveryAuthMode(t *testing.T) {
 }
 
 func TestEachContainerNodePagesBeyondTwoHundred(t *testing.T) {
+	t.Parallel()
 	srv := postureFake(t, 12_000, nil) // 480 hosts
 	c := fakeClient(t, srv, demoAKSK(), nil)
 	nodes, err := nodesOf(t, c, hssclient.ListContainerNodesRequest{EnterpriseProjectID: hssfake.AllEnterpriseProjects})
@@ -123,6 +125,7 @@ func TestEachContainerNodePagesBeyondTwoHundred(t *testing.T) {
 }
 
 func TestNodePagingSurprisesFromTheServer(t *testing.T) {
+	t.Parallel()
 	for name, faults := range map[string]hssfake.Faults{
 		"total drifts":      {TotalDrift: 3},
 		"duplicate rows":    {DuplicateRows: 4},
@@ -152,6 +155,7 @@ func postureCalls(c *hssclient.Client) map[string]error {
 }
 
 func TestPostureTransientFaultsAreRetried(t *testing.T) {
+	t.Parallel()
 	for name, fault := range map[string]hssfake.Fault{
 		"500 twice":      {Kind: hssfake.FaultStatus, Status: 500, Times: 2},
 		"503":            {Kind: hssfake.FaultStatus, Status: 503, Times: 1},
@@ -173,6 +177,7 @@ func TestPostureTransientFaultsAreRetried(t *testing.T) {
 }
 
 func TestPostureCallsPastTheRateLimitFailAsThrottled(t *testing.T) {
+	t.Parallel()
 	srv := postureFake(t, 200, func(o *hssfake.Options) {
 		o.RateLimit = hssfake.RateLimit{PerOperation: map[string]int{hssfake.OpShowEventSeverity: 1}}
 	})
@@ -192,6 +197,7 @@ func TestPostureCallsPastTheRateLimitFailAsThrottled(t *testing.T) {
 }
 
 func TestPostureCallsRefusedForPermissionsAreNotRetried(t *testing.T) {
+	t.Parallel()
 	srv := postureFake(t, 200, nil)
 	c := fakeClient(t, srv, demoAKSK(), func(cfg *hssclient.Config) { cfg.ProjectID = "0000" })
 	for op, err := range postureCalls(c) {
@@ -213,6 +219,7 @@ func TestPostureCallsRefusedForPermissionsAreNotRetried(t *testing.T) {
 }
 
 func TestPostureCallsWithRefusedSignatureStopAtOnce(t *testing.T) {
+	t.Parallel()
 	srv := postureFake(t, 200, nil)
 	c := fakeClient(t, srv, auth.NewAKSK(hssfake.DemoAccessKey, "wrong-secret", ""), nil)
 	for op, err := range postureCalls(c) {
@@ -223,6 +230,7 @@ func TestPostureCallsWithRefusedSignatureStopAtOnce(t *testing.T) {
 }
 
 func TestShowEventSeverityRefusesBadRequestsWithoutACall(t *testing.T) {
+	t.Parallel()
 	srv := postureFake(t, 1500, nil)
 	c := fakeClient(t, srv, demoAKSK(), nil)
 	ctx := context.Background()

@@ -10,6 +10,7 @@ import (
 )
 
 func TestPostureQueriesCarryTheirParameters(t *testing.T) {
+	t.Parallel()
 	var got []*http.Request
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		got = append(got, r.Clone(context.Background()))

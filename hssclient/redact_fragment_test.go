@@ -25,6 +25,7 @@ const fragmentToken = "MIIEfragmentToken" + "q8ZvT3mWx0LkR7yBn2HsJd5PcFa9UeGi4Ot
 // by the gateway carries the first 62 characters of the request's token,
 // and the signing scheme's name, which is no secret, stays readable.
 func TestAGatewayEchoingPartOfTheTokenLeaksNoneOfIt(t *testing.T) {
+	t.Parallel()
 	var prefix string
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		prefix = r.Header.Get("X-Auth-Token")[:min(62, len(r.Header.Get("X-Auth-Token")))]

@@ -39,6 +39,7 @@ var echoForms = map[string]func(string) string{
 }
 
 func TestRedactorCutsEveryFormOfASecret(t *testing.T) {
+	t.Parallel()
 	const secret = "MIIEchoedAuthToken+/0123456789abcdef=="
 	r := transport.NewRedactor(secret)
 	for name, form := range echoForms {
@@ -59,6 +60,7 @@ func TestRedactorCutsEveryFormOfASecret(t *testing.T) {
 // token, security token and signature back in every field of its error, in
 // every form: the error says what happened and holds none of them.
 func TestEchoedCredentialsNeverReachAnError(t *testing.T) {
+	t.Parallel()
 	credentials := map[string]func(r *http.Request) string{
 		"token":          func(r *http.Request) string { return r.Header.Get("X-Auth-Token") },
 		"security token": func(r *http.Request) string { return r.Header.Get("X-Security-Token") },
@@ -94,6 +96,7 @@ func TestEchoedCredentialsNeverReachAnError(t *testing.T) {
 // TestATransportErrorQuotingTheTokenIsCut: a server whose status line
 // echoes the token makes net/http quote it in its error.
 func TestATransportErrorQuotingTheTokenIsCut(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = ln.Close() })
@@ -147,6 +150,7 @@ func (echoAuth) Authorize(_ context.Context, req *http.Request, body []byte) err
 func (echoAuth) Invalidate() bool { return false }
 
 func TestErrorAnswersNeverEchoCredentials(t *testing.T) {
+	t.Parallel()
 	echoes := map[string]func(r *http.Request) string{
 		"authorization": func(r *http.Request) string { return r.Header.Get("Authorization") },
 		"signature only": func(r *http.Request) string {

@@ -16,6 +16,7 @@ import (
 // Retries and their limits against the stand-in server's faults.
 
 func TestTransientFaultsAreRetried(t *testing.T) {
+	t.Parallel()
 	cases := map[string]hssfake.Fault{
 		"429 without Retry-After": {Kind: hssfake.FaultStatus, Status: 429, Times: 3},
 		"429 with Retry-After":    {Kind: hssfake.FaultStatus, Status: 429, RetryAfter: "0", Times: 2},
@@ -38,6 +39,7 @@ func TestTransientFaultsAreRetried(t *testing.T) {
 }
 
 func TestPermanentFaultsFailClearly(t *testing.T) {
+	t.Parallel()
 	cases := map[string]struct {
 		fault hssfake.Fault
 		want  string
@@ -61,6 +63,7 @@ func TestPermanentFaultsFailClearly(t *testing.T) {
 // requests per second and a generous retry budget: the call must end by its
 // deadline, never exceed the rate, and the observer must say why.
 func TestSustainedFaultsStayWithinDeadlineAndRate(t *testing.T) {
+	t.Parallel()
 	const (
 		rps      = 5
 		deadline = 1500 * time.Millisecond

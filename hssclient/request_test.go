@@ -13,6 +13,7 @@ import (
 )
 
 func TestRetryClasses(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name       string
 		failures   []int // statuses answered before a 200; 0 = connection reset
@@ -57,6 +58,7 @@ func TestRetryClasses(t *testing.T) {
 }
 
 func TestRetryAfterIsHonoured(t *testing.T) {
+	t.Parallel()
 	var calls atomic.Int32
 	var slept []time.Duration
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
@@ -74,6 +76,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 }
 
 func TestRetryStopsWhenTheWaitWouldOutliveTheContext(t *testing.T) {
+	t.Parallel()
 	var calls atomic.Int32
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
@@ -90,6 +93,7 @@ func TestRetryStopsWhenTheWaitWouldOutliveTheContext(t *testing.T) {
 }
 
 func TestUnauthorizedRefreshesOnceThenGivesUp(t *testing.T) {
+	t.Parallel()
 	var calls atomic.Int32
 	auth := &tokenAuth{token: "old", refreshable: true}
 	c, rec := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
@@ -106,6 +110,7 @@ func TestUnauthorizedRefreshesOnceThenGivesUp(t *testing.T) {
 }
 
 func TestUnauthorizedWithStaticKeysIsFinal(t *testing.T) {
+	t.Parallel()
 	var calls atomic.Int32
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
@@ -117,6 +122,7 @@ func TestUnauthorizedWithStaticKeysIsFinal(t *testing.T) {
 }
 
 func TestConcurrencyCap(t *testing.T) {
+	t.Parallel()
 	var inFlight, peak atomic.Int32
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		n := inFlight.Add(1)
@@ -142,6 +148,7 @@ func TestConcurrencyCap(t *testing.T) {
 }
 
 func TestRateLimit(t *testing.T) {
+	t.Parallel()
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"total_num": 0, "data_list": []any{}})
 	}, func(cfg *Config) { cfg.RequestsPerSecond = 20 })

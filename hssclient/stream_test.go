@@ -30,6 +30,7 @@ var notAPage = map[string]string{
 }
 
 func TestAnswersWithoutAPageAreRetriedThenFailAsMalformed(t *testing.T) {
+	t.Parallel()
 	for name, body := range notAPage {
 		t.Run(name, func(t *testing.T) {
 			var calls atomic.Int32
@@ -57,6 +58,7 @@ func TestAnswersWithoutAPageAreRetriedThenFailAsMalformed(t *testing.T) {
 }
 
 func TestAnEmptyPageIsNoMalformedAnswer(t *testing.T) {
+	t.Parallel()
 	for _, body := range []string{
 		`{"total_num": 0, "data_list": []}`,
 		`{"total_num": "0", "data_list": [], "other": {"x": [1, 2]}}`,
@@ -80,6 +82,7 @@ func TestAnEmptyPageIsNoMalformedAnswer(t *testing.T) {
 // TestAMalformedAnswerPassesOnRetry: a gateway that sends {} once, then
 // the page: the listing gets the page, one retry later.
 func TestAMalformedAnswerPassesOnRetry(t *testing.T) {
+	t.Parallel()
 	var calls atomic.Int32
 	c, rec := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		if calls.Add(1) == 1 {
@@ -99,6 +102,7 @@ func TestAMalformedAnswerPassesOnRetry(t *testing.T) {
 // with total_num above the offset is an inventory that shrank while it
 // was paged, not a malformed answer.
 func TestAnEmptyLaterPageEndsTheListing(t *testing.T) {
+	t.Parallel()
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("offset") == "0" {
 			rows := make([]map[string]string, 10)
@@ -118,6 +122,7 @@ func TestAnEmptyLaterPageEndsTheListing(t *testing.T) {
 // TestDiscoveryFailsOnAMalformedFirstPage: the image listing is held to
 // the same rule, so discovery fails instead of finding no image.
 func TestDiscoveryFailsOnAMalformedFirstPage(t *testing.T) {
+	t.Parallel()
 	c, _ := newTestClient(t, rawHandler(200, `{"total_num": 40, "data_list": []}`), nil)
 	err := c.EachImage(context.Background(), ListImagesRequest{}, func(LocalImage) error {
 		t.Fatal("no image from a malformed page")
@@ -127,6 +132,7 @@ func TestDiscoveryFailsOnAMalformedFirstPage(t *testing.T) {
 }
 
 func TestMalformedAndOversizedBodies(t *testing.T) {
+	t.Parallel()
 	cases := map[string]string{
 		"invalid json":        `{"total_num": 1, "data_list": [`,
 		"total_num as a word": `{"total_num": "twelve", "data_list": []}`,
@@ -150,6 +156,7 @@ func TestMalformedAndOversizedBodies(t *testing.T) {
 const maxErrorText = 600
 
 func TestHostileSuccessBodiesFailClearly(t *testing.T) {
+	t.Parallel()
 	hugeNumber := strings.Repeat("9", 200000)
 	cases := []struct {
 		name, body string
@@ -197,6 +204,7 @@ func TestHostileSuccessBodiesFailClearly(t *testing.T) {
 }
 
 func TestErrorBodyWithStatus200IsAnError(t *testing.T) {
+	t.Parallel()
 	c, _ := newTestClient(t, rawHandler(200, `{"error_code": "HSS.1001", "error_msg": "system busy", "request_id": "r-1"}`), nil)
 	_, err := c.ListImageLocal(context.Background(), ListImagesRequest{})
 	var apiErr *transport.APIError

@@ -11,6 +11,7 @@ import (
 )
 
 func TestClusterContainerRowsInOtherJSONShapesAreRead(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, row string
 		want      ClusterContainer
@@ -49,6 +50,7 @@ func TestClusterContainerRowsInOtherJSONShapesAreRead(t *testing.T) {
 }
 
 func TestHostileClusterContainerFieldsFailThePageNamingTheField(t *testing.T) {
+	t.Parallel()
 	cases := map[string]struct{ row, field string }{
 		"word for a boolean":      {`{"risky":"LEAKME"}`, `"data_list.risky"`},
 		"fraction of a restart":   {`{"restart_count":2.5}`, `"data_list.restart_count"`},
@@ -72,6 +74,7 @@ func TestHostileClusterContainerFieldsFailThePageNamingTheField(t *testing.T) {
 }
 
 func TestClusterContainerPagesNeedTotalAndList(t *testing.T) {
+	t.Parallel()
 	for body, want := range map[string]string{
 		`{}`:                                  "total_num is missing",
 		`null`:                                "not a JSON object",
@@ -92,6 +95,7 @@ func TestClusterContainerPagesNeedTotalAndList(t *testing.T) {
 }
 
 func TestClusterContainerPageReadsLastUpdateTimeInAnyShape(t *testing.T) {
+	t.Parallel()
 	for body, want := range map[string]int64{
 		`{"total_num": 0, "data_list": [], "last_update_time": 1764144000000}`:     1764144000000,
 		`{"last_update_time": "1764144000000", "total_num": "0", "data_list": []}`: 1764144000000,
@@ -107,6 +111,7 @@ func TestClusterContainerPageReadsLastUpdateTimeInAnyShape(t *testing.T) {
 }
 
 func TestEachClusterContainerSkipsNullEmptyAndRepeatedRows(t *testing.T) {
+	t.Parallel()
 	body := `{"total_num": 5, "data_list": [null, {}, {"container_id": "c1", "restart_count": 2},
 		{"container_id": "c1", "restart_count": 2}, {"pod_name": "no-id"}]}`
 	c, _ := newTestClient(t, rawHandler(200, body), nil)
@@ -124,6 +129,7 @@ func TestEachClusterContainerSkipsNullEmptyAndRepeatedRows(t *testing.T) {
 }
 
 func TestListClusterContainersSendsItsQuery(t *testing.T) {
+	t.Parallel()
 	var got *http.Request
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		got = r.Clone(context.Background())

@@ -10,6 +10,7 @@ import (
 )
 
 func TestCountsInOtherJSONShapesAreRead(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, row string
 		want      LocalImage
@@ -43,6 +44,7 @@ func TestCountsInOtherJSONShapesAreRead(t *testing.T) {
 }
 
 func TestNullRowsAreNoContainersOrImages(t *testing.T) {
+	t.Parallel()
 	c, _ := newTestClient(t, rawHandler(200, `{"total_num": 3, "data_list": [null, {}, {"container_id": "c1"}]}`), nil)
 	var got []Container
 	require.NoError(t, c.EachContainer(context.Background(), ListContainersRequest{}, func(row Container) error {
@@ -63,6 +65,7 @@ func TestNullRowsAreNoContainersOrImages(t *testing.T) {
 // TestContainerNumNullOrAbsentIsUnknown: the collector skips images HSS
 // reports with container_num 0, so null or absent must not read as 0.
 func TestContainerNumNullOrAbsentIsUnknown(t *testing.T) {
+	t.Parallel()
 	for body, want := range map[string]LocalImage{
 		`{"container_num": 0}`:    {},
 		`{"container_num": 3}`:    {ContainerNum: 3},
@@ -77,6 +80,7 @@ func TestContainerNumNullOrAbsentIsUnknown(t *testing.T) {
 }
 
 func TestHostileImageBodiesFailClearly(t *testing.T) {
+	t.Parallel()
 	c, _ := newTestClient(t, rawHandler(200, `{"total_num": 1, "data_list": [{"vul_num": 1e30}]}`), nil)
 	_, err := c.ListImageLocal(context.Background(), ListImagesRequest{})
 	var decodeErr *transport.DecodeError

@@ -9,6 +9,7 @@ import (
 )
 
 func TestNodeRowsInOtherJSONShapesAreRead(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, row string
 		want      ContainerNode
@@ -42,6 +43,7 @@ func TestNodeRowsInOtherJSONShapesAreRead(t *testing.T) {
 }
 
 func TestNullNodeRowsAreSkipped(t *testing.T) {
+	t.Parallel()
 	body := `{"total_num": 4, "data_list": [null, {}, {"host_id": "h1"}, {"host_id": "h1"}]}`
 	c, _ := newTestClient(t, rawHandler(200, body), nil)
 	var got []ContainerNode
@@ -53,6 +55,7 @@ func TestNullNodeRowsAreSkipped(t *testing.T) {
 }
 
 func TestEventSeverityCountsInOtherShapesAreRead(t *testing.T) {
+	t.Parallel()
 	body := `{"total_num": "6", "low_num": 1.0, "medium_num": null, "high_num": "2", "critical_num": 3}`
 	c, _ := newTestClient(t, rawHandler(200, body), nil)
 	got, err := c.ShowEventSeverity(context.Background(), ShowEventSeverityRequest{Category: "host"})
@@ -66,6 +69,7 @@ func TestEventSeverityCountsInOtherShapesAreRead(t *testing.T) {
 }
 
 func TestQuotaRowsInOtherShapesAreRead(t *testing.T) {
+	t.Parallel()
 	body := `{"data_list": [null, {"version": "hss.version.container.enterprise", "total_num": "10", "used_num": 10.0,
 		"available_num": 0, "available_resources_list": null},
 		{"version": "hss.version.basic", "total_num": 2, "used_num": 0, "available_num": 2,
@@ -81,6 +85,7 @@ func TestQuotaRowsInOtherShapesAreRead(t *testing.T) {
 }
 
 func TestPostureErrorBodyWithStatus200IsAnError(t *testing.T) {
+	t.Parallel()
 	c, _ := newTestClient(t, rawHandler(200, `{"error_code": "HSS.1001", "error_msg": "system busy"}`),
 		func(cfg *Config) { cfg.MaxRetries = -1 })
 	ctx := context.Background()

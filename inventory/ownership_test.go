@@ -13,6 +13,7 @@ import (
 // together (one tag, one digest, or linked through an image discovery
 // returned) always go to one shard; the others are spread.
 func TestOverlappingImagesShareAnOwner(t *testing.T) {
+	t.Parallel()
 	ref := func(name, version, digest string) imageRef { return newRef(name, version, digest, nil) }
 	refs := []imageRef{
 		ref("nginx", "1", "sha256:a"),  // 0: tag nginx:1 ...

@@ -11,6 +11,7 @@ import (
 )
 
 func TestLongestImagesAreListedFirst(t *testing.T) {
+	t.Parallel()
 	img := func(n int64) *hssclient.LocalImage { return &hssclient.LocalImage{ContainerNum: n} }
 	tg := &Source{cat: catalog{images: map[string]*image{}}}
 	for i, info := range []*hssclient.LocalImage{img(3), nil, img(10), img(0), img(3)} {

@@ -9,6 +9,7 @@ import (
 )
 
 func TestSanitizerRule(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("é", 600) // 1200 bytes, two per rune
 	for _, tc := range []struct {
 		name, in, want string

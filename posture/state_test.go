@@ -14,6 +14,7 @@ import (
 // drops it, without touching the other parts; a read cut short by
 // shutdown changes nothing.
 func TestFailingPartKeepsItsLastGoodDataUntilMaxStaleness(t *testing.T) {
+	t.Parallel()
 	s := New(nil, config.Target{Settings: config.Settings{MaxStaleness: 30 * time.Minute}}, 0, nil)
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	quotas := Data{Quotas: []QuotaRow{{Edition: "enterprise", Total: 2, Used: 1, Available: 1}}}
@@ -43,6 +44,7 @@ func TestFailingPartKeepsItsLastGoodDataUntilMaxStaleness(t *testing.T) {
 // Each part is on as its configuration switch says, and only on shard 0
 // with an API to read it.
 func TestPartsAreOnAsConfiguredOnShardZeroWithAnAPI(t *testing.T) {
+	t.Parallel()
 	cfg := config.Target{Posture: config.Posture{Nodes: true, Quotas: true}}
 	var api API = nilAPI{}
 	s := New(api, cfg, 0, nil)

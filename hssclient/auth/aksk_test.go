@@ -12,6 +12,7 @@ import (
 )
 
 func TestAKSKAuthSignsWithSecurityToken(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, token string
 		wantSigned  string
@@ -44,6 +45,7 @@ func TestAKSKAuthSignsWithSecurityToken(t *testing.T) {
 // TestAKSKAuthSignsTheTokenItself shows the token is covered by the
 // signature: swapping it after signing breaks verification.
 func TestAKSKAuthSignsTheTokenItself(t *testing.T) {
+	t.Parallel()
 	auth := NewAKSK("AK", "SK", "token-1")
 	req, err := http.NewRequest(http.MethodGet, "https://h.example.com/v5/p/x", nil)
 	require.NoError(t, err)
@@ -54,6 +56,7 @@ func TestAKSKAuthSignsTheTokenItself(t *testing.T) {
 }
 
 func TestAuthenticatorsNeverPrintSecrets(t *testing.T) {
+	t.Parallel()
 	const sk, token, password = "SECRET-KEY-VALUE", "SECURITY-TOKEN-VALUE", "PASSWORD-VALUE"
 	values := map[string]any{
 		"aksk":     NewAKSK("HSSAKEXAMPLE0000001", sk, token),

@@ -43,6 +43,7 @@ func requireWaiting(t *testing.T, out <-chan error) {
 }
 
 func TestOneAttemptAtATimeUntilTheKeyIsProven(t *testing.T) {
+	t.Parallel()
 	clk := newFakeClock()
 	b := NewBackoff(time.Minute, BackoffOptions{Now: clk.Now})
 	fp := func() string { return "key-1" }
@@ -96,6 +97,7 @@ func TestOneAttemptAtATimeUntilTheKeyIsProven(t *testing.T) {
 }
 
 func TestSharedBackoffTakesTheShortestStep(t *testing.T) {
+	t.Parallel()
 	s := NewBackoffs(BackoffOptions{})
 	slow := s.For("ak:A", 5*time.Minute)
 	require.Same(t, slow, s.For("ak:A", 30*time.Second))
@@ -106,6 +108,7 @@ func TestSharedBackoffTakesTheShortestStep(t *testing.T) {
 }
 
 func TestOnlyWhatHSSItselfAnsweredProvesTheKey(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		err  error

@@ -145,6 +145,7 @@ func tokenOf(t *testing.T, a Authenticator) string {
 }
 
 func TestIAMAuthCachesToken(t *testing.T) {
+	t.Parallel()
 	obs := &recordingObserver{}
 	srv := newIAMServer(t, newFakeClock())
 	a := newTestIAMAuth(srv, obs)
@@ -156,6 +157,7 @@ func TestIAMAuthCachesToken(t *testing.T) {
 }
 
 func TestIAMAuthRefreshesNearExpiry(t *testing.T) {
+	t.Parallel()
 	clock := newFakeClock()
 	srv := newIAMServer(t, clock)
 	a := newTestIAMAuth(srv, nil)
@@ -169,6 +171,7 @@ func TestIAMAuthRefreshesNearExpiry(t *testing.T) {
 }
 
 func TestIAMAuthRefetchesAfterInvalidate(t *testing.T) {
+	t.Parallel()
 	srv := newIAMServer(t, newFakeClock())
 	a := newTestIAMAuth(srv, nil)
 	require.Equal(t, "token-1", tokenOf(t, a))
@@ -178,6 +181,7 @@ func TestIAMAuthRefetchesAfterInvalidate(t *testing.T) {
 }
 
 func TestIAMAuthSingleFlight(t *testing.T) {
+	t.Parallel()
 	srv := newIAMServer(t, newFakeClock())
 	release := holdAnswers(t, &srv.hold)
 	for _, req := range authorizeTogether(t, newTestIAMAuth(srv, nil), 50, release) {
@@ -187,6 +191,7 @@ func TestIAMAuthSingleFlight(t *testing.T) {
 }
 
 func TestIAMAuthRejectedPassword(t *testing.T) {
+	t.Parallel()
 	clock := newFakeClock()
 	srv := newIAMServer(t, clock)
 	srv.setRespond(func(_ int32, w http.ResponseWriter) {
@@ -222,6 +227,7 @@ func TestIAMAuthRejectedPassword(t *testing.T) {
 }
 
 func TestIAMAuthGatewayErrorFormat(t *testing.T) {
+	t.Parallel()
 	srv := newIAMServer(t, newFakeClock())
 	srv.setRespond(func(_ int32, w http.ResponseWriter) {
 		w.WriteHeader(http.StatusTooManyRequests)
@@ -238,6 +244,7 @@ func TestIAMAuthGatewayErrorFormat(t *testing.T) {
 }
 
 func TestIAMAuthKeepsValidTokenWhenRenewalFails(t *testing.T) {
+	t.Parallel()
 	clock := newFakeClock()
 	srv := newIAMServer(t, clock)
 	a := newTestIAMAuth(srv, nil)
@@ -256,6 +263,7 @@ func TestIAMAuthKeepsValidTokenWhenRenewalFails(t *testing.T) {
 }
 
 func TestIAMAuthBadAnswers(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		respond func(w http.ResponseWriter)
@@ -303,6 +311,7 @@ func TestIAMAuthBadAnswers(t *testing.T) {
 }
 
 func TestIAMAuthNetworkError(t *testing.T) {
+	t.Parallel()
 	srv := newIAMServer(t, newFakeClock())
 	obs := &recordingObserver{}
 	a := newTestIAMAuth(srv, obs)
@@ -319,6 +328,7 @@ func TestIAMAuthNetworkError(t *testing.T) {
 // others wait on gives up, a waiter with time left fetches for itself
 // rather than failing with someone else's cancellation.
 func TestIAMAuthWaiterOutlivesCancelledLeader(t *testing.T) {
+	t.Parallel()
 	srv := newIAMServer(t, newFakeClock())
 	release := holdAnswers(t, &srv.hold)
 	a := newTestIAMAuth(srv, nil)

@@ -72,6 +72,7 @@ func accessKeyOf(t *testing.T, a Authenticator) string {
 }
 
 func TestMetadataAuthSignsWithTemporaryKeys(t *testing.T) {
+	t.Parallel()
 	obs := &recordingObserver{}
 	srv := newMetadataServer(t, newFakeClock())
 	a := newTestMetadataAuth(srv, obs)
@@ -83,6 +84,7 @@ func TestMetadataAuthSignsWithTemporaryKeys(t *testing.T) {
 }
 
 func TestMetadataAuthRefreshesWellBeforeExpiry(t *testing.T) {
+	t.Parallel()
 	clock := newFakeClock()
 	srv := newMetadataServer(t, clock)
 	a := newTestMetadataAuth(srv, nil)
@@ -97,6 +99,7 @@ func TestMetadataAuthRefreshesWellBeforeExpiry(t *testing.T) {
 }
 
 func TestMetadataAuthShortLifetime(t *testing.T) {
+	t.Parallel()
 	clock := newFakeClock()
 	srv := newMetadataServer(t, clock)
 	srv.body = func(n int32) (int, string) {
@@ -112,6 +115,7 @@ func TestMetadataAuthShortLifetime(t *testing.T) {
 }
 
 func TestMetadataAuthSingleFlight(t *testing.T) {
+	t.Parallel()
 	srv := newMetadataServer(t, newFakeClock())
 	release := holdAnswers(t, &srv.hold)
 	authorizeTogether(t, newTestMetadataAuth(srv, nil), 50, release)
@@ -119,6 +123,7 @@ func TestMetadataAuthSingleFlight(t *testing.T) {
 }
 
 func TestMetadataAuthBadAnswers(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, body string
 		code       int
@@ -147,6 +152,7 @@ func TestMetadataAuthBadAnswers(t *testing.T) {
 }
 
 func TestMetadataAuthDefaultEndpoint(t *testing.T) {
+	t.Parallel()
 	a := NewMetadata(MetadataConfig{}).(*metadataAuth)
 	require.Equal(t, "http://169.254.169.254/openstack/latest/securitykey", a.url)
 }

@@ -106,6 +106,7 @@ func newTestOIDCAuth(srv *oidcIAM, file string, obs Observer) *oidcAuth {
 }
 
 func TestOIDCAuthExchangesAsTheSDKDoes(t *testing.T) {
+	t.Parallel()
 	obs := &recordingObserver{}
 	srv := newOIDCIAM(t, newFakeClock())
 	a := newTestOIDCAuth(srv, writeIDToken(t, "", "JWT-ONE\n"), obs)
@@ -121,6 +122,7 @@ func TestOIDCAuthExchangesAsTheSDKDoes(t *testing.T) {
 }
 
 func TestOIDCAuthRenewsWellBeforeExpiry(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		lifetime, before, after time.Duration
 	}{
@@ -143,6 +145,7 @@ func TestOIDCAuthRenewsWellBeforeExpiry(t *testing.T) {
 }
 
 func TestOIDCAuthReadsTheTokenFileForEveryExchange(t *testing.T) {
+	t.Parallel()
 	srv := newOIDCIAM(t, newFakeClock())
 	file := writeIDToken(t, "", "JWT-ONE")
 	a := newTestOIDCAuth(srv, file, nil)
@@ -157,6 +160,7 @@ func TestOIDCAuthReadsTheTokenFileForEveryExchange(t *testing.T) {
 }
 
 func TestOIDCAuthSingleFlight(t *testing.T) {
+	t.Parallel()
 	srv := newOIDCIAM(t, newFakeClock())
 	release := holdAnswers(t, &srv.hold)
 	authorizeTogether(t, newTestOIDCAuth(srv, writeIDToken(t, "", "JWT-ONE"), nil), 40, release)
@@ -165,6 +169,7 @@ func TestOIDCAuthSingleFlight(t *testing.T) {
 }
 
 func TestOIDCAuthRefusedAnswers(t *testing.T) {
+	t.Parallel()
 	const jwt = "eyJLEAKY.ID-TOKEN.sig"
 	echo := func(status int) func(w http.ResponseWriter) {
 		return func(w http.ResponseWriter) {
@@ -227,6 +232,7 @@ func TestOIDCAuthRefusedAnswers(t *testing.T) {
 }
 
 func TestOIDCAuthUnreadableTokenFile(t *testing.T) {
+	t.Parallel()
 	srv := newOIDCIAM(t, newFakeClock())
 	dir := t.TempDir()
 	for name, file := range map[string]string{
@@ -243,6 +249,7 @@ func TestOIDCAuthUnreadableTokenFile(t *testing.T) {
 }
 
 func TestOIDCAuthPrintsNoSecret(t *testing.T) {
+	t.Parallel()
 	srv := newOIDCIAM(t, newFakeClock())
 	a := newTestOIDCAuth(srv, writeIDToken(t, "", "JWT-SECRET"), nil)
 	require.Equal(t, "AK-1", accessKeyOf(t, a))
@@ -256,6 +263,7 @@ func TestOIDCAuthPrintsNoSecret(t *testing.T) {
 }
 
 func TestOIDCAuthDefaultEndpoint(t *testing.T) {
+	t.Parallel()
 	a := NewOIDC(OIDCConfig{IdpID: "x", IDTokenFile: "/t"}).(*oidcAuth)
 	require.Equal(t, "https://iam.myhuaweicloud.com", a.base)
 }

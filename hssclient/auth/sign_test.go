@@ -59,6 +59,7 @@ func loadVectors(t *testing.T) []signingVector {
 }
 
 func TestSignatureReproducesEveryVector(t *testing.T) {
+	t.Parallel()
 	for _, v := range loadVectors(t) {
 		t.Run(v.Name, func(t *testing.T) {
 			u, err := url.Parse(v.URL)
@@ -82,6 +83,7 @@ func TestSignatureReproducesEveryVector(t *testing.T) {
 // TestSignRequestMatchesSDKVectors signs each SDK vector end to end, letting
 // SignRequest choose the headers and set X-Sdk-Date.
 func TestSignRequestMatchesSDKVectors(t *testing.T) {
+	t.Parallel()
 	for _, v := range loadVectors(t) {
 		if !v.fromSDK() {
 			continue
@@ -106,6 +108,7 @@ func TestSignRequestMatchesSDKVectors(t *testing.T) {
 }
 
 func TestEncodeQuery(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		q    url.Values
@@ -126,6 +129,7 @@ func TestEncodeQuery(t *testing.T) {
 }
 
 func TestCanonicalURI(t *testing.T) {
+	t.Parallel()
 	require.Equal(t, "/v5/p/image/local/containers/", canonicalURI("/v5/p/image/local/containers"))
 	require.Equal(t, "/v5/p/", canonicalURI("/v5/p/"))
 	require.Equal(t, "/", canonicalURI(""))
@@ -133,6 +137,7 @@ func TestCanonicalURI(t *testing.T) {
 }
 
 func TestSignedHeaderNames(t *testing.T) {
+	t.Parallel()
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
 	h.Set("Authorization", "old")
@@ -160,6 +165,7 @@ func signedBaseline(t *testing.T, mutate func(req *http.Request, ak, sk *string,
 }
 
 func TestTamperingChangesSignature(t *testing.T) {
+	t.Parallel()
 	base := signedBaseline(t, nil)
 	require.Equal(t, base, signedBaseline(t, nil), "signing is deterministic")
 	for _, tc := range []struct {
@@ -208,6 +214,7 @@ func verifyRequest(r *http.Request, body []byte, keys map[string]string) (ak str
 }
 
 func TestSignedRequestVerifiesOverLoopback(t *testing.T) {
+	t.Parallel()
 	const payload = `{"k":"v"}`
 	var rawQuery string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -259,6 +266,7 @@ func TestSignedRequestVerifiesOverLoopback(t *testing.T) {
 }
 
 func TestSignRequestResignsCleanly(t *testing.T) {
+	t.Parallel()
 	req, err := http.NewRequest(http.MethodGet, "https://h.example.com/v5/p/x?offset=0", nil)
 	require.NoError(t, err)
 	require.NoError(t, SignRequest(req, nil, "AK", "SK", time.Unix(0, 0)))
@@ -269,6 +277,7 @@ func TestSignRequestResignsCleanly(t *testing.T) {
 }
 
 func TestSignRequestRejectsMissingKeys(t *testing.T) {
+	t.Parallel()
 	req, err := http.NewRequest(http.MethodGet, "https://h.example.com/", nil)
 	require.NoError(t, err)
 	require.Error(t, SignRequest(req, nil, "", "SK", time.Now()))

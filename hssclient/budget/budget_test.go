@@ -38,6 +38,7 @@ func maxInSpan(times []time.Time, span time.Duration) int {
 }
 
 func TestBudgetStartsNoMoreThanNCallsInAnyMinute(t *testing.T) {
+	t.Parallel()
 	b := NewBudgets(Options{Minute: testMinute}).For("ak:one", 5)
 	var mu sync.Mutex
 	var sent []time.Time
@@ -81,6 +82,7 @@ func hourBudgets() (*Budgets, *testclock.Clock) {
 }
 
 func TestBudgetOperationsHaveTheirOwnWindows(t *testing.T) {
+	t.Parallel()
 	budgets, clock := hourBudgets()
 	b := budgets.For("ak:one", 2)
 	spend(t, b, clock, opListContainers, 2)
@@ -93,6 +95,7 @@ func TestBudgetOperationsHaveTheirOwnWindows(t *testing.T) {
 }
 
 func TestBudgetSendsNoMoreThanItsShareInAnySecond(t *testing.T) {
+	t.Parallel()
 	budgets, clock := clockedBudgets()
 	sixty := budgets.For("ak:sixty", 60)
 	r, err := sixty.Reserve(context.Background(), opListContainers)
@@ -113,6 +116,7 @@ func TestBudgetSendsNoMoreThanItsShareInAnySecond(t *testing.T) {
 }
 
 func TestBudgetCountsReservedCallsUntilCancelled(t *testing.T) {
+	t.Parallel()
 	b := NewBudgets(Options{Minute: time.Hour}).For("ak:one", 1)
 	r, err := b.Reserve(context.Background(), opListImages)
 	require.NoError(t, err)
@@ -122,6 +126,7 @@ func TestBudgetCountsReservedCallsUntilCancelled(t *testing.T) {
 }
 
 func TestBudgetBelowOneCallAMinuteSpacesCalls(t *testing.T) {
+	t.Parallel()
 	// A shard's share of 5 a minute over 8 shards: one call per 96 s.
 	limit, span := windowFor(5.0/8, time.Minute)
 	require.Equal(t, 1, limit)
@@ -131,6 +136,7 @@ func TestBudgetBelowOneCallAMinuteSpacesCalls(t *testing.T) {
 }
 
 func TestBudgetsShareOneBudgetPerIdentity(t *testing.T) {
+	t.Parallel()
 	budgets, clock := hourBudgets()
 	a := budgets.For("ak:shared", 5)
 	b := budgets.For("ak:shared", 3)
@@ -142,6 +148,7 @@ func TestBudgetsShareOneBudgetPerIdentity(t *testing.T) {
 }
 
 func TestParseRefusal(t *testing.T) {
+	t.Parallel()
 	for msg, want := range map[string]Refusal{
 		"The throttling threshold has been reached: policy user over ratelimit, limit:5, time:1 minute": {Limit: 5, Window: time.Minute},
 		"over ratelimit,limit:3,time:1 second":                                                          {Limit: 3, Window: time.Second},
@@ -156,6 +163,7 @@ func TestParseRefusal(t *testing.T) {
 }
 
 func TestBudgetStateOutlivesARestart(t *testing.T) {
+	t.Parallel()
 	budgets, clock := hourBudgets()
 	before := budgets.For("ak:one", 5)
 	spend(t, before, clock, opListContainers, 5)
@@ -182,6 +190,7 @@ func TestBudgetStateOutlivesARestart(t *testing.T) {
 // by whichever waiter happens to wake first, so a listing the scheduler
 // took early is never starved by ones it took later.
 func TestBudgetServesWaitingCallsInTheOrderTheyCame(t *testing.T) {
+	t.Parallel()
 	b := NewBudgets(Options{Minute: testMinute / 2}).For("ak:one", 1)
 	r, err := b.Reserve(context.Background(), opListContainers)
 	require.NoError(t, err)

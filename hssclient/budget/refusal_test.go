@@ -24,6 +24,7 @@ func clockedBudgets() (*Budgets, *testclock.Clock) {
 }
 
 func TestLearnedLimitClimbsBackWithinTheQuietPeriod(t *testing.T) {
+	t.Parallel()
 	budgets, clock := clockedBudgets()
 	b := budgets.For("ak:one", 100000)
 	b.Refused(opListContainers, clock.Now(), perSecond)
@@ -50,6 +51,7 @@ func TestLearnedLimitClimbsBackWithinTheQuietPeriod(t *testing.T) {
 }
 
 func TestRefusalWhileTheLimitClimbsRestartsTheQuietPeriod(t *testing.T) {
+	t.Parallel()
 	budgets, clock := clockedBudgets()
 	b := budgets.For("ak:one", 100000)
 	b.Refused(opListContainers, clock.Now(), perSecond)
@@ -66,6 +68,7 @@ func TestRefusalWhileTheLimitClimbsRestartsTheQuietPeriod(t *testing.T) {
 }
 
 func TestChangedCallsPerMinuteDropsTheLearnedLimit(t *testing.T) {
+	t.Parallel()
 	budgets, clock := clockedBudgets()
 	b := budgets.For("ak:one", 100000)
 	b.Refused(opListContainers, clock.Now(), perSecond)
@@ -81,6 +84,7 @@ func TestChangedCallsPerMinuteDropsTheLearnedLimit(t *testing.T) {
 }
 
 func TestRestoredLearnedLimitNeedsTheRateItWasLearnedUnder(t *testing.T) {
+	t.Parallel()
 	budgets, clock := clockedBudgets()
 	before := budgets.For("ak:one", 100000)
 	before.Refused(opListContainers, clock.Now(), perSecond)
@@ -110,6 +114,7 @@ func TestRestoredLearnedLimitNeedsTheRateItWasLearnedUnder(t *testing.T) {
 }
 
 func TestRefusalsInARowDoubleTheHoldUpToAMinute(t *testing.T) {
+	t.Parallel()
 	budgets, clock := clockedBudgets()
 	b := budgets.For("ak:one", 100000)
 	var holds []time.Duration
@@ -139,6 +144,7 @@ func TestRefusalsInARowDoubleTheHoldUpToAMinute(t *testing.T) {
 }
 
 func TestRetryAfterIsWaitedAndNotFollowedByABurst(t *testing.T) {
+	t.Parallel()
 	const minute = 600 * time.Millisecond
 	b := NewBudgets(Options{Minute: minute, Jitter: noJitter}).For("ak:one", 5)
 	refused := time.Now()

@@ -27,6 +27,7 @@ var fragmentForms = map[string]func(string) string{
 }
 
 func TestACutShortSecretIsCutToo(t *testing.T) {
+	t.Parallel()
 	r := NewRedactor(fragmentToken, "correct-horse-battery-staple-42")
 	fragments := map[string]string{
 		"62-character prefix": fragmentToken[:62],
@@ -49,6 +50,7 @@ func TestACutShortSecretIsCutToo(t *testing.T) {
 }
 
 func TestOrdinaryTextSharingAFewCharactersWithASecretStays(t *testing.T) {
+	t.Parallel()
 	r := NewRedactor(fragmentToken, "EchoedSecretKey-5f4dcc3b5aa765d61d83", "correct-horse-battery-staple-42")
 	for _, text := range []string{
 		"The request you have made requires authentication.",

@@ -39,6 +39,7 @@ func text(t *testing.T, fs []EncodedFamily) string {
 }
 
 func TestCacheEncodesOnlyUnitsWhoseFingerprintChanged(t *testing.T) {
+	t.Parallel()
 	c := NewCache(testTable)
 	enc := c.Update(planOf(0, 1, 2, 3))
 	require.Equal(t, 3, enc.Units)
@@ -54,6 +55,7 @@ func TestCacheEncodesOnlyUnitsWhoseFingerprintChanged(t *testing.T) {
 }
 
 func TestCacheKeepsSourcesApartAndDropsASourceWithoutAPlan(t *testing.T) {
+	t.Parallel()
 	c := NewCache(testTable)
 	enc := c.Update(planOf(0, 1), planOf(1, 7))
 	require.Len(t, enc.Families, 2, "one family per source and kind")
@@ -67,6 +69,7 @@ func TestCacheKeepsSourcesApartAndDropsASourceWithoutAPlan(t *testing.T) {
 }
 
 func TestPageWritesEachFamilysCommentsOnceSortedByName(t *testing.T) {
+	t.Parallel()
 	c := NewCache(testTable)
 	p := testTable.NewPage()
 	for _, src := range []uint8{0, 1} {

@@ -14,6 +14,7 @@ import (
 )
 
 func TestCRC32Combine(t *testing.T) {
+	t.Parallel()
 	data := bytes.Repeat([]byte("hss_container_info{target=\"prod\"} 1\n"), 5000)
 	for _, cut := range []int{0, 1, 7, 4096, 65535, 65536, len(data) - 1, len(data)} {
 		a, b := data[:cut], data[cut:]
@@ -23,6 +24,7 @@ func TestCRC32Combine(t *testing.T) {
 }
 
 func TestChunksMakeOneGzipMember(t *testing.T) {
+	t.Parallel()
 	texts := []string{"# HELP a x\n", "", "a 1\n", strings.Repeat("b{l=\"v\"} 2\n", 10000)}
 	d := NewDeflater(flate.DefaultCompression)
 	var chunks []Chunk

@@ -12,6 +12,7 @@ import (
 )
 
 func TestFurtherCachedPartsAreServedAfterTheFirstAndBeforeTheLiveOnes(t *testing.T) {
+	t.Parallel()
 	first := pageOf(t, "# HELP hss_a A.\n# TYPE hss_a gauge\n", "hss_a 1\n")
 	second := pageOf(t, "# HELP hss_b B.\n# TYPE hss_b gauge\n", "hss_b 2\n")
 	h := New(first, liveGauge(), Opts{Also: []Cached{second}})

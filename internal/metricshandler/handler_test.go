@@ -63,6 +63,7 @@ func get(t *testing.T, url, accept, encoding string) (*http.Response, []byte) {
 }
 
 func TestHandlerServesTheCachedPageThenTheLiveFamilies(t *testing.T) {
+	t.Parallel()
 	cached := "# HELP hss_a A.\n# TYPE hss_a gauge\nhss_a{target=\"prod\"} 2\n"
 	srv := httptest.NewServer(New(pageOf(t, cached), liveGauge(), Opts{}))
 	defer srv.Close()
@@ -88,6 +89,7 @@ func TestHandlerServesTheCachedPageThenTheLiveFamilies(t *testing.T) {
 }
 
 func TestHandlerAnswersHeadWithoutABody(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(New(pageOf(t, "hss_a 1\n"), liveGauge(), Opts{}))
 	defer srv.Close()
 	resp, err := http.Head(srv.URL)
@@ -110,6 +112,7 @@ func (g blockingGatherer) Gather() ([]*dto.MetricFamily, error) {
 }
 
 func TestHandlerAnswersExcessScrapesWith503(t *testing.T) {
+	t.Parallel()
 	g := blockingGatherer{entered: make(chan struct{}, 2), release: make(chan struct{})}
 	srv := httptest.NewServer(New(fixedPage(nil), g, Opts{MaxRequestsInFlight: 1}))
 	defer srv.Close()

@@ -100,6 +100,7 @@ func largePage(t *testing.T) fixedPage {
 // each stalled connection is cut once a piece of the page has waited the
 // write timeout, rather than kept for the server's minutes-long one.
 func TestStalledScrapersHoldNoSlotAndAreCut(t *testing.T) {
+	t.Parallel()
 	page := largePage(t)
 	const writeTimeout = time.Second
 	var writing atomic.Int32

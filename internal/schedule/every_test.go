@@ -10,6 +10,7 @@ import (
 )
 
 func TestJitterSpreadsBothWaysWithinItsFraction(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		jitter   float64
 		min, max float64
@@ -32,6 +33,7 @@ func TestJitterSpreadsBothWaysWithinItsFraction(t *testing.T) {
 }
 
 func TestBoundSetsADeadlineOnlyForATimeout(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := Bound(context.Background(), 0)
 	_, has := ctx.Deadline()
 	require.False(t, has, "0 bounds nothing")

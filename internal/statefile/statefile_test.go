@@ -14,6 +14,7 @@ import (
 )
 
 func TestStateFileIsReplacedWhole(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "x.state.json.gz")
 	require.NoError(t, Write(path, &Target{Format: Format, Version: Version, Target: "x"}))
@@ -36,6 +37,7 @@ func acceptAnyState() Restorer {
 // and 40 rows of the stand-in's fleet) is read whole: the format did not
 // change.
 func TestStateFileOfVersionOneIsReadWhole(t *testing.T) {
+	t.Parallel()
 	var images, rows int
 	read := acceptAnyState()
 	read.Image = func(img Image) error {
@@ -63,6 +65,7 @@ func TestStateFileOfVersionOneIsReadWhole(t *testing.T) {
 // A state file is written in its own types, version 2, and reads back as
 // it was kept.
 func TestStateFileIsWrittenInItsOwnFormat(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "x.state.json.gz")
 	kept := Image{Name: "nginx", Version: "1.25", Digest: "sha256:aaa", Call: true, Listed: true, ListedNum: 1,
 		Info:  &hssclient.LocalImage{ImageName: "nginx", ImageVersion: "1.25", ContainerNum: 1, VulNum: 3},
