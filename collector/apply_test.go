@@ -10,6 +10,7 @@ import (
 )
 
 func TestApplyKeepsUnchangedTargetsAndSwapsTheRest(t *testing.T) {
+	t.Parallel()
 	apis := map[string]*fakeAPI{"prod": testFleet(), "staging": testFleet(), "qa": testFleet()}
 	cfg := func(name string) Target {
 		c := testTarget()

@@ -86,6 +86,7 @@ func expectedCalls(fleet *hssfake.Fleet, pageSize int) (discovery, listing int) 
 }
 
 func TestRefreshSpendsTheFewestAPICalls(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		fleet *hssfake.Fleet
@@ -110,6 +111,7 @@ func TestRefreshSpendsTheFewestAPICalls(t *testing.T) {
 }
 
 func TestRunSpendsTheFewestCallsThenWaitsForTheInterval(t *testing.T) {
+	t.Parallel()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 11, Containers: 1500, Images: 60})
 	const interval = 3 * time.Second
 	tg, stats, srv := fakeClient(t, fleet, config.Target{Settings: config.Settings{PageSize: 25, MaxConcurrency: 4,
@@ -141,6 +143,7 @@ func TestRunSpendsTheFewestCallsThenWaitsForTheInterval(t *testing.T) {
 }
 
 func TestRetriesAreCountedApartFromCalls(t *testing.T) {
+	t.Parallel()
 	fleet := edgeFleet()
 	e, srv := fakeTarget(t, fleet, config.Target{Settings: config.Settings{PageSize: 25, MaxConcurrency: 1}}, func(c *hssclient.Config) {
 		c.MaxRetries, c.RetryBaseDelay, c.MaxRetryDelay = 3, time.Millisecond, time.Millisecond
@@ -156,6 +159,7 @@ func TestRetriesAreCountedApartFromCalls(t *testing.T) {
 }
 
 func TestRefreshKeepsEverySlotBusy(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("waits on injected latency")
 	}

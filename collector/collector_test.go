@@ -45,6 +45,7 @@ func compareGolden(t *testing.T, e *Exporter, file string) {
 }
 
 func TestFleetGolden(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name          string
 		containerInfo bool
@@ -81,6 +82,7 @@ func TestFleetGolden(t *testing.T) {
 }
 
 func TestCollectDoesNoAPIWork(t *testing.T) {
+	t.Parallel()
 	api := testFleet()
 	e, _ := newTestExporter(api, testTarget())
 	require.NoError(t, refreshOnce(t, e, "prod"))
@@ -94,6 +96,7 @@ func TestCollectDoesNoAPIWork(t *testing.T) {
 }
 
 func TestStaticImages(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		static  []string // name:version pairs, or a digest

@@ -70,6 +70,7 @@ func writeKey(t *testing.T, file, key string) {
 }
 
 func TestRefusedCredentialsShowOnEveryTargetOfTheKey(t *testing.T) {
+	t.Parallel()
 	clock := testclock.New(time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC))
 	keyFile := filepath.Join(t.TempDir(), "secret_key")
 	writeKey(t, keyFile, refusedSK)
@@ -122,6 +123,7 @@ func TestRefusedCredentialsShowOnEveryTargetOfTheKey(t *testing.T) {
 // not ready, no secret in the log; once the key file is corrected, a
 // refresh succeeds within 2 s (20 s).
 func TestWrongKeyBacksOffThenRecoversSoonAfterTheFix(t *testing.T) {
+	t.Parallel()
 	const refresh = time.Second
 	keyFile := filepath.Join(t.TempDir(), "secret_key")
 	writeKey(t, keyFile, refusedSK)

@@ -23,6 +23,7 @@ import (
 // and in hss_exporter_auth_backoff_seconds; once IAM answers again, a
 // refresh succeeds within about one refresh interval.
 func TestIAMAnswering500BacksOffKeepsTheCountsAndRecoversWithinARefresh(t *testing.T) {
+	t.Parallel()
 	const refresh = time.Second
 	opts := hssfake.DemoOptions(hssfake.Generate(hssfake.GenerateOptions{Seed: 5, Containers: 20}))
 	opts.TokenTTL = 1200 * time.Millisecond

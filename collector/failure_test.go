@@ -17,6 +17,7 @@ import (
 var errBoom = &transport.APIError{Operation: hssclient.OpListContainers, StatusCode: 500, Code: "HSS.0004", Message: "boom"}
 
 func TestPartialFailureKeepsLastRows(t *testing.T) {
+	t.Parallel()
 	api := testFleet()
 	cfg := testTarget()
 	cfg.ContainerInfo = true
@@ -74,6 +75,7 @@ func failEveryCall(f *fakeAPI) {
 }
 
 func TestWholeFailureThenStalenessExpiry(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name       string
 		breakFleet func(f *fakeAPI)
@@ -118,6 +120,7 @@ func TestWholeFailureThenStalenessExpiry(t *testing.T) {
 }
 
 func TestEveryListingFailingKeepsDiscoveryAndExpiresRows(t *testing.T) {
+	t.Parallel()
 	api := testFleet()
 	e, clock := newTestExporter(api, testTarget())
 	require.NoError(t, refreshOnce(t, e, "prod"))
@@ -156,6 +159,7 @@ func TestEveryListingFailingKeepsDiscoveryAndExpiresRows(t *testing.T) {
 }
 
 func TestReadinessTransitions(t *testing.T) {
+	t.Parallel()
 	api := testFleet()
 	other := testFleet()
 	clock := newFakeClock()
@@ -208,6 +212,7 @@ func TestReadinessTransitions(t *testing.T) {
 }
 
 func TestChurnRemovedContainerLeavesEverySeries(t *testing.T) {
+	t.Parallel()
 	api := testFleet()
 	cfg := testTarget()
 	cfg.ContainerInfo = true
@@ -240,6 +245,7 @@ func TestChurnRemovedContainerLeavesEverySeries(t *testing.T) {
 // the refresh is called off; the images not listed count as failed with the
 // credential error and keep their last good rows.
 func TestCredentialOutageStopsListing(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		err  error

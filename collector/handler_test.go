@@ -88,6 +88,7 @@ const (
 )
 
 func TestHandlerNegotiatesFormatAndEncoding(t *testing.T) {
+	t.Parallel()
 	e, _, _, url := twoTargets(t, HandlerOpts{})
 	want := textOf(t, gatherAll(t, e))
 	parsed := map[string]bool{} // bodies already parsed: the OpenMetrics parser is slow
@@ -190,6 +191,7 @@ func requireContiguousFamilies(t *testing.T, body string) {
 }
 
 func TestHandlerMergesTargetsAndDropsExpiredOnes(t *testing.T) {
+	t.Parallel()
 	_, _, clock, url := twoTargets(t, HandlerOpts{})
 	_, body := scrape(t, url, "", "gzip")
 	require.Equal(t, 1, strings.Count(body, "# TYPE hss_image_containers gauge"))
@@ -215,6 +217,7 @@ func TestHandlerMergesTargetsAndDropsExpiredOnes(t *testing.T) {
 }
 
 func TestHandlerSelfMetricsStayLive(t *testing.T) {
+	t.Parallel()
 	e, apis, _, url := twoTargets(t, HandlerOpts{})
 	_, before := scrape(t, url, "", "gzip")
 	require.Contains(t, before, `hss_exporter_refreshes_total{result="failure",target="prod"} 0`)
@@ -240,6 +243,7 @@ func seriesOf(body, name string) []string {
 }
 
 func TestPromtoolAcceptsTheScrape(t *testing.T) {
+	t.Parallel()
 	promtool := testtool.Need(t, testtool.Promtool)
 	_, _, _, url := twoTargets(t, HandlerOpts{})
 	_, body := scrape(t, url, "", "gzip")

@@ -78,6 +78,7 @@ func handFleet() *hssfake.Fleet {
 }
 
 func TestGoldenAgainstStandInServer(t *testing.T) {
+	t.Parallel()
 	cfg := config.Target{Images: config.Images{Discover: true}, ContainerInfo: true,
 		Settings: config.Settings{PageSize: 200, MaxConcurrency: 2, RefreshInterval: time.Minute, MaxStaleness: 30 * time.Minute}}
 	fleet := handFleet()
@@ -104,6 +105,7 @@ func TestGoldenAgainstStandInServer(t *testing.T) {
 }
 
 func TestCountsEqualGeneratedFleetTruth(t *testing.T) {
+	t.Parallel()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 7, Containers: 600})
 	cfg := config.Target{EnterpriseProjectID: hssfake.AllEnterpriseProjects, Images: config.Images{Discover: true},
 		Settings: config.Settings{PageSize: 10, MaxConcurrency: 4, RefreshInterval: time.Minute, MaxStaleness: 30 * time.Minute}}
@@ -183,6 +185,7 @@ func seriesValues(mfs []*dto.MetricFamily, name string, labels ...string) map[st
 }
 
 func TestPartialFailureAgainstStandInServer(t *testing.T) {
+	t.Parallel()
 	cfg := config.Target{Images: config.Images{Discover: true},
 		Settings: config.Settings{PageSize: 200, MaxConcurrency: 1, RefreshInterval: time.Minute, MaxStaleness: 30 * time.Minute}}
 	fleet := handFleet()

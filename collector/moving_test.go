@@ -32,6 +32,7 @@ func inconsistent(t *testing.T, e *Exporter, reason string) []string {
 // containers out. The listing is counted and taken again, and ends with
 // the fleet's exact current set.
 func TestAListThatMovesWhileItIsPagedEndsExact(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		faults hssfake.Faults
@@ -57,6 +58,7 @@ func TestAListThatMovesWhileItIsPagedEndsExact(t *testing.T) {
 // A list that moves under every listing: the second listing lands as it
 // is, and the counter says both moved; no short count goes unsignalled.
 func TestAListThatNeverHoldsStillIsCounted(t *testing.T) {
+	t.Parallel()
 	fleet := movingFleet()
 	e, srv := fakeTarget(t, fleet, config.Target{Settings: config.Settings{PageSize: 10, MaxConcurrency: 1}}, nil)
 	require.NoError(t, refreshOnce(t, e, "demo"))

@@ -20,6 +20,7 @@ import (
 // dropped at expiry, and back after the first good refresh, with hss_up and
 // readiness following and the error counters saying what happened.
 func TestOutageLongerThanMaxStaleness(t *testing.T) {
+	t.Parallel()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 11, Containers: 120})
 	e, srv, clock := startClient(t, fleet, clientTarget(), nil, nil, Options{})
 	containerSeries := func(text string) int { return len(textSeries(text, "hss_image_containers")) }
@@ -75,6 +76,7 @@ func TestOutageLongerThanMaxStaleness(t *testing.T) {
 // accepts and never answers: each refresh ends at its timeout, fails, and
 // leaves no goroutine behind (TestMain runs goleak).
 func TestRefreshEndsWithinItsDeadline(t *testing.T) {
+	t.Parallel()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 3, Containers: 30})
 	const timeout = 300 * time.Millisecond
 	e, srv, _ := startClient(t, fleet, clientTarget(), nil, nil, Options{RefreshTimeout: timeout})
@@ -95,6 +97,7 @@ func TestRefreshEndsWithinItsDeadline(t *testing.T) {
 // expires data, a jump ahead past max_staleness drops it until the next
 // good refresh, which restores it at once.
 func TestClockJumps(t *testing.T) {
+	t.Parallel()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 5, Containers: 40})
 	e, _, clock := startClient(t, fleet, clientTarget(), nil, nil, Options{})
 	require.NoError(t, refreshOnce(t, e, "h"))
@@ -119,6 +122,7 @@ func TestClockJumps(t *testing.T) {
 // between (an AK is locked after five failures), and an error log line
 // that says what to fix and when the key is tried next, without the key.
 func TestWrongKeysBackOffWithAClearLog(t *testing.T) {
+	t.Parallel()
 	const wrongSK = "wrong-secret-key-for-the-outage-0001"
 	sink := &testtool.SyncBuffer{}
 	logger := level.NewFilter(log.NewLogfmtLogger(sink), level.AllowDebug())

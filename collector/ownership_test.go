@@ -13,6 +13,7 @@ import (
 // TestShardSelfMetrics: the shard's identity and its share of the images
 // are on /metrics, also when not sharded.
 func TestShardSelfMetrics(t *testing.T) {
+	t.Parallel()
 	names := []string{"hss_exporter_shard_ordinal", "hss_exporter_total_shards",
 		"hss_exporter_shard_images_owned", "hss_exporter_shard_images_discovered"}
 	cases := []struct {

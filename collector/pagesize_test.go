@@ -17,6 +17,7 @@ import (
 // later ones cost its pages alone, fewer than a correctly paging endpoint
 // at 200 would (10), instead of three oversized calls more each time.
 func TestAnEndpointIgnoringLimitCostsNoStepDownAfterTheFirst(t *testing.T) {
+	t.Parallel()
 	fleet := hssfake.NewFleet([]hssfake.Image{{Name: "big", Version: "1"}}, nil)
 	img := fleet.Images()[0]
 	for i := range 2000 {

@@ -74,6 +74,7 @@ func keptState(t testing.TB, fleet *hssfake.Fleet, check func(*Exporter)) (srv *
 }
 
 func TestRestartServesTheKeptStateWithoutListingAgain(t *testing.T) {
+	t.Parallel()
 	var want string
 	srv, dir := keptState(t, hssfake.Generate(hssfake.GenerateOptions{Seed: 4, Containers: 2000}), func(first *Exporter) {
 		want = exposition(t, first, "hss_image_containers", "hss_host_containers", "hss_pod_containers", "hss_container_info")
@@ -95,6 +96,7 @@ func TestRestartServesTheKeptStateWithoutListingAgain(t *testing.T) {
 }
 
 func TestRestartListsAgainWhatChangedMeanwhile(t *testing.T) {
+	t.Parallel()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 5, Containers: 600})
 	srv, dir := keptState(t, fleet, nil)
 
@@ -107,6 +109,7 @@ func TestRestartListsAgainWhatChangedMeanwhile(t *testing.T) {
 }
 
 func TestDamagedStateIsSetAsideAndTheInventoryRebuilt(t *testing.T) {
+	t.Parallel()
 	srv, dir := keptState(t, hssfake.Generate(hssfake.GenerateOptions{Seed: 6, Containers: 800}), nil)
 	good, err := os.ReadFile(statefile.Path(dir, "demo"))
 	require.NoError(t, err)
@@ -141,6 +144,7 @@ func TestDamagedStateIsSetAsideAndTheInventoryRebuilt(t *testing.T) {
 // state file, or a file inflating far more than one of its size could,
 // is set aside as soon as the bound is passed, not after inflating it.
 func TestStateFileOverItsBoundsIsSetAside(t *testing.T) {
+	t.Parallel()
 	srv, dir := keptState(t, hssfake.Generate(hssfake.GenerateOptions{Seed: 7, Containers: 300}), nil)
 	good, err := os.ReadFile(statefile.Path(dir, "demo"))
 	require.NoError(t, err)
@@ -180,6 +184,7 @@ func stateWritesWith(t *testing.T, e *Exporter, result string) string {
 // lost; a full disk fails alike) is counted, beside the successes, and
 // both are exported from the start.
 func TestFailedStateWritesAreCounted(t *testing.T) {
+	t.Parallel()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 10, Containers: 200})
 	srv, err := hssfake.Start(hssfake.DemoOptions(fleet))
 	require.NoError(t, err)

@@ -18,6 +18,7 @@ import (
 // part keeps its last good series until max_staleness, then loses them,
 // while the inventory and the other parts follow the fleet as it changes.
 func TestPosturePartFailingAloneLeavesTheRest(t *testing.T) {
+	t.Parallel()
 	ops := [posture.NumParts]string{hssfake.OpListContainerNodes, hssfake.OpShowEventSeverity, hssfake.OpShowResourceQuotas}
 	families := [posture.NumParts][]string{nodeFamilies, eventFamilies, quotaFamilies}
 	for p := range posture.NumParts {
@@ -106,6 +107,7 @@ func requireOthersFollow(t *testing.T, env *postureEnv, failed posture.Part, kep
 // The posture keeps its own clock: when the inventory is dropped after
 // max_staleness, the posture parts still answering stay on /metrics.
 func TestPostureOutlivesADroppedInventory(t *testing.T) {
+	t.Parallel()
 	cfg := postureOn()
 	cfg.EnterpriseProjectID = ""
 	env := startPosture(t, postureFleet(), cfg)

@@ -16,6 +16,7 @@ import (
 )
 
 func TestPostureEqualsStandInTruthBeforeAndAfterChurn(t *testing.T) {
+	t.Parallel()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 7, Containers: 600})
 	cfg := postureOn()
 	cfg.PageSize = 10 // the nodes take pages
@@ -89,6 +90,7 @@ func postureFleet() *hssfake.Fleet {
 // its hss.version. prefix, node_type from container_tags, events counted
 // in the window only, unhandled only.
 func TestPostureSeriesOfAKnownFleet(t *testing.T) {
+	t.Parallel()
 	cfg := postureOn()
 	cfg.EnterpriseProjectID = ""
 	env := startPosture(t, postureFleet(), cfg)
@@ -120,6 +122,7 @@ func TestPostureSeriesOfAKnownFleet(t *testing.T) {
 // The status page's view: the nodes with the containers the inventory
 // counts on them, and the host HSS does not list.
 func TestPostureViewJoinsTheInventory(t *testing.T) {
+	t.Parallel()
 	cfg := postureOn()
 	cfg.EnterpriseProjectID = ""
 	env := startPosture(t, postureFleet(), cfg)
@@ -150,6 +153,7 @@ func TestPostureViewJoinsTheInventory(t *testing.T) {
 // hss_posture_up; a target without a posture block (the zero value) reads
 // none.
 func TestDisabledPostureCostsNoCall(t *testing.T) {
+	t.Parallel()
 	cfg := postureOn()
 	cfg.Posture = config.Posture{Nodes: true, EventsLastDays: 7}
 	env := startPosture(t, postureFleet(), cfg)
@@ -176,6 +180,7 @@ func TestDisabledPostureCostsNoCall(t *testing.T) {
 // Only shard 0 reads the posture: another shard makes no posture call and
 // exports no posture series, and shard 0's equal the single process's.
 func TestPostureReadByShardZeroOnly(t *testing.T) {
+	t.Parallel()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 11, Containers: 300})
 	single, zero, one := startPosture(t, fleet, postureOn()), startPosture(t, fleet, postureOn(), 0, 2),
 		startPosture(t, fleet, postureOn(), 1, 2)
@@ -197,6 +202,7 @@ func TestPostureReadByShardZeroOnly(t *testing.T) {
 // Run reads the posture beside discovery, again every refresh_interval,
 // and its publisher publishes what it reads.
 func TestRunReadsThePostureEveryInterval(t *testing.T) {
+	t.Parallel()
 	cfg := postureOn()
 	cfg.EnterpriseProjectID = ""
 	env := startPosture(t, postureFleet(), cfg)
@@ -217,6 +223,7 @@ func TestRunReadsThePostureEveryInterval(t *testing.T) {
 // Node strings reach labels under the same rule as the inventory's, and
 // are counted as repaired.
 func TestPostureLabelsAreSanitised(t *testing.T) {
+	t.Parallel()
 	fleet := postureFleet()
 	fleet.UpdateNode("h2", func(n *hssfake.Node) { n.HostName = "ecs-\x07h2\xff" })
 	cfg := postureOn()
@@ -231,6 +238,7 @@ func TestPostureLabelsAreSanitised(t *testing.T) {
 // hss_exporter_api_budget_calls_per_minute names the posture operations
 // beside the inventory's.
 func TestBudgetOfEveryPostureOperationIsExported(t *testing.T) {
+	t.Parallel()
 	cfg := postureOn()
 	cfg.Name = "demo"
 	budget := budget.NewBudgets(budget.Options{}).For("ak:demo", 5)

@@ -37,6 +37,7 @@ func startRun(t *testing.T, e *Exporter) (stop func()) {
 }
 
 func TestSkippedTicksAreCounted(t *testing.T) {
+	t.Parallel()
 	api := testFleet()
 	api.gate, api.entered = make(chan struct{}), make(chan struct{}, 100)
 	cfg := testTarget()
@@ -61,6 +62,7 @@ func TestSkippedTicksAreCounted(t *testing.T) {
 }
 
 func TestRunStopsMidRefresh(t *testing.T) {
+	t.Parallel()
 	api := testFleet()
 	api.gate, api.entered = make(chan struct{}), make(chan struct{}, 1)
 	cfg := testTarget()
@@ -87,6 +89,7 @@ func TestRunStopsMidRefresh(t *testing.T) {
 }
 
 func TestRefreshTimeoutBoundsARefresh(t *testing.T) {
+	t.Parallel()
 	api := testFleet()
 	api.gate = make(chan struct{}) // never opened
 	clock := newFakeClock()
@@ -97,6 +100,7 @@ func TestRefreshTimeoutBoundsARefresh(t *testing.T) {
 }
 
 func TestAPIStatsFromObserver(t *testing.T) {
+	t.Parallel()
 	stats := NewAPIStats()
 	obs := stats.Observer("prod")
 	obs.RequestDone(hssclient.OpListContainers, 200, 40*time.Millisecond)
@@ -120,6 +124,7 @@ func TestAPIStatsFromObserver(t *testing.T) {
 // scrape already carries every image the first discovery found, not a
 // moment later (a large fleet takes a while to encode).
 func TestReadyOnlyOnceTheDiscoveryIsServed(t *testing.T) {
+	t.Parallel()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 5, Containers: 4000, Images: 2000})
 	e, _ := fakeTarget(t, fleet, config.Target{}, nil)
 	stop := startRun(t, e)

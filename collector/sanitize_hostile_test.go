@@ -37,6 +37,7 @@ func hostileFleet() *hssfake.Fleet {
 }
 
 func TestHostileNamesKeepTheServedExpositionValid(t *testing.T) {
+	t.Parallel()
 	for _, containerInfo := range []bool{false, true} {
 		cfg := clientTarget()
 		cfg.ContainerInfo = containerInfo
@@ -68,6 +69,7 @@ func TestHostileNamesKeepTheServedExpositionValid(t *testing.T) {
 // counted (summed into that one series), as hss_host_containers does;
 // dropping the second series loses them from hss_image_containers.
 func TestTruncationCollisionLosesNoContainer(t *testing.T) {
+	t.Parallel()
 	e, _, _ := startClient(t, hostileFleet(), clientTarget(), nil, nil, Options{})
 	require.NoError(t, refreshOnce(t, e, "h"))
 	text := scrapeChecked(t, e)

@@ -14,6 +14,7 @@ import (
 )
 
 func TestHostileLabelValuesKeepTheExpositionValid(t *testing.T) {
+	t.Parallel()
 	api := testFleet()
 	hostile := []hssclient.Container{
 		{ContainerID: "x1", ContainerName: strings.Repeat("n", 10000), HostID: "h9", HostName: "evil\nhost\xff",
@@ -55,6 +56,7 @@ func TestHostileLabelValuesKeepTheExpositionValid(t *testing.T) {
 // by the JSON encoder of the API and the decoder of the client; each such
 // value is still one the rule changed, and is counted.
 func TestInvalidUTF8NamesFromTheAPIAreCounted(t *testing.T) {
+	t.Parallel()
 	var images []hssfake.Image
 	for i := range 3 {
 		images = append(images, hssfake.Image{ID: fmt.Sprintf("img-%d", i), Name: fmt.Sprintf("repo\xff-%d", i),

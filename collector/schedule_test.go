@@ -110,6 +110,7 @@ func (r *budgetRun) refused() int {
 }
 
 func TestFiveCallsAMinuteListTwelveImagesExactly(t *testing.T) {
+	t.Parallel()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 12, Containers: 600, Images: 12})
 	r := runBudgeted(t, fleet, 5, scheduleTarget("demo"))
 	truth := fleet.Truth(hssfake.AllEnterpriseProjects)
@@ -137,6 +138,7 @@ func TestFiveCallsAMinuteListTwelveImagesExactly(t *testing.T) {
 }
 
 func TestFiveCallsAMinuteServeSixtyImagesAsTheyLand(t *testing.T) {
+	t.Parallel()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 60, Containers: 3000, Images: 60})
 	r := runBudgeted(t, fleet, 5, scheduleTarget("demo"))
 
@@ -161,6 +163,7 @@ func TestFiveCallsAMinuteServeSixtyImagesAsTheyLand(t *testing.T) {
 }
 
 func TestTargetsSharingAKeyStayWithinItsBudget(t *testing.T) {
+	t.Parallel()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 3, Containers: 400, Images: 16})
 	r := runBudgeted(t, fleet, 5, scheduleTarget("a"), scheduleTarget("b"))
 	r.minutes(2.5)
@@ -176,6 +179,7 @@ func TestTargetsSharingAKeyStayWithinItsBudget(t *testing.T) {
 }
 
 func TestARefusalTeachesTheBudgetAndIsRare(t *testing.T) {
+	t.Parallel()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 9, Containers: 500, Images: 20})
 	r := runBudgeted(t, fleet, 5, scheduleTarget("demo"))
 	// The account turns out to be allowed 3, not the 5 configured.
@@ -199,6 +203,7 @@ func TestARefusalTeachesTheBudgetAndIsRare(t *testing.T) {
 }
 
 func TestEveryCallRefusedPerSecondCostsAHandfulOfCallsAndKeepsTheInventory(t *testing.T) {
+	t.Parallel()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 4, Containers: 500, Images: 20})
 	r := runBudgeted(t, fleet, 600, scheduleTarget("demo"))
 	truth := fleet.Truth(hssfake.AllEnterpriseProjects)

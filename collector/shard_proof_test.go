@@ -154,6 +154,7 @@ func refreshAll(t *testing.T, exps []*Exporter) {
 // once between them, their series add up to the single process's series,
 // and together they spend only M - 1 extra discoveries.
 func TestShardsAddUpToTheSingleProcess(t *testing.T) {
+	t.Parallel()
 	fleet, x, y := proofFleet(t)
 	srv, err := hssfake.Start(hssfake.DemoOptions(fleet))
 	require.NoError(t, err)

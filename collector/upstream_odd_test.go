@@ -51,6 +51,7 @@ func oddContainers(r *http.Request) string {
 // TestOddUpstreamValuesLoseNoContainer: what HSS may send beyond its
 // documentation must not lose containers or export made-up numbers.
 func TestOddUpstreamValuesLoseNoContainer(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		if strings.HasSuffix(r.URL.Path, "/image/local-repositories") {

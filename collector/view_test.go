@@ -34,6 +34,7 @@ func viewExporter(t *testing.T, fleet *hssfake.Fleet) (*Exporter, *hssfake.Serve
 }
 
 func TestViewReadsImagesBackFromTheSeries(t *testing.T) {
+	t.Parallel()
 	scanned := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	images := []hssfake.Image{
 		{Name: "busy", Version: "1", ScanStatus: "success", SeverityLevel: "High", VulNum: 9, Size: 1000, LatestScanTime: scanned},
