@@ -42,8 +42,9 @@ func referenceFleet() *hssfake.Fleet {
 // exporter, the stand-in server and the registry of live metrics main uses.
 func referenceExporter(b *testing.B) (*Exporter, *hssfake.Server, *prometheus.Registry) {
 	b.Helper()
-	e, srv := fakeTarget(b, referenceFleet(), config.Target{ContainerInfo: true,
-		Settings: config.Settings{PageSize: 200, MaxConcurrency: 8}}, nil)
+	env := newEnv(b, listingAll(config.Target{ContainerInfo: true,
+		Settings: config.Settings{PageSize: 200, MaxConcurrency: 8}}), serving(referenceFleet()))
+	e, srv := env.e, env.srv
 	require.NoError(b, refreshOnce(b, e, "demo"))
 	live := prometheus.NewRegistry()
 	live.MustRegister(e.Self(), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -175,8 +176,9 @@ func heapMB() float64 {
 // included. BenchmarkBinaryMemory measures the exporter alone, through
 // the binary.
 func BenchmarkRefresh(b *testing.B) {
-	e, srv := fakeTarget(b, referenceFleet(), config.Target{ContainerInfo: true,
-		Settings: config.Settings{PageSize: 200, MaxConcurrency: 8}}, nil)
+	env := newEnv(b, listingAll(config.Target{ContainerInfo: true,
+		Settings: config.Settings{PageSize: 200, MaxConcurrency: 8}}), serving(referenceFleet()))
+	e, srv := env.e, env.srv
 	srv.Fleet().Truth("") // the stand-in builds its view of the fleet once, before the baseline
 	base := heapMB()
 	require.NoError(b, refreshOnce(b, e, "demo"))

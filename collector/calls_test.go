@@ -11,51 +11,9 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
-	"github.com/hss-exporter/hss_exporter/hssclient/auth"
 	"github.com/hss-exporter/hss_exporter/hssclient/budget"
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
 )
-
-// fakeTarget serves fleet and returns an Exporter reading all of it through
-// the real client as target "demo", with no rate limit; tune adjusts the
-// client's configuration.
-func fakeTarget(t testing.TB, fleet *hssfake.Fleet, cfg config.Target, tune func(*hssclient.Config)) (*Exporter, *hssfake.Server) {
-	t.Helper()
-	tg, stats, srv := fakeClient(t, fleet, cfg, tune)
-	return newClockedExporter(nil, nil, []Target{tg}, stats, Options{}), srv
-}
-
-// fakeClient is fakeTarget's target, before an Exporter is made of it.
-func fakeClient(t testing.TB, fleet *hssfake.Fleet, cfg config.Target, tune func(*hssclient.Config)) (Target, *APIStats, *hssfake.Server) {
-	t.Helper()
-	srv, err := hssfake.Start(hssfake.DemoOptions(fleet))
-	require.NoError(t, err)
-	transport := &http.Transport{MaxIdleConnsPerHost: 64}
-	t.Cleanup(func() {
-		srv.Close()
-		transport.CloseIdleConnections()
-	})
-	cfg.Name = "demo"
-	cfg.EnterpriseProjectID = hssfake.AllEnterpriseProjects
-	cfg.Images.Discover = true
-	if cfg.RefreshInterval == 0 {
-		cfg.RefreshInterval, cfg.MaxStaleness = time.Minute, 30*time.Minute
-	}
-	stats := NewAPIStats()
-	ccfg := hssclient.Config{
-		Region: hssfake.DemoRegion, ProjectID: hssfake.DemoProjectID, Endpoint: srv.URL,
-		Auth:       auth.NewAKSK(hssfake.DemoAccessKey, hssfake.DemoSecretKey, ""),
-		HTTPClient: &http.Client{Transport: transport, Timeout: 30 * time.Second},
-		PageSize:   cfg.PageSize, MaxConcurrency: cfg.MaxConcurrency, MaxRetries: -1,
-		Observer: stats.Observer(cfg.Name),
-	}
-	if tune != nil {
-		tune(&ccfg)
-	}
-	client, err := hssclient.New(ccfg)
-	require.NoError(t, err)
-	return Target{Config: cfg, API: client, Posture: client, Credentials: client}, stats, srv
-}
 
 // edgeFleet has images with 0, exactly one page, one page and one row, and
 // exactly two pages of containers (page size 25).
@@ -95,7 +53,8 @@ func TestRefreshSpendsTheFewestAPICalls(t *testing.T) {
 		{"generated", hssfake.Generate(hssfake.GenerateOptions{Seed: 11, Containers: 1500, Images: 60})},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e, srv := fakeTarget(t, tc.fleet, config.Target{Settings: config.Settings{PageSize: 25, MaxConcurrency: 4}}, nil)
+			env := newEnv(t, listingAll(config.Target{Settings: config.Settings{PageSize: 25, MaxConcurrency: 4}}), serving(tc.fleet))
+			e, srv := env.e, env.srv
 			discovery, listing := expectedCalls(tc.fleet, 25)
 			for round := range 2 {
 				srv.ResetCounts()
@@ -114,12 +73,12 @@ func TestRunSpendsTheFewestCallsThenWaitsForTheInterval(t *testing.T) {
 	t.Parallel()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 11, Containers: 1500, Images: 60})
 	const interval = 3 * time.Second
-	tg, stats, srv := fakeClient(t, fleet, config.Target{Settings: config.Settings{PageSize: 25, MaxConcurrency: 4,
-		RefreshInterval: interval, MaxStaleness: time.Minute}}, func(c *hssclient.Config) {
+	env := newEnv(t, listingAll(config.Target{Settings: config.Settings{PageSize: 25, MaxConcurrency: 4,
+		RefreshInterval: interval, MaxStaleness: time.Minute}}), serving(fleet), tuned(func(c *hssclient.Config) {
 		// A budget far above the fleet: the first pass is one burst.
 		c.Budget = budget.NewBudgets(budget.Options{}).For("ak:demo", 100000)
-	})
-	e := NewExporter(nil, []Target{tg}, stats, Options{}) // on the wall clock: the interval is real
+	}), onTheWallClock()) // the interval is real
+	e, srv := env.e, env.srv
 	discovery, listing := expectedCalls(fleet, 25)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -145,9 +104,10 @@ func TestRunSpendsTheFewestCallsThenWaitsForTheInterval(t *testing.T) {
 func TestRetriesAreCountedApartFromCalls(t *testing.T) {
 	t.Parallel()
 	fleet := edgeFleet()
-	e, srv := fakeTarget(t, fleet, config.Target{Settings: config.Settings{PageSize: 25, MaxConcurrency: 1}}, func(c *hssclient.Config) {
+	env := newEnv(t, listingAll(config.Target{Settings: config.Settings{PageSize: 25, MaxConcurrency: 1}}), serving(fleet), tuned(func(c *hssclient.Config) {
 		c.MaxRetries, c.RetryBaseDelay, c.MaxRetryDelay = 3, time.Millisecond, time.Millisecond
-	})
+	}))
+	e, srv := env.e, env.srv
 	srv.AddFault(hssfake.Fault{Operation: hssfake.OpListLocalImageContainers, Kind: hssfake.FaultStatus, Status: 503, Times: 2})
 	require.NoError(t, refreshOnce(t, e, "demo"))
 	discovery, listing := expectedCalls(fleet, 25)
@@ -167,7 +127,8 @@ func TestRefreshKeepsEverySlotBusy(t *testing.T) {
 	// One discovery page; the most popular image holds about a third of
 	// the containers, so it pages while the others share the other slots.
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 1, Containers: 1000, Images: 80})
-	e, srv := fakeTarget(t, fleet, config.Target{Settings: config.Settings{PageSize: 100, MaxConcurrency: slots}}, nil)
+	env := newEnv(t, listingAll(config.Target{Settings: config.Settings{PageSize: 100, MaxConcurrency: slots}}), serving(fleet))
+	e, srv := env.e, env.srv
 	timed := func() time.Duration {
 		start := time.Now()
 		require.NoError(t, refreshOnce(t, e, "demo"))

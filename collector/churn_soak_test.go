@@ -27,7 +27,8 @@ func TestChurnSoakStaysFlat(t *testing.T) {
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 21, Containers: size})
 	cfg := clientTarget()
 	cfg.ContainerInfo = true
-	e, srv, clock := startClient(t, fleet, cfg, nil, nil, Options{})
+	env := newEnv(t, cfg, serving(fleet), retrying())
+	e, srv, clock := env.e, env.srv, env.clock
 	rng := rand.New(rand.NewSource(21))
 	reg := prometheus.NewRegistry()
 	require.NoError(t, reg.Register(e.Self()))

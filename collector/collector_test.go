@@ -58,7 +58,7 @@ func TestFleetGolden(t *testing.T) {
 			api := testFleet()
 			cfg := testTarget()
 			cfg.ContainerInfo = tc.containerInfo
-			e, _ := newTestExporter(api, cfg)
+			e := newEnv(t, cfg, overAPI(api)).e
 			require.NoError(t, refreshOnce(t, e, "prod"))
 
 			compareGolden(t, e, tc.golden)
@@ -84,7 +84,7 @@ func TestFleetGolden(t *testing.T) {
 func TestCollectDoesNoAPIWork(t *testing.T) {
 	t.Parallel()
 	api := testFleet()
-	e, _ := newTestExporter(api, testTarget())
+	e := newEnv(t, testTarget(), overAPI(api)).e
 	require.NoError(t, refreshOnce(t, e, "prod"))
 	before := api.callCount("images")
 	for range 3 {
@@ -152,7 +152,7 @@ func TestStaticImages(t *testing.T) {
 				name, version, _ := strings.Cut(s, ":")
 				cfg.Images.Static = append(cfg.Images.Static, config.StaticImage{Name: name, Version: version})
 			}
-			e, _ := newTestExporter(api, cfg)
+			e := newEnv(t, cfg, overAPI(api)).e
 			require.NoError(t, refreshOnce(t, e, "prod"))
 			require.Equal(t, 1, api.callCount(tc.wantKey))
 			if tc.notKey != "" {

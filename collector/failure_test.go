@@ -21,7 +21,8 @@ func TestPartialFailureKeepsLastRows(t *testing.T) {
 	api := testFleet()
 	cfg := testTarget()
 	cfg.ContainerInfo = true
-	e, clock := newTestExporter(api, cfg)
+	env := newEnv(t, cfg, overAPI(api))
+	e, clock := env.e, env.clock
 	require.NoError(t, refreshOnce(t, e, "prod"))
 
 	// app fails; nginx changes: the change lands, app's rows stay.
@@ -84,7 +85,8 @@ func TestWholeFailureThenStalenessExpiry(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			api := testFleet()
-			e, clock := newTestExporter(api, testTarget())
+			env := newEnv(t, testTarget(), overAPI(api))
+			e, clock := env.e, env.clock
 			require.NoError(t, refreshOnce(t, e, "prod"))
 			good := exposition(t, e, "hss_image_containers", "hss_host_containers", "hss_image_info")
 
@@ -122,7 +124,8 @@ func TestWholeFailureThenStalenessExpiry(t *testing.T) {
 func TestEveryListingFailingKeepsDiscoveryAndExpiresRows(t *testing.T) {
 	t.Parallel()
 	api := testFleet()
-	e, clock := newTestExporter(api, testTarget())
+	env := newEnv(t, testTarget(), overAPI(api))
+	e, clock := env.e, env.clock
 	require.NoError(t, refreshOnce(t, e, "prod"))
 	good := exposition(t, e, "hss_image_containers", "hss_host_containers")
 	info := exposition(t, e, "hss_image_info")
@@ -216,7 +219,8 @@ func TestChurnRemovedContainerLeavesEverySeries(t *testing.T) {
 	api := testFleet()
 	cfg := testTarget()
 	cfg.ContainerInfo = true
-	e, clock := newTestExporter(api, cfg)
+	env := newEnv(t, cfg, overAPI(api))
+	e, clock := env.e, env.clock
 	require.NoError(t, refreshOnce(t, e, "prod"))
 	require.Len(t, seriesWith(t, e, "hss_pod_containers", `pod_id="p1"`), 1)
 
@@ -262,7 +266,7 @@ func TestCredentialOutageStopsListing(t *testing.T) {
 			}
 			cfg := testTarget()
 			cfg.MaxConcurrency = 1
-			e, _ := newTestExporter(api, cfg)
+			e := newEnv(t, cfg, overAPI(api)).e
 			require.NoError(t, refreshOnce(t, e, "prod"))
 			before := api.totalCalls()
 

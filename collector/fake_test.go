@@ -3,12 +3,12 @@ package collector
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/prometheus/common/expfmt"
 	"github.com/stretchr/testify/require"
@@ -164,54 +164,28 @@ func newFakeClock() *testclock.Clock {
 	return testclock.New(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
 }
 
-// newTestExporter returns an Exporter over one target read through api.
-func newTestExporter(api API, cfg config.Target) (*Exporter, *testclock.Clock) {
-	clock := newFakeClock()
-	e := newClockedExporter(clock, nil, []Target{{Config: cfg, API: api}}, nil, Options{})
-	return e, clock
-}
-
-// exposition returns the text exposition of the named families (all when
-// none are named), failing the test on a gather error.
+// exposition returns the text exposition of the Exporter gathered as a
+// prometheus.Collector: the named families (all when none are named).
 func exposition(t *testing.T, e *Exporter, names ...string) string {
 	t.Helper()
-	if len(names) > 0 {
-		b, err := testutil.CollectAndFormat(e, expfmt.TypeTextPlain, names...)
-		require.NoError(t, err)
-		return string(b)
-	}
-	// CollectAndFormat without names returns nothing, so gather it all here.
-	reg := prometheus.NewPedanticRegistry()
-	require.NoError(t, reg.Register(e))
-	mfs, err := reg.Gather()
-	require.NoError(t, err)
 	var buf strings.Builder
 	enc := expfmt.NewEncoder(&buf, expfmt.NewFormat(expfmt.TypeTextPlain))
-	for _, mf := range mfs {
-		require.NoError(t, enc.Encode(mf))
+	for _, mf := range collected(t, e) {
+		if len(names) == 0 || slices.Contains(names, mf.GetName()) {
+			require.NoError(t, enc.Encode(mf))
+		}
 	}
-	require.NotEmpty(t, buf.String())
+	if len(names) == 0 {
+		require.NotEmpty(t, buf.String())
+	}
 	return buf.String()
 }
 
-// seriesWith returns the exposition lines of family name that contain
-// every one of the given substrings.
+// seriesWith returns the gathered sample lines of family name that
+// contain every one of the given substrings.
 func seriesWith(t *testing.T, e *Exporter, name string, parts ...string) []string {
 	t.Helper()
-	var out []string
-	for _, line := range strings.Split(exposition(t, e, name), "\n") {
-		if !strings.HasPrefix(line, name+"{") && !strings.HasPrefix(line, name+" ") {
-			continue
-		}
-		ok := true
-		for _, p := range parts {
-			ok = ok && strings.Contains(line, p)
-		}
-		if ok {
-			out = append(out, line)
-		}
-	}
-	return out
+	return textSeries(exposition(t, e, name), name, parts...)
 }
 
 // requireLintClean fails when the exposition breaks Prometheus conventions.

@@ -2,7 +2,6 @@ package collector
 
 import (
 	"math/rand"
-	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -14,43 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hss-exporter/hss_exporter/config"
-	"github.com/hss-exporter/hss_exporter/hssclient"
-	"github.com/hss-exporter/hss_exporter/hssclient/auth"
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
 )
-
-// startFake serves fleet with the demo credentials and returns an Exporter
-// reading it through the real client as target "demo".
-func startFake(t *testing.T, fleet *hssfake.Fleet, cfg config.Target) (*Exporter, *hssfake.Server) {
-	t.Helper()
-	srv, err := hssfake.Start(hssfake.DemoOptions(fleet))
-	require.NoError(t, err)
-	t.Cleanup(srv.Close)
-	cfg.Name = "demo"
-	stats := NewAPIStats()
-	client := demoClient(t, srv.URL, cfg, stats, 10*time.Second)
-	clock := newFakeClock()
-	e := newClockedExporter(clock, nil, []Target{{Config: cfg, API: client, Posture: client, Credentials: client}}, stats, Options{})
-	return e, srv
-}
-
-// demoClient is the real client with the demo credentials, reporting to
-// stats as cfg.Name, without retries so a test sees every failure. Its
-// idle connections close when the test ends, before goleak looks.
-func demoClient(t testing.TB, url string, cfg config.Target, stats *APIStats, timeout time.Duration) *hssclient.Client {
-	t.Helper()
-	transport := &http.Transport{}
-	t.Cleanup(transport.CloseIdleConnections)
-	client, err := hssclient.New(hssclient.Config{
-		Region: hssfake.DemoRegion, ProjectID: hssfake.DemoProjectID, Endpoint: url,
-		Auth:       auth.NewAKSK(hssfake.DemoAccessKey, hssfake.DemoSecretKey, ""),
-		HTTPClient: &http.Client{Transport: transport, Timeout: timeout},
-		PageSize:   cfg.PageSize, MaxConcurrency: cfg.MaxConcurrency, MaxRetries: -1,
-		Observer: stats.Observer(cfg.Name),
-	})
-	require.NoError(t, err)
-	return client
-}
 
 // handFleet has an SWR image in pods (one with a public IP), an image run
 // by plain Docker containers only, and an image without containers.
@@ -82,7 +46,8 @@ func TestGoldenAgainstStandInServer(t *testing.T) {
 	cfg := config.Target{Images: config.Images{Discover: true}, ContainerInfo: true,
 		Settings: config.Settings{PageSize: 200, MaxConcurrency: 2, RefreshInterval: time.Minute, MaxStaleness: 30 * time.Minute}}
 	fleet := handFleet()
-	e, srv := startFake(t, fleet, cfg)
+	env := newEnv(t, cfg, serving(fleet))
+	e, srv := env.e, env.srv
 	require.NoError(t, refreshOnce(t, e, "demo"))
 	requireTruth(t, e, fleet.Truth(""))
 
@@ -109,7 +74,8 @@ func TestCountsEqualGeneratedFleetTruth(t *testing.T) {
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 7, Containers: 600})
 	cfg := config.Target{EnterpriseProjectID: hssfake.AllEnterpriseProjects, Images: config.Images{Discover: true},
 		Settings: config.Settings{PageSize: 10, MaxConcurrency: 4, RefreshInterval: time.Minute, MaxStaleness: 30 * time.Minute}}
-	e, srv := startFake(t, fleet, cfg)
+	env := newEnv(t, cfg, serving(fleet))
+	e, srv := env.e, env.srv
 	rng := rand.New(rand.NewSource(1))
 	for round := range 3 {
 		srv.ResetCounts()
@@ -189,7 +155,8 @@ func TestPartialFailureAgainstStandInServer(t *testing.T) {
 	cfg := config.Target{Images: config.Images{Discover: true},
 		Settings: config.Settings{PageSize: 200, MaxConcurrency: 1, RefreshInterval: time.Minute, MaxStaleness: 30 * time.Minute}}
 	fleet := handFleet()
-	e, srv := startFake(t, fleet, cfg)
+	env := newEnv(t, cfg, serving(fleet))
+	e, srv := env.e, env.srv
 	require.NoError(t, refreshOnce(t, e, "demo"))
 
 	// The next container listing answers 500 (the client retries nothing

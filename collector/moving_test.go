@@ -43,7 +43,8 @@ func TestAListThatMovesWhileItIsPagedEndsExact(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fleet := movingFleet()
-			e, srv := fakeTarget(t, fleet, config.Target{Settings: config.Settings{PageSize: 10, MaxConcurrency: 1}}, nil)
+			env := newEnv(t, listingAll(config.Target{Settings: config.Settings{PageSize: 10, MaxConcurrency: 1}}), serving(fleet))
+			e, srv := env.e, env.srv
 			require.Equal(t, []string{`hss_exporter_listings_inconsistent_total{operation="ListLocalImageContainers",reason="` + tc.reason + `",target="demo"} 0`},
 				inconsistent(t, e, tc.reason), "present from the start")
 			srv.SetFaults(tc.faults)
@@ -60,7 +61,8 @@ func TestAListThatMovesWhileItIsPagedEndsExact(t *testing.T) {
 func TestAListThatNeverHoldsStillIsCounted(t *testing.T) {
 	t.Parallel()
 	fleet := movingFleet()
-	e, srv := fakeTarget(t, fleet, config.Target{Settings: config.Settings{PageSize: 10, MaxConcurrency: 1}}, nil)
+	env := newEnv(t, listingAll(config.Target{Settings: config.Settings{PageSize: 10, MaxConcurrency: 1}}), serving(fleet))
+	e, srv := env.e, env.srv
 	require.NoError(t, refreshOnce(t, e, "demo"))
 	srv.SetFaults(hssfake.Faults{RepeatRows: 4})
 	require.NoError(t, refreshOnce(t, e, "demo"))

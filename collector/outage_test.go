@@ -22,7 +22,8 @@ import (
 func TestOutageLongerThanMaxStaleness(t *testing.T) {
 	t.Parallel()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 11, Containers: 120})
-	e, srv, clock := startClient(t, fleet, clientTarget(), nil, nil, Options{})
+	env := newEnv(t, clientTarget(), serving(fleet), retrying())
+	e, srv, clock := env.e, env.srv, env.clock
 	containerSeries := func(text string) int { return len(textSeries(text, "hss_image_containers")) }
 
 	require.NoError(t, refreshOnce(t, e, "h"))
@@ -79,7 +80,8 @@ func TestRefreshEndsWithinItsDeadline(t *testing.T) {
 	t.Parallel()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 3, Containers: 30})
 	const timeout = 300 * time.Millisecond
-	e, srv, _ := startClient(t, fleet, clientTarget(), nil, nil, Options{RefreshTimeout: timeout})
+	env := newEnv(t, clientTarget(), serving(fleet), retrying(), withOptions(Options{RefreshTimeout: timeout}))
+	e, srv := env.e, env.srv
 	srv.AddFault(hssfake.Fault{Kind: hssfake.FaultHang})
 	for range 3 {
 		start := time.Now()
@@ -99,7 +101,8 @@ func TestRefreshEndsWithinItsDeadline(t *testing.T) {
 func TestClockJumps(t *testing.T) {
 	t.Parallel()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 5, Containers: 40})
-	e, _, clock := startClient(t, fleet, clientTarget(), nil, nil, Options{})
+	env := newEnv(t, clientTarget(), serving(fleet), retrying())
+	e, clock := env.e, env.clock
 	require.NoError(t, refreshOnce(t, e, "h"))
 	want := len(textSeries(scrapeChecked(t, e), "hss_image_containers"))
 
@@ -127,7 +130,8 @@ func TestWrongKeysBackOffWithAClearLog(t *testing.T) {
 	sink := &testtool.SyncBuffer{}
 	logger := level.NewFilter(log.NewLogfmtLogger(sink), level.AllowDebug())
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 5, Containers: 20})
-	e, srv, clock := startClient(t, fleet, clientTarget(), auth.NewAKSK(hssfake.DemoAccessKey, wrongSK, ""), logger, Options{})
+	env := newEnv(t, clientTarget(), serving(fleet), retrying(), signedBy(auth.NewAKSK(hssfake.DemoAccessKey, wrongSK, "")), loggingTo(logger))
+	e, srv, clock := env.e, env.srv, env.clock
 	for minute, attempts := range []int{1, 2, 2, 3, 3, 3, 3} {
 		require.Error(t, refreshOnce(t, e, "h"))
 		require.Equal(t, attempts, srv.RequestsFor(hssfake.OpListImageLocal), "attempts by minute %d", minute)

@@ -27,7 +27,7 @@ func TestShardSelfMetrics(t *testing.T) {
 	for _, c := range cases {
 		api := testFleet()
 		cfg := testTarget()
-		e := newClockedExporter(nil, nil, []Target{{Config: cfg, API: api}}, nil, Options{Shard: c.spec})
+		e := newEnv(t, cfg, overAPI(api), asShard(c.spec.Index, c.spec.Total)).e
 		values := func() string {
 			var out []string
 			for _, n := range names {

@@ -23,8 +23,8 @@ func TestAnEndpointIgnoringLimitCostsNoStepDownAfterTheFirst(t *testing.T) {
 	for i := range 2000 {
 		fleet.AddContainer(hssfake.Container{ImageID: img.ID, ID: fmt.Sprintf("c%04d", i), HostID: "h1"})
 	}
-	e, srv := fakeTarget(t, fleet, config.Target{Settings: config.Settings{PageSize: 200, MaxConcurrency: 1}},
-		func(c *hssclient.Config) { c.MaxBodyBytes = 100 << 10 }) // ~90 bytes a row: 500 fit, 2,000 do not
+	env := newEnv(t, listingAll(config.Target{Settings: config.Settings{PageSize: 200, MaxConcurrency: 1}}), serving(fleet), tuned(func(c *hssclient.Config) { c.MaxBodyBytes = 100 << 10 }))
+	e, srv := env.e, env.srv // ~90 bytes a row: 500 fit, 2,000 do not
 	srv.SetFaults(hssfake.Faults{LimitFactor: 50})
 	calls := func() int {
 		n := srv.RequestsFor(hssfake.OpListLocalImageContainers)

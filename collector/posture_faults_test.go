@@ -25,7 +25,7 @@ func TestPosturePartFailingAloneLeavesTheRest(t *testing.T) {
 		for _, status := range []int{http.StatusInternalServerError, http.StatusTooManyRequests, http.StatusForbidden} {
 			t.Run(fmt.Sprintf("%s %d", p.Name(), status), func(t *testing.T) {
 				fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 5, Containers: 200})
-				env := startPosture(t, fleet, postureOn())
+				env := newEnv(t, postureOn(), serving(fleet))
 				ep := hssfake.AllEnterpriseProjects
 				require.NoError(t, env.refresh(t))
 				before := postureSeries(scraped(t, env.e), families[p]...)
@@ -84,7 +84,7 @@ func changeEveryPart(t *testing.T, fleet *hssfake.Fleet) {
 
 // requireOthersFollow checks that every part but failed equals the
 // fleet's truth, and that failed shows exactly kept (nil: nothing).
-func requireOthersFollow(t *testing.T, env *postureEnv, failed posture.Part, kept map[string]float64, families [posture.NumParts][]string) {
+func requireOthersFollow(t *testing.T, env *testEnv, failed posture.Part, kept map[string]float64, families [posture.NumParts][]string) {
 	t.Helper()
 	nodes, events, quotas := postureTruth(env.fleet, hssfake.AllEnterpriseProjects, 7)
 	truth := [posture.NumParts]map[string]float64{nodes, events, quotas}
@@ -110,7 +110,7 @@ func TestPostureOutlivesADroppedInventory(t *testing.T) {
 	t.Parallel()
 	cfg := postureOn()
 	cfg.EnterpriseProjectID = ""
-	env := startPosture(t, postureFleet(), cfg)
+	env := newEnv(t, cfg, serving(postureFleet()))
 	require.NoError(t, env.refresh(t))
 	for _, op := range []string{hssfake.OpListImageLocal, hssfake.OpListLocalImageContainers} {
 		env.srv.AddFault(hssfake.Fault{Operation: op, Kind: hssfake.FaultStatus, Status: http.StatusInternalServerError})

@@ -2,8 +2,6 @@ package collector
 
 import (
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -17,7 +15,6 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
-	"github.com/hss-exporter/hss_exporter/internal/testclock"
 )
 
 // postureOn is a target configuration reading every posture part, as
@@ -29,48 +26,12 @@ func postureOn() config.Target {
 		Posture: config.Posture{Nodes: true, Events: true, Quotas: true, EventsLastDays: 7}}
 }
 
-// postureEnv is an Exporter reading a stand-in server through the real
-// client, on a clock the test moves.
-type postureEnv struct {
-	e     *Exporter
-	srv   *hssfake.Server
-	fleet *hssfake.Fleet
-	clock *testclock.Clock
-}
-
-func startPosture(t *testing.T, fleet *hssfake.Fleet, cfg config.Target, shard ...int) *postureEnv {
-	t.Helper()
-	srv, err := hssfake.Start(hssfake.DemoOptions(fleet))
-	require.NoError(t, err)
-	t.Cleanup(srv.Close)
-	cfg.Name = "demo"
-	stats := NewAPIStats()
-	client := demoClient(t, srv.URL, cfg, stats, 10*time.Second)
-	clock := newFakeClock()
-	opts := Options{}
-	if len(shard) == 2 {
-		opts.Shard.Index, opts.Shard.Total = shard[0], shard[1]
-	}
-	e := newClockedExporter(clock, nil, []Target{{Config: cfg, API: client, Posture: client, Credentials: client}}, stats, opts)
-	return &postureEnv{e: e, srv: srv, fleet: fleet, clock: clock}
-}
-
-// refresh lists the inventory and reads the posture; it returns the
-// posture's error.
-func (env *postureEnv) refresh(t *testing.T) error {
-	t.Helper()
-	require.NoError(t, refreshOnce(t, env.e, "demo"))
-	return postureErrorOf(env.e, "demo")
-}
-
-// scraped parses what /metrics serves: the bytes encoded at publish.
+// scraped parses what /metrics serves (scrapeChecked): the bytes encoded
+// at publish.
 func scraped(t *testing.T, e *Exporter) []*dto.MetricFamily {
 	t.Helper()
-	rec := httptest.NewRecorder()
-	e.Handler(prometheus.NewRegistry(), HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
-	require.Equal(t, http.StatusOK, rec.Code)
 	p := expfmt.NewTextParser(model.UTF8Validation)
-	byName, err := p.TextToMetricFamilies(strings.NewReader(rec.Body.String()))
+	byName, err := p.TextToMetricFamilies(strings.NewReader(scrapeChecked(t, e)))
 	require.NoError(t, err)
 	var out []*dto.MetricFamily
 	for _, mf := range byName {
@@ -170,7 +131,7 @@ func postureTruth(f *hssfake.Fleet, ep string, lastDays int) (nodes, events, quo
 
 // requirePostureTruth checks that both what /metrics serves and what the
 // Exporter collects hold exactly the fleet's posture.
-func requirePostureTruth(t *testing.T, env *postureEnv, ep string) {
+func requirePostureTruth(t *testing.T, env *testEnv, ep string) {
 	t.Helper()
 	nodes, events, quotas := postureTruth(env.fleet, ep, 7)
 	require.NotEmpty(t, nodes)

@@ -20,7 +20,7 @@ func TestPostureEqualsStandInTruthBeforeAndAfterChurn(t *testing.T) {
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 7, Containers: 600})
 	cfg := postureOn()
 	cfg.PageSize = 10 // the nodes take pages
-	env := startPosture(t, fleet, cfg)
+	env := newEnv(t, cfg, serving(fleet))
 	ep := hssfake.AllEnterpriseProjects
 	rng := rand.New(rand.NewSource(3))
 	for round := range 3 {
@@ -93,7 +93,7 @@ func TestPostureSeriesOfAKnownFleet(t *testing.T) {
 	t.Parallel()
 	cfg := postureOn()
 	cfg.EnterpriseProjectID = ""
-	env := startPosture(t, postureFleet(), cfg)
+	env := newEnv(t, cfg, serving(postureFleet()))
 	require.NoError(t, env.refresh(t))
 	got := postureSeries(scraped(t, env.e), append(append(nodeFamilies, eventFamilies...), quotaFamilies...)...)
 	for key, want := range map[string]float64{
@@ -125,7 +125,7 @@ func TestPostureViewJoinsTheInventory(t *testing.T) {
 	t.Parallel()
 	cfg := postureOn()
 	cfg.EnterpriseProjectID = ""
-	env := startPosture(t, postureFleet(), cfg)
+	env := newEnv(t, cfg, serving(postureFleet()))
 	require.NoError(t, env.refresh(t))
 	v, ok := env.e.Posture("demo")
 	require.True(t, ok)
@@ -156,7 +156,7 @@ func TestDisabledPostureCostsNoCall(t *testing.T) {
 	t.Parallel()
 	cfg := postureOn()
 	cfg.Posture = config.Posture{Nodes: true, EventsLastDays: 7}
-	env := startPosture(t, postureFleet(), cfg)
+	env := newEnv(t, cfg, serving(postureFleet()))
 	require.NoError(t, env.refresh(t))
 	require.Equal(t, 1, env.srv.RequestsFor(hssfake.OpListContainerNodes))
 	require.Zero(t, env.srv.RequestsFor(hssfake.OpShowEventSeverity))
@@ -170,7 +170,7 @@ func TestDisabledPostureCostsNoCall(t *testing.T) {
 	require.Equal(t, PostureOffConfig, v.Parts[posture.Events].Off)
 
 	cfg.Posture = config.Posture{}
-	none := startPosture(t, postureFleet(), cfg)
+	none := newEnv(t, cfg, serving(postureFleet()))
 	require.NoError(t, none.refresh(t))
 	require.Zero(t, none.srv.RequestsFor(hssfake.OpListContainerNodes)+none.srv.RequestsFor(hssfake.OpShowEventSeverity)+
 		none.srv.RequestsFor(hssfake.OpShowResourceQuotas))
@@ -182,10 +182,10 @@ func TestDisabledPostureCostsNoCall(t *testing.T) {
 func TestPostureReadByShardZeroOnly(t *testing.T) {
 	t.Parallel()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 11, Containers: 300})
-	single, zero, one := startPosture(t, fleet, postureOn()), startPosture(t, fleet, postureOn(), 0, 2),
-		startPosture(t, fleet, postureOn(), 1, 2)
+	single, zero, one := newEnv(t, postureOn(), serving(fleet)), newEnv(t, postureOn(), serving(fleet), asShard(0, 2)),
+		newEnv(t, postureOn(), serving(fleet), asShard(1, 2))
 	all := append(append(append([]string{"hss_posture_up"}, nodeFamilies...), eventFamilies...), quotaFamilies...)
-	for _, env := range []*postureEnv{single, zero, one} {
+	for _, env := range []*testEnv{single, zero, one} {
 		require.NoError(t, env.refresh(t))
 	}
 	require.Equal(t, postureSeries(scraped(t, single.e), all...), postureSeries(scraped(t, zero.e), all...))
@@ -205,7 +205,7 @@ func TestRunReadsThePostureEveryInterval(t *testing.T) {
 	t.Parallel()
 	cfg := postureOn()
 	cfg.EnterpriseProjectID = ""
-	env := startPosture(t, postureFleet(), cfg)
+	env := newEnv(t, cfg, serving(postureFleet()))
 	for range 3 {
 		require.NoError(t, env.refresh(t))
 	}
@@ -228,7 +228,7 @@ func TestPostureLabelsAreSanitised(t *testing.T) {
 	fleet.UpdateNode("h2", func(n *hssfake.Node) { n.HostName = "ecs-\x07h2\xff" })
 	cfg := postureOn()
 	cfg.EnterpriseProjectID = ""
-	env := startPosture(t, fleet, cfg)
+	env := newEnv(t, cfg, serving(fleet))
 	require.NoError(t, env.refresh(t))
 	require.Len(t, seriesWith(t, env.e, "hss_node_info", `host_name="ecs-h2`+"\uFFFD"+`"`), 1)
 	require.Len(t, seriesWith(t, env.e, "hss_exporter_label_values_sanitized_total", "} 1"), 1)

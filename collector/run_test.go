@@ -92,9 +92,7 @@ func TestRefreshTimeoutBoundsARefresh(t *testing.T) {
 	t.Parallel()
 	api := testFleet()
 	api.gate = make(chan struct{}) // never opened
-	clock := newFakeClock()
-	e := newClockedExporter(clock, nil, []Target{{Config: testTarget(), API: api}}, nil,
-		Options{RefreshTimeout: 20 * time.Millisecond})
+	e := newEnv(t, testTarget(), overAPI(api), withOptions(Options{RefreshTimeout: 20 * time.Millisecond})).e
 	err := refreshOnce(t, e, "prod")
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 }
@@ -126,7 +124,7 @@ func TestAPIStatsFromObserver(t *testing.T) {
 func TestReadyOnlyOnceTheDiscoveryIsServed(t *testing.T) {
 	t.Parallel()
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 5, Containers: 4000, Images: 2000})
-	e, _ := fakeTarget(t, fleet, config.Target{}, nil)
+	e := newEnv(t, listingAll(config.Target{}), serving(fleet)).e
 	stop := startRun(t, e)
 	defer stop()
 	deadline := time.Now().Add(30 * time.Second)

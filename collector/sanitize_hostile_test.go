@@ -41,7 +41,7 @@ func TestHostileNamesKeepTheServedExpositionValid(t *testing.T) {
 	for _, containerInfo := range []bool{false, true} {
 		cfg := clientTarget()
 		cfg.ContainerInfo = containerInfo
-		e, _, _ := startClient(t, hostileFleet(), cfg, nil, nil, Options{})
+		e := newEnv(t, cfg, serving(hostileFleet()), retrying()).e
 		require.NoError(t, refreshOnce(t, e, "h"))
 
 		text := scrapeChecked(t, e) // parses, and passes promtool when installed
@@ -70,7 +70,7 @@ func TestHostileNamesKeepTheServedExpositionValid(t *testing.T) {
 // dropping the second series loses them from hss_image_containers.
 func TestTruncationCollisionLosesNoContainer(t *testing.T) {
 	t.Parallel()
-	e, _, _ := startClient(t, hostileFleet(), clientTarget(), nil, nil, Options{})
+	e := newEnv(t, clientTarget(), serving(hostileFleet()), retrying()).e
 	require.NoError(t, refreshOnce(t, e, "h"))
 	text := scrapeChecked(t, e)
 	long := `image_name="` + strings.Repeat("r", MaxLabelValueBytes) + `"`

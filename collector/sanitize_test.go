@@ -32,7 +32,7 @@ func TestHostileLabelValuesKeepTheExpositionValid(t *testing.T) {
 	})
 	cfg := testTarget()
 	cfg.ContainerInfo = true
-	e, _ := newTestExporter(api, cfg)
+	e := newEnv(t, cfg, overAPI(api)).e
 	require.NoError(t, refreshOnce(t, e, "prod"))
 
 	text := exposition(t, e)
@@ -69,7 +69,7 @@ func TestInvalidUTF8NamesFromTheAPIAreCounted(t *testing.T) {
 	}
 	cfg := clientTarget()
 	cfg.ContainerInfo = true
-	e, _, _ := startClient(t, fleet, cfg, nil, nil, Options{})
+	e := newEnv(t, cfg, serving(fleet), retrying()).e
 	require.NoError(t, refreshOnce(t, e, "h"))
 
 	text := scrapeChecked(t, e)

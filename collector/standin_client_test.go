@@ -9,17 +9,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-kit/log"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/require"
 
 	"github.com/hss-exporter/hss_exporter/config"
-	"github.com/hss-exporter/hss_exporter/hssclient"
-	"github.com/hss-exporter/hss_exporter/hssclient/auth"
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
-	"github.com/hss-exporter/hss_exporter/internal/testclock"
 	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
@@ -33,36 +29,6 @@ func clientTarget() config.Target {
 		Settings: config.Settings{PageSize: 50, MaxConcurrency: 2, RefreshInterval: time.Minute,
 			MaxStaleness: 10 * time.Minute, RequestTimeout: 5 * time.Second},
 	}
-}
-
-// startClient starts the stand-in server with fleet and returns an Exporter
-// reading it through the real client, as main wires it.
-func startClient(t *testing.T, fleet *hssfake.Fleet, cfg config.Target, authn auth.Authenticator,
-	logger log.Logger, opts Options) (*Exporter, *hssfake.Server, *testclock.Clock) {
-	t.Helper()
-	srv, err := hssfake.Start(hssfake.DemoOptions(fleet))
-	require.NoError(t, err)
-	transport := &http.Transport{}
-	t.Cleanup(func() {
-		srv.Close()
-		transport.CloseIdleConnections()
-	})
-	if authn == nil {
-		authn = auth.NewAKSK(hssfake.DemoAccessKey, hssfake.DemoSecretKey, "")
-	}
-	stats := NewAPIStats()
-	clock := testclock.New(time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC))
-	client, err := hssclient.New(hssclient.Config{
-		Region: hssfake.DemoRegion, ProjectID: hssfake.DemoProjectID, Endpoint: srv.URL, Auth: authn,
-		HTTPClient: &http.Client{Transport: transport},
-		PageSize:   cfg.PageSize, MaxConcurrency: cfg.MaxConcurrency, RequestTimeout: cfg.RequestTimeout,
-		RetryBaseDelay: time.Millisecond, ThrottleBaseDelay: time.Millisecond, MaxRetryDelay: 5 * time.Millisecond,
-		Observer:    stats.Observer(cfg.Name),
-		AuthBackoff: auth.NewBackoff(cfg.RefreshInterval, auth.BackoffOptions{Now: clock.Now}),
-	})
-	require.NoError(t, err)
-	e := newClockedExporter(clock, logger, []Target{{Config: cfg, API: client, Posture: client, Credentials: client}}, stats, opts)
-	return e, srv, clock
 }
 
 // scrapeChecked fetches the metrics page as the exporter serves it (Handler,
