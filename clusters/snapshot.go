@@ -7,6 +7,7 @@ import (
 	"github.com/hss-exporter/hss_exporter/collector"
 	"github.com/hss-exporter/hss_exporter/hssclient"
 	expo "github.com/hss-exporter/hss_exporter/internal/exposition"
+	"github.com/hss-exporter/hss_exporter/internal/labelrule"
 )
 
 // Severities of hss_cluster_risky_containers, most severe first.
@@ -68,7 +69,7 @@ func newBuilder(images map[string]collector.ContainerImage, placement bool) *bui
 
 // clean is the inventory's label rule, counting what it changed.
 func (b *builder) clean(s string) string {
-	v, changed := collector.CleanLabel(s)
+	v, changed := labelrule.Clean(s)
 	if changed {
 		b.sanitized++
 	}

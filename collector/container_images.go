@@ -24,11 +24,6 @@ func (e *Exporter) ContainerImages(target string) map[string]ContainerImage {
 	return t.inv.ContainerImages()
 }
 
-// CleanLabel returns s under the inventory's label rule (see
-// MaxLabelValueBytes), and whether the rule changed it, so every source
-// labels a value as the inventory does.
-func CleanLabel(s string) (string, bool) { return inventory.CleanLabel(s) }
-
 // BudgetDesc is the descriptor of hss_exporter_api_budget_calls_per_minute,
 // for a source that adds the row of its own operation to the family.
 func BudgetDesc() *prometheus.Desc { return budgetDesc }

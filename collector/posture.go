@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"time"
 
+	"github.com/hss-exporter/hss_exporter/internal/labelrule"
 	"github.com/hss-exporter/hss_exporter/inventory"
 	"github.com/hss-exporter/hss_exporter/posture"
 )
@@ -35,7 +36,7 @@ const (
 
 // newPosture returns the posture state of a target on this shard.
 func newPosture(tg Target, shardIndex int) *posture.State {
-	return posture.New(tg.Posture, tg.Config, shardIndex, inventory.CleanLabel)
+	return posture.New(tg.Posture, tg.Config, shardIndex, labelrule.Clean)
 }
 
 // Posture returns the named target's posture view; ok is false for an

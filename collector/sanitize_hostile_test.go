@@ -7,12 +7,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
+	"github.com/hss-exporter/hss_exporter/internal/labelrule"
 )
 
 // hostileFleet holds names an attacker who controls a registry, a pod spec
 // or a host name could choose: quotes, backslashes, newlines, control
 // characters, 10,000-character names, two long names equal in their first
-// MaxLabelValueBytes bytes under one digest, and secrets in entry_point.
+// labelrule.MaxValueBytes bytes under one digest, and secrets in entry_point.
 func hostileFleet() *hssfake.Fleet {
 	long := strings.Repeat("r", 10000)
 	const digest = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
@@ -50,21 +51,21 @@ func TestHostileNamesKeepTheServedExpositionValid(t *testing.T) {
 		require.NotContains(t, text, "entry_point")
 		require.NotContains(t, text, "\nInjected: 1", "a newline in a value cannot start a line")
 		for _, line := range strings.Split(text, "\n") {
-			require.LessOrEqual(t, len(line), 20*MaxLabelValueBytes, "values are cut to the documented length")
+			require.LessOrEqual(t, len(line), 20*labelrule.MaxValueBytes, "values are cut to the documented length")
 		}
 		require.Len(t, textSeries(text, "hss_image_containers", `image_name="evil\"name\\withnewlinetab[31m"`, `image_version="1\"0\\"`, "} 1"), 1,
 			"quotes and backslashes escaped, control characters removed")
-		// Two host IDs equal in their first MaxLabelValueBytes bytes become
+		// Two host IDs equal in their first labelrule.MaxValueBytes bytes become
 		// one host once cut: its series counts both, and no container is lost.
 		require.Len(t, textSeries(text, "hss_host_containers"), 3)
-		require.Len(t, textSeries(text, "hss_host_containers", `host_id="`+strings.Repeat("h", MaxLabelValueBytes)+`"`, "} 2"), 1)
+		require.Len(t, textSeries(text, "hss_host_containers", `host_id="`+strings.Repeat("h", labelrule.MaxValueBytes)+`"`, "} 2"), 1)
 		require.Positive(t, len(textSeries(text, "hss_exporter_label_values_sanitized_total", `target="h"`)))
 		require.Empty(t, textSeries(text, "hss_exporter_label_values_sanitized_total", "} 0"), "the changes are counted")
 	}
 }
 
 // TestTruncationCollisionLosesNoContainer: two images whose names are equal
-// in their first MaxLabelValueBytes bytes, under one digest and version,
+// in their first labelrule.MaxValueBytes bytes, under one digest and version,
 // become one label set once cut. Their containers must still all be
 // counted (summed into that one series), as hss_host_containers does;
 // dropping the second series loses them from hss_image_containers.
@@ -73,7 +74,7 @@ func TestTruncationCollisionLosesNoContainer(t *testing.T) {
 	e := newEnv(t, clientTarget(), serving(hostileFleet()), retrying()).e
 	require.NoError(t, refreshOnce(t, e, "h"))
 	text := scrapeChecked(t, e)
-	long := `image_name="` + strings.Repeat("r", MaxLabelValueBytes) + `"`
+	long := `image_name="` + strings.Repeat("r", labelrule.MaxValueBytes) + `"`
 	require.Len(t, textSeries(text, "hss_image_containers", long, "} 2"), 1,
 		"both containers of the two colliding images are counted")
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hss-exporter/hss_exporter/hssclient"
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
+	"github.com/hss-exporter/hss_exporter/internal/labelrule"
 )
 
 func TestHostileLabelValuesKeepTheExpositionValid(t *testing.T) {
@@ -46,7 +47,7 @@ func TestHostileLabelValuesKeepTheExpositionValid(t *testing.T) {
 	require.Len(t, seriesWith(t, e, "hss_host_containers", `host_name="evilhost`+"\uFFFD"+`"`, "} 2"), 1)
 	require.Len(t, seriesWith(t, e, "hss_pod_containers", `pod_name="pod \"quoted\" \\ back"`), 1)
 	require.Len(t, seriesWith(t, e, "hss_container_info", `container_name="anon"`), 1)
-	require.Len(t, seriesWith(t, e, "hss_container_info", `container_name="`+strings.Repeat("n", MaxLabelValueBytes)+`"`), 1)
+	require.Len(t, seriesWith(t, e, "hss_container_info", `container_name="`+strings.Repeat("n", labelrule.MaxValueBytes)+`"`), 1)
 	// Changed: the image name, x1's container name, host name and agent
 	// id, x2's host name.
 	require.Len(t, seriesWith(t, e, "hss_exporter_label_values_sanitized_total", "} 5"), 1)

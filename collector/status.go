@@ -28,10 +28,6 @@ const (
 	ResultFailure = inventory.ResultFailure
 )
 
-// MaxLabelValueBytes is the longest label value the exporter emits (see
-// inventory.MaxLabelValueBytes).
-const MaxLabelValueBytes = inventory.MaxLabelValueBytes
-
 // Status returns every target's state, in configuration order.
 func (e *Exporter) Status() []TargetStatus {
 	now := e.opts.Now()

@@ -44,12 +44,3 @@ func (src *Source) ContainerImages() map[string]ContainerImage {
 	}
 	return out
 }
-
-// CleanLabel returns s under the inventory's label rule (see
-// MaxLabelValueBytes), and whether the rule changed it, so every source
-// labels a value as the inventory does.
-func CleanLabel(s string) (string, bool) {
-	var z sanitizer
-	v := z.clean(s)
-	return v, z.changed > 0
-}

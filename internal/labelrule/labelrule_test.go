@@ -1,4 +1,4 @@
-package inventory
+package labelrule
 
 import (
 	"strings"
@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestSanitizerRule(t *testing.T) {
+func TestRuleRepairsStripsAndCutsOnlyWhatItMust(t *testing.T) {
 	t.Parallel()
 	long := strings.Repeat("é", 600) // 1200 bytes, two per rune
 	for _, tc := range []struct {
@@ -22,16 +22,17 @@ func TestSanitizerRule(t *testing.T) {
 		{"DEL and C1 removed", "a\x7fb\u0085c", "abc", true},
 		{"invalid UTF-8 replaced", "bad\xffbyte", "bad\uFFFDbyte", true},
 		{"cut at a rune boundary", long, strings.Repeat("é", 512), true},
-		{"exactly the limit", strings.Repeat("x", MaxLabelValueBytes), strings.Repeat("x", MaxLabelValueBytes), false},
+		{"exactly the limit", strings.Repeat("x", MaxValueBytes), strings.Repeat("x", MaxValueBytes), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			z := &sanitizer{}
-			got := z.clean(tc.in)
+			got, changed := Clean(tc.in)
 			require.Equal(t, tc.want, got)
 			require.True(t, utf8.ValidString(got))
-			require.LessOrEqual(t, len(got), MaxLabelValueBytes)
-			require.Equal(t, tc.changed, z.changed == 1)
-			require.Equal(t, got, (&sanitizer{}).clean(got), "the rule is idempotent")
+			require.LessOrEqual(t, len(got), MaxValueBytes)
+			require.Equal(t, tc.changed, changed)
+			again, changedAgain := Clean(got)
+			require.Equal(t, got, again, "the rule is idempotent")
+			require.False(t, changedAgain)
 		})
 	}
 }
