@@ -54,7 +54,7 @@ func newClockedExporter(clock *testclock.Clock, logger log.Logger, targets []Tar
 		clock = testclock.New(time.Now())
 	}
 	c := &testClock{Clock: clock, timers: testclock.Timers{Now: clock.Now}}
-	opts.Now, opts.After, opts.Tick = clock.Now, c.timers.After, c.timers.Tick
+	opts.Now, opts.AfterFunc, opts.Tick = clock.Now, c.timers.AfterFunc, c.timers.Tick
 	e := NewExporter(logger, targets, stats, opts)
 	testClocks.Store(e, c)
 	return e

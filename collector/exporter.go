@@ -55,12 +55,13 @@ type Target struct {
 type Options struct {
 	// Now is the clock for data age and staleness; default time.Now.
 	Now func() time.Time
-	// After and Tick are the same clock's timers, which the refresh
-	// loops wait on: After for the next listing due, Tick for the next
-	// discovery and posture read; default time.After, and Tick After. A
-	// clock that moves only when told (internal/testclock) moves the
-	// loops with it.
-	After, Tick func(time.Duration) <-chan time.Time
+	// AfterFunc and Tick are the same clock's timers, which the refresh
+	// loops wait on: AfterFunc for the next listing due, Tick for the
+	// next discovery and posture read; default the wall clock's
+	// (time.AfterFunc, time.After). A clock that moves only when told
+	// (internal/testclock) moves the loops with it.
+	AfterFunc func(time.Duration, func()) (stop func() bool)
+	Tick      func(time.Duration) <-chan time.Time
 	// Jitter spreads refreshes by ± this fraction of refresh_interval, so
 	// targets and replicas do not call HSS in lockstep; 0 for none (the
 	// flag owns the default).
@@ -113,8 +114,8 @@ func NewExporter(logger log.Logger, targets []Target, stats *APIStats, opts Opti
 	if stats == nil {
 		stats = NewAPIStats()
 	}
-	clock := schedule.Clock{Now: opts.Now, After: opts.After, Tick: opts.Tick}.OrWall()
-	opts.Now, opts.After, opts.Tick = clock.Now, clock.After, clock.Tick
+	clock := schedule.Clock{Now: opts.Now, AfterFunc: opts.AfterFunc, Tick: opts.Tick}.OrWall()
+	opts.Now, opts.AfterFunc, opts.Tick = clock.Now, clock.AfterFunc, clock.Tick
 	if opts.StateInterval <= 0 {
 		opts.StateInterval = 5 * time.Second
 	}
@@ -150,7 +151,7 @@ func (e *Exporter) newTarget(tg Target) *target {
 
 // clock is the time the sources run on.
 func (e *Exporter) clock() schedule.Clock {
-	return schedule.Clock{Now: e.opts.Now, After: e.opts.After, Tick: e.opts.Tick}
+	return schedule.Clock{Now: e.opts.Now, AfterFunc: e.opts.AfterFunc, Tick: e.opts.Tick}
 }
 
 // workTimeout bounds one discovery, listing or posture read of cfg's

@@ -145,11 +145,11 @@ func (src *Source) lister(ctx context.Context) {
 		now := src.cfg.Clock.Now()
 		p, ok, wake := src.take(now)
 		if !ok {
-			var due <-chan time.Time // nil: nothing due until something changes
+			var due time.Duration // 0: nothing due until something changes
 			if !wake.IsZero() {
-				due = src.cfg.Clock.After(max(wake.Sub(now), time.Millisecond))
+				due = max(wake.Sub(now), time.Millisecond)
 			}
-			src.listers.changed.park(ctx, changed, due)
+			src.listers.changed.park(ctx, changed, src.cfg.Clock.AfterFunc, due)
 			continue
 		}
 		lctx, cancel := schedule.Bound(ctx, src.cfg.Timeout)

@@ -34,8 +34,11 @@ func (b *broadcast) wait() <-chan struct{} {
 }
 
 // park waits until ch, taken from wait before looking for work, is
-// notified, due fires or ctx ends; at once when ch was notified already.
-func (b *broadcast) park(ctx context.Context, ch <-chan struct{}, due <-chan time.Time) {
+// notified, d has passed on after's clock (0: no timer) or ctx ends; at
+// once when ch was notified already. A waiter the timer wakes is counted
+// awake by the timer's call back, before the clock's Fire returns, so a
+// driver of the clock never sees it parked once woken.
+func (b *broadcast) park(ctx context.Context, ch <-chan struct{}, after func(time.Duration, func()) func() bool, d time.Duration) {
 	b.mu.Lock()
 	current := (<-chan struct{})(b.ch) == ch
 	if current {
@@ -45,16 +48,28 @@ func (b *broadcast) park(ctx context.Context, ch <-chan struct{}, due <-chan tim
 	if !current {
 		return
 	}
+	counted, due := true, make(chan struct{})
+	uncount := func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		if counted && (<-chan struct{})(b.ch) == ch {
+			b.parked-- // notify uncounted everyone parked on ch already
+		}
+		counted = false
+	}
+	if d > 0 {
+		stop := after(d, func() {
+			uncount()
+			close(due)
+		})
+		defer stop()
+	}
 	select {
 	case <-ctx.Done():
 	case <-ch:
 	case <-due:
 	}
-	b.mu.Lock()
-	if (<-chan struct{})(b.ch) == ch {
-		b.parked-- // woken by the timer or ctx; notify uncounted the rest
-	}
-	b.mu.Unlock()
+	uncount()
 }
 
 // parkedNow is how many waiters are parked on the current channel.

@@ -2,15 +2,17 @@ package schedule
 
 import "time"
 
-// Clock is the time a source runs on. A loop's next pass waits on Tick,
-// a piece of work's own wait (a listing falling due) on After, so a
-// clock that moves only when told (internal/testclock) can fire a pass
-// apart from the work it makes due. Nil fields take the wall clock's;
-// a nil Tick, After.
+// Clock is the time a source runs on. A loop's next pass waits on Tick;
+// a piece of work's own wait (a listing falling due) is AfterFunc's, a
+// call back rather than a channel, so a clock that moves only when told
+// (internal/testclock) has the waiter woken, and counted awake, before
+// its Fire returns. Nil fields take the wall clock's.
 type Clock struct {
-	Now   func() time.Time
-	After func(time.Duration) <-chan time.Time
-	Tick  func(time.Duration) <-chan time.Time
+	Now func() time.Time
+	// AfterFunc calls f once d has passed, unless stop is called first;
+	// stop reports whether it prevented the call.
+	AfterFunc func(d time.Duration, f func()) (stop func() bool)
+	Tick      func(time.Duration) <-chan time.Time
 }
 
 // OrWall returns c with its nil fields filled in.
@@ -18,11 +20,11 @@ func (c Clock) OrWall() Clock {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	if c.After == nil {
-		c.After = time.After
+	if c.AfterFunc == nil {
+		c.AfterFunc = func(d time.Duration, f func()) func() bool { return time.AfterFunc(d, f).Stop }
 	}
 	if c.Tick == nil {
-		c.Tick = c.After
+		c.Tick = time.After
 	}
 	return c
 }

@@ -117,7 +117,7 @@ func serveTarget(t *testing.T, tc config.Target, spec shard.Spec) *statusEnv {
 	clock := testclock.New(time.Now())
 	timers := &testclock.Timers{Now: clock.Now}
 	exp := collector.NewExporter(log.NewNopLogger(), []collector.Target{{Config: tc, API: client, Posture: client, Credentials: client}}, stats,
-		collector.Options{Now: clock.Now, After: timers.After, Tick: timers.Tick, PublishInterval: time.Millisecond, Shard: spec})
+		collector.Options{Now: clock.Now, AfterFunc: timers.AfterFunc, Tick: timers.Tick, PublishInterval: time.Millisecond, Shard: spec})
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(exp.Self())
 	mux := http.NewServeMux()
