@@ -215,7 +215,8 @@ func TestRevokedTokenIsRefreshedOnceThenBacksOff(t *testing.T) {
 // That refusal is the first of the 1-2-4 schedule: nothing is sent until
 // a step later, and the steps double from there.
 func TestPasswordChangedAtIAMBacksOffFromTheFirstRefusal(t *testing.T) {
-	t.Parallel()
+	// Not parallel: it sleeps into a 200 ms window of the token's real
+	// lifetime, which a test beside it could push it past.
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 7, Containers: 20})
 	opts := hssfake.DemoOptions(fleet)
 	opts.TokenTTL = 400 * time.Millisecond // renewed after 200 ms of it

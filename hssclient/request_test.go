@@ -122,7 +122,8 @@ func TestUnauthorizedWithStaticKeysIsFinal(t *testing.T) {
 }
 
 func TestConcurrencyCap(t *testing.T) {
-	t.Parallel()
+	// Not parallel: the cap shows only if three calls overlap within the
+	// handler's 20 ms, which a test beside it could starve.
 	var inFlight, peak atomic.Int32
 	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		n := inFlight.Add(1)
