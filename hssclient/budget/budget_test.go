@@ -20,7 +20,9 @@ const (
 )
 
 // testMinute is the budgets' minute in these tests: short enough to run
-// several windows in a second, long enough for scheduling noise.
+// several windows in a second, long enough for scheduling noise. The
+// tests that wait it out run in parallel all the same: they only sleep,
+// and the package's other tests run on the test clock in microseconds.
 const testMinute = 400 * time.Millisecond
 
 // maxInSpan returns the most times that fall within any span.
