@@ -70,7 +70,7 @@ func TestRefreshSpendsTheFewestAPICalls(t *testing.T) {
 }
 
 func TestRunSpendsTheFewestCallsThenWaitsForTheInterval(t *testing.T) {
-	t.Parallel()
+	// Not parallel: its first pass must end within a real 3 s interval.
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 11, Containers: 1500, Images: 60})
 	const interval = 3 * time.Second
 	env := newEnv(t, listingAll(config.Target{Settings: config.Settings{PageSize: 25, MaxConcurrency: 4,
@@ -119,7 +119,7 @@ func TestRetriesAreCountedApartFromCalls(t *testing.T) {
 }
 
 func TestRefreshKeepsEverySlotBusy(t *testing.T) {
-	t.Parallel()
+	// Not parallel: it compares listing latency with what the machine spends on a call.
 	if testing.Short() {
 		t.Skip("waits on injected latency")
 	}

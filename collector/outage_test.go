@@ -77,7 +77,7 @@ func TestOutageLongerThanMaxStaleness(t *testing.T) {
 // accepts and never answers: each refresh ends at its timeout, fails, and
 // leaves no goroutine behind (TestMain runs goleak).
 func TestRefreshEndsWithinItsDeadline(t *testing.T) {
-	t.Parallel()
+	// Not parallel: it bounds a refresh in wall time.
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 3, Containers: 30})
 	const timeout = 300 * time.Millisecond
 	env := newEnv(t, clientTarget(), serving(fleet), retrying(), withOptions(Options{RefreshTimeout: timeout}))

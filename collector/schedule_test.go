@@ -138,7 +138,7 @@ func TestFiveCallsAMinuteListTwelveImagesExactly(t *testing.T) {
 }
 
 func TestFiveCallsAMinuteServeSixtyImagesAsTheyLand(t *testing.T) {
-	t.Parallel()
+	// Not parallel: its scaled minute is a fraction of a real second.
 	fleet := hssfake.Generate(hssfake.GenerateOptions{Seed: 60, Containers: 3000, Images: 60})
 	r := runBudgeted(t, fleet, 5, scheduleTarget("demo"))
 
