@@ -177,6 +177,11 @@ targets:
 	configure(60)
 	r.signal(t, syscall.SIGHUP)
 	budgetIs(r.base, 60, r.logs, "api_calls_per_minute set to the limit HSS named")
+	// Calls admitted under the old budget, unspaced, may still be on
+	// their way (and refused): count from two listings on.
+	settled := fake.RequestsFor(hssfake.OpListLocalImageContainers) + 2
+	require.Eventually(t, func() bool { return fake.RequestsFor(hssfake.OpListLocalImageContainers) >= settled },
+		30*time.Second, 100*time.Millisecond, "listings go on under the new budget; logs:\n%s", r.logs)
 	refused, listed := proxy.refused.Load(), fake.RequestsFor(hssfake.OpListLocalImageContainers)
 	require.Eventually(t, func() bool { return fake.RequestsFor(hssfake.OpListLocalImageContainers) >= listed+10 },
 		30*time.Second, 100*time.Millisecond, "listings go on at one a second; logs:\n%s", r.logs)
