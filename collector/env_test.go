@@ -36,6 +36,7 @@ type envSetup struct {
 	retries bool
 	tune    func(*hssclient.Config)
 	wall    bool
+	start   time.Time
 }
 
 type envOption func(*envSetup)
@@ -67,6 +68,9 @@ func retrying() envOption { return func(s *envSetup) { s.retries = true } }
 // tuned adjusts the client's configuration.
 func tuned(tune func(*hssclient.Config)) envOption { return func(s *envSetup) { s.tune = tune } }
 
+// startingAt starts the test clock at start, not newFakeClock's time.
+func startingAt(start time.Time) envOption { return func(s *envSetup) { s.start = start } }
+
 // onTheWallClock makes the Exporter on the wall clock, for a test that
 // runs its loops itself and waits real intervals; env.clock is nil.
 func onTheWallClock() envOption { return func(s *envSetup) { s.wall = true } }
@@ -94,6 +98,9 @@ func newEnv(t testing.TB, cfg config.Target, options ...envOption) *testEnv {
 		cfg.Name = "demo"
 	}
 	env := &testEnv{clock: newFakeClock(), fleet: s.fleet}
+	if !s.start.IsZero() {
+		env.clock = testclock.New(s.start)
+	}
 	if s.wall {
 		env.clock = nil
 	}

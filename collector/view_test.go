@@ -1,37 +1,14 @@
 package collector
 
 import (
-	"net/http"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/hss-exporter/hss_exporter/config"
-	"github.com/hss-exporter/hss_exporter/hssclient"
-	"github.com/hss-exporter/hss_exporter/hssclient/auth"
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
-	"github.com/hss-exporter/hss_exporter/internal/testclock"
 )
-
-// viewExporter serves fleet through the real client as target "view".
-func viewExporter(t *testing.T, fleet *hssfake.Fleet) (*Exporter, *hssfake.Server, *testclock.Clock) {
-	t.Helper()
-	srv, err := hssfake.Start(hssfake.DemoOptions(fleet))
-	require.NoError(t, err)
-	t.Cleanup(srv.Close)
-	client, err := hssclient.New(hssclient.Config{
-		Region: hssfake.DemoRegion, ProjectID: hssfake.DemoProjectID, Endpoint: srv.URL,
-		Auth:       auth.NewAKSK(hssfake.DemoAccessKey, hssfake.DemoSecretKey, ""),
-		HTTPClient: &http.Client{Timeout: 5 * time.Second}, MaxRetries: -1,
-	})
-	require.NoError(t, err)
-	cfg := config.Target{Name: "view", Images: config.Images{Discover: true}, ContainerInfo: true,
-		Settings: config.Settings{PageSize: 200, MaxConcurrency: 2, RefreshInterval: time.Minute, MaxStaleness: 10 * time.Minute}}
-	clock := testclock.New(time.Now())
-	e := newClockedExporter(clock, nil, []Target{{Config: cfg, API: client, Posture: client, Credentials: client}}, nil, Options{})
-	return e, srv, clock
-}
 
 func TestViewReadsImagesBackFromTheSeries(t *testing.T) {
 	t.Parallel()
@@ -54,7 +31,10 @@ func TestViewReadsImagesBackFromTheSeries(t *testing.T) {
 	} {
 		fleet.AddContainer(c)
 	}
-	e, _, clock := viewExporter(t, fleet)
+	cfg := config.Target{Name: "view", Images: config.Images{Discover: true}, ContainerInfo: true,
+		Settings: config.Settings{PageSize: 200, MaxConcurrency: 2, RefreshInterval: time.Minute, MaxStaleness: 10 * time.Minute}}
+	env := newEnv(t, cfg, serving(fleet), startingAt(time.Now()))
+	e, clock := env.e, env.clock
 
 	v, ok := e.View("view")
 	require.True(t, ok)
