@@ -53,15 +53,11 @@ type Target struct {
 
 // Options tune an Exporter; zero values take the defaults.
 type Options struct {
-	// Now is the clock for data age and staleness; default time.Now.
-	Now func() time.Time
-	// AfterFunc and Tick are the same clock's timers, which the refresh
-	// loops wait on: AfterFunc for the next listing due, Tick for the
-	// next discovery and posture read; default the wall clock's
-	// (time.AfterFunc, time.After). A clock that moves only when told
-	// (internal/testclock) moves the loops with it.
-	AfterFunc func(time.Duration, func()) (stop func() bool)
-	Tick      func(time.Duration) <-chan time.Time
+	// Clock is the time data ages by (Now) and the refresh loops wait on:
+	// AfterFunc for the next listing due, Tick for the next discovery
+	// and posture read; default the wall clock. A clock that moves only
+	// when told (internal/testclock) moves the loops with it.
+	schedule.Clock
 	// Jitter spreads refreshes by ± this fraction of refresh_interval, so
 	// targets and replicas do not call HSS in lockstep; 0 for none (the
 	// flag owns the default).
@@ -114,8 +110,7 @@ func NewExporter(logger log.Logger, targets []Target, stats *APIStats, opts Opti
 	if stats == nil {
 		stats = NewAPIStats()
 	}
-	clock := schedule.Clock{Now: opts.Now, AfterFunc: opts.AfterFunc, Tick: opts.Tick}.OrWall()
-	opts.Now, opts.AfterFunc, opts.Tick = clock.Now, clock.AfterFunc, clock.Tick
+	opts.Clock = opts.Clock.OrWall()
 	if opts.StateInterval <= 0 {
 		opts.StateInterval = 5 * time.Second
 	}
@@ -140,18 +135,13 @@ func (e *Exporter) newTarget(tg Target) *target {
 		logger: log.With(e.logger, "target", tg.Config.Name), stateReq: make(chan struct{}, 1)}
 	calls := tg.Observer.calls
 	t.inv = inventory.New(inventory.Config{Target: tg.Config, API: tg.API, Pacer: tg.Pacer, Credentials: tg.Credentials,
-		Shard: e.opts.Shard, Logger: e.logger, Clock: e.clock(), Jitter: e.opts.Jitter,
+		Shard: e.opts.Shard, Logger: e.logger, Clock: e.opts.Clock, Jitter: e.opts.Jitter,
 		Timeout: e.workTimeout(tg.Config), PublishInterval: e.opts.PublishInterval,
 		Calls:     func() (uint64, uint64) { return calls.requests.Load(), calls.retries.Load() },
 		Published: t.published})
 	t.posture = posture.NewSource(ps, posture.SourceConfig{Target: tg.Config.Name, Logger: e.logger,
-		Clock: e.clock(), Interval: t.inv.Interval, Jitter: e.opts.Jitter, Timeout: e.workTimeout(tg.Config)})
+		Clock: e.opts.Clock, Interval: t.inv.Interval, Jitter: e.opts.Jitter, Timeout: e.workTimeout(tg.Config)})
 	return t
-}
-
-// clock is the time the sources run on.
-func (e *Exporter) clock() schedule.Clock {
-	return schedule.Clock{Now: e.opts.Now, AfterFunc: e.opts.AfterFunc, Tick: e.opts.Tick}
 }
 
 // workTimeout bounds one discovery, listing or posture read of cfg's

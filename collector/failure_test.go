@@ -12,6 +12,7 @@ import (
 	"github.com/hss-exporter/hss_exporter/hssclient"
 	"github.com/hss-exporter/hss_exporter/hssclient/auth"
 	"github.com/hss-exporter/hss_exporter/hssclient/transport"
+	"github.com/hss-exporter/hss_exporter/internal/schedule"
 )
 
 var errBoom = &transport.APIError{Operation: hssclient.OpListContainers, StatusCode: 500, Code: "HSS.0004", Message: "boom"}
@@ -169,7 +170,7 @@ func TestReadinessTransitions(t *testing.T) {
 	cfgB := testTarget()
 	cfgB.Name = "staging"
 	e := newClockedExporter(clock, nil, []Target{{Config: testTarget(), API: api}, {Config: cfgB, API: other}}, nil,
-		Options{Now: clock.Now})
+		Options{Clock: schedule.Clock{Now: clock.Now}})
 
 	steps := []struct {
 		name    string

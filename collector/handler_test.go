@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hss-exporter/hss_exporter/config"
+	"github.com/hss-exporter/hss_exporter/internal/schedule"
 	"github.com/hss-exporter/hss_exporter/internal/testclock"
 	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
@@ -31,7 +32,7 @@ func twoTargets(t *testing.T, opts HandlerOpts) (e *Exporter, apis [2]*fakeAPI, 
 	cfgs[1].Name, cfgs[1].ContainerInfo, cfgs[1].MaxStaleness = "staging", true, 10*time.Minute
 	clock = newFakeClock()
 	e = newClockedExporter(clock, nil, []Target{{Config: cfgs[0], API: apis[0]}, {Config: cfgs[1], API: apis[1]}}, nil,
-		Options{Now: clock.Now})
+		Options{Clock: schedule.Clock{Now: clock.Now}})
 	for _, c := range cfgs {
 		require.NoError(t, refreshOnce(t, e, c.Name))
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/hss-exporter/hss_exporter/config"
 	"github.com/hss-exporter/hss_exporter/hssclient"
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
+	"github.com/hss-exporter/hss_exporter/internal/schedule"
 	"github.com/hss-exporter/hss_exporter/internal/testtool"
 )
 
@@ -43,7 +44,7 @@ func TestSkippedTicksAreCounted(t *testing.T) {
 	cfg := testTarget()
 	cfg.RefreshInterval = 2 * time.Millisecond
 	clock := newFakeClock()
-	e := NewExporter(nil, []Target{{Config: cfg, API: api}}, nil, Options{Now: clock.Now}) // ticks on the wall clock
+	e := NewExporter(nil, []Target{{Config: cfg, API: api}}, nil, Options{Clock: schedule.Clock{Now: clock.Now}}) // ticks on the wall clock
 	stop := startRun(t, e)
 	defer stop()
 
@@ -72,7 +73,7 @@ func TestRunStopsMidRefresh(t *testing.T) {
 	sink := &testtool.SyncBuffer{}
 	logger := level.NewFilter(log.NewLogfmtLogger(sink), level.AllowDebug())
 	e := NewExporter(logger, []Target{{Config: cfg, API: api}, {Config: other, API: testFleet()}}, nil,
-		Options{Now: clock.Now})
+		Options{Clock: schedule.Clock{Now: clock.Now}})
 	stop := startRun(t, e)
 	<-api.entered
 	require.Eventually(t, func() bool { return e.Status()[1].LastResult == "success" }, 5*time.Second, time.Millisecond,

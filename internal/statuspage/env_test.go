@@ -19,6 +19,7 @@ import (
 	"github.com/hss-exporter/hss_exporter/hssclient/auth"
 	"github.com/hss-exporter/hss_exporter/internal/demo"
 	"github.com/hss-exporter/hss_exporter/internal/hssfake"
+	"github.com/hss-exporter/hss_exporter/internal/schedule"
 	"github.com/hss-exporter/hss_exporter/internal/testclock"
 	"github.com/hss-exporter/hss_exporter/shard"
 )
@@ -117,7 +118,7 @@ func serveTarget(t *testing.T, tc config.Target, spec shard.Spec) *statusEnv {
 	clock := testclock.New(time.Now())
 	timers := &testclock.Timers{Now: clock.Now}
 	exp := collector.NewExporter(log.NewNopLogger(), []collector.Target{{Config: tc, API: client, Posture: client, Credentials: client}}, stats,
-		collector.Options{Now: clock.Now, AfterFunc: timers.AfterFunc, Tick: timers.Tick, PublishInterval: time.Millisecond, Shard: spec})
+		collector.Options{Clock: schedule.Clock{Now: clock.Now, AfterFunc: timers.AfterFunc, Tick: timers.Tick}, PublishInterval: time.Millisecond, Shard: spec})
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(exp.Self())
 	mux := http.NewServeMux()
