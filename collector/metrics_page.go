@@ -39,12 +39,7 @@ func (c cachedPage) Segments() []expo.Segment {
 	now := c.e.opts.Now()
 	inv, pos := inventory.Table.NewPage(), posture.Table.NewPage()
 	for _, t := range c.e.all() {
-		if s := t.inv.Serving(now); s != nil {
-			enc := s.Encoded()
-			for i := range enc {
-				inv.Add(&enc[i])
-			}
-		}
+		t.inv.AddTo(inv, now)
 		t.posture.AddTo(pos, now)
 	}
 	return append(inv.Segments(), pos.Segments()...)

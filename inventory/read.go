@@ -1,15 +1,26 @@
 package inventory
 
 import (
+	"time"
+
 	expo "github.com/hss-exporter/hss_exporter/internal/exposition"
 )
 
 // What the rest of the exporter reads of the inventory: the snapshot
 // served and the image of each container. None of it calls the API.
 
-// Encoded returns the snapshot's families as its publish encoded them,
-// sorted by name: what a scrape copies.
-func (s *Snapshot) Encoded() []expo.EncodedFamily { return s.encoded }
+// AddTo adds the families of the snapshot served at now, as its publish
+// encoded them, to page (of Table): what a scrape copies; nothing when
+// none is served.
+func (src *Source) AddTo(page *expo.Page, now time.Time) {
+	s := src.Serving(now)
+	if s == nil {
+		return
+	}
+	for i := range s.encoded {
+		page.Add(&s.encoded[i])
+	}
+}
 
 // EachHost calls fn with every host the snapshot's rows place containers
 // on, and how many.
